@@ -1,0 +1,54 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layers point one way: Sim <- Model <- Scenarios <- simrun.
+let package = Package(
+    name: "simrun",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "simrun", targets: ["simrun"]),
+        .library(name: "Sim", targets: ["Sim"]),
+        .library(name: "Model", targets: ["Model"]),
+        .library(name: "Scenarios", targets: ["Scenarios"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        .target(
+            name: "Sim",
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .target(
+            name: "Model",
+            dependencies: [
+                "Sim",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
+        ),
+        .target(
+            name: "Scenarios",
+            dependencies: ["Sim", "Model", .product(name: "Yams", package: "Yams")]
+        ),
+        .executableTarget(
+            name: "simrun",
+            dependencies: [
+                "Sim", "Model", "Scenarios",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SimTests", dependencies: ["Sim"]),
+        .testTarget(name: "ModelTests", dependencies: ["Sim", "Model"]),
+        .testTarget(name: "ScenariosTests", dependencies: ["Sim", "Model", "Scenarios"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

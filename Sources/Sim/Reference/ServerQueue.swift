@@ -1,0 +1,135 @@
+import DequeModule
+
+/// A textbook queue built from bare kernel actors: Poisson-or-other arrivals, `servers`
+/// identical servers, FIFO or by class priority (non-preemptive). It knows nothing of Shaken
+/// Fist; tests use it to check the kernel against queueing theory and `simrun bench` uses it
+/// to measure the kernel alone.
+public enum ServerQueue {
+    public struct Config: Sendable {
+        /// One arrival stream per class; class 0 is served first when several wait.
+        public var classes: [Class]
+        public var servers: Int
+        /// Customers to generate in total (split over classes by their arrival order).
+        public var customers: Int
+        public var seed: UInt64
+
+        public struct Class: Sendable {
+            public var interArrival: Distribution
+            public var service: Distribution
+            public init(interArrival: Distribution, service: Distribution) {
+                self.interArrival = interArrival
+                self.service = service
+            }
+        }
+
+        public init(classes: [Class], servers: Int, customers: Int, seed: UInt64) {
+            self.classes = classes
+            self.servers = servers
+            self.customers = customers
+            self.seed = seed
+        }
+    }
+
+    public struct Result: Sendable {
+        /// Waiting time in queue (arrival to start of service), all customers and per class.
+        public var wait: WaitHistogram
+        public var waitByClass: [WaitHistogram]
+        public var outcome: Simulation.Outcome
+    }
+
+    /// Runs the queue to completion on the calling thread.
+    public static func run(_ config: Config) -> Result {
+        let sim = Simulation()
+        let station = Station(sim: sim, classes: config.classes.count, servers: config.servers)
+        let root = RandomStream(seed: config.seed)
+        let perClass = config.customers / config.classes.count
+        for (index, klass) in config.classes.enumerated() {
+            let count = perClass + (index < config.customers % config.classes.count ? 1 : 0)
+            sim.spawn("source-\(index)") {
+                await station.generate(class: index, count: count, spec: klass,
+                                       arrivals: root.derived("arrivals/\(index)"),
+                                       services: root.derived("service/\(index)"))
+            }
+        }
+        for server in 0..<config.servers {
+            sim.spawn("server-\(server)", role: .daemon) {
+                await station.serve()
+            }
+        }
+        sim.spawn("drain") { await station.drained() }
+        let outcome = sim.run(limit: nil)
+        return Result(wait: station.wait, waitByClass: station.waitByClass, outcome: outcome)
+    }
+
+    final actor Station {
+        nonisolated let sim: Simulation
+        nonisolated var unownedExecutor: UnownedSerialExecutor { sim.executor.asUnownedSerialExecutor() }
+        private var lanes: [Deque<(arrived: SimClock.Instant, service: Duration)>]
+        private let work: Signal
+        private let done: Signal
+        private var openSources: Int
+        private var busy = 0
+        nonisolated(unsafe) var wait = WaitHistogram()
+        nonisolated(unsafe) var waitByClass: [WaitHistogram]
+
+        init(sim: Simulation, classes: Int, servers: Int) {
+            self.sim = sim
+            lanes = Array(repeating: [], count: classes)
+            waitByClass = Array(repeating: WaitHistogram(), count: classes)
+            work = Signal(executor: sim.executor)
+            done = Signal(executor: sim.executor)
+            openSources = classes
+        }
+
+        /// Model code lives in actors: a suspension inside an actor costs one kernel job.
+        func generate(class index: Int, count: Int, spec: Config.Class,
+                      arrivals: RandomStream, services: RandomStream) async {
+            var arrivals = arrivals
+            var services = services
+            do {
+                for _ in 0..<count {
+                    try await sim.clock.sleep(for: spec.interArrival.sample(&arrivals))
+                    arrive(class: index, service: spec.service.sample(&services))
+                }
+            } catch {}
+            close()
+        }
+
+        func arrive(class index: Int, service: Duration) {
+            lanes[index].append((sim.clock.now, service))
+            work.notifyAll()
+        }
+
+        func close() {
+            openSources -= 1
+            done.notifyAll()
+        }
+
+        private var isIdle: Bool { openSources == 0 && busy == 0 && lanes.allSatisfy(\.isEmpty) }
+
+        func drained() async {
+            while !isIdle {
+                do { try await done.wait() } catch { return }
+            }
+        }
+
+        func serve() async {
+            do {
+                while true {
+                    guard let lane = lanes.firstIndex(where: { !$0.isEmpty }) else {
+                        try await work.wait()
+                        continue
+                    }
+                    let customer = lanes[lane].removeFirst()
+                    let waited = customer.arrived.duration(to: sim.clock.now)
+                    wait.record(waited)
+                    waitByClass[lane].record(waited)
+                    busy += 1
+                    try await sim.clock.sleep(for: customer.service)
+                    busy -= 1
+                    if isIdle { done.notifyAll() }
+                }
+            } catch {}
+        }
+    }
+}

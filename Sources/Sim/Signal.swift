@@ -1,0 +1,51 @@
+import DequeModule
+import Synchronization
+
+/// A condition tasks wait on, optionally with a deadline.
+///
+/// ``notifyAll()`` wakes every task waiting now, in the order they began to wait; their
+/// resumptions are enqueued as jobs at the current instant (ordering contract, rule 1).
+/// A notify with nobody waiting is not remembered: check your condition, then wait.
+public final class Signal: Sendable {
+    private let executor: SimExecutor
+    private let waiters = Mutex(Deque<Waiter>())
+
+    public init(executor: SimExecutor) { self.executor = executor }
+
+    /// Waits until notified or until `deadline`. Returns `true` if notified.
+    /// Throws `CancellationError` when the task is cancelled.
+    @discardableResult
+    public func wait(until deadline: SimClock.Instant? = nil,
+                     isolation: isolated (any Actor)? = #isolation) async throws -> Bool {
+        var registered: Waiter?
+        let reason = await executor.suspend(deadline: deadline?.offset, register: { waiter in
+            registered = waiter
+            waiters.withLock { $0.append(waiter) }
+        }, isolation: isolation)
+        if reason != .signalled, let registered {
+            waiters.withLock { queue in
+                if let index = queue.firstIndex(where: { $0 === registered }) { queue.remove(at: index) }
+            }
+        }
+        switch reason {
+        case .signalled: return true
+        case .deadline: return false
+        case .cancelled: throw CancellationError()
+        }
+    }
+
+    /// Wakes every current waiter.
+    public func notifyAll() {
+        let woken = waiters.withLock { queue -> Deque<Waiter> in
+            let all = queue
+            queue.removeAll()
+            return all
+        }
+        for waiter in woken where waiter.resume(.signalled) {
+            executor.forget(waiter)
+        }
+    }
+
+    /// Number of tasks waiting now.
+    public var waiting: Int { waiters.withLock { $0.count } }
+}

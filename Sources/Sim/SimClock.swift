@@ -1,0 +1,117 @@
+/// Virtual time as Swift's `Clock`, so model code sleeps with `try await clock.sleep(for:)`.
+///
+/// Instants are offsets from the start of the run. The clock reads and advances only through
+/// its ``SimExecutor``; see the ordering contract there for when a sleep ends.
+public struct SimClock: Clock {
+    public struct Instant: InstantProtocol, Hashable, Sendable, CustomStringConvertible {
+        /// Time since the start of the run.
+        public var offset: Duration
+
+        public init(offset: Duration) { self.offset = offset }
+
+        public static let zero = Instant(offset: .zero)
+
+        public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        public func duration(to other: Instant) -> Duration { other.offset - offset }
+        public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+        public var description: String { "t=\(offset.seconds.formatted6)s" }
+    }
+
+    public let executor: SimExecutor
+
+    public init(executor: SimExecutor) { self.executor = executor }
+
+    public var now: Instant { Instant(offset: executor.now) }
+    public var minimumResolution: Duration { .nanoseconds(1) }
+
+    /// Suspends until `deadline` under the kernel's ordering contract.
+    /// Throws `CancellationError` if the task is cancelled while it sleeps.
+    /// The `Clock` requirement. Prefer ``sleep(for:tolerance:isolation:)`` from actor code:
+    /// it resumes directly on the caller's actor.
+    nonisolated(nonsending)
+    public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+        if await executor.suspend(deadline: deadline.offset, isolation: #isolation) == .cancelled {
+            throw CancellationError()
+        }
+    }
+
+    /// Suspends until `deadline`; resumes on the caller's actor without an extra hop.
+    public func sleep(until deadline: Instant, tolerance: Duration? = nil,
+                      isolation: isolated (any Actor)? = #isolation) async throws {
+        if await executor.suspend(deadline: deadline.offset, isolation: isolation) == .cancelled {
+            throw CancellationError()
+        }
+    }
+
+    /// Suspends for `duration`; resumes on the caller's actor without an extra hop.
+    public func sleep(for duration: Duration, tolerance: Duration? = nil,
+                      isolation: isolated (any Actor)? = #isolation) async throws {
+        if await executor.suspend(deadline: executor.now + duration, isolation: isolation) == .cancelled {
+            throw CancellationError()
+        }
+    }
+}
+
+extension SimExecutor {
+    /// Suspends the current task until `deadline` (nil: until resumed otherwise), calling
+    /// `register` with the waiter first so a signal can find it.
+    ///
+    /// The continuation resumes on `isolation` (the caller's actor), so a wake-up costs one job.
+    func suspend(deadline: Duration?, register: (Waiter) -> Void = { _ in },
+                 isolation: isolated (any Actor)?) async -> Waiter.Reason {
+        if Task.isCancelled { return .cancelled }
+        let waiter = Waiter(id: nextWaiterID(), timed: deadline != nil)
+        return await withTaskCancellationHandler(operation: {
+            await withUnsafeContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Waiter.Reason, Never>) in
+                waiter.install(continuation)
+                if let deadline { schedule(waiter, at: deadline) } else { park(waiter) }
+                register(waiter)
+            }
+        }, onCancel: {
+            if waiter.resume(.cancelled) { forget(waiter) }
+        }, isolation: isolation)
+    }
+}
+
+extension Duration {
+    /// This duration in seconds, for output and arithmetic at the edges only.
+    public var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) * 1e-18
+    }
+
+    /// This duration in whole microseconds, rounded down (histograms record microseconds).
+    public var microseconds: Int64 {
+        let (s, atto) = components
+        return s * 1_000_000 + atto / 1_000_000_000_000
+    }
+
+    /// A duration from floating seconds, rounded to the nanosecond so that arithmetic on the
+    /// result is exact and platform independent.
+    public static func seconds(double value: Double) -> Duration {
+        .nanoseconds(Int64((value * 1e9).rounded()))
+    }
+}
+
+extension Double {
+    /// Fixed six-decimal rendering used in every output, so bytes are stable.
+    public var formatted6: String { formatFixed(self, decimals: 6) }
+}
+
+/// Renders `value` with exactly `decimals` digits after the point, without Foundation.
+public func formatFixed(_ value: Double, decimals: Int) -> String {
+    if value.isNaN { return "nan" }
+    if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let negative = value < 0
+    let scaled = (abs(value) * scale).rounded()
+    guard scaled < 9.0e18 else { return negative ? "-\(abs(value))" : "\(value)" }
+    let units = UInt64(scaled)
+    let divisor = UInt64(scale)
+    let whole = units / divisor
+    var fraction = String(units % divisor)
+    while fraction.count < decimals { fraction = "0" + fraction }
+    let sign = negative && units != 0 ? "-" : ""
+    return decimals == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
+}

@@ -1,0 +1,97 @@
+import Synchronization
+
+/// One simulation run: an executor, its virtual clock, and the tasks started on it.
+///
+/// Tasks are either **foreground** (the workload and anything the run must wait for) or
+/// **daemons** (pollers that would run forever). A run ends when the last foreground task
+/// ends, when nothing can happen any more, or at the time limit; daemons are then cancelled.
+/// If foreground tasks are still suspended when nothing can happen any more, the run ends
+/// as ``Outcome/Ending/stuck(_:)`` naming them, instead of hanging.
+public final class Simulation: Sendable {
+    public enum Role: Sendable { case foreground, daemon }
+
+    public struct Outcome: Sendable, Equatable {
+        public enum Ending: Sendable, Equatable {
+            /// Every foreground task finished.
+            case completed
+            /// Foreground tasks remain but no job or timer can ever wake them.
+            case stuck([String])
+            /// The time limit came first; the foreground tasks still running are named.
+            case timeLimit([String])
+        }
+        public var ending: Ending
+        /// Virtual time at the end of the run.
+        public var virtualTime: Duration
+        /// Kernel jobs executed.
+        public var jobs: UInt64
+    }
+
+    private struct Book {
+        var nextID: UInt64 = 0
+        var foreground = 0
+        var live: [UInt64: (name: String, role: Role, task: Task<Void, Never>?)] = [:]
+    }
+
+    public let executor: SimExecutor
+    public let clock: SimClock
+    private let book = Mutex(Book())
+
+    public init() {
+        executor = SimExecutor()
+        clock = SimClock(executor: executor)
+    }
+
+    /// Starts `body` as a task on the simulator's executor.
+    ///
+    /// Call it before ``run(limit:)`` or from a task already running in the simulation.
+    public func spawn(_ name: String, role: Role = .foreground,
+                      _ body: @escaping @Sendable () async -> Void) {
+        let id: UInt64 = book.withLock { book in
+            book.nextID += 1
+            book.live[book.nextID] = (name, role, nil)
+            if role == .foreground { book.foreground += 1 }
+            return book.nextID
+        }
+        let task = Task(executorPreference: executor) { [self] in
+            await body()
+            finished(id)
+        }
+        book.withLock { book in
+            if book.live[id] != nil { book.live[id]?.task = task }
+        }
+    }
+
+    private func finished(_ id: UInt64) {
+        let last: Bool = book.withLock { book in
+            guard let entry = book.live.removeValue(forKey: id) else { return false }
+            guard entry.role == .foreground else { return false }
+            book.foreground -= 1
+            return book.foreground == 0
+        }
+        if last { executor.requestStop() }
+    }
+
+    /// Ends the run after the current job, as if the last foreground task had finished.
+    public func stop() { executor.requestStop() }
+
+    /// Drives the simulation on the calling thread until it ends, then cancels what is left.
+    ///
+    /// - Parameter limit: the virtual time the run may not pass; `nil` for none.
+    public func run(limit: Duration?) -> Outcome {
+        let stop = executor.run(until: limit)
+        let leftovers: [(name: String, role: Role, task: Task<Void, Never>?)] = book.withLock { book in
+            book.live.keys.sorted().compactMap { book.live[$0] }
+        }
+        let pendingForeground = leftovers.filter { $0.role == .foreground }.map(\.name)
+        let ending: Outcome.Ending
+        switch stop {
+        case .requested: ending = pendingForeground.isEmpty ? .completed : .stuck(pendingForeground)
+        case .quiescent: ending = pendingForeground.isEmpty ? .completed : .stuck(pendingForeground)
+        case .timeLimit: ending = .timeLimit(pendingForeground)
+        }
+        let outcome = Outcome(ending: ending, virtualTime: executor.now, jobs: executor.jobsRun)
+        for entry in leftovers { entry.task?.cancel() }
+        executor.drainForShutdown()
+        return outcome
+    }
+}
