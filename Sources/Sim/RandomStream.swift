@@ -14,7 +14,8 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         self.init(key: mix(seed ^ 0x5349_4D52_554E_0001))
     }
 
-    private init(key: UInt64) {
+    /// The stream whose key is `key` (as returned by ``key`` of another stream).
+    public init(key: UInt64) {
         self.key = key
         var sm = key
         s0 = splitMix(&sm); s1 = splitMix(&sm); s2 = splitMix(&sm); s3 = splitMix(&sm)

@@ -44,8 +44,9 @@ public final class Simulation: Sendable {
     /// Starts `body` as a task on the simulator's executor.
     ///
     /// Call it before ``run(limit:)`` or from a task already running in the simulation.
+    @discardableResult
     public func spawn(_ name: String, role: Role = .foreground,
-                      _ body: @escaping @Sendable () async -> Void) {
+                      _ body: @escaping @Sendable () async -> Void) -> SimTask {
         let id: UInt64 = book.withLock { book in
             book.nextID += 1
             book.live[book.nextID] = (name, role, nil)
@@ -59,6 +60,7 @@ public final class Simulation: Sendable {
         book.withLock { book in
             if book.live[id] != nil { book.live[id]?.task = task }
         }
+        return SimTask(task: task)
     }
 
     private func finished(_ id: UInt64) {
@@ -94,4 +96,12 @@ public final class Simulation: Sendable {
         executor.drainForShutdown()
         return outcome
     }
+}
+
+/// A handle on a task started with ``Simulation/spawn(_:role:_:)``.
+public struct SimTask: Sendable {
+    let task: Task<Void, Never>
+
+    /// Cancels the task: a kernel wait it is in ends at once with `CancellationError`.
+    public func cancel() { task.cancel() }
 }

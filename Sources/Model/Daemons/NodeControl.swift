@@ -1,0 +1,49 @@
+import Sim
+
+/// Starts and stops each node's daemons: sf-net, sf-queues and the maintain loop.
+actor NodeControl {
+    nonisolated let context: ClusterContext
+    nonisolated var unownedExecutor: UnownedSerialExecutor { context.sim.executor.asUnownedSerialExecutor() }
+
+    private struct Running {
+        var tasks: [SimTask]
+        var pool: QueueWorkerPool
+    }
+    private var running: [NodeID: Running] = [:]
+    /// How many times each node has started (names daemons' streams, so a restarted daemon
+    /// draws fresh round-trip times).
+    private var generation: [NodeID: Int] = [:]
+    /// Set once the API exists; maintain passes go through it.
+    private var api: ClusterAPI?
+
+    init(context: ClusterContext) {
+        self.context = context
+    }
+
+    func attach(_ api: ClusterAPI) {
+        self.api = api
+    }
+
+    /// Starts the node's daemons unless they run already.
+    func start(_ node: NodeID) {
+        guard running[node] == nil, let api else { return }
+        let sim = context.sim
+        let net = NetDispatcher(context: context, node: node)
+        let pool = QueueWorkerPool(context: context, node: node)
+        let maintainer = Maintainer(context: context, node: node, api: api,
+                                    generation: generation[node, default: 0])
+        generation[node, default: 0] += 1
+        running[node] = Running(tasks: [
+            sim.spawn("\(node)/sf-net", role: .daemon) { await net.run() },
+            sim.spawn("\(node)/sf-queues", role: .daemon) { await pool.run() },
+            sim.spawn("\(node)/maintain", role: .daemon) { await maintainer.run() },
+        ], pool: pool)
+    }
+
+    /// Stops the node's daemons at once, as a crash would: claimed rows stay claimed.
+    func stop(_ node: NodeID) async {
+        guard let entry = running.removeValue(forKey: node) else { return }
+        for task in entry.tasks { task.cancel() }
+        await entry.pool.stopWorkers()
+    }
+}

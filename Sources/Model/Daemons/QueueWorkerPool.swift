@@ -1,0 +1,156 @@
+import Sim
+
+/// sf-queues on one node (model file 5): claims cluster operations and runs each claimed item
+/// on its own worker thread.
+///
+/// `max_workers = max(3, cpus / 2)`. Nothing is claimed while busy > max_workers; background
+/// lanes are requested only while busy <= max_workers - 2; `*_high_io` background lanes are
+/// skipped while the (30 s old) disk metric exceeds 800 ms/s; `limit = max(1, int(max) - busy)`
+/// so the pool can reach int(max_workers) + 1. When its pool is full the daemon idles, so it
+/// notices a freed slot up to one idle interval late.
+actor QueueWorkerPool {
+    nonisolated let context: ClusterContext
+    nonisolated var unownedExecutor: UnownedSerialExecutor { context.sim.executor.asUnownedSerialExecutor() }
+    let node: NodeID
+    let claimer: String
+    private let connection: SimConnection
+    private let memory: DeferMemory
+    private let wake: Signal
+    private(set) var busy = 0
+    private var diskLoad = 0.0
+    private var diskMetric = 0.0
+    private var diskMetricAt: SimClock.Instant?
+    private var workers: [RowID: SimTask] = [:]
+
+    init(context: ClusterContext, node: NodeID) {
+        self.context = context
+        self.node = node
+        claimer = "\(node)/sf-queues"
+        connection = context.connect(claimer)
+        memory = DeferMemory(policy: context.config.queuesDefer, source: .persisted)
+        wake = Signal(executor: context.sim.executor)
+    }
+
+    private var maxWorkers: Double { context.config.maxWorkers(cpus: context.topology.cpus(of: node)) }
+
+    private static let userLanes = Priority.allCases.filter(\.isUserLane)
+    private static let backgroundLanes = Priority.allCases.filter { !$0.isUserLane }
+
+    /// Every queue this pool may ever claim from.
+    var allQueues: [QueueName] {
+        [QueueTarget.node(node), .any].flatMap { QueueName.lanes($0, .clusterOperation) }
+    }
+
+    /// The request list for the current pool state, in priority order.
+    func requestedQueues() -> [QueueName] {
+        var queues = [QueueTarget.node(node), .any].flatMap { target in
+            Self.userLanes.map { QueueName(target, .clusterOperation, $0) }
+        }
+        if Double(busy) <= maxWorkers - Double(context.config.reservedUserSlots) {
+            let diskBusy = diskMetric > context.config.diskBusyThresholdMillisecondsPerSecond
+            for target in [QueueTarget.node(node), .any] {
+                for lane in Self.backgroundLanes where !(lane.isHighIO && diskBusy) {
+                    queues.append(QueueName(target, .clusterOperation, lane))
+                }
+            }
+        }
+        return queues
+    }
+
+    /// The daemon loop; returns when the task is cancelled.
+    func run() async {
+        let config = context.config
+        let ideal = config.idle == .wakeOnEnqueue
+        if ideal { await context.database.subscribe(wake, to: allQueues) }
+        var idleRounds = 0
+        do {
+            while true {
+                refreshDiskMetric()
+                let limit: Int
+                if config.ideal {
+                    // Exact pool: never more than int(max_workers) at once.
+                    limit = Int(maxWorkers) - busy
+                    if limit <= 0 {
+                        try await wake.wait()
+                        continue
+                    }
+                } else {
+                    if Double(busy) > maxWorkers {
+                        try await idle(rounds: idleRounds)
+                        idleRounds += 1
+                        continue
+                    }
+                    limit = max(1, Int(maxWorkers) - busy)
+                }
+                let queues = requestedQueues()
+                let items = try await claim(queues, limit: limit)
+                if items.isEmpty {
+                    if ideal {
+                        try await context.database.waitForWork(queues, signal: wake)
+                    } else {
+                        try await idle(rounds: idleRounds)
+                        idleRounds += 1
+                    }
+                    continue
+                }
+                idleRounds = 0
+                for item in items { start(item) }
+            }
+        } catch {
+            // Cancelled: the node stopped or the run ended.
+        }
+    }
+
+    private func claim(_ queues: [QueueName], limit: Int) async throws -> [WorkItem] {
+        switch context.config.queuesDequeue {
+        case .batched:
+            return try await connection.claim(queues, limit: limit)
+        case .singular:
+            for queue in queues {
+                let items = try await connection.claim([queue], limit: 1)
+                if !items.isEmpty { return items }
+            }
+            return []
+        }
+    }
+
+    private func idle(rounds: Int) async throws {
+        try await context.clock.sleep(for: context.config.idle.sleep(afterIdleRounds: rounds))
+    }
+
+    private func refreshDiskMetric() {
+        let now = context.clock.now
+        if let last = diskMetricAt, last.duration(to: now) < context.config.diskMetricRefresh { return }
+        diskMetric = diskLoad
+        diskMetricAt = now
+    }
+
+    private func start(_ item: WorkItem) {
+        busy += 1
+        context.recorder.busy(claimer, busy)
+        let name = "\(claimer)/\(item.rowID)"
+        workers[item.rowID] = context.sim.spawn(name, role: .daemon) { [self] in
+            await work(item, name: name)
+        }
+    }
+
+    private func work(_ item: WorkItem, name: String) async {
+        let connection = context.connect(name)
+        var processor = ItemProcessor(context: context, claimer: claimer, requireQueuedAfterDependencies: true,
+                                      memory: memory)
+        processor.diskLoad = { [self] load in self.addDiskLoad(load) }
+        _ = try? await processor.process(item, on: connection)
+        busy -= 1
+        workers[item.rowID] = nil
+        wake.notifyAll()
+    }
+
+    private func addDiskLoad(_ load: Double) {
+        diskLoad += load
+    }
+
+    /// Cancels every running worker (the node stops).
+    func stopWorkers() {
+        for key in workers.keys.sorted() { workers[key]?.cancel() }
+    }
+}

@@ -1,0 +1,43 @@
+/// A cluster node, by position (`node-1` is index 0). Rendered as in the scenario file.
+public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let index: Int
+    public init(index: Int) { self.index = index }
+    public var description: String { "node-\(index + 1)" }
+    public static func < (lhs: NodeID, rhs: NodeID) -> Bool { lhs.index < rhs.index }
+}
+
+/// A virtual network, by the name the scenario gives it.
+public struct NetworkID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let name: String
+    public init(_ name: String) { self.name = name }
+    public var description: String { name }
+    public static func < (lhs: NetworkID, rhs: NetworkID) -> Bool { lhs.name < rhs.name }
+}
+
+/// An instance, by the name the scenario gives it (or `inst-N` when it gives none).
+public struct InstanceID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let name: String
+    public init(_ name: String) { self.name = name }
+    public var description: String { name }
+    public static func < (lhs: InstanceID, rhs: InstanceID) -> Bool { lhs.name < rhs.name }
+}
+
+/// A cluster operation's uuid. Allocated in creation order, so it doubles as a stable tie-break.
+public struct OpID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let value: Int
+    public init(_ value: Int) { self.value = value }
+    public var description: String {
+        var digits = String(value)
+        while digits.count < 6 { digits = "0" + digits }
+        return "op-\(digits)"
+    }
+    public static func < (lhs: OpID, rhs: OpID) -> Bool { lhs.value < rhs.value }
+}
+
+/// A `work_queue` row id (autoincrement).
+public struct RowID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let value: Int
+    public init(_ value: Int) { self.value = value }
+    public var description: String { "row-\(value)" }
+    public static func < (lhs: RowID, rhs: RowID) -> Bool { lhs.value < rhs.value }
+}

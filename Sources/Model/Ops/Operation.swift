@@ -1,0 +1,95 @@
+import Sim
+
+/// `operation_type` of a cluster operation (`shakenfist/schema/operations/*.py`).
+public enum OperationType: String, CaseIterable, Sendable, Comparable {
+    case netOp = "net_op"
+    case nodeNetOp = "node_net_op"
+    case nodeInstOp = "node_inst_op"
+    case nodeInstNetdescOp = "node_inst_netdesc_op"
+    case nodeBlobOp = "node_blob_op"
+    case artifactFetchOp = "artifact_fetch_op"
+    case netIPOp = "net_ip_op"
+    case netMacaddrIPOp = "net_macaddr_ip_op"
+    case netIfaceOp = "net_iface_op"
+
+    public static func < (lhs: OperationType, rhs: OperationType) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// A task name as the schema enums spell it (`network_apply_update_dnsmasq`, ...).
+/// Open-ended: scenario files may define their own tasks for generic sources.
+public struct TaskName: Hashable, Comparable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public let name: String
+    public init(_ name: String) { self.name = name }
+    public init(stringLiteral value: String) { self.name = value }
+    public var description: String { name }
+    public static func < (lhs: TaskName, rhs: TaskName) -> Bool { lhs.name < rhs.name }
+
+    public static let updateDnsmasq: TaskName = "network_apply_update_dnsmasq"
+    public static let removeDnsmasq: TaskName = "network_apply_remove_dnsmasq"
+    public static let ensureMesh: TaskName = "network_ensure_mesh"
+    public static let createNetworkNode: TaskName = "network_apply_create_network_node"
+    public static let deleteNetworkNode: TaskName = "network_apply_delete_network_node"
+    public static let createHypervisor: TaskName = "network_apply_create_hypervisor"
+    public static let deleteHypervisor: TaskName = "network_apply_delete_hypervisor"
+    public static let addFloatingIP: TaskName = "network_add_floating_ip"
+    public static let removeFloatingIP: TaskName = "network_remove_floating_ip"
+    public static let removeDHCPLease: TaskName = "remove_dhcp_lease"
+    public static let instanceStart: TaskName = "instance_start"
+    public static let instanceDelete: TaskName = "instance_delete"
+}
+
+/// Op state (`object_states.state_value`). Terminal: complete, error, abort, deleted.
+public enum OpState: String, Sendable {
+    case queued, executing, complete, error, abort, deleted
+
+    public var isTerminal: Bool {
+        switch self {
+        case .queued, .executing: return false
+        case .complete, .error, .abort, .deleted: return true
+        }
+    }
+}
+
+/// Everything a caller states when it creates an op.
+public struct OpSpec: Sendable {
+    public var type: OperationType
+    public var tasks: [TaskName]
+    public var priority: Priority
+    public var queue: QueueName
+    public var networkID: NetworkID?
+    public var nodeID: NodeID?
+    public var instanceID: InstanceID?
+    public var dependsOn: [OpID]
+    public var runsAfter: [OpID]
+    /// Key of the random stream this op's service times come from. Producers derive it from
+    /// what the op *is* (which request, which interface), not from when it was created, so
+    /// variants of one comparison see the same service times (common random numbers).
+    public var randomKey: UInt64
+
+    public init(type: OperationType, tasks: [TaskName], priority: Priority, queue: QueueName,
+                networkID: NetworkID? = nil, nodeID: NodeID? = nil, instanceID: InstanceID? = nil,
+                dependsOn: [OpID] = [], runsAfter: [OpID] = [], randomKey: UInt64) {
+        self.type = type
+        self.tasks = tasks
+        self.priority = priority
+        self.queue = queue
+        self.networkID = networkID
+        self.nodeID = nodeID
+        self.instanceID = instanceID
+        self.dependsOn = dependsOn
+        self.runsAfter = runsAfter
+        self.randomKey = randomKey
+    }
+
+    /// The `by_task` label: the task list joined with `+` (most ops have one task).
+    public var taskLabel: String { tasks.map(\.name).joined(separator: "+") }
+}
+
+/// A row of `cluster_operations` joined with its `object_states` row.
+public struct OpRecord: Sendable {
+    public let id: OpID
+    public var spec: OpSpec
+    public let createdAt: SimClock.Instant
+    public var state: OpState
+    public var stateChangedAt: SimClock.Instant
+}

@@ -1,0 +1,75 @@
+/// Priority lanes, most urgent first (`shakenfist/operations/baseoperation.py`).
+public enum Priority: Int, CaseIterable, Sendable, Comparable {
+    case userWaiting = 10
+    case userFacing = 20
+    case userFacingHighIO = 25
+    case background = 30
+    case backgroundHighIO = 40
+
+    public var name: String {
+        switch self {
+        case .userWaiting: return "user_waiting"
+        case .userFacing: return "user_facing"
+        case .userFacingHighIO: return "user_facing_high_io"
+        case .background: return "background"
+        case .backgroundHighIO: return "background_high_io"
+        }
+    }
+
+    public init?(name: String) {
+        guard let match = Priority.allCases.first(where: { $0.name == name }) else { return nil }
+        self = match
+    }
+
+    /// Lanes that sf-queues treats as user work (it keeps two slots for them).
+    public var isUserLane: Bool { self < .background }
+    public var isHighIO: Bool { self == .userFacingHighIO || self == .backgroundHighIO }
+
+    public static func < (lhs: Priority, rhs: Priority) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// Who drains a queue: one node's daemons, the elected network node, or any node.
+public enum QueueTarget: Hashable, Sendable, Comparable {
+    case node(NodeID)
+    case networkNode
+    case any
+
+    public var name: String {
+        switch self {
+        case .node(let node): return node.description
+        case .networkNode: return "networknode"
+        case .any: return "any"
+        }
+    }
+}
+
+/// Queue family: sf-net drains `network`, sf-queues drains `clusteroperation` (except the
+/// networknode `clusteroperation` lanes, which sf-net drains on the network node).
+public enum QueueFamily: String, Hashable, Sendable, Comparable {
+    case clusterOperation = "clusteroperation"
+    case network = "network"
+
+    public static func < (lhs: QueueFamily, rhs: QueueFamily) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// `queue_name` = `{target}-{family}-{priority}`.
+public struct QueueName: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let target: QueueTarget
+    public let family: QueueFamily
+    public let priority: Priority
+
+    public init(_ target: QueueTarget, _ family: QueueFamily, _ priority: Priority) {
+        self.target = target
+        self.family = family
+        self.priority = priority
+    }
+
+    public var description: String { "\(target.name)-\(family.rawValue)-\(priority.name)" }
+
+    public static func < (lhs: QueueName, rhs: QueueName) -> Bool { lhs.description < rhs.description }
+
+    /// The five lanes of one target and family, most urgent first.
+    public static func lanes(_ target: QueueTarget, _ family: QueueFamily) -> [QueueName] {
+        Priority.allCases.map { QueueName(target, family, $0) }
+    }
+}

@@ -1,0 +1,97 @@
+import Sim
+
+/// Options of one run that are not part of the model.
+public struct RunOptions: Sendable {
+    public var seed: UInt64
+    /// The run stops here even if work is left (reported as such).
+    public var timeLimit: Duration?
+    /// Keep a trace of every op event (tests and `--trace`).
+    public var tracing: Bool
+
+    public init(seed: UInt64, timeLimit: Duration?, tracing: Bool = false) {
+        self.seed = seed
+        self.timeLimit = timeLimit
+        self.tracing = tracing
+    }
+}
+
+/// An op left non-terminal when the run ended.
+public struct PendingOp: Sendable, Equatable, CustomStringConvertible {
+    public var id: OpID
+    public var task: String
+    public var queue: String
+    public var state: OpState
+
+    public var description: String { "\(id) \(task) \(state.rawValue) on \(queue)" }
+}
+
+/// Everything one run produced.
+public struct RunResult: Sendable {
+    public var counts: OpCounts
+    public var wait: Breakdown
+    public var completion: Breakdown
+    public var trace: [TraceEvent]
+    public var pendingOps: [PendingOp]
+    public var ending: Simulation.Outcome.Ending
+    public var virtualTime: Duration
+    public var jobs: UInt64
+    /// Highest number of busy sf-queues workers seen, per pool (`node-1/sf-queues`).
+    public var peakBusy: [String: Int]
+}
+
+/// Wires a cluster (database, per-node daemons, reaper, API) and replays a workload on it.
+public enum ClusterRun {
+    /// Runs to the end on the calling thread: until the workload is exhausted and the queue
+    /// has drained, or until the time limit.
+    public static func run(config: ModelConfig, topology: Topology, workload: Workload,
+                           options: RunOptions) -> RunResult {
+        let sim = Simulation()
+        let recorder = RunRecorder(clock: sim.clock, tracing: options.tracing)
+        let database = SimDatabase(sim: sim, config: config, recorder: recorder)
+        let context = ClusterContext(sim: sim, config: config, topology: topology, database: database,
+                                     recorder: recorder, random: RandomStream(seed: options.seed))
+        let nodes = NodeControl(context: context)
+        let api = ClusterAPI(context: context, nodes: nodes, workload: workload)
+        let reaper = Reaper(context: context)
+        let tracker = ProducerTracker(executor: sim.executor)
+
+        sim.spawn("setup") {
+            await nodes.attach(api)
+            for node in topology.nodes { await nodes.start(node) }
+        }
+        sim.spawn("reaper", role: .daemon) { await reaper.run() }
+        let workloadRandom = context.random.derived("workload")
+        for event in workload.events {
+            let random = workloadRandom.derived("event/" + event.label)
+            tracker.spawn("event/\(event.label)", in: sim) { await api.perform(event, random: random) }
+        }
+        for source in workload.sources {
+            let random = workloadRandom.derived("source/" + source.name)
+            tracker.spawn("source/\(source.name)", in: sim) {
+                await api.run(source, random: random, tracker: tracker)
+            }
+        }
+        sim.spawn("drain") { await database.waitUntilDrained(after: tracker) }
+
+        let outcome = sim.run(limit: options.timeLimit)
+        return RunResult(
+            counts: recorder.counts, wait: recorder.wait, completion: recorder.completion, trace: recorder.trace,
+            pendingOps: recorder.pendingOps.map {
+                PendingOp(id: $0.id, task: $0.spec.taskLabel, queue: $0.spec.queue.description, state: $0.state)
+            },
+            ending: outcome.ending, virtualTime: outcome.virtualTime, jobs: outcome.jobs,
+            peakBusy: recorder.peakBusy)
+    }
+}
+
+extension SimDatabase {
+    /// Returns once every producer has finished and then no op is pending and no row is left.
+    func waitUntilDrained(after tracker: ProducerTracker) async {
+        do {
+            while !tracker.isDone { try await tracker.finished.wait() }
+            while !isQuiet { try await quiet.wait() }
+        } catch {
+            // Cancelled at the time limit.
+        }
+    }
+}

@@ -1,0 +1,198 @@
+import Sim
+import Synchronization
+
+/// Histograms broken down the way every report shows them.
+public struct Breakdown: Sendable {
+    public var all = WaitHistogram()
+    public var byQueue: [String: WaitHistogram] = [:]
+    public var byOpType: [String: WaitHistogram] = [:]
+    public var byTask: [String: WaitHistogram] = [:]
+
+    public init() {}
+
+    mutating func record(_ value: Duration, queue: String, opType: String, task: String) {
+        all.record(value)
+        byQueue[queue, default: WaitHistogram()].record(value)
+        byOpType[opType, default: WaitHistogram()].record(value)
+        byTask[task, default: WaitHistogram()].record(value)
+    }
+
+    public mutating func merge(_ other: Breakdown) {
+        all.merge(other.all)
+        for (key, value) in other.byQueue { byQueue[key, default: WaitHistogram()].merge(value) }
+        for (key, value) in other.byOpType { byOpType[key, default: WaitHistogram()].merge(value) }
+        for (key, value) in other.byTask { byTask[key, default: WaitHistogram()].merge(value) }
+    }
+}
+
+/// What happened to ops, counted.
+public struct OpCounts: Sendable, Equatable {
+    public var created = 0
+    /// Executions started (an op retried after a transient failure counts again).
+    public var executed = 0
+    /// Dependency defers.
+    public var deferred = 0
+    public var completed = 0
+    public var errored = 0
+    public var aborted = 0
+    /// Items dropped at dispatch because their op was already terminal.
+    public var skippedTerminal = 0
+    /// Items whose op no longer existed at dispatch.
+    public var missing = 0
+    /// Transient-failure retries.
+    public var retried = 0
+    /// Claims released by the reaper.
+    public var reaped = 0
+    public var waitsCompleted = 0
+    public var waitsTimedOut = 0
+
+    public init() {}
+}
+
+/// One line of the optional trace: what happened to which op, when, where.
+public struct TraceEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case created, started, finished, deferred, skipped, retried, terminal, waitTimedOut = "wait_timed_out"
+    }
+    public var time: SimClock.Instant
+    public var kind: Kind
+    public var op: OpID
+    public var task: String
+    public var queue: String
+    /// The claimer (e.g. `node-1/sf-net`), when there is one.
+    public var by: String
+    public var detail: String
+}
+
+/// Collects every figure of a run. Recording is synchronous (a mutex, uncontended: the
+/// simulation is single-threaded), so reports can be read after the run has ended.
+public final class RunRecorder: Sendable {
+    struct Store {
+        var counts = OpCounts()
+        var wait = Breakdown()
+        var completion = Breakdown()
+        var trace: [TraceEvent] = []
+        /// Ops not yet terminal, with what they were last seen doing.
+        var pending: [OpID: (spec: OpSpec, state: OpState)] = [:]
+        var peakBusy: [String: Int] = [:]
+    }
+
+    let clock: SimClock
+    let tracing: Bool
+    private let store = Mutex(Store())
+
+    init(clock: SimClock, tracing: Bool) {
+        self.clock = clock
+        self.tracing = tracing
+    }
+
+    public var counts: OpCounts { store.withLock { $0.counts } }
+    public var wait: Breakdown { store.withLock { $0.wait } }
+    public var completion: Breakdown { store.withLock { $0.completion } }
+    public var trace: [TraceEvent] { store.withLock { $0.trace } }
+    /// Highest number of concurrently busy workers seen, per pool.
+    public var peakBusy: [String: Int] { store.withLock { $0.peakBusy } }
+
+    /// Ops that never reached a terminal state, oldest first.
+    public var pendingOps: [(id: OpID, spec: OpSpec, state: OpState)] {
+        store.withLock { store in
+            store.pending.keys.sorted().compactMap { id in
+                store.pending[id].map { (id, $0.spec, $0.state) }
+            }
+        }
+    }
+
+    private func log(_ store: inout Store, _ kind: TraceEvent.Kind, _ op: OpID, _ spec: OpSpec,
+                     by: String = "", detail: String = "") {
+        guard tracing else { return }
+        store.trace.append(TraceEvent(time: clock.now, kind: kind, op: op, task: spec.taskLabel,
+                                      queue: spec.queue.description, by: by, detail: detail))
+    }
+
+    func created(_ id: OpID, _ spec: OpSpec) {
+        store.withLock { store in
+            store.counts.created += 1
+            store.pending[id] = (spec, .queued)
+            log(&store, .created, id, spec)
+        }
+    }
+
+    /// The `started executing` point: records `wait_seconds` (creation to now, defers included).
+    func started(_ op: OpRecord, item: WorkItem, by claimer: String) {
+        let waited = op.createdAt.duration(to: clock.now)
+        store.withLock { store in
+            store.counts.executed += 1
+            store.pending[op.id]?.state = .executing
+            store.wait.record(waited, queue: item.queue.description, opType: op.spec.type.rawValue,
+                              task: op.spec.taskLabel)
+            log(&store, .started, op.id, op.spec, by: claimer,
+                detail: "wait_seconds=\(waited.seconds.formatted6) defer_count=\(item.deferCount)")
+        }
+    }
+
+    func finishedTask(_ op: OpRecord, task: TaskName, by claimer: String) {
+        store.withLock { log(&$0, .finished, op.id, op.spec, by: claimer, detail: task.name) }
+    }
+
+    func deferred(_ op: OpRecord, delay: Duration, by claimer: String) {
+        store.withLock { store in
+            store.counts.deferred += 1
+            store.pending[op.id]?.state = .queued
+            log(&store, .deferred, op.id, op.spec, by: claimer,
+                detail: "Execution deferred for \(delay.seconds.formatted6) seconds")
+        }
+    }
+
+    func skipped(_ op: OpRecord?, opID: OpID, by claimer: String, reason: String) {
+        store.withLock { store in
+            if let op {
+                store.counts.skippedTerminal += 1
+                log(&store, .skipped, opID, op.spec, by: claimer, detail: reason)
+            } else {
+                store.counts.missing += 1
+            }
+        }
+    }
+
+    func retried(_ op: OpRecord, by claimer: String) {
+        store.withLock { store in
+            store.counts.retried += 1
+            store.pending[op.id]?.state = .queued
+            log(&store, .retried, op.id, op.spec, by: claimer)
+        }
+    }
+
+    func terminal(_ op: OpRecord, at time: SimClock.Instant) {
+        store.withLock { store in
+            switch op.state {
+            case .complete: store.counts.completed += 1
+            case .error: store.counts.errored += 1
+            case .abort, .deleted: store.counts.aborted += 1
+            case .queued, .executing: return
+            }
+            store.pending[op.id] = nil
+            store.completion.record(op.createdAt.duration(to: time), queue: op.spec.queue.description,
+                                    opType: op.spec.type.rawValue, task: op.spec.taskLabel)
+            log(&store, .terminal, op.id, op.spec, detail: op.state.rawValue)
+        }
+    }
+
+    func reaped(released: Int) {
+        store.withLock { $0.counts.reaped += released }
+    }
+
+    func waitEnded(_ op: OpID, timedOut: Bool) {
+        store.withLock { store in
+            if timedOut {
+                store.counts.waitsTimedOut += 1
+                if let pending = store.pending[op] { log(&store, .waitTimedOut, op, pending.spec) }
+            } else {
+                store.counts.waitsCompleted += 1
+            }
+        }
+    }
+
+    func busy(_ pool: String, _ busy: Int) {
+        store.withLock { $0.peakBusy[pool] = max($0.peakBusy[pool] ?? 0, busy) }
+    }
+}

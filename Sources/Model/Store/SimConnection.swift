@@ -1,0 +1,88 @@
+import Sim
+
+/// One caller's connection to the simulated database. Every method is one round trip: the
+/// caller sleeps for a round-trip time drawn from this connection's own random stream, then
+/// the statement takes effect atomically (as the reply would arrive).
+///
+/// A connection belongs to one actor or task at a time; its methods run in the caller's
+/// isolation, so a round trip costs one kernel job.
+public final class SimConnection {
+    let database: SimDatabase
+    let clock: SimClock
+    let roundTrip: Distribution
+    /// The `claimed_by` value and the name of this connection's random stream.
+    public let name: String
+    private var random: RandomStream
+
+    init(database: SimDatabase, clock: SimClock, roundTrip: Distribution, name: String, random: RandomStream) {
+        self.database = database
+        self.clock = clock
+        self.roundTrip = roundTrip
+        self.name = name
+        self.random = random
+    }
+
+    /// Pays one round trip (nothing in ideal mode, where round trips are zero).
+    private func pay(isolation: isolated (any Actor)?) async throws {
+        let delay = roundTrip.sample(&random)
+        if delay > .zero { try await clock.sleep(for: delay, isolation: isolation) }
+    }
+
+    public func createOp(_ spec: OpSpec, isolation: isolated (any Actor)? = #isolation) async throws -> OpID {
+        try await pay(isolation: isolation)
+        return await database.createOp(spec)
+    }
+
+    public func loadOp(_ id: OpID, isolation: isolated (any Actor)? = #isolation) async throws -> OpRecord? {
+        try await pay(isolation: isolation)
+        return await database.loadOp(id)
+    }
+
+    @discardableResult
+    public func setState(_ id: OpID, _ state: OpState, isolation: isolated (any Actor)? = #isolation) async throws -> Bool {
+        try await pay(isolation: isolation)
+        return await database.setState(id, state)
+    }
+
+    /// An error report row (a write whose content the model does not need).
+    public func writeErrorReport(_ id: OpID, isolation: isolated (any Actor)? = #isolation) async throws {
+        try await pay(isolation: isolation)
+    }
+
+    public func claim(_ queues: [QueueName], limit: Int, isolation: isolated (any Actor)? = #isolation) async throws -> [WorkItem] {
+        try await pay(isolation: isolation)
+        return await database.claim(queues, limit: limit, by: name)
+    }
+
+    public func deleteRow(_ id: RowID, isolation: isolated (any Actor)? = #isolation) async throws {
+        try await pay(isolation: isolation)
+        await database.deleteRow(id)
+    }
+
+    public func reschedule(_ item: WorkItem, after delay: Duration, isDefer: Bool,
+                           isolation: isolated (any Actor)? = #isolation) async throws {
+        try await pay(isolation: isolation)
+        await database.reschedule(item, after: delay, isDefer: isDefer)
+    }
+
+    public func reap(isolation: isolated (any Actor)? = #isolation) async throws -> (released: Int, errored: Int) {
+        try await pay(isolation: isolation)
+        return await database.reap()
+    }
+
+    public func depth(of queues: [QueueName], isolation: isolated (any Actor)? = #isolation) async throws -> Int {
+        try await pay(isolation: isolation)
+        return await database.depth(of: queues)
+    }
+
+    public func hasPendingOp(network: NetworkID, isolation: isolated (any Actor)? = #isolation) async throws -> Bool {
+        try await pay(isolation: isolation)
+        return await database.hasPendingOp(network: network)
+    }
+
+    public func recentOutcomes(network: NetworkID, isolation: isolated (any Actor)? = #isolation) async throws
+        -> [(at: SimClock.Instant, state: OpState)] {
+        try await pay(isolation: isolation)
+        return await database.recentOutcomes(network: network)
+    }
+}

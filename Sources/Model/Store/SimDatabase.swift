@@ -1,0 +1,229 @@
+import DequeModule
+import HeapModule
+import Sim
+
+/// The simulated MariaDB: `cluster_operations` + `object_states` + `work_queue`.
+///
+/// Each method is one statement or transaction and takes effect atomically at the instant it
+/// runs; callers pay the round trip before calling (see ``SimConnection``). Because nothing
+/// else runs during a method, `SELECT ... FOR UPDATE SKIP LOCKED` has nothing to skip here.
+public actor SimDatabase {
+    nonisolated let sim: Simulation
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { sim.executor.asUnownedSerialExecutor() }
+    let config: ModelConfig
+    let recorder: RunRecorder
+
+    private var ops: [OpID: OpRecord] = [:]
+    private var rows: [RowID: WorkItem] = [:]
+    /// Unclaimed rows of each queue in claim order.
+    private var unclaimed: [QueueName: Heap<RowKey>] = [:]
+    /// Claimed rows (for the reaper and queue depth).
+    private var claimedCount: [QueueName: Int] = [:]
+    private var nextOp = 0
+    private var nextRow = 0
+    /// Terminal ops in the order they became terminal, for the 30 s hard delete.
+    private var terminalOrder = Deque<(at: SimClock.Instant, id: OpID)>()
+    private var pendingOps = 0
+    /// Non-terminal ops per network (maintain's "has a pending op").
+    private var pendingByNetwork: [NetworkID: Int] = [:]
+    /// The last terminal states per network, newest last (maintain's error checks).
+    private var recentOutcomes: [NetworkID: Deque<(at: SimClock.Instant, state: OpState)>] = [:]
+    /// Ideal mode: who to wake when a row appears in a queue, in subscription order.
+    private var subscribers: [QueueName: [Signal]] = [:]
+    /// Notified whenever the database becomes quiet (no pending op, no row).
+    public nonisolated let quiet: Signal
+
+    init(sim: Simulation, config: ModelConfig, recorder: RunRecorder) {
+        self.sim = sim
+        self.config = config
+        self.recorder = recorder
+        self.quiet = Signal(executor: sim.executor)
+    }
+
+    private var now: SimClock.Instant { sim.clock.now }
+
+    // MARK: Ops
+
+    /// Inserts the op, its `queued` state and its row in one transaction.
+    func createOp(_ spec: OpSpec) -> OpID {
+        nextOp += 1
+        let id = OpID(nextOp)
+        ops[id] = OpRecord(id: id, spec: spec, createdAt: now, state: .queued, stateChangedAt: now)
+        pendingOps += 1
+        if let network = spec.networkID { pendingByNetwork[network, default: 0] += 1 }
+        insertRow(queue: spec.queue, op: id, type: spec.type, deferCount: 0, retries: 0, at: now)
+        recorder.created(id, spec)
+        return id
+    }
+
+    /// The op and its state, or nil if it never existed or was hard-deleted.
+    func loadOp(_ id: OpID) -> OpRecord? {
+        purgeExpired()
+        return ops[id]
+    }
+
+    /// Writes a new state. Terminal states are final: a write to a terminal op is ignored and
+    /// reported as `false` (the real code raises on an invalid transition).
+    @discardableResult
+    func setState(_ id: OpID, _ state: OpState) -> Bool {
+        purgeExpired()
+        guard var op = ops[id], !op.state.isTerminal else { return false }
+        op.state = state
+        op.stateChangedAt = now
+        ops[id] = op
+        if state.isTerminal {
+            pendingOps -= 1
+            if let network = op.spec.networkID {
+                pendingByNetwork[network, default: 1] -= 1
+                var recent = recentOutcomes[network, default: []]
+                recent.append((now, state))
+                if recent.count > 5 { recent.removeFirst() }
+                recentOutcomes[network] = recent
+            }
+            terminalOrder.append((now, id))
+            recorder.terminal(op, at: now)
+            notifyIfQuiet()
+        }
+        return true
+    }
+
+    private func purgeExpired() {
+        while let first = terminalOrder.first, first.at.duration(to: now) > config.hardDeleteAfter {
+            terminalOrder.removeFirst()
+            ops[first.id] = nil
+        }
+    }
+
+    // MARK: Rows
+
+    private func insertRow(queue: QueueName, op: OpID, type: OperationType, deferCount: Int, retries: Int,
+                           at scheduledAt: SimClock.Instant) {
+        nextRow += 1
+        let row = WorkItem(rowID: RowID(nextRow), queue: queue, opID: op, opType: type, deferCount: deferCount,
+                           retries: retries, scheduledAt: scheduledAt, createdAt: now, claimedAt: nil,
+                           claimedBy: nil, attempts: 0)
+        rows[row.rowID] = row
+        unclaimed[queue, default: Heap()].insert(RowKey(scheduledAt: scheduledAt, rowID: row.rowID))
+        wake(queue)
+    }
+
+    /// The claim rule (model file 3): eligible rows are unclaimed, due, and in the requested
+    /// queues; ordered by the queue's position in the request, then `scheduled_at`; at most
+    /// `limit` (server cap 256) are marked claimed with `attempts + 1`.
+    func claim(_ queues: [QueueName], limit: Int, by claimer: String) -> [WorkItem] {
+        let cap = min(max(limit, 0), 256)
+        var claimed: [WorkItem] = []
+        for queue in queues where claimed.count < cap {
+            while claimed.count < cap, let top = unclaimed[queue]?.min, top.scheduledAt <= now {
+                _ = unclaimed[queue]?.removeMin()
+                guard var row = rows[top.rowID] else { continue }
+                row.claimedAt = now
+                row.claimedBy = claimer
+                row.attempts += 1
+                rows[row.rowID] = row
+                claimedCount[queue, default: 0] += 1
+                claimed.append(row)
+            }
+        }
+        return claimed
+    }
+
+    /// Deletes a claimed row (the item is finished).
+    func deleteRow(_ id: RowID) {
+        guard let row = rows.removeValue(forKey: id) else { return }
+        if row.claimedAt != nil { claimedCount[row.queue, default: 1] -= 1 }
+        notifyIfQuiet()
+    }
+
+    /// Defer or retry: a new row on the same queue at `now + delay`, the op back to `queued`,
+    /// the old row deleted; one transaction. `deferCount` counts dependency defers.
+    func reschedule(_ item: WorkItem, after delay: Duration, isDefer: Bool) {
+        if var op = ops[item.opID], !op.state.isTerminal {
+            op.state = .queued
+            op.stateChangedAt = now
+            ops[item.opID] = op
+        }
+        insertRow(queue: item.queue, op: item.opID, type: item.opType,
+                  deferCount: item.deferCount + (isDefer ? 1 : 0), retries: item.retries + (isDefer ? 0 : 1),
+                  at: now.advanced(by: delay))
+        deleteRow(item.rowID)
+    }
+
+    /// The stuck-claim reaper: rows claimed longer than `claimTimeout` are released; a row
+    /// that has reached `maxAttempts` is deleted and its op set to `error`.
+    /// Returns (released, errored).
+    func reap() -> (released: Int, errored: Int) {
+        var released = 0
+        var errored: [OpID] = []
+        for id in rows.keys.sorted() {
+            guard var row = rows[id], let claimedAt = row.claimedAt,
+                  claimedAt.duration(to: now) > config.claimTimeout else { continue }
+            if row.attempts >= config.maxAttempts {
+                deleteRow(id)
+                errored.append(row.opID)
+            } else {
+                claimedCount[row.queue, default: 1] -= 1
+                row.claimedAt = nil
+                row.claimedBy = nil
+                rows[id] = row
+                unclaimed[row.queue, default: Heap()].insert(RowKey(scheduledAt: row.scheduledAt, rowID: id))
+                wake(row.queue)
+                released += 1
+            }
+        }
+        for op in errored { setState(op, .error) }
+        return (released, errored.count)
+    }
+
+    /// Rows in these queues: claimed, due and deferred (maintain's depth gate).
+    func depth(of queues: [QueueName]) -> Int {
+        queues.reduce(0) { $0 + (unclaimed[$1]?.count ?? 0) + (claimedCount[$1] ?? 0) }
+    }
+
+    // MARK: Networks (maintain)
+
+    func hasPendingOp(network: NetworkID) -> Bool { (pendingByNetwork[network] ?? 0) > 0 }
+
+    /// The last (up to five) terminal states of ops on `network`, oldest first.
+    func recentOutcomes(network: NetworkID) -> [(at: SimClock.Instant, state: OpState)] {
+        Array(recentOutcomes[network] ?? [])
+    }
+
+    // MARK: Quiet and wake-ups
+
+    /// True when no op is pending and no row exists.
+    var isQuiet: Bool { pendingOps == 0 && rows.isEmpty }
+
+    private func notifyIfQuiet() {
+        if isQuiet { quiet.notifyAll() }
+    }
+
+    /// Non-terminal ops, oldest first, for end-of-run reports.
+    func pendingSummary(limit: Int) -> [OpRecord] {
+        ops.values.filter { !$0.state.isTerminal }.sorted { $0.id < $1.id }.prefix(limit).map { $0 }
+    }
+
+    var pendingCount: Int { pendingOps }
+
+    /// Ideal mode: wake `signal` whenever a row appears (or is released) in one of `queues`.
+    func subscribe(_ signal: Signal, to queues: [QueueName]) {
+        for queue in queues { subscribers[queue, default: []].append(signal) }
+    }
+
+    private func wake(_ queue: QueueName) {
+        guard let signals = subscribers[queue] else { return }
+        for signal in signals { signal.notifyAll() }
+    }
+
+    /// Ideal mode: returns at once if a row is due in `queues`; otherwise waits on `signal`
+    /// until a row appears or the earliest deferred row becomes due.
+    func waitForWork(_ queues: [QueueName], signal: Signal) async throws {
+        var earliest: SimClock.Instant?
+        for queue in queues {
+            guard let top = unclaimed[queue]?.min else { continue }
+            if top.scheduledAt <= now { return }
+            earliest = min(earliest ?? top.scheduledAt, top.scheduledAt)
+        }
+        try await signal.wait(until: earliest)
+    }
+}
