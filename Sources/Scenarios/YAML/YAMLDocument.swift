@@ -1,0 +1,122 @@
+import Foundation
+import Yams
+
+/// One parsed YAML file, ready to be read through ``root``.
+///
+/// Loading never traps: a missing or unreadable file, bytes that are not UTF-8 and YAML syntax
+/// errors all become a ``ScenarioError`` naming the file and, where the parser knows it, the line.
+/// Anchors and aliases are resolved by the parser: an alias reads as a copy of the anchored
+/// node, and errors inside it report the line of the anchor.
+public struct YAMLDocument {
+    /// The file name used in every error from this document.
+    public let file: String
+    /// The top-level node; a null node if the document is empty.
+    public let root: YAMLNode
+
+    /// Reads and parses the file at `path`. Errors name the file as `path` was written.
+    public static func load(path: String) throws(ScenarioError) -> YAMLDocument {
+        let failure = { (message: String) in ScenarioError(file: path, message: message) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw failure("file not found")
+        }
+        if isDirectory.boolValue { throw failure("expected a YAML file, got a directory") }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw failure("cannot read the file (permission denied)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw failure("cannot read the file")
+        }
+        return try load(bytes: Array(data), file: path)
+    }
+
+    /// Parses UTF-8 `bytes` as the contents of `file`.
+    public static func load(bytes: [UInt8], file: String) throws(ScenarioError) -> YAMLDocument {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ScenarioError(file: file, line: lineOfFirstInvalidUTF8(bytes),
+                                message: "expected UTF-8 text, got bytes that are not valid UTF-8")
+        }
+        return try load(text: text, file: file)
+    }
+
+    /// Parses `text` as the contents of `file` (the name is used only in error messages).
+    public static func load(text: String, file: String) throws(ScenarioError) -> YAMLDocument {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text, .default, .default, .utf8)
+        } catch {
+            throw translate(error, file: file)
+        }
+        let root = node ?? Node("", .implicit, .plain)
+        return YAMLDocument(file: file, root: YAMLNode(node: root, path: .root, file: file))
+    }
+
+    /// Turns a Yams error into one line. libyaml reports a problem and sometimes the construct
+    /// it was inside. For the scanner the construct's start is where the mistake is (a missing
+    /// `:` is only noticed on the next line, an unclosed quote at the end of the file), so its
+    /// line is reported; for the parser the problem's line is, with the construct's noted.
+    private static func translate(_ error: any Error, file: String) -> ScenarioError {
+        func syntax(_ context: YamlError.Context?, _ problem: String, _ mark: Mark,
+                    preferContextLine: Bool) -> ScenarioError {
+            guard let context else {
+                return ScenarioError(file: file, line: mark.line, message: "invalid YAML: \(problem)")
+            }
+            if preferContextLine || context.mark.line == mark.line {
+                return ScenarioError(file: file, line: context.mark.line,
+                                     message: "invalid YAML: \(problem) (\(context.text))")
+            }
+            return ScenarioError(file: file, line: mark.line,
+                                 message: "invalid YAML: \(problem) (\(context.text) on line \(context.mark.line))")
+        }
+        guard let yamlError = error as? YamlError else {
+            return ScenarioError(file: file, message: "invalid YAML: \(oneLine(String(describing: error)))")
+        }
+        switch yamlError {
+        case .scanner(_, let problem, let mark, let yaml) where character(at: mark, in: yaml) == "\t":
+            return ScenarioError(file: file, line: mark.line,
+                                 message: "invalid YAML: \(problem) (a tab; YAML indents with spaces only)")
+        case .scanner(let context, let problem, let mark, _):
+            return syntax(context, problem, mark, preferContextLine: true)
+        case .composer(_, "but found another document", let mark, _):
+            return ScenarioError(file: file, line: mark.line,
+                                 message: "invalid YAML: expected a single document, found a second one")
+        case .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            return syntax(context, problem, mark, preferContextLine: false)
+        case .reader(let problem, let offset, _, let yaml):
+            let line = offset.map { offset in 1 + yaml.prefix(offset).filter(\.isNewline).count }
+            return ScenarioError(file: file, line: line, message: "invalid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.map(quoted).joined(separator: ", ")
+            let noun = duplicates.count == 1 ? "key" : "keys"
+            return ScenarioError(file: file, line: context.mark.line,
+                                 message: "duplicate \(noun) \(keys) in the same mapping (first on this line); each key may appear once")
+        default:
+            return ScenarioError(file: file, message: "invalid YAML: \(oneLine(yamlError.description))")
+        }
+    }
+
+    /// The character libyaml pointed at (1-based line and column, counted in scalars).
+    private static func character(at mark: Mark, in yaml: String) -> Unicode.Scalar? {
+        let lines = yaml.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        guard mark.line >= 1, mark.line <= lines.count else { return nil }
+        let scalars = Array(lines[mark.line - 1].unicodeScalars)
+        guard mark.column >= 1, mark.column <= scalars.count else { return nil }
+        return scalars[mark.column - 1]
+    }
+
+    private static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
+    }
+
+    /// 1-based line of the first byte that does not decode, for the "not UTF-8" report.
+    private static func lineOfFirstInvalidUTF8(_ bytes: [UInt8]) -> Int {
+        var iterator = bytes.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        var line = 1
+        while case .valid(let encoded) = parser.parseScalar(from: &iterator) {
+            if Unicode.UTF8.decode(encoded) == "\n" { line += 1 }
+        }
+        return line
+    }
+}
