@@ -11,7 +11,7 @@ public enum Era: String, CaseIterable, Sendable {
 }
 
 /// How a dispatcher claims work.
-public enum DequeueMode: String, Sendable {
+public enum DequeueMode: String, CaseIterable, Sendable {
     /// `dequeue_work_item(queue_name)`: one round trip per queue, in priority order, each
     /// returning at most one row; the dispatcher stops at the first queue that yields one.
     case singular

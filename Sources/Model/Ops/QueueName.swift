@@ -45,7 +45,7 @@ public enum QueueTarget: Hashable, Sendable, Comparable {
 
 /// Queue family: sf-net drains `network`, sf-queues drains `clusteroperation` (except the
 /// networknode `clusteroperation` lanes, which sf-net drains on the network node).
-public enum QueueFamily: String, Hashable, Sendable, Comparable {
+public enum QueueFamily: String, CaseIterable, Hashable, Sendable, Comparable {
     case clusterOperation = "clusteroperation"
     case network = "network"
 

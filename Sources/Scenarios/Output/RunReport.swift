@@ -1,0 +1,115 @@
+import Model
+import Sim
+
+/// One variant's run, as reported: the model's result plus what the CLI measured around it.
+public struct VariantRun: Sendable {
+    public var variant: String
+    public var era: Era
+    public var result: RunResult
+    /// Wall-clock seconds the run took (left out under `--deterministic`).
+    public var wallSeconds: Double?
+
+    public init(variant: String, era: Era, result: RunResult, wallSeconds: Double?) {
+        self.variant = variant
+        self.era = era
+        self.result = result
+        self.wallSeconds = wallSeconds
+    }
+}
+
+/// The report of `simrun run`: one scenario, one seed, one entry per variant.
+public struct RunReport: Sendable {
+    public var scenario: String
+    public var seed: UInt64
+    public var runs: [VariantRun]
+
+    public init(scenario: String, seed: UInt64, runs: [VariantRun]) {
+        self.scenario = scenario
+        self.seed = seed
+        self.runs = runs
+    }
+
+    /// True when every variant completed (no time limit hit, nothing stuck).
+    public var isWhole: Bool {
+        runs.allSatisfy { run in
+            if case .completed = run.result.ending { return true }
+            return false
+        }
+    }
+
+    // MARK: JSON
+
+    public var json: JSONValue {
+        .object([
+            ("scenario", .string(scenario)),
+            ("seed", .uint(seed)),
+            ("runs", .array(runs.map(Self.json(for:)))),
+        ])
+    }
+
+    static func json(for run: VariantRun) -> JSONValue {
+        let result = run.result
+        let counts = result.counts
+        var ending: [(String, JSONValue)] = []
+        switch result.ending {
+        case .completed: ending.append(("state", .string("completed")))
+        case .stuck(let tasks):
+            ending.append(("state", .string("stuck")))
+            ending.append(("waiting_tasks", .array(tasks.map { .string($0) })))
+        case .timeLimit(let tasks):
+            ending.append(("state", .string("time_limit")))
+            ending.append(("waiting_tasks", .array(tasks.map { .string($0) })))
+        }
+        ending.append(("pending_ops", .array(result.pendingOps.map { .string($0.description) })))
+        return .object([
+            ("variant", .string(run.variant)),
+            ("era", .string(run.era.rawValue)),
+            ("ending", .object(ending)),
+            ("ops", .object([
+                ("created", .int(counts.created)),
+                ("executed", .int(counts.executed)),
+                ("completed", .int(counts.completed)),
+                ("deferred", .int(counts.deferred)),
+                ("errored", .int(counts.errored)),
+                ("aborted", .int(counts.aborted)),
+                ("retried", .int(counts.retried)),
+                ("skipped_terminal", .int(counts.skippedTerminal)),
+                ("missing", .int(counts.missing)),
+                ("reaped", .int(counts.reaped)),
+                ("waits_completed", .int(counts.waitsCompleted)),
+                ("waits_timed_out", .int(counts.waitsTimedOut)),
+            ])),
+            ("wait_seconds", json(for: result.wait)),
+            ("completion_seconds", json(for: result.completion)),
+            ("sim", .object([
+                ("virtual_seconds", .number(result.virtualTime.seconds)),
+                ("wall_seconds", run.wallSeconds.map { .number($0) } ?? .null),
+                ("jobs", .int(Int(result.jobs))),
+            ])),
+        ])
+    }
+
+    static func json(for breakdown: Breakdown) -> JSONValue {
+        func group(_ map: [String: WaitHistogram]) -> JSONValue {
+            .object(map.keys.sorted().compactMap { key in map[key].map { (key, json(for: $0.summary)) } })
+        }
+        return .object([
+            ("all", json(for: breakdown.all.summary)),
+            ("by_queue", group(breakdown.byQueue)),
+            ("by_op_type", group(breakdown.byOpType)),
+            ("by_task", group(breakdown.byTask)),
+        ])
+    }
+
+    static func json(for summary: WaitHistogram.Summary) -> JSONValue {
+        .object([
+            ("count", .int(Int(summary.count))),
+            ("mean", .number(summary.mean)),
+            ("p50", .number(summary.p50)),
+            ("p90", .number(summary.p90)),
+            ("p99", .number(summary.p99)),
+            ("p999", .number(summary.p999)),
+            ("max", .number(summary.max)),
+        ])
+    }
+}

@@ -1,0 +1,87 @@
+import Model
+import Sim
+
+/// The human-readable rendering of a ``RunReport``.
+extension RunReport {
+    public var table: String {
+        var lines = ["scenario \(scenario)  seed \(seed)", ""]
+        for run in runs {
+            lines += Self.section(for: run)
+            lines.append("")
+        }
+        if runs.count > 1 { lines += comparison() }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func seconds(_ value: Double) -> String { formatFixed(value, decimals: 3) }
+
+    static func section(for run: VariantRun) -> [String] {
+        let result = run.result
+        let counts = result.counts
+        var lines = ["variant \(run.variant) (era \(run.era.rawValue))"]
+        var ended = "  ended: "
+        switch result.ending {
+        case .completed: ended += "completed"
+        case .stuck: ended += "STUCK (nothing can wake the waiting tasks)"
+        case .timeLimit: ended += "TIME LIMIT reached with work left"
+        }
+        ended += " at \(seconds(result.virtualTime.seconds)) s virtual; \(result.jobs) kernel jobs"
+        if let wall = run.wallSeconds { ended += "; \(seconds(wall)) s wall" }
+        lines.append(ended)
+        lines.append("  ops: created \(counts.created), executed \(counts.executed), completed \(counts.completed), "
+                     + "deferred \(counts.deferred), errored \(counts.errored), aborted \(counts.aborted), "
+                     + "retried \(counts.retried), skipped \(counts.skippedTerminal + counts.missing), "
+                     + "reaped \(counts.reaped)")
+        lines.append("  waits: completed \(counts.waitsCompleted), timed out \(counts.waitsTimedOut)")
+        if !result.pendingOps.isEmpty {
+            lines.append("  not terminal at the end (\(result.pendingOps.count)):")
+            for op in result.pendingOps.prefix(10) { lines.append("    \(op)") }
+            if result.pendingOps.count > 10 { lines.append("    ... and \(result.pendingOps.count - 10) more") }
+        }
+        lines.append("")
+        lines += breakdownTable("wait_seconds", result.wait)
+        lines.append("")
+        lines += breakdownTable("completion_seconds", result.completion)
+        return lines
+    }
+
+    static func breakdownTable(_ title: String, _ breakdown: Breakdown) -> [String] {
+        var table = TextTable([title, "count", "mean", "p50", "p90", "p99", "p99.9", "max"])
+        func add(_ label: String, _ histogram: WaitHistogram) {
+            let s = histogram.summary
+            table.add([label, String(s.count), seconds(s.mean), seconds(s.p50), seconds(s.p90), seconds(s.p99),
+                       seconds(s.p999), seconds(s.max)])
+        }
+        add("all", breakdown.all)
+        for (group, map) in [("queue", breakdown.byQueue), ("op_type", breakdown.byOpType),
+                             ("task", breakdown.byTask)] {
+            for key in map.keys.sorted() {
+                if let histogram = map[key] { add("\(group) \(key)", histogram) }
+            }
+        }
+        return table.lines(indent: "  ")
+    }
+
+    /// Variants side by side: wait_seconds p50/p99/max per task, and overall.
+    func comparison() -> [String] {
+        var header = ["wait_seconds by task"]
+        for run in runs { header += ["\(run.variant) p50", "p99", "max"] }
+        var table = TextTable(header)
+        var tasks = Set<String>()
+        for run in runs { tasks.formUnion(run.result.wait.byTask.keys) }
+        func row(_ label: String, _ pick: (RunResult) -> WaitHistogram?) {
+            var cells = [label]
+            for run in runs {
+                if let summary = pick(run.result)?.summary {
+                    cells += [Self.seconds(summary.p50), Self.seconds(summary.p99), Self.seconds(summary.max)]
+                } else {
+                    cells += ["-", "-", "-"]
+                }
+            }
+            table.add(cells)
+        }
+        row("all") { $0.wait.all }
+        for task in tasks.sorted() { row(task) { $0.wait.byTask[task] } }
+        return ["comparison of variants"] + table.lines(indent: "  ")
+    }
+}

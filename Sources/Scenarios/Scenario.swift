@@ -1,0 +1,75 @@
+import Model
+import Sim
+
+/// One change to the model's defaults, read from a scenario file.
+public struct ConfigOverride: Sendable {
+    /// Where it was written (`overrides.sf_net.batch_size`), for listings.
+    public let keyPath: String
+    /// The task this override defines or changes, if it is under `overrides.tasks`.
+    public let definesTask: TaskName?
+    let apply: @Sendable (inout ModelConfig) -> Void
+
+    public init(keyPath: String, definesTask: TaskName? = nil, apply: @escaping @Sendable (inout ModelConfig) -> Void) {
+        self.keyPath = keyPath
+        self.definesTask = definesTask
+        self.apply = apply
+    }
+}
+
+/// Era, ideal mode and overrides: the top of a scenario, or one named variant on top of it.
+public struct ModelSettings: Sendable {
+    public var era: Era?
+    public var ideal: Bool?
+    public var overrides: [ConfigOverride]
+
+    public init(era: Era? = nil, ideal: Bool? = nil, overrides: [ConfigOverride] = []) {
+        self.era = era
+        self.ideal = ideal
+        self.overrides = overrides
+    }
+}
+
+/// A named variant: a set of settings applied on top of the scenario's own.
+public struct Variant: Sendable {
+    public var name: String
+    public var description: String?
+    public var settings: ModelSettings
+}
+
+/// A parsed scenario file: the cluster, the workload, the defaults and the named variants.
+public struct Scenario: Sendable {
+    public var name: String
+    public var description: String?
+    /// The file it came from (as given on the command line), for messages.
+    public var file: String
+    public var seed: UInt64
+    public var timeLimit: Duration
+    public var topology: Topology
+    public var workload: Workload
+    /// The scenario's own era, ideal flag and overrides; every variant starts from them.
+    public var base: ModelSettings
+    /// Named variants in file order. A scenario without any has one, named after its era.
+    public var variants: [Variant]
+    /// Variants `simrun run` runs when none is named (default: all).
+    public var defaultVariants: [String]
+
+    /// The variant called `name`, if the scenario has one.
+    public func variant(named name: String) -> Variant? {
+        variants.first { $0.name == name }
+    }
+
+    /// The era of `variant` (its own, else the scenario's, else `facade`).
+    public func era(of variant: Variant) -> Era {
+        variant.settings.era ?? base.era ?? .facade
+    }
+
+    /// The model configuration of `variant`: the era preset, ideal mode if asked, then the
+    /// scenario's overrides, then the variant's.
+    public func config(for variant: Variant) -> ModelConfig {
+        var config = ModelConfig.preset(era(of: variant))
+        if variant.settings.ideal ?? base.ideal ?? false { config.makeIdeal() }
+        for override in base.overrides { override.apply(&config) }
+        for override in variant.settings.overrides { override.apply(&config) }
+        return config
+    }
+}

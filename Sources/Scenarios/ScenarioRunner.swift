@@ -1,0 +1,57 @@
+import Model
+import Sim
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs the variants of a scenario and collects their reports.
+public enum ScenarioRunner {
+    /// A request for an unknown variant.
+    public struct UnknownVariant: Error, CustomStringConvertible {
+        public var file: String
+        public var name: String
+        public var known: [String]
+        public var description: String {
+            "\(file): unknown variant \"\(name)\" (this scenario has: \(known.joined(separator: ", ")))"
+        }
+    }
+
+    /// Runs `variantNames` (default: the scenario's default variants) with `seed` (default:
+    /// the scenario's). `progress` is called before and after each variant.
+    public static func run(_ scenario: Scenario, variants variantNames: [String] = [], seed: UInt64? = nil,
+                           measureWallTime: Bool = true, tracing: Bool = false,
+                           progress: (String) -> Void = { _ in }) throws(UnknownVariant) -> RunReport {
+        let names = variantNames.isEmpty ? scenario.defaultVariants : variantNames
+        var chosen: [Variant] = []
+        for name in names {
+            guard let variant = scenario.variant(named: name) else {
+                throw UnknownVariant(file: scenario.file, name: name, known: scenario.variants.map(\.name))
+            }
+            chosen.append(variant)
+        }
+        let seed = seed ?? scenario.seed
+        var runs: [VariantRun] = []
+        for (index, variant) in chosen.enumerated() {
+            progress("variant \(variant.name) (\(index + 1)/\(chosen.count)) ...")
+            let started = wallSeconds()
+            let result = ClusterRun.run(
+                config: scenario.config(for: variant), topology: scenario.topology, workload: scenario.workload,
+                options: RunOptions(seed: seed, timeLimit: scenario.timeLimit, tracing: tracing))
+            let elapsed = wallSeconds() - started
+            progress("variant \(variant.name): \(formatFixed(result.virtualTime.seconds, decimals: 3)) s virtual "
+                     + "in \(formatFixed(elapsed, decimals: 3)) s wall, \(result.jobs) jobs")
+            runs.append(VariantRun(variant: variant.name, era: scenario.era(of: variant), result: result,
+                                   wallSeconds: measureWallTime ? elapsed : nil))
+        }
+        return RunReport(scenario: scenario.name, seed: seed, runs: runs)
+    }
+}
+
+/// Monotonic wall-clock seconds, for measuring how long a run took (never inside a run).
+public func wallSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+}

@@ -1,0 +1,121 @@
+import Model
+import Sim
+
+/// Reads a scenario file into a ``Scenario``. Every mistake is a ``ScenarioError`` naming the
+/// file, the line, the key path and what was expected. The format is described in
+/// `docs/scenario-format.md`.
+public enum ScenarioParser {
+    static let topKeys = ["name", "description", "seed", "time_limit", "era", "ideal", "cluster", "database",
+                          "overrides", "networks", "instances", "workload", "sources", "variants",
+                          "default_variants"]
+    static let variantKeys = ["description", "era", "ideal", "database", "overrides"]
+
+    /// Default time limit when a scenario gives none: a run never hangs.
+    public static let defaultTimeLimit = Duration.seconds(3600)
+
+    public static func load(path: String) throws(ScenarioError) -> Scenario {
+        try parse(YAMLDocument.load(path: path))
+    }
+
+    public static func load(text: String, file: String) throws(ScenarioError) -> Scenario {
+        try parse(YAMLDocument.load(text: text, file: file))
+    }
+
+    static func parse(_ document: YAMLDocument) throws(ScenarioError) -> Scenario {
+        let top = try document.root.mapping(allowedKeys: topKeys)
+        let name = try top.optional("name")?.string() ?? stem(of: document.file)
+        let topology = try readCluster(top.optional("cluster"), root: top.node)
+        let base = try readSettings(top, tasksSoFar: Set(DefaultTaskProfiles.all.keys))
+        var variants: [Variant] = []
+        if let node = top.optional("variants") {
+            for entry in try node.entries() {
+                let mapping = try entry.value.mapping(allowedKeys: variantKeys)
+                guard !variants.contains(where: { $0.name == entry.key }) else {
+                    throw entry.value.error("duplicate variant \"\(entry.key)\"")
+                }
+                variants.append(Variant(name: entry.key, description: try mapping.optional("description")?.string(),
+                                        settings: try readSettings(mapping, tasksSoFar: [])))
+            }
+            if variants.isEmpty { throw node.error("expected at least one variant") }
+        }
+        if variants.isEmpty {
+            variants = [Variant(name: (base.era ?? .facade).rawValue, description: nil, settings: ModelSettings())]
+        }
+        var defaults = variants.map(\.name)
+        if let node = top.optional("default_variants") {
+            defaults = []
+            for item in try node.elements() {
+                let value = try item.enumValue(variants.map(\.name))
+                defaults.append(value)
+            }
+        }
+        var knownTasks = Set(DefaultTaskProfiles.all.keys)
+        for override in base.overrides + variants.flatMap(\.settings.overrides) {
+            if let task = override.definesTask { knownTasks.insert(task) }
+        }
+        let workload = try WorkloadParser(topology: topology, knownTasks: knownTasks).read(top)
+        return Scenario(
+            name: name, description: try top.optional("description")?.string(), file: document.file,
+            seed: try top.optional("seed")?.uint64() ?? 1,
+            timeLimit: try top.optional("time_limit")?.positiveDuration() ?? defaultTimeLimit,
+            topology: topology, workload: workload, base: base, variants: variants, defaultVariants: defaults)
+    }
+
+    /// `era`, `ideal`, `database` and `overrides` of the top level or of one variant.
+    static func readSettings(_ mapping: YAMLMapping, tasksSoFar: Set<TaskName>) throws(ScenarioError) -> ModelSettings {
+        var settings = ModelSettings()
+        if let node = mapping.optional("era") { settings.era = try node.enumValue(Era.self) }
+        if let node = mapping.optional("ideal") { settings.ideal = try node.bool() }
+        if let node = mapping.optional("database") {
+            let database = try node.mapping(allowedKeys: ["round_trip"])
+            if let roundTrip = try database.optional("round_trip")?.distribution() {
+                settings.overrides.append(ConfigOverride(keyPath: "database.round_trip") { $0.roundTrip = roundTrip })
+            }
+        }
+        if let node = mapping.optional("overrides") {
+            settings.overrides += try OverridesParser.read(node)
+        }
+        return settings
+    }
+
+    static let clusterKeys = ["nodes", "network_node", "cpus"]
+
+    /// `cluster: {nodes: 3, network_node: node-1, cpus: 16}`; `cpus` may be a list, one per node.
+    static func readCluster(_ node: YAMLNode?, root: YAMLNode) throws(ScenarioError) -> Topology {
+        guard let node else { return Topology(nodeCount: 3, networkNode: NodeID(index: 0), cpus: [16, 16, 16]) }
+        let cluster = try node.mapping(allowedKeys: clusterKeys)
+        let count = try cluster.optional("nodes")?.int(in: 1...1000) ?? 3
+        var cpus = Array(repeating: 16, count: count)
+        if let cpuNode = cluster.optional("cpus") {
+            if cpuNode.kind == .sequence {
+                var list: [Int] = []
+                for item in try cpuNode.elements() { list.append(try item.int(in: 1...4096)) }
+                guard list.count == count else {
+                    throw cpuNode.error("expected \(count) CPU counts (one per node), got \(list.count)")
+                }
+                cpus = list
+            } else {
+                cpus = Array(repeating: try cpuNode.int(in: 1...4096), count: count)
+            }
+        }
+        let networkNode = try cluster.optional("network_node").map { (node) throws(ScenarioError) in
+            try readNode(node, count: count)
+        } ?? NodeID(index: 0)
+        return Topology(nodeCount: count, networkNode: networkNode, cpus: cpus)
+    }
+
+    /// A node name `node-K` with 1 <= K <= count.
+    static func readNode(_ node: YAMLNode, count: Int) throws(ScenarioError) -> NodeID {
+        let names = (1...count).map { "node-\($0)" }
+        let what = count == 1 ? "node-1" : "a node name node-1 ... node-\(count)"
+        let text = try node.string()
+        guard let index = names.firstIndex(of: text) else { throw node.expected(what) }
+        return NodeID(index: index)
+    }
+
+    static func stem(of file: String) -> String {
+        let base = file.split(separator: "/").last.map(String.init) ?? file
+        for suffix in [".yaml", ".yml"] where base.hasSuffix(suffix) { return String(base.dropLast(suffix.count)) }
+        return base
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Scenarios
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a scenario's variants and print the wait_seconds distribution of each.",
+        discussion: """
+            wait_seconds is the time from an op's creation to the start of its execution (defers
+            included); completion_seconds runs to its terminal state. Each is summarised overall,
+            by queue, by op type and by task.
+            """)
+
+    @Argument(help: "Scenario file (YAML).")
+    var scenario: String
+
+    @Option(name: .customLong("variant"), help: "Variant to run (repeatable; default: the scenario's default variants).")
+    var variants: [String] = []
+
+    @Option(help: "Seed for every random stream (default: the scenario's seed).")
+    var seed: UInt64?
+
+    @Option(help: "Output format.")
+    var format: OutputFormat = .table
+
+    @Option(help: "Write the report to this file instead of standard output.")
+    var output: String?
+
+    @Flag(help: "Leave wall-clock figures out, so the same seed gives byte-identical output.")
+    var deterministic = false
+
+    @Flag(help: "Print progress to standard error even when it is not a terminal.")
+    var progress = false
+
+    func run() throws {
+        let scenario = try loadScenario(self.scenario)
+        let report: RunReport
+        do {
+            report = try ScenarioRunner.run(scenario, variants: variants, seed: seed,
+                                            measureWallTime: !deterministic, progress: Progress(forced: progress).callAsFunction)
+        } catch {
+            throw fail(error.description)
+        }
+        try emit(format == .json ? report.json.rendered() + "\n" : report.table, to: output)
+        if !report.isWhole {
+            throw fail("a run ended before its work was done (see \"ended\" in the report)", status: ExitStatus.incomplete)
+        }
+    }
+}
