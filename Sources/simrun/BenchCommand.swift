@@ -1,11 +1,71 @@
 import ArgumentParser
+import Foundation
+import Scenarios
+import Sim
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the simulator's speed (build with -c release for meaningful figures).")
+        abstract: "Measure the simulator's speed and memory, and print the figures.",
+        discussion: """
+            Measures an M/M/1 (rho 0.8) on bare kernel actors and through the full model in ideal
+            mode, then each default variant of the scenarios given (default: scenarios/*.yaml).
+            Build in release mode for meaningful figures: swift run -c release simrun bench.
+            Targets on a 2-core machine: kernel >= 500,000 customers/s, model >= 150,000
+            customers/s, six-instance-starts under 50 ms per variant.
+            """)
+
+    @Option(help: "Customers in each M/M/1 run.")
+    var customers = 1_000_000
+
+    @Option(help: "Runs of each scenario variant; the fastest is reported.")
+    var repeats = 5
+
+    @Argument(help: "Scenario files to measure (default: scenarios/*.yaml).")
+    var scenarios: [String] = []
+
+    func validate() throws {
+        guard customers > 0 else { throw ValidationError("--customers must be positive") }
+        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
+    }
 
     func run() throws {
-        print("bench: not yet")
+        #if DEBUG
+        print("note: this is a debug build; figures are far below release (swift run -c release simrun bench)")
+        #endif
+        var table = [["benchmark", "customers", "wall s", "customers/s", "kernel jobs/s", "virtual/wall"]]
+        func add(_ m: Benchmarks.Measurement) {
+            table.append([m.name, String(m.customers), formatFixed(m.wallSeconds, decimals: 4),
+                          formatFixed(m.customersPerSecond, decimals: 0), formatFixed(m.jobsPerSecond, decimals: 0),
+                          formatFixed(m.speedup, decimals: 0)])
+            print("  measured \(m.name)")
+        }
+        add(Benchmarks.kernelMM1(customers: customers))
+        add(Benchmarks.modelMM1(customers: customers))
+        for path in try scenarioFiles() {
+            let scenario = try loadScenario(path)
+            for name in scenario.defaultVariants {
+                guard let variant = scenario.variant(named: name) else { continue }
+                add(Benchmarks.scenario(scenario, variant: variant, repeats: repeats))
+            }
+        }
+        print("")
+        let widths = (0..<table[0].count).map { column in table.map { $0[column].count }.max() ?? 0 }
+        for row in table {
+            let cells = row.enumerated().map { index, cell in
+                let pad = String(repeating: " ", count: widths[index] - cell.count)
+                return index == 0 ? cell + pad : pad + cell
+            }
+            print(cells.joined(separator: "  "))
+        }
+        print("")
+        print("peak resident memory: \(formatFixed(Benchmarks.peakResidentMiB(), decimals: 1)) MiB")
+    }
+
+    private func scenarioFiles() throws -> [String] {
+        if !scenarios.isEmpty { return scenarios }
+        let directory = "scenarios"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") }.sorted().map { "\(directory)/\($0)" }
     }
 }
