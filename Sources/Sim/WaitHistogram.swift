@@ -45,9 +45,29 @@ public struct WaitHistogram: Sendable {
         return Double(count - atOrBelow) / Double(count)
     }
 
+    /// The standard figures, with all four percentiles found in one pass over the recorded
+    /// buckets (same values as ``seconds(atPercentile:)``).
     public var summary: Summary {
-        Summary(count: count, mean: meanSeconds, p50: seconds(atPercentile: 50), p90: seconds(atPercentile: 90),
-                p99: seconds(atPercentile: 99), p999: seconds(atPercentile: 99.9), max: maxSeconds)
+        let targets = [50.0, 90.0, 99.0, 99.9]
+        var values = [Double](repeating: 0, count: targets.count)
+        if count > 0 {
+            let total = histogram.totalCount
+            // As `valueAtPercentile`: the smallest bucket whose cumulative count reaches
+            // ceil(p% of the total, less one ulp), reported as its highest equivalent value.
+            let needed = targets.map { percentile in
+                Swift.max(1, UInt64((percentile.nextDown * Double(total) / 100).rounded(.up)))
+            }
+            var next = 0
+            for bucket in histogram.recordedValues() where next < targets.count {
+                while next < targets.count, bucket.totalCountToThisValue >= needed[next] {
+                    let value = Swift.max(Swift.min(bucket.value, histogram.maxRecorded), histogram.min)
+                    values[next] = Double(value) / 1e6
+                    next += 1
+                }
+            }
+        }
+        return Summary(count: count, mean: meanSeconds, p50: values[0], p90: values[1], p99: values[2],
+                       p999: values[3], max: maxSeconds)
     }
 
     /// The figures every report shows, in seconds.

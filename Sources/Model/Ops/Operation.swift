@@ -53,7 +53,11 @@ public enum OpState: String, Sendable {
 /// Everything a caller states when it creates an op.
 public struct OpSpec: Sendable {
     public var type: OperationType
-    public var tasks: [TaskName]
+    public var tasks: [TaskName] {
+        didSet { taskLabel = Self.label(tasks) }
+    }
+    /// The `by_task` label: the task list joined with `+` (most ops have one task).
+    public private(set) var taskLabel: String
     public var priority: Priority
     public var queue: QueueName
     public var networkID: NetworkID?
@@ -71,6 +75,7 @@ public struct OpSpec: Sendable {
                 dependsOn: [OpID] = [], runsAfter: [OpID] = [], randomKey: UInt64) {
         self.type = type
         self.tasks = tasks
+        self.taskLabel = Self.label(tasks)
         self.priority = priority
         self.queue = queue
         self.networkID = networkID
@@ -81,8 +86,9 @@ public struct OpSpec: Sendable {
         self.randomKey = randomKey
     }
 
-    /// The `by_task` label: the task list joined with `+` (most ops have one task).
-    public var taskLabel: String { tasks.map(\.name).joined(separator: "+") }
+    private static func label(_ tasks: [TaskName]) -> String {
+        tasks.count == 1 ? tasks[0].name : tasks.map(\.name).joined(separator: "+")
+    }
 }
 
 /// A row of `cluster_operations` joined with its `object_states` row.

@@ -58,13 +58,25 @@ public struct QueueName: Hashable, Sendable, Comparable, CustomStringConvertible
     public let family: QueueFamily
     public let priority: Priority
 
+    /// The rendered name, built once: reports and traces use it for every op.
+    public let description: String
+
     public init(_ target: QueueTarget, _ family: QueueFamily, _ priority: Priority) {
         self.target = target
         self.family = family
         self.priority = priority
+        description = "\(target.name)-\(family.rawValue)-\(priority.name)"
     }
 
-    public var description: String { "\(target.name)-\(family.rawValue)-\(priority.name)" }
+    public static func == (lhs: QueueName, rhs: QueueName) -> Bool {
+        lhs.target == rhs.target && lhs.family == rhs.family && lhs.priority == rhs.priority
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(target)
+        hasher.combine(family)
+        hasher.combine(priority)
+    }
 
     public static func < (lhs: QueueName, rhs: QueueName) -> Bool { lhs.description < rhs.description }
 
