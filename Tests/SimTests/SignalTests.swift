@@ -67,6 +67,33 @@ import Testing
         #expect(log.entries == [at(2, "notified: false")])
     }
 
+    /// Notifying waiters that also had deadlines leaves their timers behind as discarded
+    /// entries; past about a thousand the executor compacts them. Live timers scheduled before
+    /// and after must keep their instants and their order.
+    @Test func manyAbandonedDeadlinesAreDiscardedWithoutDisturbingLiveTimers() {
+        let signal = Signal(executor: sim.executor)
+        let waiters = 3000
+        sim.spawn("early", on: performer) { me in
+            try? await me.sleep(until: 5)
+            me.note("early")
+        }
+        for index in 0..<waiters {
+            sim.spawn("waiter-\(index)", on: performer) { me in
+                let notified = (try? await signal.wait(until: SimClock.Instant(offset: .seconds(3)))) ?? false
+                if !notified { me.note("waiter-\(index) timed out") }
+            }
+        }
+        sim.spawn("notifier", on: performer) { me in
+            try? await me.sleep(until: 1)
+            me.note("notifying \(signal.waiting)")
+            signal.notifyAll()
+            try? await me.sleep(until: 5)
+            me.note("late")
+        }
+        #expect(sim.run(limit: nil).ending == .completed)
+        #expect(log.entries == [at(1, "notifying \(waiters)"), at(5, "early"), at(5, "late")])
+    }
+
     @Test func cancellingASignalWaiterThrowsCancellationErrorAtOnce() {
         let sim = sim, performer = performer
         let signal = Signal(executor: sim.executor)

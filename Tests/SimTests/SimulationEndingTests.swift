@@ -38,10 +38,16 @@ import Testing
         sim.spawn("sleeper", on: performer) { me in
             do { try await me.sleep(for: .seconds(100)) } catch { me.note("sleeper cancelled") }
         }
+        sim.spawn("punctual", role: .daemon, on: performer) { me in
+            // Due exactly at the limit: only timers beyond it are cut off.
+            try? await me.sleep(until: 10)
+            me.note("punctual at the limit")
+        }
         let outcome = sim.run(limit: .seconds(10))
         #expect(outcome.ending == .timeLimit(["sleeper"]))
         #expect(outcome.virtualTime == .seconds(10))
-        #expect(log.entries == [at(1, "tick"), at(2, "tick"), at(3, "tick"), at(10, "sleeper cancelled")])
+        #expect(log.entries == [at(1, "tick"), at(2, "tick"), at(3, "tick"), at(10, "punctual at the limit"),
+                                at(10, "sleeper cancelled")])
     }
 
     @Test func daemonsAreCancelledWhenTheLastForegroundTaskEnds() {
@@ -53,11 +59,12 @@ import Testing
                     me.note("poll")
                 }
             } catch {
-                me.note("poller cancelled")
+                me.note("poller got \(error is CancellationError ? "CancellationError" : "\(error)"), "
+                        + "task cancelled: \(Task.isCancelled)")
             }
         }
         sim.spawn("listener", role: .daemon, on: performer) { me in
-            do { try await signal.wait() } catch { me.note("listener released") }
+            do { try await signal.wait() } catch { me.note("listener released, task cancelled: \(Task.isCancelled)") }
         }
         sim.spawn("work", on: performer) { me in
             try? await me.sleep(for: .milliseconds(3500))
@@ -67,7 +74,8 @@ import Testing
         #expect(outcome.ending == .completed)
         #expect(outcome.virtualTime == .milliseconds(3500))
         #expect(log.entries == [at(1, "poll"), at(2, "poll"), at(3, "poll"), at(3.5, "work done"),
-                                at(3.5, "poller cancelled"), at(3.5, "listener released")])
+                                at(3.5, "poller got CancellationError, task cancelled: true"),
+                                at(3.5, "listener released, task cancelled: true")])
     }
 
     @Test func runWithOnlyDaemonsLeftWaitingEndsCompleted() {
