@@ -9,8 +9,13 @@ public enum ServerQueue {
         /// One arrival stream per class; class 0 is served first when several wait.
         public var classes: [Class]
         public var servers: Int
-        /// Customers to generate in total (split over classes by their arrival order).
+        /// Customers to generate in total, over all classes. Every source stops once this many
+        /// have arrived, so all classes keep arriving until the same instant and the mix stays
+        /// the configured one for the whole run.
         public var customers: Int
+        /// The first arrivals (over all classes) whose waits are not recorded. The queue starts
+        /// empty; skipping these lets it approach its stationary state before measuring.
+        public var warmupCustomers: Int
         public var seed: UInt64
 
         public struct Class: Sendable {
@@ -22,16 +27,18 @@ public enum ServerQueue {
             }
         }
 
-        public init(classes: [Class], servers: Int, customers: Int, seed: UInt64) {
+        public init(classes: [Class], servers: Int, customers: Int, warmupCustomers: Int = 0, seed: UInt64) {
             self.classes = classes
             self.servers = servers
             self.customers = customers
+            self.warmupCustomers = warmupCustomers
             self.seed = seed
         }
     }
 
     public struct Result: Sendable {
-        /// Waiting time in queue (arrival to start of service), all customers and per class.
+        /// Waiting time in queue (arrival to start of service), all customers after the warm-up
+        /// and per class.
         public var wait: WaitHistogram
         public var waitByClass: [WaitHistogram]
         public var outcome: Simulation.Outcome
@@ -40,13 +47,12 @@ public enum ServerQueue {
     /// Runs the queue to completion on the calling thread.
     public static func run(_ config: Config) -> Result {
         let sim = Simulation()
-        let station = Station(sim: sim, classes: config.classes.count, servers: config.servers)
+        let station = Station(sim: sim, classes: config.classes.count, customers: config.customers,
+                              warmup: config.warmupCustomers)
         let root = RandomStream(seed: config.seed)
-        let perClass = config.customers / config.classes.count
         for (index, klass) in config.classes.enumerated() {
-            let count = perClass + (index < config.customers % config.classes.count ? 1 : 0)
             sim.spawn("source-\(index)") {
-                await station.generate(class: index, count: count, spec: klass,
+                await station.generate(class: index, spec: klass,
                                        arrivals: root.derived("arrivals/\(index)"),
                                        services: root.derived("service/\(index)"))
             }
@@ -64,16 +70,22 @@ public enum ServerQueue {
     final actor Station {
         nonisolated let sim: Simulation
         nonisolated var unownedExecutor: UnownedSerialExecutor { sim.executor.asUnownedSerialExecutor() }
-        private var lanes: [Deque<(arrived: SimClock.Instant, service: Duration)>]
+        private var lanes: [Deque<(arrived: SimClock.Instant, service: Duration, measured: Bool)>]
         private let work: Signal
         private let done: Signal
         private var openSources: Int
         private var busy = 0
+        /// Arrivals so far, over all classes; sources stop at `customers`.
+        private var admitted = 0
+        private let customers: Int
+        private let warmup: Int
         nonisolated(unsafe) var wait = WaitHistogram()
         nonisolated(unsafe) var waitByClass: [WaitHistogram]
 
-        init(sim: Simulation, classes: Int, servers: Int) {
+        init(sim: Simulation, classes: Int, customers: Int, warmup: Int) {
             self.sim = sim
+            self.customers = customers
+            self.warmup = warmup
             lanes = Array(repeating: [], count: classes)
             waitByClass = Array(repeating: WaitHistogram(), count: classes)
             work = Signal(executor: sim.executor)
@@ -82,13 +94,14 @@ public enum ServerQueue {
         }
 
         /// Model code lives in actors: a suspension inside an actor costs one kernel job.
-        func generate(class index: Int, count: Int, spec: Config.Class,
+        func generate(class index: Int, spec: Config.Class,
                       arrivals: RandomStream, services: RandomStream) async {
             var arrivals = arrivals
             var services = services
             do {
-                for _ in 0..<count {
+                while admitted < customers {
                     try await sim.clock.sleep(for: spec.interArrival.sample(&arrivals))
+                    guard admitted < customers else { break }
                     arrive(class: index, service: spec.service.sample(&services))
                 }
             } catch {}
@@ -96,7 +109,8 @@ public enum ServerQueue {
         }
 
         func arrive(class index: Int, service: Duration) {
-            lanes[index].append((sim.clock.now, service))
+            lanes[index].append((sim.clock.now, service, admitted >= warmup))
+            admitted += 1
             work.notifyAll()
         }
 
@@ -121,9 +135,11 @@ public enum ServerQueue {
                         continue
                     }
                     let customer = lanes[lane].removeFirst()
-                    let waited = customer.arrived.duration(to: sim.clock.now)
-                    wait.record(waited)
-                    waitByClass[lane].record(waited)
+                    if customer.measured {
+                        let waited = customer.arrived.duration(to: sim.clock.now)
+                        wait.record(waited)
+                        waitByClass[lane].record(waited)
+                    }
                     busy += 1
                     try await sim.clock.sleep(for: customer.service)
                     busy -= 1
