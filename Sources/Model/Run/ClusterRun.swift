@@ -37,6 +37,8 @@ public struct RunResult: Sendable {
     public var jobs: UInt64
     /// Highest number of busy sf-queues workers seen, per pool (`node-1/sf-queues`).
     public var peakBusy: [String: Int]
+    /// Round trips per database connection name; filled only when tracing.
+    public var roundTrips: [String: Int]
 }
 
 /// Wires a cluster (database, per-node daemons, reaper, API) and replays a workload on it.
@@ -80,7 +82,7 @@ public enum ClusterRun {
                 PendingOp(id: $0.id, task: $0.spec.taskLabel, queue: $0.spec.queue.description, state: $0.state)
             },
             ending: outcome.ending, virtualTime: outcome.virtualTime, jobs: outcome.jobs,
-            peakBusy: recorder.peakBusy)
+            peakBusy: recorder.peakBusy, roundTrips: recorder.roundTrips)
     }
 }
 

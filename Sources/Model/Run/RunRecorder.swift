@@ -75,6 +75,7 @@ public final class RunRecorder: Sendable {
         /// Ops not yet terminal, with what they were last seen doing.
         var pending: [OpID: (spec: OpSpec, state: OpState)] = [:]
         var peakBusy: [String: Int] = [:]
+        var roundTrips: [String: Int] = [:]
     }
 
     let clock: SimClock
@@ -92,6 +93,10 @@ public final class RunRecorder: Sendable {
     public var trace: [TraceEvent] { store.withLock { $0.trace } }
     /// Highest number of concurrently busy workers seen, per pool.
     public var peakBusy: [String: Int] { store.withLock { $0.peakBusy } }
+    /// Database round trips paid per connection name (e.g. `node-1/sf-net`). Counted only
+    /// while tracing, like the trace: sf-queues names one connection per item, so the table
+    /// grows with the run.
+    public var roundTrips: [String: Int] { store.withLock { $0.roundTrips } }
 
     /// Ops that never reached a terminal state, oldest first.
     public var pendingOps: [(id: OpID, spec: OpSpec, state: OpState)] {
@@ -190,6 +195,11 @@ public final class RunRecorder: Sendable {
                 store.counts.waitsCompleted += 1
             }
         }
+    }
+
+    func roundTrip(by connection: String) {
+        guard tracing else { return }
+        store.withLock { $0.roundTrips[connection, default: 0] += 1 }
     }
 
     func busy(_ pool: String, _ busy: Int) {

@@ -24,6 +24,7 @@ public final class SimConnection {
 
     /// Pays one round trip (nothing in ideal mode, where round trips are zero).
     private func pay(isolation: isolated (any Actor)?) async throws {
+        database.recorder.roundTrip(by: name)
         let delay = roundTrip.sample(&random)
         if delay > .zero { try await clock.sleep(for: delay, isolation: isolation) }
     }
