@@ -204,7 +204,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             // A task unwinding may register a new wait; release it too.
             let late: [Waiter] = state.withLock { state in
                 var all = state.timers.unordered.map(\.waiter)
-                all.append(contentsOf: state.untimed.values)
+                all.append(contentsOf: state.untimed.keys.sorted().compactMap { state.untimed[$0] })
                 state.timers = Heap()
                 state.untimed = [:]
                 return all

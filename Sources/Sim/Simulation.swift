@@ -73,9 +73,6 @@ public final class Simulation: Sendable {
         if last { executor.requestStop() }
     }
 
-    /// Ends the run after the current job, as if the last foreground task had finished.
-    public func stop() { executor.requestStop() }
-
     /// Drives the simulation on the calling thread until it ends, then cancels what is left.
     ///
     /// - Parameter limit: the virtual time the run may not pass; `nil` for none.

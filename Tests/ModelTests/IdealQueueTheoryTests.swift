@@ -59,12 +59,13 @@ import Testing
 
     /// `theory` inside the 99.9% interval of `estimates`, whose half-width is below
     /// `tolerance` × theory.
-    static func expectAgreement(_ estimates: Replications, theory: Double, tolerance: Double,
+    static func expectAgreement(_ estimates: ReplicationSummary, theory: Double, tolerance: Double,
                                 _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(estimates.contains(theory), "\(what): theory \(theory), \(estimates.summary)",
+        #expect(estimates.contains(theory),
+                "\(what): theory \(theory), mean \(estimates.mean) ± \(estimates.halfWidth) over \(estimates.n) runs",
                 sourceLocation: sourceLocation)
-        #expect(estimates.halfWidth999 < tolerance * theory,
-                "\(what): half-width \(estimates.halfWidth999) over \(tolerance) × \(theory)",
+        #expect(estimates.halfWidth < tolerance * theory,
+                "\(what): half-width \(estimates.halfWidth) over \(tolerance) × \(theory)",
                 sourceLocation: sourceLocation)
     }
 
@@ -78,9 +79,9 @@ import Testing
             Self.source("mm1", task: "svc", queue: queue, rate: 0.5),
         ]))
         Self.expectAllServed(results, Self.customers)
-        let theory = QueueingFormulas.mmcMeanWait(arrivalRate: 0.5, serviceRate: 1, servers: 1)
+        let theory = QueueingTheory.mmcMeanWait(arrivalRate: 0.5, serviceRate: 1, servers: 1)
         #expect(abs(theory - 1) < 1e-12)
-        Self.expectAgreement(Replications(values: results.map { $0.wait.all.meanSeconds }), theory: theory,
+        Self.expectAgreement(ReplicationSummary(results.map { $0.wait.all.meanSeconds }, confidence: 0.999), theory: theory,
                              tolerance: 0.15, "M/M/1 mean wait")
     }
 
@@ -95,10 +96,10 @@ import Testing
             Self.source("md1", task: "svc", queue: queue, rate: 0.6),
         ]))
         Self.expectAllServed(results, Self.customers)
-        let theory = QueueingFormulas.pollaczekKhinchine(arrivalRate: 0.6, serviceMean: service.meanSeconds,
+        let theory = QueueingTheory.mg1MeanWait(arrivalRate: 0.6, serviceMean: service.meanSeconds,
                                                          serviceSecondMoment: service.secondMomentSeconds)
         #expect(abs(theory - 0.75) < 1e-12)
-        Self.expectAgreement(Replications(values: results.map { $0.wait.all.meanSeconds }), theory: theory,
+        Self.expectAgreement(ReplicationSummary(results.map { $0.wait.all.meanSeconds }, confidence: 0.999), theory: theory,
                              tolerance: 0.12, "M/D/1 mean wait")
     }
 
@@ -116,12 +117,12 @@ import Testing
         ]), replications: 20)
         Self.expectAllServed(results, Self.customers)
         #expect(results.allSatisfy { $0.peakBusy["node-1/sf-queues"] == 3 })
-        let mean = QueueingFormulas.mmcMeanWait(arrivalRate: 2.1, serviceRate: 1, servers: 3)
-        let tail = QueueingFormulas.mmcWaitExceeds(1, arrivalRate: 2.1, serviceRate: 1, servers: 3)
+        let mean = QueueingTheory.mmcMeanWait(arrivalRate: 2.1, serviceRate: 1, servers: 3)
+        let tail = QueueingTheory.mmcWaitExceeds(1, arrivalRate: 2.1, serviceRate: 1, servers: 3)
         #expect(abs(mean - 0.5470) < 1e-3 && abs(tail - 0.2001) < 1e-3)
-        Self.expectAgreement(Replications(values: results.map { $0.wait.all.meanSeconds }), theory: mean,
+        Self.expectAgreement(ReplicationSummary(results.map { $0.wait.all.meanSeconds }, confidence: 0.999), theory: mean,
                              tolerance: 0.20, "M/M/3 mean wait")
-        Self.expectAgreement(Replications(values: results.map { $0.wait.all.fraction(above: .seconds(1)) }),
+        Self.expectAgreement(ReplicationSummary(results.map { $0.wait.all.fraction(above: .seconds(1)) }, confidence: 0.999),
                              theory: tail, tolerance: 0.17, "M/M/3 P(wait > 1 s)")
     }
 
@@ -143,11 +144,13 @@ import Testing
         let results = Self.replicate(config, workload)
         Self.expectAllServed(results, 2 * Self.customers)
         let secondMoment = service.secondMomentSeconds
-        let theory = QueueingFormulas.cobham(arrivalRates: [0.3, 0.3], serviceMeans: [1, 1],
-                                             serviceSecondMoments: [secondMoment, secondMoment])
+        let theory = QueueingTheory.nonPreemptivePriorityMeanWaits([
+            .init(arrivalRate: 0.3, serviceMean: 1, serviceSecondMoment: secondMoment),
+            .init(arrivalRate: 0.3, serviceMean: 1, serviceSecondMoment: secondMoment),
+        ])
         #expect(abs(theory[0] - 0.6 / 0.7) < 1e-12 && abs(theory[1] - 0.6 / 0.28) < 1e-12)
         let means = { (queue: QueueName) in
-            Replications(values: results.map { $0.wait.byQueue[queue.description]?.meanSeconds ?? .nan })
+            ReplicationSummary(results.map { $0.wait.byQueue[queue.description]?.meanSeconds ?? .nan }, confidence: 0.999)
         }
         Self.expectAgreement(means(urgent), theory: theory[0], tolerance: 0.15, "Cobham user_facing mean wait")
         Self.expectAgreement(means(background), theory: theory[1], tolerance: 0.20, "Cobham background mean wait")

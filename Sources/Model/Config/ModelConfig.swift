@@ -76,6 +76,9 @@ public struct ModelConfig: Sendable {
     public var maintainErrorBackoff: Duration
     /// Probability that one pass finds one network unhealthy on one node (assumed; 0 = healthy).
     public var maintainUnhealthyProbability: Double
+    /// Nodes' passes out of step (daemons start at different moments): the first pass comes
+    /// after a random fraction of the interval. Off: every node's first pass at one interval.
+    public var maintainStaggered: Bool
 
     // MARK: Tasks
 
@@ -122,6 +125,7 @@ public struct ModelConfig: Sendable {
             maintainSettleTime: .seconds(60),
             maintainErrorBackoff: .seconds(60),
             maintainUnhealthyProbability: 0,
+            maintainStaggered: true,
             tasks: DefaultTaskProfiles.all)
         switch era {
         case .inline, .facade:

@@ -39,7 +39,8 @@ actor NetDispatcher {
         var idleRounds = 0
         do {
             while true {
-                let items = try await claimRound()
+                let items = try await connection.claim(queues, limit: context.config.netBatchSize,
+                                                      mode: context.config.netDequeue)
                 if items.isEmpty {
                     try await idle(rounds: idleRounds)
                     idleRounds += 1
@@ -52,19 +53,6 @@ actor NetDispatcher {
             }
         } catch {
             // Cancelled: the node stopped or the run ended.
-        }
-    }
-
-    private func claimRound() async throws -> [WorkItem] {
-        switch context.config.netDequeue {
-        case .batched:
-            return try await connection.claim(queues, limit: context.config.netBatchSize)
-        case .singular:
-            for queue in queues {
-                let items = try await connection.claim([queue], limit: 1)
-                if !items.isEmpty { return items }
-            }
-            return []
         }
     }
 

@@ -83,7 +83,7 @@ actor QueueWorkerPool {
                     limit = max(1, Int(maxWorkers) - busy)
                 }
                 let queues = requestedQueues()
-                let items = try await claim(queues, limit: limit)
+                let items = try await connection.claim(queues, limit: limit, mode: config.queuesDequeue)
                 if items.isEmpty {
                     if ideal {
                         try await context.database.waitForWork(queues, signal: wake)
@@ -98,19 +98,6 @@ actor QueueWorkerPool {
             }
         } catch {
             // Cancelled: the node stopped or the run ended.
-        }
-    }
-
-    private func claim(_ queues: [QueueName], limit: Int) async throws -> [WorkItem] {
-        switch context.config.queuesDequeue {
-        case .batched:
-            return try await connection.claim(queues, limit: limit)
-        case .singular:
-            for queue in queues {
-                let items = try await connection.claim([queue], limit: 1)
-                if !items.isEmpty { return items }
-            }
-            return []
         }
     }
 

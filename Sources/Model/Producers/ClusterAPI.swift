@@ -204,11 +204,6 @@ actor ClusterAPI {
             try await context.clock.sleep(for: poll)
         }
     }
-
-    /// Marks that `network`'s state changed now (maintain leaves it alone for a while).
-    func touch(_ network: NetworkID) {
-        networks[network]?.stateChangedAt = context.clock.now
-    }
 }
 
 // MARK: Workload driving

@@ -17,9 +17,12 @@ actor Maintainer {
     private let keys: RandomStream
     private var pass = 0
 
+    private let generation: Int
+
     init(context: ClusterContext, node: NodeID, api: ClusterAPI, generation: Int) {
         self.context = context
         self.node = node
+        self.generation = generation
         self.api = api
         connection = context.connect("\(node)/maintain/\(generation)")
         health = context.random.derived("maintain/\(node)/\(generation)/health")
@@ -38,11 +41,15 @@ actor Maintainer {
     func run() async {
         let config = context.config
         guard config.maintainUnhealthyProbability > 0 else { return }
+        var phase = context.random.derived("maintain/\(node)/\(generation)/phase")
+        let first = config.maintainStaggered
+            ? Distribution.uniform(.zero, config.maintainInterval).sample(&phase) : config.maintainInterval
         do {
+            try await context.clock.sleep(for: first)
             while true {
-                try await context.clock.sleep(for: config.maintainInterval)
                 try await runPass()
                 pass += 1
+                try await context.clock.sleep(for: config.maintainInterval)
             }
         } catch {
             // Cancelled: the node stopped or the run ended.

@@ -45,6 +45,22 @@ public final class SimConnection {
         return await database.setState(id, state)
     }
 
+    /// A claim in the dispatcher's style: batched, one round trip for all queues; or singular,
+    /// one round trip per queue in order, stopping at the first queue that yields a row.
+    public func claim(_ queues: [QueueName], limit: Int, mode: DequeueMode,
+                      isolation: isolated (any Actor)? = #isolation) async throws -> [WorkItem] {
+        switch mode {
+        case .batched:
+            return try await claim(queues, limit: limit)
+        case .singular:
+            for queue in queues {
+                let items = try await claim([queue], limit: 1)
+                if !items.isEmpty { return items }
+            }
+            return []
+        }
+    }
+
     /// An error report row (a write whose content the model does not need).
     public func writeErrorReport(_ id: OpID, isolation: isolated (any Actor)? = #isolation) async throws {
         try await pay(isolation: isolation)

@@ -17,8 +17,9 @@ public actor SimDatabase {
     private var rows: [RowID: WorkItem] = [:]
     /// Unclaimed rows of each queue in claim order.
     private var unclaimed: [QueueName: Heap<RowKey>] = [:]
-    /// Claimed rows (for the reaper and queue depth).
-    private var claimedCount: [QueueName: Int] = [:]
+    /// Rows per queue, claimed or not (queue depth). `unclaimed` may hold keys of rows
+    /// deleted before being claimed; `claim` skips those.
+    private var rowCount: [QueueName: Int] = [:]
     private var nextOp = 0
     private var nextRow = 0
     /// Terminal ops in the order they became terminal, for the 30 s hard delete.
@@ -103,6 +104,7 @@ public actor SimDatabase {
                            retries: retries, scheduledAt: scheduledAt, createdAt: now, claimedAt: nil,
                            claimedBy: nil, attempts: 0)
         rows[row.rowID] = row
+        rowCount[queue, default: 0] += 1
         unclaimed[queue, default: Heap()].insert(RowKey(scheduledAt: scheduledAt, rowID: row.rowID))
         wake(queue)
     }
@@ -121,17 +123,16 @@ public actor SimDatabase {
                 row.claimedBy = claimer
                 row.attempts += 1
                 rows[row.rowID] = row
-                claimedCount[queue, default: 0] += 1
                 claimed.append(row)
             }
         }
         return claimed
     }
 
-    /// Deletes a claimed row (the item is finished).
+    /// Deletes a row (the item is finished).
     func deleteRow(_ id: RowID) {
         guard let row = rows.removeValue(forKey: id) else { return }
-        if row.claimedAt != nil { claimedCount[row.queue, default: 1] -= 1 }
+        rowCount[row.queue, default: 1] -= 1
         notifyIfQuiet()
     }
 
@@ -162,7 +163,6 @@ public actor SimDatabase {
                 deleteRow(id)
                 errored.append(row.opID)
             } else {
-                claimedCount[row.queue, default: 1] -= 1
                 row.claimedAt = nil
                 row.claimedBy = nil
                 rows[id] = row
@@ -177,7 +177,7 @@ public actor SimDatabase {
 
     /// Rows in these queues: claimed, due and deferred (maintain's depth gate).
     func depth(of queues: [QueueName]) -> Int {
-        queues.reduce(0) { $0 + (unclaimed[$1]?.count ?? 0) + (claimedCount[$1] ?? 0) }
+        queues.reduce(0) { $0 + (rowCount[$1] ?? 0) }
     }
 
     // MARK: Networks (maintain)

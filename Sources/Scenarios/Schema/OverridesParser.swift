@@ -137,7 +137,7 @@ enum OverridesParser {
 
     private static func readMaintain(_ node: YAMLNode) throws(ScenarioError) -> [ConfigOverride] {
         let maintain = try node.mapping(allowedKeys: ["interval", "queue_depth_limit", "settle_time",
-                                                      "error_backoff", "unhealthy_probability"])
+                                                      "error_backoff", "unhealthy_probability", "staggered"])
         var out: [ConfigOverride] = []
         func add(_ node: YAMLNode, _ apply: @escaping @Sendable (inout ModelConfig) -> Void) {
             out.append(ConfigOverride(keyPath: node.path.description, apply: apply))
@@ -161,6 +161,10 @@ enum OverridesParser {
         if let value = maintain.optional("unhealthy_probability") {
             let probability = try value.double(in: 0...1)
             add(value) { $0.maintainUnhealthyProbability = probability }
+        }
+        if let value = maintain.optional("staggered") {
+            let staggered = try value.bool()
+            add(value) { $0.maintainStaggered = staggered }
         }
         return out
     }

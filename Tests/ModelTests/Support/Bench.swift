@@ -150,6 +150,7 @@ extension ModelConfig {
     static func exact(_ era: Era, roundTrip: Duration = .zero, tasks: [FixedTask] = []) -> ModelConfig {
         var config = ModelConfig.preset(era)
         config.roundTrip = .constant(roundTrip)
+        config.maintainStaggered = false
         for task in tasks { config.tasks[task.name] = task.profile }
         return config
     }
