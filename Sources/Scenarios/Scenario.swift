@@ -20,12 +20,28 @@ public struct ConfigOverride: Sendable {
 public struct ModelSettings: Sendable {
     public var era: Era?
     public var ideal: Bool?
+    /// The plan's steps that are on (nil: the era's).
+    public var steps: Set<PlanStep>?
+    public var followUp: Bool?
+    /// What coalesces (nil: the plan's set).
+    public var coalescing: [CoalescingRule]?
     public var overrides: [ConfigOverride]
 
-    public init(era: Era? = nil, ideal: Bool? = nil, overrides: [ConfigOverride] = []) {
+    public init(era: Era? = nil, ideal: Bool? = nil, steps: Set<PlanStep>? = nil, followUp: Bool? = nil,
+                coalescing: [CoalescingRule]? = nil, overrides: [ConfigOverride] = []) {
         self.era = era
         self.ideal = ideal
+        self.steps = steps
+        self.followUp = followUp
+        self.coalescing = coalescing
         self.overrides = overrides
+    }
+
+    /// Applies the steps, follow-up and coalescing set this level states.
+    func applySwitches(to config: inout ModelConfig) {
+        if let steps { config.steps = steps }
+        if let followUp { config.followUp = followUp }
+        if let coalescing { config.coalescing = coalescing }
     }
 }
 
@@ -63,11 +79,14 @@ public struct Scenario: Sendable {
         variant.settings.era ?? base.era ?? .facade
     }
 
-    /// The model configuration of `variant`: the era preset, ideal mode if asked, then the
-    /// scenario's overrides, then the variant's.
+    /// The model configuration of `variant`: the era preset, ideal mode if asked, the
+    /// scenario's then the variant's steps and coalescing set, then the scenario's overrides,
+    /// then the variant's.
     public func config(for variant: Variant) -> ModelConfig {
         var config = ModelConfig.preset(era(of: variant))
         if variant.settings.ideal ?? base.ideal ?? false { config.makeIdeal() }
+        base.applySwitches(to: &config)
+        variant.settings.applySwitches(to: &config)
         for override in base.overrides { override.apply(&config) }
         for override in variant.settings.overrides { override.apply(&config) }
         return config

@@ -31,6 +31,14 @@ public enum ScenarioRunner {
             }
             chosen.append(variant)
         }
+        return run(scenario, chosen: chosen, seed: seed, measureWallTime: measureWallTime, tracing: tracing,
+                   progress: progress)
+    }
+
+    /// Runs the given variants (named in the scenario or made up, as the steps matrix is).
+    public static func run(_ scenario: Scenario, chosen: [Variant], seed: UInt64? = nil,
+                           measureWallTime: Bool = true, tracing: Bool = false,
+                           progress: (String) -> Void = { _ in }) -> RunReport {
         let seed = seed ?? scenario.seed
         var runs: [VariantRun] = []
         for (index, variant) in chosen.enumerated() {

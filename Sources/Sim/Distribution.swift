@@ -16,6 +16,19 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
     case lognormal(mu: Double, sigma: Double)
     /// Each sample is one of the listed values, equally likely.
     case empirical([Duration])
+    /// Given quantiles, linearly interpolated in between (a piecewise-linear inverse CDF).
+    /// Probabilities increase from 0 to 1 and values never decrease; see ``quantiles(_:)``.
+    case quantiles([Quantile])
+
+    /// One point of a ``quantiles(_:)`` distribution: P(X <= value) = probability.
+    public struct Quantile: Sendable, Equatable {
+        public var probability: Double
+        public var value: Duration
+        public init(_ probability: Double, _ value: Duration) {
+            self.probability = probability
+            self.value = value
+        }
+    }
 
     /// z such that P(Z <= z) = 0.99 for a standard normal Z.
     public static let z99 = 2.326_347_874_040_841
@@ -42,6 +55,14 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
             return .seconds(double: exp(mu + sigma * standardNormal(&rng)))
         case .empirical(let values):
             return values[Int(rng.next() % UInt64(values.count))]
+        case .quantiles(let points):
+            let u = rng.nextUnit()
+            var index = 1
+            while index < points.count - 1 && points[index].probability < u { index += 1 }
+            let low = points[index - 1], high = points[index]
+            let span = high.probability - low.probability
+            let fraction = span > 0 ? (u - low.probability) / span : 0
+            return low.value + .seconds(double: fraction * (high.value - low.value).seconds)
         }
     }
 
@@ -54,6 +75,10 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
         case .lognormal(let mu, let sigma): return exp(mu + sigma * sigma / 2)
         case .empirical(let values):
             return values.reduce(0.0) { $0 + $1.seconds } / Double(max(values.count, 1))
+        case .quantiles(let points):
+            return zip(points, points.dropFirst()).reduce(0.0) { sum, pair in
+                sum + (pair.1.probability - pair.0.probability) * (pair.0.value.seconds + pair.1.value.seconds) / 2
+            }
         }
     }
 
@@ -68,6 +93,12 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
         case .lognormal(let mu, let sigma): return exp(2 * mu + 2 * sigma * sigma)
         case .empirical(let values):
             return values.reduce(0.0) { $0 + $1.seconds * $1.seconds } / Double(max(values.count, 1))
+        case .quantiles(let points):
+            // Uniform on each segment of the inverse CDF: E[X^2] = (a^2 + ab + b^2) / 3 there.
+            return zip(points, points.dropFirst()).reduce(0.0) { sum, pair in
+                let a = pair.0.value.seconds, b = pair.1.value.seconds
+                return sum + (pair.1.probability - pair.0.probability) * (a * a + a * b + b * b) / 3
+            }
         }
     }
 
@@ -79,6 +110,9 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
         case .lognormal(let mu, let sigma):
             return "lognormal(median \(exp(mu).formatted6)s, p99 \(exp(mu + sigma * Distribution.z99).formatted6)s)"
         case .empirical(let values): return "empirical(\(values.count) samples)"
+        case .quantiles(let points):
+            let text = points.map { "p\(formatFixed($0.probability * 100, decimals: 1)) \($0.value.seconds.formatted6)s" }
+            return "quantiles(\(text.joined(separator: ", ")))"
         }
     }
 }

@@ -6,6 +6,7 @@ import Scenarios
 enum ExitStatus {
     static let incomplete = ExitCode(1)
     static let badInput = ExitCode(2)
+    static let lostWork = ExitCode(3)
 }
 
 /// Prints a one-line error to standard error and exits with `status`.

@@ -29,21 +29,32 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Leave wall-clock figures out, so the same seed gives byte-identical output.")
     var deterministic = false
 
+    @Option(help: "Also write every op event (created, started, deferred, folded, ...) to this file, tab-separated.")
+    var trace: String?
+
     @Flag(help: "Print progress to standard error even when it is not a terminal.")
     var progress = false
+
+    @Flag(help: "Exit with status 3 if coalescing lost work (an op folded or deduplicated into one that never made its change).")
+    var strict = false
 
     func run() throws {
         let scenario = try loadScenario(self.scenario)
         let report: RunReport
         do {
-            report = try ScenarioRunner.run(scenario, variants: variants, seed: seed,
-                                            measureWallTime: !deterministic, progress: Progress(forced: progress).callAsFunction)
+            report = try ScenarioRunner.run(scenario, variants: variants, seed: seed, measureWallTime: !deterministic,
+                                            tracing: trace != nil, progress: Progress(forced: progress).callAsFunction)
         } catch {
             throw fail(error.description)
         }
+        if let trace { try emit(report.traceLines, to: trace) }
         try emit(format == .json ? report.json.rendered() + "\n" : report.table, to: output)
         if !report.isWhole {
             throw fail("a run ended before its work was done (see \"ended\" in the report)", status: ExitStatus.incomplete)
+        }
+        if strict && report.hasEffectViolations {
+            throw fail("coalescing lost work (see \"LOST WORK\" / effect_violations in the report)",
+                       status: ExitStatus.lostWork)
         }
     }
 }

@@ -10,9 +10,10 @@ struct Simrun: ParsableCommand {
             docs/scenario-format.md. The same scenario and seed always give the same output.
 
             Exit status: 0 success; 1 a run hit its time limit or got stuck (the report says
-            which ops were left); 2 bad scenario or input file; 64 bad command line.
+            which ops were left); 2 bad scenario or input file; 3 coalescing lost work (with
+            --strict); 64 bad command line.
             """,
-        subcommands: [RunCommand.self, BenchCommand.self])
+        subcommands: [RunCommand.self, CompareCommand.self, BenchCommand.self])
 }
 
 Simrun.main()

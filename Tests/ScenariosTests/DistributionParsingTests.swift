@@ -55,23 +55,23 @@ import Testing
 
     @Test func exactlyOneKindPerMapping() {
         #expect(serviceFailure("{uniform: [1s, 2s], exponential: 1s}") ==
-            "s.yaml:1: service: expected exactly one of: constant, uniform, exponential, lognormal, empirical; "
+            "s.yaml:1: service: expected exactly one of: constant, uniform, exponential, lognormal, empirical, quantiles; "
             + "got uniform, exponential")
         #expect(serviceFailure("{}") ==
-            "s.yaml:1: service: expected exactly one of: constant, uniform, exponential, lognormal, empirical; "
+            "s.yaml:1: service: expected exactly one of: constant, uniform, exponential, lognormal, empirical, quantiles; "
             + "got none of them")
     }
 
     @Test func unknownKindSuggestsNearest() {
         #expect(serviceFailure("{unifrom: [1s, 2s]}") ==
             "s.yaml:1: service: unknown key \"unifrom\" (expected one of: constant, uniform, exponential, "
-            + "lognormal, empirical); did you mean \"uniform\"?")
+            + "lognormal, empirical, quantiles); did you mean \"uniform\"?")
     }
 
     @Test func listIsNotADistribution() {
         #expect(serviceFailure("[1s, 2s]") ==
             "s.yaml:1: service: expected a distribution (a duration such as 0.5s, or a mapping with one of: "
-            + "constant, uniform, exponential, lognormal, empirical), got a list")
+            + "constant, uniform, exponential, lognormal, empirical, quantiles), got a list")
     }
 
     @Test func malformedConstant() {
@@ -139,4 +139,26 @@ import Testing
         #expect(serviceFailure("{empirical: [1s, -2s]}") ==
             "s.yaml:1: service.empirical[1]: must not be negative, got \"-2s\"")
     }
+}
+
+@Test func quantilesFormInterpolatesMeasuredPercentiles() throws {
+    let distribution = try read("service: {quantiles: {p0: 1ms, p50: 3.7ms, p90: 5.2ms, p99: 88.6ms, p100: 150ms}}") {
+        try $0.mapping(allowedKeys: ["service"]).required("service").distribution()
+    }
+    #expect(distribution == .quantiles([.init(0, .milliseconds(1)), .init(0.5, .microseconds(3700)),
+                                        .init(0.9, .microseconds(5200)), .init(0.99, .microseconds(88600)),
+                                        .init(1, .milliseconds(150))]))
+}
+
+@Test func quantilesNeedBothEndsAndIncreasingValues() {
+    let read = { (yaml: String) in
+        failure(yaml) { try $0.mapping(allowedKeys: ["service"]).required("service").distribution() }
+    }
+    #expect(read("service: {quantiles: {p50: 1ms, p100: 2ms}}")
+        == "s.yaml:1: service.quantiles: expected a mapping of percentiles to durations, from p0 to p100 "
+        + "(e.g. {p0: 1ms, p50: 4ms, p100: 150ms}), got a mapping")
+    #expect(read("service: {quantiles: {p0: 5ms, p50: 1ms, p100: 2ms}}")
+        == "s.yaml:1: service.quantiles.p50: values must not decrease: p50 is below the percentile before it")
+    #expect(read("service: {quantiles: {p0: 1ms, median: 2ms, p100: 3ms}}")
+        == "s.yaml:1: service.quantiles.median: expected a percentile key p0 ... p100, got \"median\"")
 }

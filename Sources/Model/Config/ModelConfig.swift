@@ -17,17 +17,61 @@ public struct ModelConfig: Sendable {
     /// (seed plan, step 4) is a heavier statement.
     public var roundTrip: Distribution
 
+    // MARK: The seed plan (model file 9)
+
+    /// Which of the plan's six steps are on.
+    public var steps: Set<PlanStep>
+    /// The follow-up: `network_apply_create_hypervisor` coalesces on (node, network).
+    public var followUp: Bool
+    /// What coalesces, per op type (read by steps 4 and 5). Default: the plan's set.
+    public var coalescing: [CoalescingRule]
+    /// Step 1: writing the `started executing` event, on the dispatcher's critical path.
+    /// Eventlog writes are spooled and flushed in ~100 ms batches off the path, so the cost
+    /// is the spool append: assumed median 0.5 ms, p99 5 ms.
+    public var startedEventCost: Distribution
+    /// Step 4: the fold transaction, measured p50 3.7 ms, p90 5.2 ms, p99 88.6 ms (seed plan);
+    /// the ends (1 ms, 150 ms) are assumed.
+    public var foldCost: Distribution
+
+    /// The dequeue both daemons use: batched with step 2, singular without.
+    public var dequeue: DequeueMode { steps.contains(.batchedDequeue) ? .batched : .singular }
+
+    /// The coalescing rules of `type` (the follow-up's included when it is on). A type may
+    /// have several rules, with disjoint tasks, each on its own key.
+    public func coalescingRules(for type: OperationType) -> [CoalescingRule] {
+        var rules = coalescing.filter { $0.type == type }
+        if followUp && type == CoalescingRule.followUp.type
+            && !rules.contains(where: { $0.tasks.contains(.createHypervisor) }) {
+            rules.append(CoalescingRule.followUp)
+        }
+        return rules
+    }
+
+    /// The rule under which `task` of a `type` op coalesces, if any.
+    public func coalescingRule(for type: OperationType, task: TaskName) -> CoalescingRule? {
+        coalescingRules(for: type).first { $0.tasks.contains(task) }
+    }
+
+    // MARK: Network work placement (model file 1)
+
+    /// `inline` era: network work runs inline in the caller under a per-network lock.
+    public var inlineNetworkWork: Bool
+    /// `later` era: sf-net's dispatcher hands items to this many workers (0: it runs them itself).
+    public var netWorkers: Int
+    /// `later` era: each worker's FIFO holds at most this many items; the dispatcher blocks.
+    public var netWorkerQueueCapacity: Int
+
     // MARK: sf-net (`shakenfist/daemons/network`)
 
     /// Items per claim (`BATCH_SIZE`, model file 4).
     public var netBatchSize: Int
-    public var netDequeue: DequeueMode
+    public var netDequeue: DequeueMode { dequeue }
     /// sf-net's in-memory defer ladder: 0.1 s doubling, cap 15 s (model file 7).
     public var netDefer: DeferPolicy
 
     // MARK: sf-queues (`shakenfist/daemons/queues`)
 
-    public var queuesDequeue: DequeueMode
+    public var queuesDequeue: DequeueMode { dequeue }
     /// `max_workers = max(minimum, cpus / cpusPerWorker)` (model file 5).
     public var minimumWorkers: Double
     public var cpusPerWorker: Double
@@ -100,10 +144,18 @@ public struct ModelConfig: Sendable {
             era: era,
             ideal: false,
             roundTrip: .lognormal(median: .milliseconds(1), p99: .milliseconds(10)),
+            steps: [],
+            followUp: false,
+            coalescing: CoalescingRule.plan,
+            startedEventCost: .lognormal(median: .microseconds(500), p99: .milliseconds(5)),
+            foldCost: .quantiles([.init(0, .milliseconds(1)), .init(0.5, .microseconds(3700)),
+                                  .init(0.9, .microseconds(5200)), .init(0.99, .microseconds(88600)),
+                                  .init(1, .milliseconds(150))]),
+            inlineNetworkWork: false,
+            netWorkers: 0,
+            netWorkerQueueCapacity: 20,
             netBatchSize: 10,
-            netDequeue: .singular,
             netDefer: .ladder(first: .milliseconds(100), cap: .seconds(15)),
-            queuesDequeue: .singular,
             minimumWorkers: 3,
             cpusPerWorker: 2,
             maxWorkersOverride: nil,
@@ -128,15 +180,15 @@ public struct ModelConfig: Sendable {
             maintainStaggered: true,
             tasks: DefaultTaskProfiles.all)
         switch era {
-        case .inline, .facade:
+        case .inline:
+            config.inlineNetworkWork = true
+        case .facade:
             break
         case .plan:
-            // Step 2: one batched claim for all queues, in both daemons.
-            config.netDequeue = .batched
-            config.queuesDequeue = .batched
+            config.steps = Set(PlanStep.allCases)
         case .later:
-            config.netDequeue = .batched
-            config.queuesDequeue = .batched
+            config.steps = Set(PlanStep.allCases)
+            config.netWorkers = 4
             config.idle = .backoff([.milliseconds(200), .milliseconds(400), .milliseconds(800),
                                     .milliseconds(1600), .seconds(2)])
             config.queuesDefer = .ladder(first: .milliseconds(100), cap: .seconds(15))

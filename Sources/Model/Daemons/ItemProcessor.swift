@@ -11,9 +11,11 @@ struct ItemProcessor {
         case missing, skippedTerminal, deferred, errored, aborted, notQueued, retried, completed
     }
 
-    private enum DependencyVerdict { case proceed, deferral, fail(OpState) }
+    private enum DependencyVerdict { case proceed, deferral, fail(OpState, reason: String) }
 
     let context: ClusterContext
+    /// The node this dispatcher runs on (where node-scoped tasks take effect).
+    let node: NodeID
     /// `claimed_by`, also the daemon's name in traces (e.g. `node-1/sf-net`).
     let claimer: String
     /// sf-queues runs an item only if its op is still `queued` after the dependency checks.
@@ -44,7 +46,8 @@ struct ItemProcessor {
             recorder.deferred(op, delay: delay, by: claimer)
             try await connection.reschedule(item, after: delay, isDefer: true)
             return .deferred
-        case .fail(let state):
+        case .fail(let state, let reason):
+            recorder.dependencyFailed(op, reason: reason, by: claimer)
             try await connection.setState(op.id, state)
             try await connection.deleteRow(item.rowID)
             memory.forget(op.id)
@@ -64,9 +67,12 @@ struct ItemProcessor {
     private func checkDependencies(of op: OpRecord, on connection: SimConnection,
                                    isolation: isolated (any Actor)? = #isolation) async throws -> DependencyVerdict {
         for dependency in op.spec.dependsOn {
-            guard let record = try await connection.loadOp(dependency) else { return .fail(.error) }
+            guard let record = try await connection.loadOp(dependency) else {
+                return .fail(.error, reason: "cancelling operation, as dependency \(dependency) does not exist")
+            }
             switch record.state {
-            case .error, .abort, .deleted: return .fail(.abort)
+            case .error, .abort, .deleted:
+                return .fail(.abort, reason: "aborting operation, as dependency \(dependency) is \(record.state.rawValue)")
             case .queued, .executing: return .deferral
             case .complete: continue
             }
@@ -81,24 +87,32 @@ struct ItemProcessor {
     private func execute(_ op: OpRecord, item: WorkItem, on connection: SimConnection,
                          isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
         let recorder = context.recorder
+        let config = context.config
+        // Every draw of this op comes from its own stream: what the op is and which attempt
+        // this is decide them, never who runs it or when (common random numbers).
+        let attempt = RandomStream(key: op.spec.randomKey).derived(UInt64(item.retries) << 16 | 0xFFFF)
         recorder.started(op, item: item, by: claimer)
+        if config.steps.contains(.visibility) {
+            var random = attempt.derived("started-event")
+            try await context.clock.sleep(for: config.startedEventCost.sample(&random))
+        }
         try await connection.setState(op.id, .executing)
+        let tasks = try await coalesce(op, attempt: attempt, on: connection)
         var failed = false
-        for (index, task) in op.spec.tasks.enumerated() {
-            let profile = context.config.profile(task)
-            // Service times depend on what the op is and which attempt this is, never on who
-            // runs it or when (common random numbers across variants).
+        for (index, task) in tasks {
+            let profile = config.profile(task)
             var random = RandomStream(key: op.spec.randomKey).derived(UInt64(item.retries) << 16 | UInt64(index))
             let service = profile.service.sample(&random)
             let fails = profile.failureProbability > 0 && random.nextUnit() < profile.failureProbability
             diskLoad?(profile.diskMillisecondsPerSecond)
             defer { diskLoad?(-profile.diskMillisecondsPerSecond) }
+            let startedAt = context.clock.now
             try await context.clock.sleep(for: service)
             if fails {
                 failed = true
                 break
             }
-            recorder.finishedTask(op, task: task, by: claimer)
+            recorder.finishedTask(op, task: task, by: claimer, on: node, startedAt: startedAt)
         }
         memory.forget(op.id)
         if failed {
@@ -115,5 +129,31 @@ struct ItemProcessor {
         try await connection.setState(op.id, .complete)
         try await connection.deleteRow(item.rowID)
         return .completed
+    }
+
+    /// Step 4 (model file 9), inside `execute` after the `executing` write: (a) drop repeated
+    /// coalescible tasks from this op; (b) fold every queued single-task sibling of the same
+    /// type and key whose task is one of ours, in one transaction. Returns the tasks to run
+    /// with their positions in the op (which key their service times).
+    private func coalesce(_ op: OpRecord, attempt: RandomStream, on connection: SimConnection,
+                          isolation: isolated (any Actor)? = #isolation) async throws -> [(Int, TaskName)] {
+        let all = Array(op.spec.tasks.enumerated())
+        let config = context.config
+        let rules = config.coalescingRules(for: op.spec.type)
+        guard config.steps.contains(.workerFold), !rules.isEmpty else { return all }
+        var seen: Set<TaskName> = []
+        let kept = all.filter { entry in
+            !rules.contains { $0.tasks.contains(entry.element) } || seen.insert(entry.element).inserted
+        }
+        if kept.count < all.count { context.recorder.droppedTasks(all.count - kept.count, from: op) }
+        var random = attempt.derived("fold")
+        for rule in rules {
+            let ours = kept.map(\.element).filter(rule.tasks.contains)
+            guard !ours.isEmpty, let key = CoalescingKey(op.spec, columns: rule.key) else { continue }
+            let folded = try await connection.fold(into: op.id, type: op.spec.type, tasks: ours, key: key,
+                                                   columns: rule.key, cost: config.foldCost.sample(&random))
+            if !folded.isEmpty { context.recorder.folded(folded, into: op, by: claimer) }
+        }
+        return kept.map { ($0.offset, $0.element) }
     }
 }

@@ -1,3 +1,4 @@
+import DequeModule
 import Sim
 
 /// sf-net on one node (model file 4): a single thread that claims network work and runs the
@@ -7,6 +8,10 @@ import Sim
 /// `networknode-clusteroperation-*` lanes. With the singular dequeue (`facade`) it asks each
 /// queue in that order for one row and runs the first it gets; with the batched dequeue
 /// (`plan`) it claims up to `BATCH_SIZE` rows over all queues in one round trip.
+///
+/// In the `later` era the dispatcher runs nothing itself: it routes each claimed item by
+/// crc32(network_uuid) % workers into that worker's FIFO (at most `netWorkerQueueCapacity`
+/// items; the dispatcher blocks while it is full), and each worker runs its items in order.
 actor NetDispatcher {
     nonisolated let context: ClusterContext
     nonisolated var unownedExecutor: UnownedSerialExecutor { context.sim.executor.asUnownedSerialExecutor() }
@@ -16,6 +21,10 @@ actor NetDispatcher {
     private let connection: SimConnection
     private let processor: ItemProcessor
     private let wake: Signal
+    /// `later` era: one FIFO per worker, the signal that wakes it, and one for free space.
+    private var lanes: [Deque<WorkItem>] = []
+    private var laneSignals: [Signal] = []
+    private let space: Signal
 
     init(context: ClusterContext, node: NodeID) {
         self.context = context
@@ -27,15 +36,18 @@ actor NetDispatcher {
         self.queues = queues
         claimer = "\(node)/sf-net"
         connection = context.connect(claimer)
-        processor = ItemProcessor(context: context, claimer: claimer, requireQueuedAfterDependencies: false,
+        processor = ItemProcessor(context: context, node: node, claimer: claimer, requireQueuedAfterDependencies: false,
                                   memory: DeferMemory(policy: context.config.netDefer, source: .inMemory))
         wake = Signal(executor: context.sim.executor)
+        space = Signal(executor: context.sim.executor)
     }
 
     /// The dispatcher loop; returns when the task is cancelled.
     func run() async {
         let config = context.config
         if config.idle == .wakeOnEnqueue { await context.database.subscribe(wake, to: queues) }
+        let workers = startWorkers()
+        defer { for worker in workers { worker.cancel() } }
         var idleRounds = 0
         do {
             while true {
@@ -48,11 +60,48 @@ actor NetDispatcher {
                 }
                 idleRounds = 0
                 for item in items {
-                    _ = try await processor.process(item, on: connection)
+                    if workers.isEmpty {
+                        _ = try await processor.process(item, on: connection)
+                    } else {
+                        try await route(item)
+                    }
                 }
             }
         } catch {
             // Cancelled: the node stopped or the run ended.
+        }
+    }
+
+    /// `later` era: starts the workers (none before it).
+    private func startWorkers() -> [SimTask] {
+        let count = context.config.netWorkers
+        lanes = Array(repeating: Deque(), count: count)
+        laneSignals = (0..<count).map { _ in Signal(executor: context.sim.executor) }
+        return (0..<count).map { index in
+            context.sim.spawn("\(claimer)/worker-\(index)", role: .daemon) { [self] in await work(lane: index) }
+        }
+    }
+
+    private func route(_ item: WorkItem) async throws {
+        let lane = Int(crc32(item.networkID?.name ?? "") % UInt32(lanes.count))
+        while lanes[lane].count >= context.config.netWorkerQueueCapacity { try await space.wait() }
+        lanes[lane].append(item)
+        laneSignals[lane].notifyAll()
+    }
+
+    private func work(lane: Int) async {
+        let connection = context.connect("\(claimer)/worker-\(lane)")
+        do {
+            while true {
+                guard let item = lanes[lane].popFirst() else {
+                    try await laneSignals[lane].wait()
+                    continue
+                }
+                space.notifyAll()
+                _ = try await processor.process(item, on: connection)
+            }
+        } catch {
+            // Cancelled with the dispatcher.
         }
     }
 
@@ -64,4 +113,14 @@ actor NetDispatcher {
             try await context.clock.sleep(for: policy.sleep(afterIdleRounds: rounds))
         }
     }
+}
+
+/// CRC-32 (IEEE 802.3, as Python's `zlib.crc32`) of the UTF-8 bytes of `text`.
+func crc32(_ text: String) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in text.utf8 {
+        crc ^= UInt32(byte)
+        for _ in 0..<8 { crc = (crc >> 1) ^ (0xEDB8_8320 & (0 &- (crc & 1))) }
+    }
+    return ~crc
 }

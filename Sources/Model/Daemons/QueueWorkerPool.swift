@@ -123,7 +123,7 @@ actor QueueWorkerPool {
 
     private func work(_ item: WorkItem, name: String) async {
         let connection = context.connect(name)
-        var processor = ItemProcessor(context: context, claimer: claimer, requireQueuedAfterDependencies: true,
+        var processor = ItemProcessor(context: context, node: node, claimer: claimer, requireQueuedAfterDependencies: true,
                                       memory: memory)
         processor.diskLoad = { [self] load in self.addDiskLoad(load) }
         _ = try? await processor.process(item, on: connection)

@@ -13,6 +13,14 @@ public enum OperationType: String, CaseIterable, Sendable, Comparable {
     case netIfaceOp = "net_iface_op"
 
     public static func < (lhs: OperationType, rhs: OperationType) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// Network work: what the `inline` era did in the caller instead of enqueueing.
+    public var isNetworkWork: Bool {
+        switch self {
+        case .netOp, .nodeNetOp, .netIPOp, .netMacaddrIPOp, .netIfaceOp: return true
+        case .nodeInstOp, .nodeInstNetdescOp, .nodeBlobOp, .artifactFetchOp: return false
+        }
+    }
 }
 
 /// A task name as the schema enums spell it (`network_apply_update_dnsmasq`, ...).

@@ -21,6 +21,8 @@ actor ClusterAPI {
 
     private(set) var networks: [NetworkID: NetworkEntry] = [:]
     private(set) var instances: [InstanceID: InstanceEntry] = [:]
+    /// `inline` era: per-network locks.
+    var networkLocks: [NetworkID: NetworkLock] = [:]
 
     init(context: ClusterContext, nodes: NodeControl, workload: Workload) {
         self.context = context
@@ -73,9 +75,10 @@ actor ClusterAPI {
                 await nodes.start(node)
                 try await restoreInstances(on: node, random: random, connection: connection)
             case .op(let generic, let wait):
-                let op = try await connection.createOp(OpSpec(
+                let op = try await context.createAndEnqueue(OpSpec(
                     type: generic.type, tasks: generic.tasks, priority: generic.priority, queue: generic.queue,
-                    networkID: generic.networkID, nodeID: generic.nodeID, randomKey: random.key))
+                    networkID: generic.networkID, nodeID: generic.nodeID, randomKey: random.key),
+                    caller: connection.name, on: connection)
                 if wait { try await self.wait(for: op, on: connection) }
             }
         } catch {
@@ -83,23 +86,35 @@ actor ClusterAPI {
         }
     }
 
-    /// Instance start before step 6: for each interface, `ensure_mesh` (one op per
-    /// participating node) and `update_dnsmasq`; then the instance's start op on its node,
-    /// `depends_on` all of them, and the caller waits for it.
+    /// Instance start: for each interface, `ensure_mesh` (one op per participating node) and
+    /// `update_dnsmasq`; with step 6 only the first interface on each network reconciles it
+    /// (per-interface work such as floating IPs stays in the loop). Then the instance's start
+    /// op on its node, `depends_on` all of them, and a REST client waits for it.
     private func instanceStart(_ instance: InstanceID, node: NodeID, interfaces: [NetworkID], floatingIPs: Bool,
                                random: RandomStream, connection: SimConnection) async throws {
         instances[instance] = InstanceEntry(node: node, interfaces: interfaces)
         var dependencies: [OpID] = []
+        var reconciled: Set<NetworkID> = []
         for (index, network) in interfaces.enumerated() {
             let interface = random.derived("iface-\(index)")
-            for participant in participants(of: network) {
-                dependencies.append(try await create(
-                    .netOp, [.ensureMesh], .userFacing, .node(participant), .network, network: network,
-                    node: participant, key: interface.derived("mesh/\(participant)"), on: connection))
+            let firstOnNetwork = reconciled.insert(network).inserted
+            if config.steps.contains(.callerAudit) && !firstOnNetwork {
+                if floatingIPs {
+                    _ = try await create(.netOp, [.addFloatingIP], .userFacing, .networkNode, .clusterOperation,
+                                         network: network, key: interface.derived("float"), on: connection)
+                }
+                continue
             }
-            dependencies.append(try await create(
+            for participant in participants(of: network) {
+                let mesh = try await create(
+                    .netOp, [.ensureMesh], .userFacing, .node(participant), .network, network: network,
+                    node: participant, key: interface.derived("mesh/\(participant)"), on: connection)
+                dependencies += [mesh].compactMap { $0 }
+            }
+            let dnsmasq = try await create(
                 .netOp, [.updateDnsmasq], .userFacingHighIO, .networkNode, .clusterOperation, network: network,
-                key: interface.derived("dnsmasq"), on: connection))
+                key: interface.derived("dnsmasq"), on: connection)
+            dependencies += [dnsmasq].compactMap { $0 }
             if floatingIPs {
                 _ = try await create(.netOp, [.addFloatingIP], .userFacing, .networkNode, .clusterOperation,
                                      network: network, key: interface.derived("float"), on: connection)
@@ -170,12 +185,18 @@ actor ClusterAPI {
 
     // MARK: Helpers
 
+    /// Creates the op the real caller creates; in the `inline` era, network work is done
+    /// right here instead and nil is returned (there is no op to depend on or wait for).
     private func create(_ type: OperationType, _ tasks: [TaskName], _ priority: Priority, _ target: QueueTarget,
                         _ family: QueueFamily, network: NetworkID? = nil, node: NodeID? = nil, key: RandomStream,
-                        on connection: SimConnection) async throws -> OpID {
-        try await connection.createOp(OpSpec(
-            type: type, tasks: tasks, priority: priority, queue: QueueName(target, family, priority),
-            networkID: network, nodeID: node, randomKey: key.key))
+                        on connection: SimConnection) async throws -> OpID? {
+        let spec = OpSpec(type: type, tasks: tasks, priority: priority, queue: QueueName(target, family, priority),
+                          networkID: network, nodeID: node, randomKey: key.key)
+        if config.inlineNetworkWork && spec.type.isNetworkWork {
+            try await runInline(spec, on: connection)
+            return nil
+        }
+        return try await context.createAndEnqueue(spec, caller: connection.name, on: connection)
     }
 
     /// Who waits for an op, and how (model file 8).
@@ -188,7 +209,8 @@ actor ClusterAPI {
 
     /// Polls the op's state (one read each) until it is terminal or gone, or, for an API
     /// handler, until `API_ASYNC_WAIT` has passed, which counts as a timed-out wait.
-    func wait(for op: OpID, on connection: SimConnection, as style: WaitStyle = .api) async throws {
+    func wait(for op: OpID?, on connection: SimConnection, as style: WaitStyle = .api) async throws {
+        guard let op else { return }
         let deadline = context.clock.now.advanced(by: config.apiAsyncWait)
         let poll = style == .api ? config.waiterPoll : config.restClientPoll
         while true {
@@ -240,10 +262,10 @@ extension ClusterAPI {
                         await perform(.op(source.op, wait: true), label: label, random: key)
                     }
                 } else {
-                    _ = try await connection.createOp(OpSpec(
+                    _ = try await context.createAndEnqueue(OpSpec(
                         type: source.op.type, tasks: source.op.tasks, priority: source.op.priority,
                         queue: source.op.queue, networkID: source.op.networkID, nodeID: source.op.nodeID,
-                        randomKey: key.key))
+                        randomKey: key.key), caller: "\(connection.name)/\(index)", on: connection)
                 }
                 index += 1
             }

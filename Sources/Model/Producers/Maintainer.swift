@@ -80,20 +80,21 @@ actor Maintainer {
     /// vxlan interface and the mesh of this node.
     private func reconcile(_ network: NetworkID) async throws {
         let key = keys.derived("\(pass)/\(network)")
+        var specs: [OpSpec]
         if isNetworkNode {
-            _ = try await connection.createOp(OpSpec(
-                type: .netOp, tasks: [.createNetworkNode], priority: .background,
-                queue: QueueName(.networkNode, .clusterOperation, .background), networkID: network,
-                randomKey: key.derived("network-node").key))
+            specs = [OpSpec(type: .netOp, tasks: [.createNetworkNode], priority: .background,
+                            queue: QueueName(.networkNode, .clusterOperation, .background), networkID: network,
+                            randomKey: key.derived("network-node").key)]
         } else {
-            _ = try await connection.createOp(OpSpec(
-                type: .nodeNetOp, tasks: [.createHypervisor], priority: .background,
-                queue: QueueName(.node(node), .clusterOperation, .background), networkID: network, nodeID: node,
-                randomKey: key.derived("hypervisor").key))
-            _ = try await connection.createOp(OpSpec(
-                type: .netOp, tasks: [.ensureMesh], priority: .background,
-                queue: QueueName(.node(node), .network, .background), networkID: network, nodeID: node,
-                randomKey: key.derived("mesh").key))
+            specs = [OpSpec(type: .nodeNetOp, tasks: [.createHypervisor], priority: .background,
+                            queue: QueueName(.node(node), .clusterOperation, .background), networkID: network,
+                            nodeID: node, randomKey: key.derived("hypervisor").key),
+                     OpSpec(type: .netOp, tasks: [.ensureMesh], priority: .background,
+                            queue: QueueName(.node(node), .network, .background), networkID: network, nodeID: node,
+                            randomKey: key.derived("mesh").key)]
+        }
+        for spec in specs {
+            _ = try await context.createAndEnqueue(spec, caller: connection.name, on: connection)
         }
     }
 }

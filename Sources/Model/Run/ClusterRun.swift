@@ -37,6 +37,9 @@ public struct RunResult: Sendable {
     public var jobs: UInt64
     /// Highest number of busy sf-queues workers seen, per pool (`node-1/sf-queues`).
     public var peakBusy: [String: Int]
+    /// Work lost by coalescing: each folded or deduplicated op whose effect no survivor
+    /// produced after it was requested.
+    public var effectViolations: [EffectViolation]
     /// Round trips per database connection name; filled only when tracing.
     public var roundTrips: [String: Int]
 }
@@ -48,7 +51,8 @@ public enum ClusterRun {
     public static func run(config: ModelConfig, topology: Topology, workload: Workload,
                            options: RunOptions) -> RunResult {
         let sim = Simulation()
-        let recorder = RunRecorder(clock: sim.clock, tracing: options.tracing)
+        let recorder = RunRecorder(clock: sim.clock, tracing: options.tracing,
+                                   checkingEffects: !config.steps.isDisjoint(with: [.workerFold, .enqueueDedup]))
         let database = SimDatabase(sim: sim, config: config, recorder: recorder)
         let context = ClusterContext(sim: sim, config: config, topology: topology, database: database,
                                      recorder: recorder, random: RandomStream(seed: options.seed))
@@ -82,7 +86,7 @@ public enum ClusterRun {
                 PendingOp(id: $0.id, task: $0.spec.taskLabel, queue: $0.spec.queue.description, state: $0.state)
             },
             ending: outcome.ending, virtualTime: outcome.virtualTime, jobs: outcome.jobs,
-            peakBusy: recorder.peakBusy, roundTrips: recorder.roundTrips)
+            peakBusy: recorder.peakBusy, effectViolations: recorder.effectViolations, roundTrips: recorder.roundTrips)
     }
 }
 

@@ -43,6 +43,12 @@ public struct OpCounts: Sendable, Equatable {
     public var retried = 0
     /// Claims released by the reaper.
     public var reaped = 0
+    /// Ops completed by another op's fold (step 4b).
+    public var folded = 0
+    /// Enqueues answered with an existing pending op (step 5).
+    public var deduplicated = 0
+    /// Repeated tasks dropped inside one op (step 4a).
+    public var tasksDropped = 0
     public var waitsCompleted = 0
     public var waitsTimedOut = 0
 
@@ -52,7 +58,9 @@ public struct OpCounts: Sendable, Equatable {
 /// One line of the optional trace: what happened to which op, when, where.
 public struct TraceEvent: Sendable, Equatable {
     public enum Kind: String, Sendable {
-        case created, started, finished, deferred, skipped, retried, terminal, waitTimedOut = "wait_timed_out"
+        case created, started, finished, deferred, skipped, retried, terminal, folded, deduplicated
+        case dependencyFailed = "dependency_failed"
+        case waitTimedOut = "wait_timed_out"
     }
     public var time: SimClock.Instant
     public var kind: Kind
@@ -75,17 +83,24 @@ public final class RunRecorder: Sendable {
         /// Ops not yet terminal, with what they were last seen doing.
         var pending: [OpID: (spec: OpSpec, state: OpState)] = [:]
         var peakBusy: [String: Int] = [:]
+        var effects = EffectLedger()
         var roundTrips: [String: Int] = [:]
     }
 
     let clock: SimClock
     let tracing: Bool
+    /// Whether to keep the effect ledger (only coalescing can lose work).
+    let checkingEffects: Bool
     private let store = Mutex(Store())
 
-    init(clock: SimClock, tracing: Bool) {
+    init(clock: SimClock, tracing: Bool, checkingEffects: Bool) {
         self.clock = clock
         self.tracing = tracing
+        self.checkingEffects = checkingEffects
     }
+
+    /// Work lost by coalescing (empty unless steps 4 or 5 ran).
+    public var effectViolations: [EffectViolation] { store.withLock { $0.effects.violations() } }
 
     public var counts: OpCounts { store.withLock { $0.counts } }
     public var wait: Breakdown { store.withLock { $0.wait } }
@@ -135,8 +150,51 @@ public final class RunRecorder: Sendable {
         }
     }
 
-    func finishedTask(_ op: OpRecord, task: TaskName, by claimer: String) {
-        store.withLock { log(&$0, .finished, op.id, op.spec, by: claimer, detail: task.name) }
+    /// A task of `op` ran to its end on `node`, having started at `startedAt`.
+    func finishedTask(_ op: OpRecord, task: TaskName, by claimer: String, on node: NodeID,
+                      startedAt: SimClock.Instant) {
+        store.withLock { store in
+            if checkingEffects {
+                store.effects.produced[op.id, default: []].append(
+                    (Effect.produced(by: op.spec, task: task, on: node), startedAt))
+            }
+            log(&store, .finished, op.id, op.spec, by: claimer, detail: task.name)
+        }
+    }
+
+    /// Step 4b: `victims` were completed by `survivor`'s fold.
+    func folded(_ victims: [OpRecord], into survivor: OpRecord, by claimer: String) {
+        store.withLock { store in
+            store.counts.folded += victims.count
+            for victim in victims {
+                store.effects.foldedInto[victim.id] = survivor.id
+                if checkingEffects {
+                    store.effects.coalesced.append(CoalescedWork(
+                        kind: .folded, victim: victim.id.description,
+                        effect: Effect.intended(by: victim.spec, task: victim.spec.tasks[0]),
+                        requestedAt: victim.createdAt, survivor: survivor.id))
+                }
+                log(&store, .folded, victim.id, victim.spec, by: claimer, detail: "coalesced into sibling op \(survivor.id)")
+            }
+        }
+    }
+
+    /// Step 4a: `count` repeated tasks were dropped from `op`.
+    func droppedTasks(_ count: Int, from op: OpRecord) {
+        store.withLock { $0.counts.tasksDropped += count }
+    }
+
+    /// Step 5: `caller`'s enqueue of `spec` was answered with the pending `survivor`.
+    func deduplicated(_ spec: OpSpec, caller: String, into survivor: OpID) {
+        store.withLock { store in
+            store.counts.deduplicated += 1
+            if checkingEffects {
+                store.effects.coalesced.append(CoalescedWork(
+                    kind: .deduplicated, victim: caller, effect: Effect.intended(by: spec, task: spec.tasks[0]),
+                    requestedAt: clock.now, survivor: survivor))
+            }
+            log(&store, .deduplicated, survivor, spec, detail: "enqueue by \(caller) returned \(survivor)")
+        }
     }
 
     func deferred(_ op: OpRecord, delay: Duration, by claimer: String) {
@@ -157,6 +215,11 @@ public final class RunRecorder: Sendable {
                 store.counts.missing += 1
             }
         }
+    }
+
+    /// A `depends_on` check ended the op (`reason` as the real audit event words it).
+    func dependencyFailed(_ op: OpRecord, reason: String, by claimer: String) {
+        store.withLock { log(&$0, .dependencyFailed, op.id, op.spec, by: claimer, detail: reason) }
     }
 
     func retried(_ op: OpRecord, by claimer: String) {
@@ -181,6 +244,26 @@ public final class RunRecorder: Sendable {
             log(&store, .terminal, op.id, op.spec, detail: op.state.rawValue)
         }
     }
+
+    /// `inline` era: network work began in its caller after waiting `waited` for the lock.
+    func inlineStarted(_ spec: OpSpec, waited: Duration) {
+        store.withLock { store in
+            store.counts.created += 1
+            store.counts.executed += 1
+            store.wait.record(waited, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
+        }
+    }
+
+    /// `inline` era: the network work finished `elapsed` after it was asked for.
+    func inlineFinished(_ spec: OpSpec, after elapsed: Duration) {
+        store.withLock { store in
+            store.counts.completed += 1
+            store.completion.record(elapsed, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
+        }
+    }
+
+    /// The `by_queue` label of inline network work.
+    static let inlineQueue = "inline-network-lock"
 
     func reaped(released: Int) {
         store.withLock { $0.counts.reaped += released }

@@ -25,8 +25,28 @@ public final class SimConnection {
     /// Pays one round trip (nothing in ideal mode, where round trips are zero).
     private func pay(isolation: isolated (any Actor)?) async throws {
         database.recorder.roundTrip(by: name)
-        let delay = roundTrip.sample(&random)
+        try await pay(roundTrip.sample(&random), isolation: isolation)
+    }
+
+    private func pay(_ delay: Duration, isolation: isolated (any Actor)?) async throws {
         if delay > .zero { try await clock.sleep(for: delay, isolation: isolation) }
+    }
+
+    /// Step 5's lookup of a pending sibling (its own round trip, before any insert).
+    public func findPending(type: OperationType, task: TaskName, key: CoalescingKey, columns: [TargetColumn],
+                            isolation: isolated (any Actor)? = #isolation) async throws -> OpID? {
+        try await pay(isolation: isolation)
+        return await database.findPending(type: type, task: task, key: key, columns: columns)
+    }
+
+    /// Step 4's fold transaction, which takes `cost` (measured separately from a plain round
+    /// trip; counted as one round trip).
+    public func fold(into survivor: OpID, type: OperationType, tasks: [TaskName], key: CoalescingKey,
+                     columns: [TargetColumn], cost: Duration,
+                     isolation: isolated (any Actor)? = #isolation) async throws -> [OpRecord] {
+        database.recorder.roundTrip(by: name)
+        try await pay(cost, isolation: isolation)
+        return await database.fold(into: survivor, type: type, tasks: tasks, key: key, columns: columns)
     }
 
     public func createOp(_ spec: OpSpec, isolation: isolated (any Actor)? = #isolation) async throws -> OpID {
@@ -59,6 +79,12 @@ public final class SimConnection {
             }
             return []
         }
+    }
+
+    /// Taking or releasing a lock held in the database (a write whose content the model keeps
+    /// elsewhere).
+    public func writeLock(isolation: isolated (any Actor)? = #isolation) async throws {
+        try await pay(isolation: isolation)
     }
 
     /// An error report row (a write whose content the model does not need).

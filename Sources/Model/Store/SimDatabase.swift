@@ -29,6 +29,8 @@ public actor SimDatabase {
     private var pendingByNetwork: [NetworkID: Int] = [:]
     /// The last terminal states per network, newest last (maintain's error checks).
     private var recentOutcomes: [NetworkID: Deque<(at: SimClock.Instant, state: OpState)>] = [:]
+    /// Non-terminal single-task ops by task: the candidates of step 4's fold and step 5's lookup.
+    private var singleTaskPending: [TaskName: Set<OpID>] = [:]
     /// Ideal mode: who to wake when a row appears in a queue, in subscription order.
     private var subscribers: [QueueName: [Signal]] = [:]
     /// Notified whenever the database becomes quiet (no pending op, no row).
@@ -52,6 +54,7 @@ public actor SimDatabase {
         ops[id] = OpRecord(id: id, spec: spec, createdAt: now, state: .queued, stateChangedAt: now)
         pendingOps += 1
         if let network = spec.networkID { pendingByNetwork[network, default: 0] += 1 }
+        if spec.tasks.count == 1 { singleTaskPending[spec.tasks[0], default: []].insert(id) }
         insertRow(queue: spec.queue, op: id, type: spec.type, deferCount: 0, retries: 0, at: now)
         recorder.created(id, spec)
         return id
@@ -74,6 +77,7 @@ public actor SimDatabase {
         ops[id] = op
         if state.isTerminal {
             pendingOps -= 1
+            if op.spec.tasks.count == 1 { singleTaskPending[op.spec.tasks[0]]?.remove(id) }
             if let network = op.spec.networkID {
                 pendingByNetwork[network, default: 1] -= 1
                 var recent = recentOutcomes[network, default: []]
@@ -95,12 +99,48 @@ public actor SimDatabase {
         }
     }
 
+    // MARK: Coalescing (steps 4 and 5)
+
+    /// Queued single-task ops of `type` running `task` whose key columns hold `key`, oldest
+    /// first (the SQL of model file 11: same type and task, `JSON_LENGTH(tasks) = 1`, state
+    /// `queued`, same target values).
+    private func queuedSiblings(type: OperationType, task: TaskName, key: CoalescingKey,
+                                columns: [TargetColumn]) -> [OpID] {
+        (singleTaskPending[task] ?? []).sorted().filter { id in
+            guard let op = ops[id], op.state == .queued, op.spec.type == type else { return false }
+            return CoalescingKey(op.spec, columns: columns) == key
+        }
+    }
+
+    /// Step 5's lookup: the oldest pending sibling, if any.
+    func findPending(type: OperationType, task: TaskName, key: CoalescingKey, columns: [TargetColumn]) -> OpID? {
+        purgeExpired()
+        return queuedSiblings(type: type, task: task, key: key, columns: columns).first
+    }
+
+    /// Step 4's fold, one transaction: every other queued single-task op of the survivor's
+    /// type and key whose task is one of `tasks` becomes `complete` ("coalesced into sibling
+    /// op"). Their rows stay and are dropped when dispatched. Returns the folded ops.
+    func fold(into survivor: OpID, type: OperationType, tasks: [TaskName], key: CoalescingKey,
+              columns: [TargetColumn]) -> [OpRecord] {
+        purgeExpired()
+        var folded: [OpRecord] = []
+        for task in tasks {
+            for id in queuedSiblings(type: type, task: task, key: key, columns: columns) where id != survivor {
+                setState(id, .complete)
+                if let op = ops[id] { folded.append(op) }
+            }
+        }
+        return folded.sorted { $0.id < $1.id }
+    }
+
     // MARK: Rows
 
     private func insertRow(queue: QueueName, op: OpID, type: OperationType, deferCount: Int, retries: Int,
                            at scheduledAt: SimClock.Instant) {
         nextRow += 1
-        let row = WorkItem(rowID: RowID(nextRow), queue: queue, opID: op, opType: type, deferCount: deferCount,
+        let row = WorkItem(rowID: RowID(nextRow), queue: queue, opID: op, opType: type,
+                           networkID: ops[op]?.spec.networkID, deferCount: deferCount,
                            retries: retries, scheduledAt: scheduledAt, createdAt: now, claimedAt: nil,
                            claimedBy: nil, attempts: 0)
         rows[row.rowID] = row

@@ -7,6 +7,8 @@ public struct WorkItem: Sendable {
     public let queue: QueueName
     public let opID: OpID
     public let opType: OperationType
+    /// The op's `network_uuid`, carried in the payload (the `later` dispatcher routes on it).
+    public let networkID: NetworkID?
     public let deferCount: Int
     public let retries: Int
     public let scheduledAt: SimClock.Instant

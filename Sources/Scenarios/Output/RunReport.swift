@@ -29,12 +29,29 @@ public struct RunReport: Sendable {
         self.runs = runs
     }
 
+    /// Coalescing lost work in some variant.
+    public var hasEffectViolations: Bool { runs.contains { !$0.result.effectViolations.isEmpty } }
+
     /// True when every variant completed (no time limit hit, nothing stuck).
     public var isWhole: Bool {
         runs.allSatisfy { run in
             if case .completed = run.result.ending { return true }
             return false
         }
+    }
+
+    /// The trace of every run (when traced), one event a line:
+    /// `variant time kind op task queue by detail`, tab-separated, times in seconds.
+    public var traceLines: String {
+        var out = "variant\ttime\tkind\top\ttask\tqueue\tby\tdetail\n"
+        for run in runs {
+            for event in run.result.trace {
+                out += [run.variant, formatFixed(event.time.offset.seconds, decimals: 6), event.kind.rawValue,
+                        event.op.description, event.task, event.queue, event.by, event.detail]
+                    .joined(separator: "\t") + "\n"
+            }
+        }
+        return out
     }
 
     // MARK: JSON
@@ -76,9 +93,22 @@ public struct RunReport: Sendable {
                 ("skipped_terminal", .int(counts.skippedTerminal)),
                 ("missing", .int(counts.missing)),
                 ("reaped", .int(counts.reaped)),
+                ("folded", .int(counts.folded)),
+                ("deduplicated", .int(counts.deduplicated)),
+                ("tasks_dropped", .int(counts.tasksDropped)),
                 ("waits_completed", .int(counts.waitsCompleted)),
                 ("waits_timed_out", .int(counts.waitsTimedOut)),
             ])),
+            ("effect_violations", .array(result.effectViolations.map { violation in
+                .object([
+                    ("op", .string(violation.victim)),
+                    ("kind", .string(violation.kind.rawValue)),
+                    ("task", .string(violation.task.name)),
+                    ("effect", .string(violation.effect)),
+                    ("survivor", .string(violation.survivor.description)),
+                    ("reason", .string(violation.reason)),
+                ])
+            })),
             ("wait_seconds", json(for: result.wait)),
             ("completion_seconds", json(for: result.completion)),
             // Wall-clock time is left out under --deterministic, so the bytes depend only on the

@@ -32,6 +32,17 @@ extension RunReport {
                      + "deferred \(counts.deferred), errored \(counts.errored), aborted \(counts.aborted), "
                      + "retried \(counts.retried), skipped \(counts.skippedTerminal + counts.missing), "
                      + "reaped \(counts.reaped)")
+        if counts.folded + counts.deduplicated + counts.tasksDropped > 0 {
+            lines.append("  coalescing: folded \(counts.folded), deduplicated \(counts.deduplicated), "
+                         + "repeated tasks dropped \(counts.tasksDropped)")
+        }
+        if !result.effectViolations.isEmpty {
+            lines.append("  LOST WORK: \(result.effectViolations.count) coalesced ops whose change no survivor made:")
+            for violation in result.effectViolations.prefix(10) { lines.append("    \(violation)") }
+            if result.effectViolations.count > 10 {
+                lines.append("    ... and \(result.effectViolations.count - 10) more (all in --format json)")
+            }
+        }
         lines.append("  waits: completed \(counts.waitsCompleted), timed out \(counts.waitsTimedOut)")
         if !result.pendingOps.isEmpty {
             lines.append("  not terminal at the end (\(result.pendingOps.count)):")

@@ -13,7 +13,7 @@ import Sim
 /// ```
 enum OverridesParser {
     static let keys = ["sf_net", "sf_queues", "idle", "retry_delays", "reaper", "hard_delete_after", "waiters",
-                       "maintain", "tasks"]
+                       "maintain", "tasks", "costs"]
 
     static func read(_ node: YAMLNode) throws(ScenarioError) -> [ConfigOverride] {
         let mapping = try node.mapping(allowedKeys: keys)
@@ -22,14 +22,18 @@ enum OverridesParser {
             out.append(ConfigOverride(keyPath: node.path.description, apply: apply))
         }
         if let node = mapping.optional("sf_net") {
-            let net = try node.mapping(allowedKeys: ["batch_size", "dequeue", "defer"])
+            let net = try node.mapping(allowedKeys: ["batch_size", "defer", "workers", "worker_queue_capacity"])
             if let value = net.optional("batch_size") {
                 let size = try value.int(in: 1...256)
                 add(value) { $0.netBatchSize = size }
             }
-            if let value = net.optional("dequeue") {
-                let mode = try value.enumValue(DequeueMode.self)
-                add(value) { $0.netDequeue = mode }
+            if let value = net.optional("workers") {
+                let workers = try value.int(in: 0...64)
+                add(value) { $0.netWorkers = workers }
+            }
+            if let value = net.optional("worker_queue_capacity") {
+                let capacity = try value.int(in: 1...100_000)
+                add(value) { $0.netWorkerQueueCapacity = capacity }
             }
             if let value = net.optional("defer") {
                 let policy = try readDefer(value)
@@ -89,20 +93,27 @@ enum OverridesParser {
         if let node = mapping.optional("tasks") {
             out += try readTasks(node)
         }
+        if let node = mapping.optional("costs") {
+            let costs = try node.mapping(allowedKeys: ["started_event", "fold"])
+            if let value = costs.optional("started_event") {
+                let cost = try value.distribution()
+                add(value) { $0.startedEventCost = cost }
+            }
+            if let value = costs.optional("fold") {
+                let cost = try value.distribution()
+                add(value) { $0.foldCost = cost }
+            }
+        }
         return out
     }
 
     private static func readQueues(_ node: YAMLNode) throws(ScenarioError) -> [ConfigOverride] {
-        let queues = try node.mapping(allowedKeys: ["dequeue", "max_workers", "min_workers", "cpus_per_worker",
+        let queues = try node.mapping(allowedKeys: ["max_workers", "min_workers", "cpus_per_worker",
                                                     "reserved_user_slots", "disk_busy_threshold",
                                                     "disk_metric_refresh", "defer"])
         var out: [ConfigOverride] = []
         func add(_ node: YAMLNode, _ apply: @escaping @Sendable (inout ModelConfig) -> Void) {
             out.append(ConfigOverride(keyPath: node.path.description, apply: apply))
-        }
-        if let value = queues.optional("dequeue") {
-            let mode = try value.enumValue(DequeueMode.self)
-            add(value) { $0.queuesDequeue = mode }
         }
         if let value = queues.optional("max_workers") {
             let workers = try positive(value)

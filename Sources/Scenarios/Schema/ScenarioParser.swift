@@ -5,10 +5,11 @@ import Sim
 /// file, the line, the key path and what was expected. The format is described in
 /// `docs/scenario-format.md`.
 public enum ScenarioParser {
-    static let topKeys = ["name", "description", "seed", "time_limit", "era", "ideal", "cluster", "database",
-                          "overrides", "networks", "instances", "workload", "sources", "variants",
-                          "default_variants"]
-    static let variantKeys = ["description", "era", "ideal", "database", "overrides"]
+    static let topKeys = ["name", "description", "seed", "time_limit", "era", "ideal", "steps", "follow_up",
+                          "coalescing", "cluster", "database", "overrides", "networks", "instances", "workload",
+                          "sources", "variants", "default_variants"]
+    static let variantKeys = ["description", "era", "ideal", "steps", "follow_up", "coalescing", "database",
+                              "overrides"]
 
     /// Default time limit when a scenario gives none: a run never hangs.
     public static let defaultTimeLimit = Duration.seconds(3600)
@@ -66,6 +67,9 @@ public enum ScenarioParser {
         var settings = ModelSettings()
         if let node = mapping.optional("era") { settings.era = try node.enumValue(Era.self) }
         if let node = mapping.optional("ideal") { settings.ideal = try node.bool() }
+        if let node = mapping.optional("steps") { settings.steps = try readSteps(node) }
+        if let node = mapping.optional("follow_up") { settings.followUp = try node.bool() }
+        if let node = mapping.optional("coalescing") { settings.coalescing = try readCoalescing(node) }
         if let node = mapping.optional("database") {
             let database = try node.mapping(allowedKeys: ["round_trip"])
             if let roundTrip = try database.optional("round_trip")?.distribution() {
@@ -76,6 +80,44 @@ public enum ScenarioParser {
             settings.overrides += try OverridesParser.read(node)
         }
         return settings
+    }
+
+    /// `steps: [1, 2, 4]`, `steps: all` or `steps: none`.
+    static func readSteps(_ node: YAMLNode) throws(ScenarioError) -> Set<PlanStep> {
+        if node.kind == .scalar {
+            let word = try node.enumValue(["all", "none"])
+            return word == "all" ? Set(PlanStep.allCases) : []
+        }
+        var steps: Set<PlanStep> = []
+        for item in try node.elements() {
+            guard let step = PlanStep(rawValue: try item.int(in: 1...6)) else { throw item.expected("a step 1 ... 6") }
+            guard steps.insert(step).inserted else { throw item.error("step \(step) is listed twice") }
+        }
+        return steps
+    }
+
+    /// `coalescing: [{type: net_op, tasks: [...], key: [network_uuid]}]`: replaces the plan's set.
+    /// One op type may have several rules, with disjoint tasks, each on its own key.
+    static func readCoalescing(_ node: YAMLNode) throws(ScenarioError) -> [CoalescingRule] {
+        var rules: [CoalescingRule] = []
+        for item in try node.elements() {
+            let fields = try item.mapping(allowedKeys: ["type", "tasks", "key"])
+            let type = try fields.required("type").enumValue(OperationType.self)
+            var tasks: [TaskName] = []
+            for taskNode in try fields.required("tasks").elements() {
+                let task = TaskName(try taskNode.string())
+                guard !rules.contains(where: { $0.type == type && $0.tasks.contains(task) }) else {
+                    throw taskNode.error("\(type.rawValue) task \(task) is in an earlier rule already")
+                }
+                tasks.append(task)
+            }
+            var key: [TargetColumn] = []
+            let keyNode = try fields.required("key")
+            for column in try keyNode.elements() { key.append(try column.enumValue(TargetColumn.self)) }
+            guard !tasks.isEmpty, !key.isEmpty else { throw item.expected("at least one task and one key column") }
+            rules.append(CoalescingRule(type: type, tasks: tasks, key: key))
+        }
+        return rules
     }
 
     static let clusterKeys = ["nodes", "network_node", "cpus"]

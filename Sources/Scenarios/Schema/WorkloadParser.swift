@@ -33,7 +33,12 @@ struct WorkloadParser {
         for event in events {
             let mapping = try event.mapping(allowedKeys: Self.eventKeys)
             if let create = mapping.optional("network_create") {
-                created.append(try create.mapping(allowedKeys: ["name"]).required("name").string())
+                let template = try create.mapping(allowedKeys: ["name"]).required("name").string()
+                let count = try mapping.optional("repeat")?.mapping(allowedKeys: ["count", "every"])
+                    .required("count").int(in: 1...1_000_000) ?? 1
+                for number in 1...count {
+                    created.append(template.replacingAll("{i}", with: String(number)))
+                }
             }
         }
         var instances: [String] = []
@@ -86,9 +91,15 @@ struct WorkloadParser {
         var number: Int
         var repeated: Bool
 
+        /// An instance name: `{i}` substituted; a repeated name without it gets `-<i>`.
         func name(_ template: String) -> String {
-            if template.contains("{i}") { return template.replacingAll("{i}", with: String(number)) }
+            if template.contains("{i}") { return substituted(template) }
             return repeated ? "\(template)-\(number)" : template
+        }
+
+        /// `{i}` substituted, nothing appended (a network may be shared by every repetition).
+        func substituted(_ template: String) -> String {
+            template.replacingAll("{i}", with: String(number))
         }
     }
 
@@ -108,7 +119,7 @@ struct WorkloadParser {
             instances.append(name)
             return .instanceStart(
                 instance: InstanceID(name), node: try readNode(fields.required("node"), cycle: repetition.number),
-                interfaces: try readNetworks(fields.required("interfaces"), known: networks),
+                interfaces: try readNetworks(fields.required("interfaces"), known: networks, repetition: repetition),
                 floatingIPs: try fields.optional("floating_ips")?.bool() ?? false)
         case "instance_delete", "floating_ip_add", "floating_ip_remove":
             let key = entry.key == "instance_delete" ? "name" : "instance"
@@ -124,7 +135,7 @@ struct WorkloadParser {
         case "network_create", "network_delete":
             let fields = try node.mapping(allowedKeys: ["name"])
             let nameNode = try fields.required("name")
-            let network = try readNetwork(nameNode, known: networks)
+            let network = try readNetwork(nameNode, known: networks, repetition: repetition)
             return entry.key == "network_create" ? .networkCreate(network) : .networkDelete(network)
         case "node_stop", "node_start":
             let fields = try node.mapping(allowedKeys: ["node"])
@@ -172,17 +183,20 @@ struct WorkloadParser {
         return try ScenarioParser.readNode(node, count: topology.nodes.count)
     }
 
-    func readNetworks(_ node: YAMLNode, known: [String]) throws(ScenarioError) -> [NetworkID] {
+    func readNetworks(_ node: YAMLNode, known: [String],
+                      repetition: Repetition? = nil) throws(ScenarioError) -> [NetworkID] {
         var out: [NetworkID] = []
-        for item in try node.elements() { out.append(try readNetwork(item, known: known)) }
+        for item in try node.elements() { out.append(try readNetwork(item, known: known, repetition: repetition)) }
         guard !out.isEmpty else { throw node.expected("at least one network") }
         return out
     }
 
-    func readNetwork(_ node: YAMLNode, known: [String]) throws(ScenarioError) -> NetworkID {
-        let name = try node.string()
+    func readNetwork(_ node: YAMLNode, known: [String], repetition: Repetition? = nil) throws(ScenarioError) -> NetworkID {
+        let written = try node.string()
+        let name = repetition?.substituted(written) ?? written
         guard known.contains(name) else {
-            let list = known.isEmpty ? "none are declared" : "declared: \(known.joined(separator: ", "))"
+            let shown = known.prefix(10).joined(separator: ", ") + (known.count > 10 ? ", ..." : "")
+            let list = known.isEmpty ? "none are declared" : "declared: \(shown)"
             throw node.error("unknown network \"\(name)\" (\(list); list it under networks or create it)")
         }
         return NetworkID(name)

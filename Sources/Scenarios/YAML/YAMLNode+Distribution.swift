@@ -2,7 +2,8 @@ import Sim
 
 extension YAMLNode {
     /// The kind keys of a distribution mapping, in the order messages list them.
-    public static let distributionKinds = ["constant", "uniform", "exponential", "lognormal", "empirical"]
+    public static let distributionKinds = ["constant", "uniform", "exponential", "lognormal", "empirical",
+                                                  "quantiles"]
 
     /// A ``Sim/Distribution`` in one of these forms (durations as in ``duration()``):
     /// - `0.5s` — constant;
@@ -11,7 +12,9 @@ extension YAMLNode {
     /// - `{exponential: 1s}` — the mean, > 0;
     /// - `{lognormal: {median: 1.7s, p99: 5s}}` — p99 >= median > 0, or
     ///   `{lognormal: {mu: -0.5, sigma: 0.8}}` — of the seconds, sigma >= 0;
-    /// - `{empirical: [0.1s, 0.2s, 0.5s]}` — non-empty, each value equally likely.
+    /// - `{empirical: [0.1s, 0.2s, 0.5s]}` — non-empty, each value equally likely;
+    /// - `{quantiles: {p0: 1ms, p50: 3.7ms, p99: 88.6ms, p100: 150ms}}` — measured percentiles,
+    ///   interpolated linearly; `p0` and `p100` required, values never decreasing.
     ///
     /// A mapping holds exactly one kind key.
     public func distribution() throws(ScenarioError) -> Distribution {
@@ -36,6 +39,8 @@ extension YAMLNode {
             return .exponential(mean: try value.positiveDuration())
         case "lognormal":
             return try value.lognormalDistribution()
+        case "quantiles":
+            return try value.quantilesDistribution()
         default:
             return try value.empiricalDistribution()
         }
@@ -89,5 +94,29 @@ extension YAMLNode {
         for item in try elements() { values.append(try item.duration()) }
         guard !values.isEmpty else { throw error("expected \(what), got an empty list") }
         return .empirical(values)
+    }
+
+    private func quantilesDistribution() throws(ScenarioError) -> Distribution {
+        let what = "a mapping of percentiles to durations, from p0 to p100 (e.g. {p0: 1ms, p50: 4ms, p100: 150ms})"
+        guard kind == .mapping else { throw expected(what) }
+        var points: [Distribution.Quantile] = []
+        for entry in try entries() {
+            guard entry.key.hasPrefix("p"), let percent = Double(entry.key.dropFirst()), percent >= 0,
+                  percent <= 100 else {
+                throw entry.value.error("expected a percentile key p0 ... p100, got \(quoted(entry.key))")
+            }
+            let value = try entry.value.duration()
+            if let last = points.last {
+                guard percent / 100 > last.probability else {
+                    throw entry.value.error("percentiles must increase: \(entry.key) comes after p\(last.probability * 100)")
+                }
+                guard value >= last.value else {
+                    throw entry.value.error("values must not decrease: \(entry.key) is below the percentile before it")
+                }
+            }
+            points.append(Distribution.Quantile(percent / 100, value))
+        }
+        guard points.first?.probability == 0, points.last?.probability == 1 else { throw expected(what) }
+        return .quantiles(points)
     }
 }
