@@ -52,6 +52,12 @@ public struct ModelConfig: Sendable {
         coalescingRules(for: type).first { $0.tasks.contains(task) }
     }
 
+    /// Not in the plan: a caller-site audit of node startup (`startup_tasks.py`) like step 6's,
+    /// restoring each network once instead of once per instance. The follow-up coalesces
+    /// concurrent `create_hypervisor` ops, but startup waits for each before the next, so only
+    /// a caller-side change removes the N - 1 redundant ones.
+    public var startupRestoresEachNetworkOnce: Bool
+
     // MARK: Network work placement (model file 1)
 
     /// `inline` era: network work runs inline in the caller under a per-network lock.
@@ -151,6 +157,7 @@ public struct ModelConfig: Sendable {
             foldCost: .quantiles([.init(0, .milliseconds(1)), .init(0.5, .microseconds(3700)),
                                   .init(0.9, .microseconds(5200)), .init(0.99, .microseconds(88600)),
                                   .init(1, .milliseconds(150))]),
+            startupRestoresEachNetworkOnce: false,
             inlineNetworkWork: false,
             netWorkers: 0,
             netWorkerQueueCapacity: 20,

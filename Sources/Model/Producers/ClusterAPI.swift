@@ -169,7 +169,8 @@ actor ClusterAPI {
             for network in instances[instance]?.interfaces ?? [] { byNetwork[network, default: []].append(instance) }
         }
         for network in byNetwork.keys.sorted() {
-            for instance in byNetwork[network] ?? [] {
+            let instances = byNetwork[network] ?? []
+            for instance in config.startupRestoresEachNetworkOnce ? Array(instances.prefix(1)) : instances {
                 let key = random.derived("restore/\(network)/\(instance)")
                 let created = try await create(.nodeNetOp, [.createHypervisor], .userFacing, .node(node),
                                               .clusterOperation, network: network, node: node,

@@ -13,7 +13,7 @@ import Sim
 /// ```
 enum OverridesParser {
     static let keys = ["sf_net", "sf_queues", "idle", "retry_delays", "reaper", "hard_delete_after", "waiters",
-                       "maintain", "tasks", "costs"]
+                       "maintain", "tasks", "costs", "startup"]
 
     static func read(_ node: YAMLNode) throws(ScenarioError) -> [ConfigOverride] {
         let mapping = try node.mapping(allowedKeys: keys)
@@ -92,6 +92,13 @@ enum OverridesParser {
         }
         if let node = mapping.optional("tasks") {
             out += try readTasks(node)
+        }
+        if let node = mapping.optional("startup") {
+            let startup = try node.mapping(allowedKeys: ["restore_each_network_once"])
+            if let value = startup.optional("restore_each_network_once") {
+                let once = try value.bool()
+                add(value) { $0.startupRestoresEachNetworkOnce = once }
+            }
         }
         if let node = mapping.optional("costs") {
             let costs = try node.mapping(allowedKeys: ["started_event", "fold"])

@@ -13,7 +13,7 @@ final class Bench: Sendable {
     let context: ClusterContext
 
     init(config: ModelConfig, nodes: Int = 1, networkNode: Int = 0, cpus: Int = 4, seed: UInt64 = 1) {
-        let recorder = RunRecorder(clock: sim.clock, tracing: true)
+        let recorder = RunRecorder(clock: sim.clock, tracing: true, checkingEffects: true)
         let database = SimDatabase(sim: sim, config: config, recorder: recorder)
         context = ClusterContext(
             sim: sim, config: config,
