@@ -21,8 +21,14 @@ public enum ScenarioRunner {
     /// Runs `variantNames` (default: the scenario's default variants) with `seed` (default:
     /// the scenario's). `progress` is called before and after each variant.
     public static func run(_ scenario: Scenario, variants variantNames: [String] = [], seed: UInt64? = nil,
-                           measureWallTime: Bool = true, tracing: Bool = false,
+                           measureWallTime: Bool = true, tracing: Bool = false, warmup: Duration = .zero,
                            progress: (String) -> Void = { _ in }) throws(UnknownVariant) -> RunReport {
+        try run(scenario, chosen: variants(variantNames, of: scenario), seed: seed, measureWallTime: measureWallTime,
+                tracing: tracing, warmup: warmup, progress: progress)
+    }
+
+    /// The variants named (default: the scenario's default variants).
+    public static func variants(_ variantNames: [String], of scenario: Scenario) throws(UnknownVariant) -> [Variant] {
         let names = variantNames.isEmpty ? scenario.defaultVariants : variantNames
         var chosen: [Variant] = []
         for name in names {
@@ -31,13 +37,12 @@ public enum ScenarioRunner {
             }
             chosen.append(variant)
         }
-        return run(scenario, chosen: chosen, seed: seed, measureWallTime: measureWallTime, tracing: tracing,
-                   progress: progress)
+        return chosen
     }
 
     /// Runs the given variants (named in the scenario or made up, as the steps matrix is).
     public static func run(_ scenario: Scenario, chosen: [Variant], seed: UInt64? = nil,
-                           measureWallTime: Bool = true, tracing: Bool = false,
+                           measureWallTime: Bool = true, tracing: Bool = false, warmup: Duration = .zero,
                            progress: (String) -> Void = { _ in }) -> RunReport {
         let seed = seed ?? scenario.seed
         var runs: [VariantRun] = []
@@ -46,7 +51,7 @@ public enum ScenarioRunner {
             let started = wallSeconds()
             let result = ClusterRun.run(
                 config: scenario.config(for: variant), topology: scenario.topology, workload: scenario.workload,
-                options: RunOptions(seed: seed, timeLimit: scenario.timeLimit, tracing: tracing))
+                options: RunOptions(seed: seed, timeLimit: scenario.timeLimit, tracing: tracing, warmup: warmup))
             let elapsed = wallSeconds() - started
             progress("variant \(variant.name): \(formatFixed(result.virtualTime.seconds, decimals: 3)) s virtual "
                      + "in \(formatFixed(elapsed, decimals: 3)) s wall, \(result.jobs) jobs")

@@ -7,6 +7,8 @@ enum ExitStatus {
     static let incomplete = ExitCode(1)
     static let badInput = ExitCode(2)
     static let lostWork = ExitCode(3)
+    static let regression = ExitCode(4)
+    static let improvement = ExitCode(5)
 }
 
 /// Prints a one-line error to standard error and exits with `status`.
@@ -58,4 +60,31 @@ func loadScenario(_ path: String) throws(ExitCode) -> Scenario {
     } catch {
         throw fail(error.description)
     }
+}
+
+/// Options shared by `run` and `compare` for replicated runs.
+struct ReplicationOptions: ParsableArguments {
+    @Option(help: "Independent replications per variant (seeds derived from the seed and the replication index); adds means and 95% confidence intervals.")
+    var replications = 1
+
+    @Option(help: "Threads for replications (default: every core). The output does not depend on it.")
+    var jobs: Int?
+
+    @Option(help: "Leave ops created in this first stretch of each run out of the statistics (e.g. 10m).")
+    var warmup: String?
+
+    func validate() throws {
+        guard replications >= 1 else { throw ValidationError("--replications must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let warmup {
+            do { _ = try parseDuration(warmup) } catch { throw ValidationError("--warmup: \(error.message)") }
+        }
+    }
+
+    var warmupDuration: Duration {
+        guard let warmup, let duration = try? parseDuration(warmup) else { return .zero }
+        return duration
+    }
+
+    var threads: Int { jobs ?? Replicator.availableThreads }
 }

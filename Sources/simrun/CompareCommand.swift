@@ -29,6 +29,8 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("task"), help: "A task to tabulate (repeatable).")
     var tasks: [String] = []
 
+    @OptionGroup var replication: ReplicationOptions
+
     @Option(help: "Seed for every random stream (default: the scenario's seed).")
     var seed: UInt64?
 
@@ -61,9 +63,25 @@ struct CompareCommand: ParsableCommand {
         if chosen.isEmpty {
             chosen = scenario.defaultVariants.compactMap { scenario.variant(named: $0) }
         }
-        let report = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !deterministic,
-                                        progress: Progress(forced: progress).callAsFunction)
         var focus = queues.map { ComparisonFocus(.queue, $0) } + tasks.map { ComparisonFocus(.task, $0) }
+        if replication.replications > 1 {
+            let report = Replicator.run(scenario, chosen: chosen, seed: seed, replications: replication.replications,
+                                        threads: replication.threads, warmup: replication.warmupDuration,
+                                        measureWallTime: !deterministic,
+                                        progress: Progress(forced: progress).callAsFunction)
+            if focus.isEmpty { focus = report.slowestQueues() }
+            try emit(format == .json ? report.json.rendered() + "\n" : report.comparisonTable(focus: focus), to: output)
+            if !report.isWhole {
+                throw fail("a replication ended before its work was done", status: ExitStatus.incomplete)
+            }
+            if strict && report.hasEffectViolations {
+                throw fail("coalescing lost work", status: ExitStatus.lostWork)
+            }
+            return
+        }
+        let report = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !deterministic,
+                                        warmup: replication.warmupDuration,
+                                        progress: Progress(forced: progress).callAsFunction)
         if focus.isEmpty { focus = report.slowestQueues() }
         try emit(format == .json ? report.json.rendered() + "\n" : report.comparisonTable(focus: focus), to: output)
         if !report.isWhole {

@@ -29,6 +29,8 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Leave wall-clock figures out, so the same seed gives byte-identical output.")
     var deterministic = false
 
+    @OptionGroup var replication: ReplicationOptions
+
     @Option(help: "Also write every op event (created, started, deferred, folded, ...) to this file, tab-separated.")
     var trace: String?
 
@@ -38,15 +40,27 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Exit with status 3 if coalescing lost work (an op folded or deduplicated into one that never made its change).")
     var strict = false
 
+    func validate() throws {
+        if trace != nil && replication.replications > 1 {
+            throw ValidationError("--trace records one run; use it without --replications")
+        }
+    }
+
     func run() throws {
         let scenario = try loadScenario(self.scenario)
-        let report: RunReport
+        let chosen: [Variant]
         do {
-            report = try ScenarioRunner.run(scenario, variants: variants, seed: seed, measureWallTime: !deterministic,
-                                            tracing: trace != nil, progress: Progress(forced: progress).callAsFunction)
+            chosen = try ScenarioRunner.variants(variants, of: scenario)
         } catch {
             throw fail(error.description)
         }
+        if replication.replications > 1 {
+            try runReplicated(scenario, chosen)
+            return
+        }
+        let report = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !deterministic,
+                                        tracing: trace != nil, warmup: replication.warmupDuration,
+                                        progress: Progress(forced: progress).callAsFunction)
         if let trace { try emit(report.traceLines, to: trace) }
         try emit(format == .json ? report.json.rendered() + "\n" : report.table, to: output)
         if !report.isWhole {
@@ -55,6 +69,22 @@ struct RunCommand: ParsableCommand {
         if strict && report.hasEffectViolations {
             throw fail("coalescing lost work (see \"LOST WORK\" / effect_violations in the report)",
                        status: ExitStatus.lostWork)
+        }
+    }
+}
+
+extension RunCommand {
+    private func runReplicated(_ scenario: Scenario, _ chosen: [Variant]) throws {
+        let report = Replicator.run(scenario, chosen: chosen, seed: seed, replications: replication.replications,
+                                    threads: replication.threads, warmup: replication.warmupDuration,
+                                    measureWallTime: !deterministic, progress: Progress(forced: progress).callAsFunction)
+        try emit(format == .json ? report.json.rendered() + "\n" : report.table, to: output)
+        if !report.isWhole {
+            throw fail("a replication ended before its work was done (see the endings in the report)",
+                       status: ExitStatus.incomplete)
+        }
+        if strict && report.hasEffectViolations {
+            throw fail("coalescing lost work (see LOST WORK / effect_violations in the report)", status: ExitStatus.lostWork)
         }
     }
 }

@@ -7,11 +7,14 @@ public struct RunOptions: Sendable {
     public var timeLimit: Duration?
     /// Keep a trace of every op event (tests and `--trace`).
     public var tracing: Bool
+    /// Ops created before this time are left out of the wait and completion statistics.
+    public var warmup: Duration
 
-    public init(seed: UInt64, timeLimit: Duration?, tracing: Bool = false) {
+    public init(seed: UInt64, timeLimit: Duration?, tracing: Bool = false, warmup: Duration = .zero) {
         self.seed = seed
         self.timeLimit = timeLimit
         self.tracing = tracing
+        self.warmup = warmup
     }
 }
 
@@ -52,7 +55,8 @@ public enum ClusterRun {
                            options: RunOptions) -> RunResult {
         let sim = Simulation()
         let recorder = RunRecorder(clock: sim.clock, tracing: options.tracing,
-                                   checkingEffects: !config.steps.isDisjoint(with: [.workerFold, .enqueueDedup]))
+                                   checkingEffects: !config.steps.isDisjoint(with: [.workerFold, .enqueueDedup]),
+                                   warmup: options.warmup)
         let database = SimDatabase(sim: sim, config: config, recorder: recorder)
         let context = ClusterContext(sim: sim, config: config, topology: topology, database: database,
                                      recorder: recorder, random: RandomStream(seed: options.seed))

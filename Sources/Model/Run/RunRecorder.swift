@@ -93,10 +93,15 @@ public final class RunRecorder: Sendable {
     let checkingEffects: Bool
     private let store = Mutex(Store())
 
-    init(clock: SimClock, tracing: Bool, checkingEffects: Bool) {
+    /// Ops created before this instant are left out of the wait and completion histograms
+    /// (the warm-up of a run).
+    let statisticsFrom: SimClock.Instant
+
+    init(clock: SimClock, tracing: Bool, checkingEffects: Bool, warmup: Duration = .zero) {
         self.clock = clock
         self.tracing = tracing
         self.checkingEffects = checkingEffects
+        statisticsFrom = SimClock.Instant(offset: warmup)
     }
 
     /// Work lost by coalescing (empty unless steps 4 or 5 ran).
@@ -143,8 +148,10 @@ public final class RunRecorder: Sendable {
         store.withLock { store in
             store.counts.executed += 1
             store.pending[op.id]?.state = .executing
-            store.wait.record(waited, queue: item.queue.description, opType: op.spec.type.rawValue,
-                              task: op.spec.taskLabel)
+            if op.createdAt >= statisticsFrom {
+                store.wait.record(waited, queue: item.queue.description, opType: op.spec.type.rawValue,
+                                  task: op.spec.taskLabel)
+            }
             log(&store, .started, op.id, op.spec, by: claimer,
                 detail: "wait_seconds=\(waited.seconds.formatted6) defer_count=\(item.deferCount)")
         }
@@ -239,8 +246,10 @@ public final class RunRecorder: Sendable {
             case .queued, .executing: return
             }
             store.pending[op.id] = nil
-            store.completion.record(op.createdAt.duration(to: time), queue: op.spec.queue.description,
-                                    opType: op.spec.type.rawValue, task: op.spec.taskLabel)
+            if op.createdAt >= statisticsFrom {
+                store.completion.record(op.createdAt.duration(to: time), queue: op.spec.queue.description,
+                                        opType: op.spec.type.rawValue, task: op.spec.taskLabel)
+            }
             log(&store, .terminal, op.id, op.spec, detail: op.state.rawValue)
         }
     }
@@ -250,7 +259,9 @@ public final class RunRecorder: Sendable {
         store.withLock { store in
             store.counts.created += 1
             store.counts.executed += 1
-            store.wait.record(waited, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
+            if clock.now.advanced(by: .zero - waited) >= statisticsFrom {
+                store.wait.record(waited, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
+            }
         }
     }
 
@@ -258,7 +269,9 @@ public final class RunRecorder: Sendable {
     func inlineFinished(_ spec: OpSpec, after elapsed: Duration) {
         store.withLock { store in
             store.counts.completed += 1
-            store.completion.record(elapsed, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
+            if clock.now.advanced(by: .zero - elapsed) >= statisticsFrom {
+                store.completion.record(elapsed, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
+            }
         }
     }
 

@@ -1,0 +1,186 @@
+import Model
+import Sim
+
+/// How `simrun check` judges one scenario's figures. Stored in the baseline file, where it
+/// may be edited by hand (and is kept when the baseline is refreshed).
+public struct GateSettings: Sendable, Equatable {
+    /// A figure fails only if it moved by more than this fraction of its baseline value...
+    public var threshold = 0.05
+    /// ...and a one-sided Mann-Whitney test over the replications, against the baseline
+    /// values shifted by that threshold, gives p below this.
+    public var alpha = 0.01
+    /// Which wait_seconds statistics are gated.
+    public var statistics = ["p50", "p90", "p99", "max"]
+    /// Which op counts are gated (`effect_violations` counts lost work).
+    public var counts = ["executed", "errored", "aborted", "waits_timed_out", "effect_violations"]
+    /// Gated queues and tasks; nil gates every queue and task the baseline run used.
+    public var queues: [String]?
+    public var tasks: [String]?
+    /// Thresholds for single figures, by figure path (`plan/wait_seconds/by_task/X/p99`).
+    public var thresholds: [String: Double] = [:]
+
+    public init() {}
+
+    public func threshold(for path: String) -> Double { thresholds[path] ?? threshold }
+}
+
+/// One scenario's entry in a baseline file: how it was run and what it gave.
+public struct BaselineEntry: Sendable {
+    /// The scenario file, as given when the baseline was written (relative to where simrun runs).
+    public var file: String
+    public var variants: [String]
+    public var seed: UInt64
+    public var replications: Int
+    public var warmup: Duration
+    /// ``ReplicatedReport/fingerprint`` of the baseline run.
+    public var fingerprint: String
+    public var gate: GateSettings
+    /// Each gated figure's value in each replication, by path, in a stable order.
+    public var figures: [(path: String, values: [Double?])]
+
+    public init(file: String, variants: [String], seed: UInt64, replications: Int, warmup: Duration,
+                fingerprint: String, gate: GateSettings, figures: [(path: String, values: [Double?])]) {
+        self.file = file
+        self.variants = variants
+        self.seed = seed
+        self.replications = replications
+        self.warmup = warmup
+        self.fingerprint = fingerprint
+        self.gate = gate
+        self.figures = figures
+    }
+
+    public func values(of path: String) -> [Double?]? { figures.first { $0.path == path }?.values }
+}
+
+/// A baseline file (`results/*.json`): what `simrun check` compares new runs against.
+public struct Baseline: Sendable {
+    public static let format = "simrun-baseline/1"
+    public var scenarios: [BaselineEntry]
+
+    public init(scenarios: [BaselineEntry]) { self.scenarios = scenarios }
+
+    /// The gated figures of `report` under `gate`: `variant/wait_seconds/.../stat` and
+    /// `variant/ops/count` paths with their per-replication values.
+    public static func gatedFigures(of report: ReplicatedReport, gate: GateSettings) -> [(path: String, values: [Double?])] {
+        var out: [(path: String, values: [Double?])] = []
+        for run in report.runs {
+            for figure in run.figures {
+                let path = figure.path
+                let gated: Bool
+                switch (path.first, path.count) {
+                case ("ops", 2): gated = gate.counts.contains(path[1])
+                case ("effect_violations", 1): gated = gate.counts.contains("effect_violations")
+                case ("wait_seconds", 3): gated = path[1] == "all" && gate.statistics.contains(path[2])
+                case ("wait_seconds", 4):
+                    let names = path[1] == "by_queue" ? gate.queues : path[1] == "by_task" ? gate.tasks : []
+                    gated = gate.statistics.contains(path[3]) && (path[1] == "by_queue" || path[1] == "by_task")
+                        && (names.map { $0.contains(path[2]) } ?? true)
+                default: gated = false
+                }
+                if gated { out.append((path: ([run.variant] + path).joined(separator: "/"), values: figure.values)) }
+            }
+        }
+        return out
+    }
+
+    // MARK: JSON
+
+    public var json: JSONValue {
+        .object([
+            ("format", .string(Self.format)),
+            ("scenarios", .array(scenarios.map { entry in
+                var thresholds: [(String, JSONValue)] = []
+                for key in entry.gate.thresholds.keys.sorted() {
+                    thresholds.append((key, .number(entry.gate.thresholds[key] ?? 0)))
+                }
+                var gate: [(String, JSONValue)] = [
+                    ("threshold", .number(entry.gate.threshold)),
+                    ("alpha", .number(entry.gate.alpha)),
+                    ("statistics", .array(entry.gate.statistics.map { .string($0) })),
+                    ("counts", .array(entry.gate.counts.map { .string($0) })),
+                ]
+                if let queues = entry.gate.queues { gate.append(("queues", .array(queues.map { .string($0) }))) }
+                if let tasks = entry.gate.tasks { gate.append(("tasks", .array(tasks.map { .string($0) }))) }
+                gate.append(("thresholds", .object(thresholds)))
+                return .object([
+                    ("file", .string(entry.file)),
+                    ("variants", .array(entry.variants.map { .string($0) })),
+                    ("seed", .uint(entry.seed)),
+                    ("replications", .int(entry.replications)),
+                    ("warmup_seconds", .number(entry.warmup.seconds)),
+                    ("fingerprint", .string(entry.fingerprint)),
+                    ("gate", .object(gate)),
+                    ("figures", .object(entry.figures.map { figure in
+                        (figure.path, .array(figure.values.map { $0.map(JSONValue.number) ?? .null }))
+                    })),
+                ])
+            })),
+        ])
+    }
+
+    /// Reads a baseline file. JSON is YAML, so the scenario reader reports mistakes with the
+    /// same one-line `FILE:LINE: KEY.PATH: ...` errors.
+    public static func load(path: String) throws(ScenarioError) -> Baseline {
+        let document = try YAMLDocument.load(path: path)
+        let top = try document.root.mapping(allowedKeys: ["format", "scenarios"])
+        let formatNode = try top.required("format")
+        guard try formatNode.string() == format else { throw formatNode.expected("\"\(format)\"") }
+        var entries: [BaselineEntry] = []
+        for item in try top.required("scenarios").elements() {
+            let fields = try item.mapping(allowedKeys: ["file", "variants", "seed", "replications", "warmup_seconds",
+                                                        "fingerprint", "gate", "figures"])
+            var variants: [String] = []
+            for variant in try fields.required("variants").elements() { variants.append(try variant.string()) }
+            var figures: [(path: String, values: [Double?])] = []
+            for entry in try fields.required("figures").entries() {
+                var values: [Double?] = []
+                for value in try entry.value.elements() { values.append(value.isNull ? nil : try value.double()) }
+                figures.append((path: entry.key, values: values))
+            }
+            entries.append(BaselineEntry(
+                file: try fields.required("file").string(), variants: variants,
+                seed: try fields.required("seed").uint64(),
+                replications: try fields.required("replications").int(in: 1...100_000),
+                warmup: .seconds(double: try fields.optional("warmup_seconds")?.double(in: 0...) ?? 0),
+                fingerprint: try fields.required("fingerprint").string(),
+                gate: try readGate(fields.optional("gate")), figures: figures))
+        }
+        return Baseline(scenarios: entries)
+    }
+
+    private static func readGate(_ node: YAMLNode?) throws(ScenarioError) -> GateSettings {
+        var gate = GateSettings()
+        guard let node else { return gate }
+        let fields = try node.mapping(allowedKeys: ["threshold", "alpha", "statistics", "counts", "queues", "tasks",
+                                                    "thresholds"])
+        if let value = fields.optional("threshold") { gate.threshold = try value.double(in: 0...10) }
+        if let value = fields.optional("alpha") { gate.alpha = try value.double(in: 0...1) }
+        if let value = fields.optional("statistics") {
+            gate.statistics = []
+            for item in try value.elements() {
+                gate.statistics.append(try item.enumValue(WaitHistogram.Summary.fields.map(\.0)))
+            }
+        }
+        if let value = fields.optional("counts") {
+            gate.counts = []
+            for item in try value.elements() {
+                gate.counts.append(try item.enumValue(OpCounts.fields.map(\.0) + ["effect_violations"]))
+            }
+        }
+        if let value = fields.optional("queues") {
+            var names: [String] = []
+            for item in try value.elements() { names.append(try item.string()) }
+            gate.queues = names
+        }
+        if let value = fields.optional("tasks") {
+            var names: [String] = []
+            for item in try value.elements() { names.append(try item.string()) }
+            gate.tasks = names
+        }
+        if let value = fields.optional("thresholds") {
+            for entry in try value.entries() { gate.thresholds[entry.key] = try entry.value.double(in: 0...10) }
+        }
+        return gate
+    }
+}

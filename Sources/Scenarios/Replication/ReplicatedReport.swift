@@ -1,0 +1,169 @@
+import Model
+import Sim
+
+/// One variant's replications.
+public struct ReplicatedVariant: Sendable {
+    public var variant: String
+    public var era: Era
+    /// One result per replication, in replication order.
+    public var results: [RunResult]
+
+    /// Every figure of the report as a path and its value in each replication (nil where a
+    /// replication has no such figure, e.g. a queue none of its ops used).
+    public var figures: [(path: [String], values: [Double?])] {
+        var out: [(path: [String], values: [Double?])] = []
+        func add(_ path: [String], _ value: (RunResult) -> Double?) {
+            out.append((path, results.map(value)))
+        }
+        for (name, count) in OpCounts.fields {
+            add(["ops", name]) { Double(count($0.counts)) }
+        }
+        add(["effect_violations"]) { Double($0.effectViolations.count) }
+        for (metric, breakdown) in [("wait_seconds", { (r: RunResult) in r.wait }),
+                                    ("completion_seconds", { (r: RunResult) in r.completion })] {
+            for (stat, pick) in WaitHistogram.Summary.fields {
+                add([metric, "all", stat]) { pick(breakdown($0).all.summary) }
+            }
+            for (group, map) in [("by_queue", { (b: Breakdown) in b.byQueue }),
+                                 ("by_op_type", { (b: Breakdown) in b.byOpType }),
+                                 ("by_task", { (b: Breakdown) in b.byTask })] {
+                let keys = Set(results.flatMap { map(breakdown($0)).keys }).sorted()
+                for key in keys {
+                    for (stat, pick) in WaitHistogram.Summary.fields {
+                        add([metric, group, key, stat]) { map(breakdown($0))[key].map { pick($0.summary) } }
+                    }
+                }
+            }
+        }
+        add(["sim", "virtual_seconds"]) { $0.virtualTime.seconds }
+        add(["sim", "jobs"]) { Double($0.jobs) }
+        return out
+    }
+
+    /// How the replications ended.
+    public var endings: (completed: Int, timeLimit: Int, stuck: Int) {
+        results.reduce(into: (0, 0, 0)) { tally, result in
+            switch result.ending {
+            case .completed: tally.0 += 1
+            case .timeLimit: tally.1 += 1
+            case .stuck: tally.2 += 1
+            }
+        }
+    }
+}
+
+extension OpCounts {
+    /// The counts reported, by their JSON names.
+    public static let fields: [(String, @Sendable (OpCounts) -> Int)] = [
+        ("created", \.created), ("executed", \.executed), ("completed", \.completed), ("deferred", \.deferred),
+        ("errored", \.errored), ("aborted", \.aborted), ("retried", \.retried),
+        ("skipped_terminal", \.skippedTerminal), ("missing", \.missing), ("reaped", \.reaped),
+        ("folded", \.folded), ("deduplicated", \.deduplicated), ("tasks_dropped", \.tasksDropped),
+        ("waits_completed", \.waitsCompleted), ("waits_timed_out", \.waitsTimedOut),
+    ]
+}
+
+extension WaitHistogram.Summary {
+    /// The statistics reported, by their JSON names.
+    public static let fields: [(String, @Sendable (WaitHistogram.Summary) -> Double)] = [
+        ("count", { Double($0.count) }), ("mean", \.mean), ("p50", \.p50), ("p90", \.p90), ("p99", \.p99),
+        ("p999", \.p999), ("max", \.max),
+    ]
+}
+
+/// The report of a replicated `run` or `compare`: every figure's per-replication values,
+/// their across-replication mean and a 95% Student-t confidence interval.
+public struct ReplicatedReport: Sendable {
+    public var scenario: String
+    public var file: String
+    public var seed: UInt64
+    /// The seed of each replication.
+    public var seeds: [UInt64]
+    public var warmup: Duration
+    public var runs: [ReplicatedVariant]
+    /// Wall-clock seconds for all replications together (nil under --deterministic).
+    public var wallSeconds: Double?
+
+    public var replications: Int { seeds.count }
+
+    /// True when every replication of every variant completed.
+    public var isWhole: Bool { runs.allSatisfy { $0.endings.completed == $0.results.count } }
+
+    public var hasEffectViolations: Bool {
+        runs.contains { $0.results.contains { !$0.effectViolations.isEmpty } }
+    }
+
+    /// One figure across replications: mean, 95% interval and the values themselves.
+    static func statistic(_ values: [Double?]) -> JSONValue {
+        let present = values.compactMap { $0 }
+        guard !present.isEmpty else { return .null }
+        let summary = ReplicationSummary(present, confidence: 0.95)
+        let interval: JSONValue = present.count > 1
+            ? .array([.number(summary.lower), .number(summary.upper)]) : .null
+        return .object([
+            ("mean", .number(summary.mean)),
+            ("ci95", interval),
+            ("n", .int(present.count)),
+            ("values", .array(values.map { $0.map(JSONValue.number) ?? .null })),
+        ])
+    }
+
+    public var json: JSONValue {
+        var top: [(String, JSONValue)] = [
+            ("scenario", .string(scenario)),
+            ("seed", .uint(seed)),
+            ("replications", .int(replications)),
+            ("seeds", .array(seeds.map { .uint($0) })),
+            ("warmup_seconds", .number(warmup.seconds)),
+        ]
+        top.append(("runs", .array(runs.map { run in
+            let endings = run.endings
+            var fields: [(String, JSONValue)] = [
+                ("variant", .string(run.variant)),
+                ("era", .string(run.era.rawValue)),
+                ("endings", .object([("completed", .int(endings.completed)), ("time_limit", .int(endings.timeLimit)),
+                                     ("stuck", .int(endings.stuck))])),
+            ]
+            fields += JSONValue.nest(run.figures.map { ($0.path, Self.statistic($0.values)) })
+            return .object(fields)
+        })))
+        if let wallSeconds { top.append(("wall_seconds", .number(wallSeconds))) }
+        return .object(top)
+    }
+
+    /// A 64-bit FNV-1a hash of the JSON without wall-clock figures, as 16 hex digits: equal
+    /// fingerprints mean the model behaved identically, replication by replication.
+    public var fingerprint: String {
+        var copy = self
+        copy.wallSeconds = nil
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in copy.json.rendered().utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+extension JSONValue {
+    /// Builds nested objects from `(path, value)` pairs, keeping first-seen key order.
+    static func nest(_ entries: [([String], JSONValue)]) -> [(String, JSONValue)] {
+        var order: [String] = []
+        var leaves: [String: JSONValue] = [:]
+        var children: [String: [([String], JSONValue)]] = [:]
+        for (path, value) in entries {
+            guard let head = path.first else { continue }
+            if leaves[head] == nil && children[head] == nil { order.append(head) }
+            if path.count == 1 {
+                leaves[head] = value
+            } else {
+                children[head, default: []].append((Array(path.dropFirst()), value))
+            }
+        }
+        return order.map { key in
+            if let leaf = leaves[key] { return (key, leaf) }
+            return (key, .object(nest(children[key] ?? [])))
+        }
+    }
+}

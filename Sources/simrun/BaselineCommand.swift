@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Scenarios
+
+struct BaselineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baseline",
+        abstract: "Create or refresh baseline files for `simrun check`.",
+        subcommands: [WriteBaseline.self])
+}
+
+struct WriteBaseline: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "write",
+        abstract: "Run scenarios with replications and write their gated figures to a baseline file.",
+        discussion: """
+            Gate settings already in the output file (threshold, alpha, gated statistics, counts,
+            queues, tasks and per-figure thresholds) are kept for the scenarios it already had.
+            """)
+
+    @Argument(help: "Scenario files.")
+    var scenarios: [String]
+
+    @Option(help: "Baseline file to write (results/NAME.json).")
+    var output: String
+
+    @Option(help: "Replications per variant.")
+    var replications = 10
+
+    @Option(help: "Seed (default: each scenario's seed).")
+    var seed: UInt64?
+
+    @Option(help: "Comma-separated variants (default: each scenario's default variants).")
+    var variants: String?
+
+    @Option(help: "Leave ops created in this first stretch of each run out of the statistics (e.g. 10m).")
+    var warmup: String?
+
+    @Option(help: "Threads for replications (default: every core).")
+    var jobs: Int?
+
+    @Flag(help: "Print progress to standard error even when it is not a terminal.")
+    var progress = false
+
+    func validate() throws {
+        guard !scenarios.isEmpty else { throw ValidationError("name at least one scenario file") }
+        guard replications >= 1 else { throw ValidationError("--replications must be at least 1") }
+        if let warmup {
+            do { _ = try parseDuration(warmup) } catch { throw ValidationError("--warmup: \(error.message)") }
+        }
+    }
+
+    func run() throws {
+        var previous: [String: GateSettings] = [:]
+        if FileManager.default.fileExists(atPath: output) {
+            do {
+                for entry in try Baseline.load(path: output).scenarios { previous[entry.file] = entry.gate }
+            } catch {
+                throw fail("\(error.description) (fix or remove the file to write a new baseline)")
+            }
+        }
+        let warmupDuration = warmup.flatMap { try? parseDuration($0) } ?? .zero
+        var entries: [BaselineEntry] = []
+        for path in scenarios {
+            let scenario = try loadScenario(path)
+            let names = variants.map { $0.split(separator: ",").map { String($0).trimmed } } ?? []
+            let chosen: [Variant]
+            do {
+                chosen = try ScenarioRunner.variants(names, of: scenario)
+            } catch {
+                throw fail(error.description)
+            }
+            let report = Replicator.run(scenario, chosen: chosen, seed: seed, replications: replications,
+                                        threads: jobs ?? Replicator.availableThreads, warmup: warmupDuration,
+                                        progress: Progress(forced: progress).callAsFunction)
+            guard report.isWhole else {
+                throw fail("\(path): a replication ended before its work was done; a baseline needs whole runs")
+            }
+            let gate = previous[path] ?? GateSettings()
+            entries.append(BaselineEntry(
+                file: path, variants: chosen.map(\.name), seed: report.seed, replications: replications,
+                warmup: warmupDuration, fingerprint: report.fingerprint, gate: gate,
+                figures: Baseline.gatedFigures(of: report, gate: gate)))
+            print("baseline \(path): \(chosen.count) variants x \(replications) replications, fingerprint "
+                  + report.fingerprint)
+        }
+        try emit(Baseline(scenarios: entries).json.rendered() + "\n", to: output)
+    }
+}
