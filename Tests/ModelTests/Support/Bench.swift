@@ -94,11 +94,20 @@ actor Driver {
     /// Creates an op (its state and its row) directly in the database, at the current instant.
     @discardableResult
     func create(_ tasks: [TaskName], on queue: QueueName, type: OperationType = .netOp,
+                network: NetworkID? = nil, node: NodeID? = nil,
                 dependsOn: [OpID] = [], runsAfter: [OpID] = []) async -> OpID {
+        await context.database.createOp(spec(tasks, on: queue, type: type, network: network, node: node,
+                                             dependsOn: dependsOn, runsAfter: runsAfter))
+    }
+
+    /// The spec ``create(_:on:type:network:node:dependsOn:runsAfter:)`` writes, each with its
+    /// own random key.
+    func spec(_ tasks: [TaskName], on queue: QueueName, type: OperationType = .netOp,
+              network: NetworkID? = nil, node: NodeID? = nil,
+              dependsOn: [OpID] = [], runsAfter: [OpID] = []) -> OpSpec {
         nextKey += 1
-        return await context.database.createOp(OpSpec(
-            type: type, tasks: tasks, priority: queue.priority, queue: queue, dependsOn: dependsOn,
-            runsAfter: runsAfter, randomKey: nextKey))
+        return OpSpec(type: type, tasks: tasks, priority: queue.priority, queue: queue, networkID: network,
+                      nodeID: node, dependsOn: dependsOn, runsAfter: runsAfter, randomKey: nextKey)
     }
 
     func setState(_ op: OpID, _ state: OpState) async {

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// `simrun compare` with the steps matrix, and `--strict` on lost work (exit status 3).
+@Suite(.serialized) struct CompareCommandTests {
+    static let scenario = "scenarios/six-instance-starts.yaml"
+
+    static let matrixRows = ["baseline", "step-1", "step-2", "step-3", "step-4", "step-5", "step-6",
+                             "steps-1-2", "steps-1-3", "steps-1-4", "steps-1-5", "all-steps", "all-steps+follow-up"]
+
+    /// The cells of a text-table line (columns are separated by at least two spaces).
+    static func cells(_ line: Substring) -> [String] {
+        line.split(separator: "  ", omittingEmptySubsequences: true)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+    }
+
+    @Test func stepsMatrixTableHasOneRowPerVariantAndTheNamedColumns() throws {
+        let result = try CLI.run(["compare", Self.scenario, "--steps-matrix", "--deterministic"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        let start = try #require(lines.firstIndex(of: "wait_seconds, all ops"))
+        #expect(Self.cells(lines[start + 1]) == ["variant", "executed", "folded", "dedup", "lost", "p50", "p90",
+                                                 "p99", "max", "p99 vs baseline"])
+        let rows = lines[(start + 2)...].prefix { !$0.isEmpty }.map { Self.cells($0) }
+        #expect(rows.map { $0.first ?? "" } == Self.matrixRows)
+        #expect(rows.allSatisfy { $0.count == 10 })
+        // Every focus table (the three slowest queues) lists the same variants.
+        let focus = lines.indices.filter { lines[$0].hasPrefix("wait_seconds, queue ") }
+        #expect(focus.count == 3)
+        for index in focus {
+            #expect(lines[(index + 2)...].prefix { !$0.isEmpty }.map { Self.cells($0).first ?? "" } == Self.matrixRows)
+        }
+    }
+
+    @Test func stepsMatrixJSONHasOneRunPerVariant() throws {
+        let result = try CLI.run(["compare", Self.scenario, "--steps-matrix", "--deterministic", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let runs = try #require(json["runs"] as? [[String: Any]])
+        #expect(runs.compactMap { $0["variant"] as? String } == Self.matrixRows)
+        #expect(runs.allSatisfy { ($0["sim"] as? [String: Any])?["wall_seconds"] == nil })
+    }
+
+    @Test func compareWithAnUnknownVariantFailsWithStatusTwoNamingIt() throws {
+        let result = try CLI.run(["compare", Self.scenario, "--variants", "facade,nope"])
+        #expect(result.status == 2)
+        #expect(result.stderr == "simrun: \(Self.scenario): unknown variant \"nope\" "
+                + "(this scenario has: inline, facade, plan, later, plan-mesh-per-node)\n")
+        #expect(result.stdout.isEmpty)
+    }
+
+    /// The plan's `ensure_mesh` rule loses other nodes' mesh work in this scenario; keyed per
+    /// node it loses nothing.
+    @Test func strictRunExitsThreeOnLostWorkAndZeroWithout() throws {
+        let lost = try CLI.run(["run", Self.scenario, "--variant", "plan", "--strict", "--deterministic"])
+        #expect(lost.status == 3)
+        #expect(lost.stderr == "simrun: coalescing lost work (see \"LOST WORK\" / effect_violations in the report)\n")
+        #expect(lost.stdout.contains("LOST WORK: "))
+        let clean = try CLI.run(["run", Self.scenario, "--variant", "plan-mesh-per-node", "--strict", "--deterministic"])
+        #expect(clean.status == 0, "\(clean.stderr)")
+        #expect(!clean.stdout.contains("LOST WORK"))
+        // Without --strict, lost work is reported but does not change the exit status.
+        let lenient = try CLI.run(["run", Self.scenario, "--variant", "plan", "--deterministic"])
+        #expect(lenient.status == 0)
+    }
+}
