@@ -23,8 +23,10 @@ public enum StepsMatrix {
         return variants
     }
 
+    /// The follow-up is stated in every row (off but in the last), so a scenario that turns it
+    /// on at its top level does not leak it into the baseline.
     private static func variant(_ name: String, _ description: String, steps: Set<PlanStep>) -> Variant {
-        Variant(name: name, description: description, settings: ModelSettings(steps: steps))
+        Variant(name: name, description: description, settings: ModelSettings(steps: steps, followUp: false))
     }
 }
 

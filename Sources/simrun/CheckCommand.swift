@@ -13,7 +13,7 @@ struct CheckCommand: ParsableCommand {
             unchanged. Otherwise each gated figure (default p50, p90, p99 and max of wait_seconds
             overall and per queue and task, and op counts) fails only if it got worse by more than
             the threshold (default 5%) AND a one-sided Mann-Whitney test over the replications
-            says so at the baseline's alpha (default 0.01). Thresholds per figure live in the
+            says so at the baseline's alpha (default 0.001). Thresholds per figure live in the
             baseline file.
 
             Exit status: 0 within bounds; 4 a regression; 5 an improvement beyond the threshold
@@ -85,7 +85,7 @@ struct CheckCommand: ParsableCommand {
             lines.append("  fingerprint changed (baseline \(entry.fingerprint), now \(gate.fingerprint)): "
                          + "statistical gate over \(gate.verdicts.count) figures, threshold "
                          + "\(formatFixed(entry.gate.threshold * 100, decimals: 1))%, "
-                         + (gate.thresholdOnly ? "no rank test (fewer than \(Gate.minimumReplications) replications)"
+                         + (gate.thresholdOnly ? "no rank test (too few replications to reach alpha \(entry.gate.alpha))"
                                                : "one-sided Mann-Whitney at alpha \(entry.gate.alpha)"))
         }
         for verdict in gate.verdicts where verdict.kind != .within || verdict.pValue != nil || verbose {

@@ -55,6 +55,7 @@ struct ItemProcessor {
         }
         if requireQueuedAfterDependencies {
             guard let fresh = try await connection.loadOp(op.id), fresh.state == .queued else {
+                recorder.skipped(op, opID: op.id, by: claimer, reason: "op no longer queued after dependency checks")
                 try await connection.deleteRow(item.rowID)
                 return .notQueued
             }

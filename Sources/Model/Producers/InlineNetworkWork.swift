@@ -11,6 +11,12 @@ extension ClusterAPI {
         var waiters = Deque<Signal>()
     }
 
+    /// maintain's reconciliation in the `inline` era: each op's work, in turn, in the caller.
+    func reconcileInline(_ specs: [OpSpec], caller: String) async throws {
+        let connection = context.connect(caller + "/inline")
+        for spec in specs { try await runInline(spec, on: connection) }
+    }
+
     /// Takes the network's lock (one round trip), runs the tasks, releases it (one round trip).
     func runInline(_ spec: OpSpec, on connection: SimConnection) async throws {
         let requested = context.clock.now

@@ -93,6 +93,11 @@ actor Maintainer {
                             queue: QueueName(.node(node), .network, .background), networkID: network, nodeID: node,
                             randomKey: key.derived("mesh").key)]
         }
+        if context.config.inlineNetworkWork {
+            // The `inline` era reconciled in the maintain loop itself, under the network's lock.
+            try await api.reconcileInline(specs, caller: connection.name)
+            return
+        }
         for spec in specs {
             _ = try await context.createAndEnqueue(spec, caller: connection.name, on: connection)
         }

@@ -60,13 +60,17 @@ public struct GateReport: Sendable {
 /// level `alpha`. An improvement is the mirror image. Both conditions together keep the gate
 /// from flapping on noise and from firing on statistically real but negligible changes.
 public enum Gate {
-    /// Replications below which the rank test cannot reach `alpha`: the threshold alone decides.
-    public static let minimumReplications = 5
+    /// The smallest one-sided p the rank test can give for samples of `n` and `m` (all of one
+    /// above all of the other, no ties). When it is not below `alpha`, the test could never fire and the
+    /// threshold alone decides (the report says so).
+    public static func smallestPValue(_ n: Int, _ m: Int) -> Double {
+        MannWhitneyU((0..<n).map { Double(m + $0) }, (0..<m).map(Double.init)).pValue / 2
+    }
 
     public static func evaluate(_ entry: BaselineEntry, against report: ReplicatedReport) -> GateReport {
         let current = Baseline.gatedFigures(of: report, gate: entry.gate)
         var verdicts: [FigureVerdict] = []
-        let thresholdOnly = min(entry.replications, report.replications) < minimumReplications
+        let thresholdOnly = smallestPValue(entry.replications, report.replications) >= entry.gate.alpha
         var random = RandomStream(seed: entry.seed).derived("gate-bootstrap")
         for (path, oldValues) in entry.figures {
             let threshold = entry.gate.threshold(for: path)

@@ -6,37 +6,42 @@ public struct ReplicatedVariant: Sendable {
     public var variant: String
     public var era: Era
     /// One result per replication, in replication order.
-    public var results: [RunResult]
-
+    public let results: [RunResult]
     /// Every figure of the report as a path and its value in each replication (nil where a
-    /// replication has no such figure, e.g. a queue none of its ops used).
-    public var figures: [(path: [String], values: [Double?])] {
+    /// replication has no such figure, e.g. a queue none of its ops used). Computed once:
+    /// histogram summaries are the expensive part.
+    public let figures: [(path: [String], values: [Double?])]
+
+    public init(variant: String, era: Era, results: [RunResult]) {
+        self.variant = variant
+        self.era = era
+        self.results = results
+        figures = Self.figures(of: results)
+    }
+
+    private static func figures(of results: [RunResult]) -> [(path: [String], values: [Double?])] {
         var out: [(path: [String], values: [Double?])] = []
-        func add(_ path: [String], _ value: (RunResult) -> Double?) {
-            out.append((path, results.map(value)))
-        }
         for (name, count) in OpCounts.fields {
-            add(["ops", name]) { Double(count($0.counts)) }
+            out.append((["ops", name], results.map { Double(count($0.counts)) }))
         }
-        add(["effect_violations"]) { Double($0.effectViolations.count) }
-        for (metric, breakdown) in [("wait_seconds", { (r: RunResult) in r.wait }),
-                                    ("completion_seconds", { (r: RunResult) in r.completion })] {
-            for (stat, pick) in WaitHistogram.Summary.fields {
-                add([metric, "all", stat]) { pick(breakdown($0).all.summary) }
+        out.append((["effect_violations"], results.map { Double($0.effectViolations.count) }))
+        for (metric, breakdowns) in [("wait_seconds", results.map(\.wait)),
+                                     ("completion_seconds", results.map(\.completion))] {
+            func add(_ path: [String], _ summaries: [WaitHistogram.Summary?]) {
+                for (stat, pick) in WaitHistogram.Summary.fields {
+                    out.append((path + [stat], summaries.map { $0.map(pick) }))
+                }
             }
-            for (group, map) in [("by_queue", { (b: Breakdown) in b.byQueue }),
-                                 ("by_op_type", { (b: Breakdown) in b.byOpType }),
-                                 ("by_task", { (b: Breakdown) in b.byTask })] {
-                let keys = Set(results.flatMap { map(breakdown($0)).keys }).sorted()
-                for key in keys {
-                    for (stat, pick) in WaitHistogram.Summary.fields {
-                        add([metric, group, key, stat]) { map(breakdown($0))[key].map { pick($0.summary) } }
-                    }
+            add([metric, "all"], breakdowns.map { $0.all.summary })
+            for (group, maps) in [("by_queue", breakdowns.map(\.byQueue)), ("by_op_type", breakdowns.map(\.byOpType)),
+                                  ("by_task", breakdowns.map(\.byTask))] {
+                for key in Set(maps.flatMap(\.keys)).sorted() {
+                    add([metric, group, key], maps.map { $0[key]?.summary })
                 }
             }
         }
-        add(["sim", "virtual_seconds"]) { $0.virtualTime.seconds }
-        add(["sim", "jobs"]) { Double($0.jobs) }
+        out.append((["sim", "virtual_seconds"], results.map { $0.virtualTime.seconds }))
+        out.append((["sim", "jobs"], results.map { Double($0.jobs) }))
         return out
     }
 
