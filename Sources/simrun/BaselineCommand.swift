@@ -14,7 +14,7 @@ struct WriteBaseline: ParsableCommand {
         commandName: "write",
         abstract: "Run scenarios with replications and write their gated figures to a baseline file.",
         discussion: """
-            Gate settings already in the output file (threshold, alpha, gated statistics, counts,
+            Gate settings already in the output file (threshold, alpha, gated statistics, counts, \
             queues, tasks and per-figure thresholds) are kept for the scenarios it already had.
             """)
 

@@ -8,10 +8,10 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure the simulator's speed and memory, and print the figures.",
         discussion: """
-            Measures an M/M/1 (rho 0.8) on bare kernel actors and through the full model in ideal
-            mode, then each default variant of the scenarios given (default: scenarios/*.yaml).
-            Build in release mode for meaningful figures: swift run -c release simrun bench.
-            Targets on a 2-core machine: kernel >= 500,000 customers/s, model >= 150,000
+            Measures an M/M/1 (rho 0.8) on bare kernel actors and through the full model in ideal \
+            mode, then each default variant of the scenarios given (default: scenarios/*.yaml). \
+            Build in release mode for meaningful figures: swift run -c release simrun bench. \
+            Targets on a 2-core machine: kernel >= 500,000 customers/s, model >= 150,000 \
             customers/s, six-instance-starts under 50 ms per variant.
             """)
 

@@ -6,11 +6,11 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Run variants side by side and tabulate what each changes in the wait tail.",
         discussion: """
-            --steps-matrix runs the baseline (no step of the seed plan), each step alone, the
-            cumulative steps 1..k, all steps, and all steps with the follow-up, on the scenario's
-            own settings. --variants runs named variants of the scenario. With neither, the
-            scenario's default variants. Every variant replays the same arrivals and service
-            times (common random numbers), so differences come from the switches. The first
+            --steps-matrix runs the baseline (no step of the seed plan), each step alone, the \
+            cumulative steps 1..k, all steps, and all steps with the follow-up, on the scenario's \
+            own settings. --variants runs named variants of the scenario. With neither, the \
+            scenario's default variants. Every variant replays the same arrivals and service \
+            times (common random numbers), so differences come from the switches. The first \
             variant is the baseline of the "vs baseline" column.
             """)
 

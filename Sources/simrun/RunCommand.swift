@@ -6,8 +6,8 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a scenario's variants and print the wait_seconds distribution of each.",
         discussion: """
-            wait_seconds is the time from an op's creation to the start of its execution (defers
-            included); completion_seconds runs to its terminal state. Each is summarised overall,
+            wait_seconds is the time from an op's creation to the start of its execution (defers \
+            included); completion_seconds runs to its terminal state. Each is summarised overall, \
             by queue, by op type and by task.
             """)
 

@@ -28,8 +28,13 @@ extension ReplicatedReport {
             let figures = run.figures
             let byPath = Dictionary(figures.map { ($0.path.joined(separator: "/"), $0.values) },
                                     uniquingKeysWith: { first, _ in first })
-            let counts = OpCounts.fields.map { name, _ in "\(name) \(Self.cell(byPath["ops/\(name)"] ?? [], decimals: 1))" }
-            lines.append("  ops: " + counts.joined(separator: ", "))
+            // Counts that are zero in every replication are left out.
+            let counts = OpCounts.fields.compactMap { name, _ -> String? in
+                let values = byPath["ops/\(name)"] ?? []
+                guard values.contains(where: { ($0 ?? 0) != 0 }) else { return nil }
+                return "\(name) \(Self.cell(values, decimals: 1))"
+            }
+            lines.append("  ops (zero counts left out): " + counts.joined(separator: ", "))
             if let lost = byPath["effect_violations"], lost.contains(where: { ($0 ?? 0) > 0 }) {
                 lines.append("  LOST WORK (coalesced ops whose change no survivor made): \(Self.cell(lost, decimals: 1))")
             }
