@@ -33,8 +33,7 @@ struct WriteBaseline: ParsableCommand {
     @Option(help: "Comma-separated variants (default: each scenario's default variants).")
     var variants: String?
 
-    @Option(help: "Leave ops created in this first stretch of each run out of the statistics (e.g. 10m).")
-    var warmup: String?
+    @OptionGroup var warmup: WarmupOption
 
     @Option(help: "Threads for replications (default: every core).")
     var jobs: Int?
@@ -45,9 +44,6 @@ struct WriteBaseline: ParsableCommand {
     func validate() throws {
         guard !scenarios.isEmpty else { throw ValidationError("name at least one scenario file") }
         guard replications >= 1 else { throw ValidationError("--replications must be at least 1") }
-        if let warmup {
-            do { _ = try parseDuration(warmup) } catch { throw ValidationError("--warmup: \(error.message)") }
-        }
     }
 
     func run() throws {
@@ -59,7 +55,7 @@ struct WriteBaseline: ParsableCommand {
                 throw fail("\(error.description) (fix or remove the file to write a new baseline)")
             }
         }
-        let warmupDuration = warmup.flatMap { try? parseDuration($0) } ?? .zero
+        let warmupDuration = warmup.duration
         var entries: [BaselineEntry] = []
         for path in scenarios {
             let scenario = try loadScenario(path)

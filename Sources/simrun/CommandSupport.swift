@@ -70,21 +70,63 @@ struct ReplicationOptions: ParsableArguments {
     @Option(help: "Threads for replications (default: every core). The output does not depend on it.")
     var jobs: Int?
 
-    @Option(help: "Leave ops created in this first stretch of each run out of the statistics (e.g. 10m).")
-    var warmup: String?
+    @OptionGroup var warmup: WarmupOption
 
     func validate() throws {
         guard replications >= 1 else { throw ValidationError("--replications must be at least 1") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if let warmup {
-            do { _ = try parseDuration(warmup) } catch { throw ValidationError("--warmup: \(error.message)") }
+    }
+
+    var warmupDuration: Duration { warmup.duration }
+
+    var threads: Int { jobs ?? Replicator.availableThreads }
+}
+
+/// Output options shared by `run` and `compare`.
+struct OutputOptions: ParsableArguments {
+    @Option(help: "Output format.")
+    var format: OutputFormat = .table
+
+    @Option(help: "Write the report to this file instead of standard output.")
+    var output: String?
+
+    @Flag(help: "Leave wall-clock figures out, so the same seed gives byte-identical output.")
+    var deterministic = false
+
+    @Flag(help: "Print progress to standard error even when it is not a terminal.")
+    var progress = false
+
+    @Flag(help: "Exit with status 3 if coalescing lost work (an op folded or deduplicated into one that never made its change).")
+    var strict = false
+
+    var progressLine: Progress { Progress(forced: progress) }
+
+    /// Writes `report` (as `table` or JSON) and exits non-zero if a run was incomplete or,
+    /// under --strict, if coalescing lost work.
+    func finish(_ report: some SimulationReport, table: String) throws {
+        try emit(format == .json ? report.json.rendered() + "\n" : table, to: output)
+        if !report.isWhole {
+            throw fail("a run ended before its work was done (see the endings in the report)",
+                       status: ExitStatus.incomplete)
+        }
+        if strict && report.hasEffectViolations {
+            throw fail("coalescing lost work (see LOST WORK / effect_violations in the report)",
+                       status: ExitStatus.lostWork)
+        }
+    }
+}
+
+/// `--warmup D`, for `run`, `compare` and `baseline write`.
+struct WarmupOption: ParsableArguments {
+    @Option(name: .customLong("warmup"),
+            help: "Leave ops created in this first stretch of each run out of the statistics (e.g. 10m).")
+    var text: String?
+
+    func validate() throws {
+        if let text {
+            do { _ = try parseDuration(text) } catch { throw ValidationError("--warmup: \(error.message)") }
         }
     }
 
-    var warmupDuration: Duration {
-        guard let warmup, let duration = try? parseDuration(warmup) else { return .zero }
-        return duration
-    }
-
-    var threads: Int { jobs ?? Replicator.availableThreads }
+    var duration: Duration { text.flatMap { try? parseDuration($0) } ?? .zero }
 }

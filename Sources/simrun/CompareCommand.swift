@@ -34,62 +34,30 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Seed for every random stream (default: the scenario's seed).")
     var seed: UInt64?
 
-    @Option(help: "Output format (json: the same shape as run, one entry per variant).")
-    var format: OutputFormat = .table
-
-    @Option(help: "Write the report to this file instead of standard output.")
-    var output: String?
-
-    @Flag(help: "Leave wall-clock figures out of JSON.")
-    var deterministic = false
-
-    @Flag(help: "Print progress to standard error even when it is not a terminal.")
-    var progress = false
-
-    @Flag(help: "Exit with status 3 if coalescing lost work in any variant.")
-    var strict = false
+    @OptionGroup var out: OutputOptions
 
     func run() throws {
         let scenario = try loadScenario(self.scenario)
         var chosen: [Variant] = stepsMatrix ? StepsMatrix.variants() : []
         let names = variants.map { $0.split(separator: ",").map { String($0).trimmed } } ?? []
-        for name in names {
-            guard let variant = scenario.variant(named: name) else {
-                throw fail("\(scenario.file): unknown variant \"\(name)\" (this scenario has: "
-                           + scenario.variants.map(\.name).joined(separator: ", ") + ")")
+        if !names.isEmpty || chosen.isEmpty {
+            do {
+                chosen += try ScenarioRunner.variants(names, of: scenario)
+            } catch {
+                throw fail(error.description)
             }
-            chosen.append(variant)
         }
-        if chosen.isEmpty {
-            chosen = scenario.defaultVariants.compactMap { scenario.variant(named: $0) }
-        }
-        var focus = queues.map { ComparisonFocus(.queue, $0) } + tasks.map { ComparisonFocus(.task, $0) }
+        let focus = queues.map { ComparisonFocus(.queue, $0) } + tasks.map { ComparisonFocus(.task, $0) }
         if replication.replications > 1 {
             let report = Replicator.run(scenario, chosen: chosen, seed: seed, replications: replication.replications,
                                         threads: replication.threads, warmup: replication.warmupDuration,
-                                        measureWallTime: !deterministic,
-                                        progress: Progress(forced: progress).callAsFunction)
-            if focus.isEmpty { focus = report.slowestQueues() }
-            try emit(format == .json ? report.json.rendered() + "\n" : report.comparisonTable(focus: focus), to: output)
-            if !report.isWhole {
-                throw fail("a replication ended before its work was done", status: ExitStatus.incomplete)
-            }
-            if strict && report.hasEffectViolations {
-                throw fail("coalescing lost work", status: ExitStatus.lostWork)
-            }
+                                        measureWallTime: !out.deterministic, progress: out.progressLine.callAsFunction)
+            try out.finish(report, table: report.comparisonTable(focus: focus.isEmpty ? report.slowestQueues() : focus))
             return
         }
-        let report = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !deterministic,
-                                        warmup: replication.warmupDuration,
-                                        progress: Progress(forced: progress).callAsFunction)
-        if focus.isEmpty { focus = report.slowestQueues() }
-        try emit(format == .json ? report.json.rendered() + "\n" : report.comparisonTable(focus: focus), to: output)
-        if !report.isWhole {
-            throw fail("a run ended before its work was done (marked INCOMPLETE)", status: ExitStatus.incomplete)
-        }
-        if strict && report.hasEffectViolations {
-            throw fail("coalescing lost work (the \"lost\" column)", status: ExitStatus.lostWork)
-        }
+        let report = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
+                                        warmup: replication.warmupDuration, progress: out.progressLine.callAsFunction)
+        try out.finish(report, table: report.comparisonTable(focus: focus.isEmpty ? report.slowestQueues() : focus))
     }
 }
 

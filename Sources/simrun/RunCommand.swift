@@ -20,25 +20,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seed for every random stream (default: the scenario's seed).")
     var seed: UInt64?
 
-    @Option(help: "Output format.")
-    var format: OutputFormat = .table
-
-    @Option(help: "Write the report to this file instead of standard output.")
-    var output: String?
-
-    @Flag(help: "Leave wall-clock figures out, so the same seed gives byte-identical output.")
-    var deterministic = false
+    @OptionGroup var out: OutputOptions
 
     @OptionGroup var replication: ReplicationOptions
 
     @Option(help: "Also write every op event (created, started, deferred, folded, ...) to this file, tab-separated.")
     var trace: String?
-
-    @Flag(help: "Print progress to standard error even when it is not a terminal.")
-    var progress = false
-
-    @Flag(help: "Exit with status 3 if coalescing lost work (an op folded or deduplicated into one that never made its change).")
-    var strict = false
 
     func validate() throws {
         if trace != nil && replication.replications > 1 {
@@ -55,36 +42,16 @@ struct RunCommand: ParsableCommand {
             throw fail(error.description)
         }
         if replication.replications > 1 {
-            try runReplicated(scenario, chosen)
+            let report = Replicator.run(scenario, chosen: chosen, seed: seed, replications: replication.replications,
+                                        threads: replication.threads, warmup: replication.warmupDuration,
+                                        measureWallTime: !out.deterministic, progress: out.progressLine.callAsFunction)
+            try out.finish(report, table: report.table)
             return
         }
-        let report = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !deterministic,
+        let report = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
                                         tracing: trace != nil, warmup: replication.warmupDuration,
-                                        progress: Progress(forced: progress).callAsFunction)
+                                        progress: out.progressLine.callAsFunction)
         if let trace { try emit(report.traceLines, to: trace) }
-        try emit(format == .json ? report.json.rendered() + "\n" : report.table, to: output)
-        if !report.isWhole {
-            throw fail("a run ended before its work was done (see \"ended\" in the report)", status: ExitStatus.incomplete)
-        }
-        if strict && report.hasEffectViolations {
-            throw fail("coalescing lost work (see \"LOST WORK\" / effect_violations in the report)",
-                       status: ExitStatus.lostWork)
-        }
-    }
-}
-
-extension RunCommand {
-    private func runReplicated(_ scenario: Scenario, _ chosen: [Variant]) throws {
-        let report = Replicator.run(scenario, chosen: chosen, seed: seed, replications: replication.replications,
-                                    threads: replication.threads, warmup: replication.warmupDuration,
-                                    measureWallTime: !deterministic, progress: Progress(forced: progress).callAsFunction)
-        try emit(format == .json ? report.json.rendered() + "\n" : report.table, to: output)
-        if !report.isWhole {
-            throw fail("a replication ended before its work was done (see the endings in the report)",
-                       status: ExitStatus.incomplete)
-        }
-        if strict && report.hasEffectViolations {
-            throw fail("coalescing lost work (see LOST WORK / effect_violations in the report)", status: ExitStatus.lostWork)
-        }
+        try out.finish(report, table: report.table)
     }
 }

@@ -122,7 +122,7 @@ enum CLI {
         let output = path + ".json"
         let result = try CLI.run(["run", path, "--format", "json", "--output", output, "--deterministic"])
         #expect(result.status == 1)
-        #expect(result.stderr == "simrun: a run ended before its work was done (see \"ended\" in the report)\n")
+        #expect(result.stderr == "simrun: a run ended before its work was done (see the endings in the report)\n")
         let json = try String(contentsOfFile: output, encoding: .utf8)
         #expect(json.contains("\"state\": \"time_limit\""))
         #expect(json.contains("\"pending_ops\": ["))

@@ -55,7 +55,7 @@ import Testing
     @Test func strictRunExitsThreeOnLostWorkAndZeroWithout() throws {
         let lost = try CLI.run(["run", Self.scenario, "--variant", "plan", "--strict", "--deterministic"])
         #expect(lost.status == 3)
-        #expect(lost.stderr == "simrun: coalescing lost work (see \"LOST WORK\" / effect_violations in the report)\n")
+        #expect(lost.stderr == "simrun: coalescing lost work (see LOST WORK / effect_violations in the report)\n")
         #expect(lost.stdout.contains("LOST WORK: "))
         let clean = try CLI.run(["run", Self.scenario, "--variant", "plan-mesh-per-node", "--strict", "--deterministic"])
         #expect(clean.status == 0, "\(clean.stderr)")

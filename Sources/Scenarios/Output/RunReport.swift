@@ -17,8 +17,17 @@ public struct VariantRun: Sendable {
     }
 }
 
+/// What `run` and `compare` print, single or replicated.
+public protocol SimulationReport: Sendable {
+    var json: JSONValue { get }
+    /// Every run (or replication) completed: no time limit hit, nothing stuck.
+    var isWhole: Bool { get }
+    /// Coalescing lost work in some run.
+    var hasEffectViolations: Bool { get }
+}
+
 /// The report of `simrun run`: one scenario, one seed, one entry per variant.
-public struct RunReport: Sendable {
+public struct RunReport: SimulationReport {
     public var scenario: String
     public var seed: UInt64
     public var runs: [VariantRun]

@@ -78,7 +78,7 @@ extension WaitHistogram.Summary {
 
 /// The report of a replicated `run` or `compare`: every figure's per-replication values,
 /// their across-replication mean and a 95% Student-t confidence interval.
-public struct ReplicatedReport: Sendable {
+public struct ReplicatedReport: SimulationReport {
     public var scenario: String
     public var file: String
     public var seed: UInt64
