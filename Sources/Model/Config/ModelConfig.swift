@@ -5,9 +5,9 @@ import Sim
 public struct ModelConfig: Sendable {
     public var era: Era
 
-    /// Ideal mode: zero round trips, daemons woken on enqueue instead of polling, exact pool
-    /// sizes (no overshoot, no reserved slots, one item per sf-net claim). The model then
-    /// reduces to a textbook queue.
+    /// Ideal mode: zero round trips (and zero event-write and fold costs), daemons woken on
+    /// enqueue instead of polling, exact pool sizes (no overshoot, no reserved slots, one item
+    /// per sf-net claim). The model then reduces to a textbook queue.
     public var ideal: Bool
 
     // MARK: Database
@@ -211,5 +211,7 @@ public struct ModelConfig: Sendable {
         idle = .wakeOnEnqueue
         netBatchSize = 1
         reservedUserSlots = 0
+        startedEventCost = .zero
+        foldCost = .zero
     }
 }

@@ -11,6 +11,10 @@ struct ItemProcessor {
         case missing, skippedTerminal, deferred, errored, aborted, notQueued, retried, completed
     }
 
+    /// Indices of the per-attempt streams of the event write and the fold (past any task's).
+    private static let startedEventStream: UInt64 = 0x1_0000
+    private static let foldStream: UInt64 = 0x1_0001
+
     private enum DependencyVerdict { case proceed, deferral, fail(OpState, reason: String) }
 
     let context: ClusterContext
@@ -88,20 +92,21 @@ struct ItemProcessor {
     private func execute(_ op: OpRecord, item: WorkItem, on connection: SimConnection,
                          isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
         let recorder = context.recorder
-        let config = context.config
         // Every draw of this op comes from its own stream: what the op is and which attempt
         // this is decide them, never who runs it or when (common random numbers).
         let attempt = RandomStream(key: op.spec.randomKey).derived(UInt64(item.retries) << 16 | 0xFFFF)
         recorder.started(op, item: item, by: claimer)
-        if config.steps.contains(.visibility) {
-            var random = attempt.derived("started-event")
-            try await context.clock.sleep(for: config.startedEventCost.sample(&random))
+        if context.steps.visibility {
+            var random = attempt.derived(Self.startedEventStream)
+            let cost = context.config.startedEventCost.sample(&random)
+            if cost > .zero { try await context.clock.sleep(for: cost) }
         }
         try await connection.setState(op.id, .executing)
         let tasks = try await coalesce(op, attempt: attempt, on: connection)
+            ?? op.spec.tasks.enumerated().map { ($0.offset, $0.element) }
         var failed = false
         for (index, task) in tasks {
-            let profile = config.profile(task)
+            let profile = context.config.profile(task)
             var random = RandomStream(key: op.spec.randomKey).derived(UInt64(item.retries) << 16 | UInt64(index))
             let service = profile.service.sample(&random)
             let fails = profile.failureProbability > 0 && random.nextUnit() < profile.failureProbability
@@ -113,7 +118,9 @@ struct ItemProcessor {
                 failed = true
                 break
             }
-            recorder.finishedTask(op, task: task, by: claimer, on: node, startedAt: startedAt)
+            recorder.finishedTask(op, task: task, by: claimer, on: node, startedAt: startedAt,
+                                  coalescible: recorder.checkingEffects
+                                      && context.coalescing.rule(for: op.spec.type, task: task) != nil)
         }
         memory.forget(op.id)
         if failed {
@@ -135,24 +142,24 @@ struct ItemProcessor {
     /// Step 4 (model file 9), inside `execute` after the `executing` write: (a) drop repeated
     /// coalescible tasks from this op; (b) fold every queued single-task sibling of the same
     /// type and key whose task is one of ours, in one transaction. Returns the tasks to run
-    /// with their positions in the op (which key their service times).
+    /// with their positions in the op (which key their service times), or nil for all of them.
     private func coalesce(_ op: OpRecord, attempt: RandomStream, on connection: SimConnection,
-                          isolation: isolated (any Actor)? = #isolation) async throws -> [(Int, TaskName)] {
+                          isolation: isolated (any Actor)? = #isolation) async throws -> [(Int, TaskName)]? {
+        guard context.steps.workerFold else { return nil }
+        let rules = context.coalescing.rules(for: op.spec.type)
+        guard op.spec.tasks.contains(where: { task in rules.contains { $0.tasks.contains(task) } }) else { return nil }
         let all = Array(op.spec.tasks.enumerated())
-        let config = context.config
-        let rules = config.coalescingRules(for: op.spec.type)
-        guard config.steps.contains(.workerFold), !rules.isEmpty else { return all }
         var seen: Set<TaskName> = []
         let kept = all.filter { entry in
             !rules.contains { $0.tasks.contains(entry.element) } || seen.insert(entry.element).inserted
         }
         if kept.count < all.count { context.recorder.droppedTasks(all.count - kept.count, from: op) }
-        var random = attempt.derived("fold")
+        var random = attempt.derived(Self.foldStream)
         for rule in rules {
             let ours = kept.map(\.element).filter(rule.tasks.contains)
             guard !ours.isEmpty, let key = CoalescingKey(op.spec, columns: rule.key) else { continue }
             let folded = try await connection.fold(into: op.id, type: op.spec.type, tasks: ours, key: key,
-                                                   columns: rule.key, cost: config.foldCost.sample(&random))
+                                                   columns: rule.key, cost: context.config.foldCost.sample(&random))
             if !folded.isEmpty { context.recorder.folded(folded, into: op, by: claimer) }
         }
         return kept.map { ($0.offset, $0.element) }

@@ -16,10 +16,45 @@ public struct Topology: Sendable {
     public func cpus(of node: NodeID) -> Int { cpus[node.index] }
 }
 
+/// The coalescing rules of a run by op type, looked up on every dispatched item, so built once.
+struct CoalescingTable: Sendable {
+    private let rules: [OperationType: [CoalescingRule]]
+
+    init(_ config: ModelConfig) {
+        var rules: [OperationType: [CoalescingRule]] = [:]
+        for type in OperationType.allCases {
+            let found = config.coalescingRules(for: type)
+            if !found.isEmpty { rules[type] = found }
+        }
+        self.rules = rules
+    }
+
+    func rules(for type: OperationType) -> [CoalescingRule] { rules[type] ?? [] }
+
+    func rule(for type: OperationType, task: TaskName) -> CoalescingRule? {
+        rules[type]?.first { $0.tasks.contains(task) }
+    }
+}
+
+/// Which of the plan's steps are on.
+struct StepFlags: Sendable {
+    let visibility, workerFold, enqueueDedup, callerAudit: Bool
+
+    init(_ steps: Set<PlanStep>) {
+        visibility = steps.contains(.visibility)
+        workerFold = steps.contains(.workerFold)
+        enqueueDedup = steps.contains(.enqueueDedup)
+        callerAudit = steps.contains(.callerAudit)
+    }
+}
+
 /// What every model actor of one run shares.
 public struct ClusterContext: Sendable {
     public let sim: Simulation
     public let config: ModelConfig
+    let coalescing: CoalescingTable
+    /// The plan's steps, as flags read on every item (a set lookup hashes; a flag does not).
+    let steps: StepFlags
     public let topology: Topology
     public let database: SimDatabase
     public let recorder: RunRecorder
@@ -27,6 +62,18 @@ public struct ClusterContext: Sendable {
     public let random: RandomStream
 
     public var clock: SimClock { sim.clock }
+
+    init(sim: Simulation, config: ModelConfig, topology: Topology, database: SimDatabase, recorder: RunRecorder,
+         random: RandomStream) {
+        self.sim = sim
+        self.config = config
+        self.coalescing = CoalescingTable(config)
+        self.steps = StepFlags(config.steps)
+        self.topology = topology
+        self.database = database
+        self.recorder = recorder
+        self.random = random
+    }
 
     /// A new database connection whose round trips come from the stream `db/<name>`.
     func connect(_ name: String) -> SimConnection {

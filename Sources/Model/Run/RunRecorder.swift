@@ -157,11 +157,12 @@ public final class RunRecorder: Sendable {
         }
     }
 
-    /// A task of `op` ran to its end on `node`, having started at `startedAt`.
+    /// A task of `op` ran to its end on `node`, having started at `startedAt`. Only a task
+    /// that can coalesce can make a change on behalf of another op, so only those are kept.
     func finishedTask(_ op: OpRecord, task: TaskName, by claimer: String, on node: NodeID,
-                      startedAt: SimClock.Instant) {
+                      startedAt: SimClock.Instant, coalescible: Bool) {
         store.withLock { store in
-            if checkingEffects {
+            if checkingEffects && coalescible {
                 store.effects.produced[op.id, default: []].append(
                     (Effect.produced(by: op.spec, task: task, on: node), startedAt))
             }

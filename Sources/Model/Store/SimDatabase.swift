@@ -29,8 +29,11 @@ public actor SimDatabase {
     private var pendingByNetwork: [NetworkID: Int] = [:]
     /// The last terminal states per network, newest last (maintain's error checks).
     private var recentOutcomes: [NetworkID: Deque<(at: SimClock.Instant, state: OpState)>] = [:]
-    /// Non-terminal single-task ops by task: the candidates of step 4's fold and step 5's lookup.
+    /// Non-terminal single-task ops of coalescible tasks, by task: the candidates of step 4's
+    /// fold and step 5's lookup (kept only when one of those steps is on).
     private var singleTaskPending: [TaskName: Set<OpID>] = [:]
+    private let coalescing: CoalescingTable
+    private let indexesCoalescible: Bool
     /// Ideal mode: who to wake when a row appears in a queue, in subscription order.
     private var subscribers: [QueueName: [Signal]] = [:]
     /// Notified whenever the database becomes quiet (no pending op, no row).
@@ -41,6 +44,13 @@ public actor SimDatabase {
         self.config = config
         self.recorder = recorder
         self.quiet = Signal(executor: sim.executor)
+        coalescing = CoalescingTable(config)
+        indexesCoalescible = !config.steps.isDisjoint(with: [.workerFold, .enqueueDedup])
+    }
+
+    /// Whether `spec` is a candidate of folds and lookups (and so kept in `singleTaskPending`).
+    private func isCandidate(_ spec: OpSpec) -> Bool {
+        indexesCoalescible && spec.tasks.count == 1 && coalescing.rule(for: spec.type, task: spec.tasks[0]) != nil
     }
 
     private var now: SimClock.Instant { sim.clock.now }
@@ -54,8 +64,9 @@ public actor SimDatabase {
         ops[id] = OpRecord(id: id, spec: spec, createdAt: now, state: .queued, stateChangedAt: now)
         pendingOps += 1
         if let network = spec.networkID { pendingByNetwork[network, default: 0] += 1 }
-        if spec.tasks.count == 1 { singleTaskPending[spec.tasks[0], default: []].insert(id) }
-        insertRow(queue: spec.queue, op: id, type: spec.type, deferCount: 0, retries: 0, at: now)
+        if isCandidate(spec) { singleTaskPending[spec.tasks[0], default: []].insert(id) }
+        insertRow(queue: spec.queue, op: id, type: spec.type, network: spec.networkID, deferCount: 0, retries: 0,
+                  at: now)
         recorder.created(id, spec)
         return id
     }
@@ -77,7 +88,7 @@ public actor SimDatabase {
         ops[id] = op
         if state.isTerminal {
             pendingOps -= 1
-            if op.spec.tasks.count == 1 { singleTaskPending[op.spec.tasks[0]]?.remove(id) }
+            if isCandidate(op.spec) { singleTaskPending[op.spec.tasks[0]]?.remove(id) }
             if let network = op.spec.networkID {
                 pendingByNetwork[network, default: 1] -= 1
                 var recent = recentOutcomes[network, default: []]
@@ -136,11 +147,11 @@ public actor SimDatabase {
 
     // MARK: Rows
 
-    private func insertRow(queue: QueueName, op: OpID, type: OperationType, deferCount: Int, retries: Int,
-                           at scheduledAt: SimClock.Instant) {
+    private func insertRow(queue: QueueName, op: OpID, type: OperationType, network: NetworkID?, deferCount: Int,
+                           retries: Int, at scheduledAt: SimClock.Instant) {
         nextRow += 1
         let row = WorkItem(rowID: RowID(nextRow), queue: queue, opID: op, opType: type,
-                           networkID: ops[op]?.spec.networkID, deferCount: deferCount,
+                           networkID: network, deferCount: deferCount,
                            retries: retries, scheduledAt: scheduledAt, createdAt: now, claimedAt: nil,
                            claimedBy: nil, attempts: 0)
         rows[row.rowID] = row
@@ -184,7 +195,7 @@ public actor SimDatabase {
             op.stateChangedAt = now
             ops[item.opID] = op
         }
-        insertRow(queue: item.queue, op: item.opID, type: item.opType,
+        insertRow(queue: item.queue, op: item.opID, type: item.opType, network: item.networkID,
                   deferCount: item.deferCount + (isDefer ? 1 : 0), retries: item.retries + (isDefer ? 0 : 1),
                   at: now.advanced(by: delay))
         deleteRow(item.rowID)
