@@ -102,25 +102,15 @@ struct ItemProcessor {
             if cost > .zero { try await context.clock.sleep(for: cost) }
         }
         try await connection.setState(op.id, .executing)
-        let tasks = try await coalesce(op, attempt: attempt, on: connection)
-            ?? op.spec.tasks.enumerated().map { ($0.offset, $0.element) }
         var failed = false
-        for (index, task) in tasks {
-            let profile = context.config.profile(task)
-            var random = RandomStream(key: op.spec.randomKey).derived(UInt64(item.retries) << 16 | UInt64(index))
-            let service = profile.service.sample(&random)
-            let fails = profile.failureProbability > 0 && random.nextUnit() < profile.failureProbability
-            diskLoad?(profile.diskMillisecondsPerSecond)
-            defer { diskLoad?(-profile.diskMillisecondsPerSecond) }
-            let startedAt = context.clock.now
-            try await context.clock.sleep(for: service)
-            if fails {
-                failed = true
-                break
+        if let kept = try await coalesce(op, attempt: attempt, on: connection) {
+            for (index, task) in kept where !failed {
+                failed = try await !run(task, at: index, of: op, item: item)
             }
-            recorder.finishedTask(op, task: task, by: claimer, on: node, startedAt: startedAt,
-                                  coalescible: recorder.checkingEffects
-                                      && context.coalescing.rule(for: op.spec.type, task: task) != nil)
+        } else {
+            for (index, task) in op.spec.tasks.enumerated() where !failed {
+                failed = try await !run(task, at: index, of: op, item: item)
+            }
         }
         memory.forget(op.id)
         if failed {
@@ -137,6 +127,25 @@ struct ItemProcessor {
         try await connection.setState(op.id, .complete)
         try await connection.deleteRow(item.rowID)
         return .completed
+    }
+
+    /// Runs one task of `op` (its `index` in the op keys its service time); false if it failed.
+    private func run(_ task: TaskName, at index: Int, of op: OpRecord, item: WorkItem,
+                     isolation: isolated (any Actor)? = #isolation) async throws -> Bool {
+        let profile = context.config.profile(task)
+        var random = RandomStream(key: op.spec.randomKey).derived(UInt64(item.retries) << 16 | UInt64(index))
+        let service = profile.service.sample(&random)
+        let fails = profile.failureProbability > 0 && random.nextUnit() < profile.failureProbability
+        diskLoad?(profile.diskMillisecondsPerSecond)
+        defer { diskLoad?(-profile.diskMillisecondsPerSecond) }
+        let startedAt = context.clock.now
+        try await context.clock.sleep(for: service)
+        if fails { return false }
+        let recorder = context.recorder
+        recorder.finishedTask(op, task: task, by: claimer, on: node, startedAt: startedAt,
+                              coalescible: recorder.checkingEffects
+                                  && context.coalescing.rule(for: op.spec.type, task: task) != nil)
+        return true
     }
 
     /// Step 4 (model file 9), inside `execute` after the `executing` write: (a) drop repeated

@@ -60,23 +60,29 @@ public struct QueueName: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// The rendered name, built once: reports and traces use it for every op.
     public let description: String
+    /// A dense number for this queue (0, 1, 2, ... over targets, families and lanes), so the
+    /// database keeps per-queue state in arrays instead of hashing names on every claim.
+    public let index: Int
 
     public init(_ target: QueueTarget, _ family: QueueFamily, _ priority: Priority) {
         self.target = target
         self.family = family
         self.priority = priority
         description = "\(target.name)-\(family.rawValue)-\(priority.name)"
+        let targetCode: Int
+        switch target {
+        case .any: targetCode = 0
+        case .networkNode: targetCode = 1
+        case .node(let node): targetCode = 2 + node.index
+        }
+        let familyCode = family == .clusterOperation ? 0 : 1
+        let lane = Priority.allCases.firstIndex(of: priority) ?? 0
+        index = (targetCode * 2 + familyCode) * Priority.allCases.count + lane
     }
 
-    public static func == (lhs: QueueName, rhs: QueueName) -> Bool {
-        lhs.target == rhs.target && lhs.family == rhs.family && lhs.priority == rhs.priority
-    }
+    public static func == (lhs: QueueName, rhs: QueueName) -> Bool { lhs.index == rhs.index }
 
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(target)
-        hasher.combine(family)
-        hasher.combine(priority)
-    }
+    public func hash(into hasher: inout Hasher) { hasher.combine(index) }
 
     public static func < (lhs: QueueName, rhs: QueueName) -> Bool { lhs.description < rhs.description }
 

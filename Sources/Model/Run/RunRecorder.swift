@@ -127,11 +127,12 @@ public final class RunRecorder: Sendable {
         }
     }
 
+    /// Appends a trace event; the detail is only rendered when tracing is on.
     private func log(_ store: inout Store, _ kind: TraceEvent.Kind, _ op: OpID, _ spec: OpSpec,
-                     by: String = "", detail: String = "") {
+                     by: String = "", detail: @autoclosure () -> String = "") {
         guard tracing else { return }
         store.trace.append(TraceEvent(time: clock.now, kind: kind, op: op, task: spec.taskLabel,
-                                      queue: spec.queue.description, by: by, detail: detail))
+                                      queue: spec.queue.description, by: by, detail: detail()))
     }
 
     func created(_ id: OpID, _ spec: OpSpec) {

@@ -16,10 +16,10 @@ public actor SimDatabase {
     private var ops: [OpID: OpRecord] = [:]
     private var rows: [RowID: WorkItem] = [:]
     /// Unclaimed rows of each queue in claim order.
-    private var unclaimed: [QueueName: Heap<RowKey>] = [:]
+    private var unclaimed: [Heap<RowKey>] = []
     /// Rows per queue, claimed or not (queue depth). `unclaimed` may hold keys of rows
     /// deleted before being claimed; `claim` skips those.
-    private var rowCount: [QueueName: Int] = [:]
+    private var rowCount: [Int] = []
     private var nextOp = 0
     private var nextRow = 0
     /// Terminal ops in the order they became terminal, for the 30 s hard delete.
@@ -35,7 +35,7 @@ public actor SimDatabase {
     private let coalescing: CoalescingTable
     private let indexesCoalescible: Bool
     /// Ideal mode: who to wake when a row appears in a queue, in subscription order.
-    private var subscribers: [QueueName: [Signal]] = [:]
+    private var subscribers: [[Signal]] = []
     /// Notified whenever the database becomes quiet (no pending op, no row).
     public nonisolated let quiet: Signal
 
@@ -147,6 +147,15 @@ public actor SimDatabase {
 
     // MARK: Rows
 
+    /// Grows the per-queue arrays to hold `queue`.
+    private func ensureSlots(for queue: QueueName) {
+        while unclaimed.count <= queue.index {
+            unclaimed.append(Heap())
+            rowCount.append(0)
+            subscribers.append([])
+        }
+    }
+
     private func insertRow(queue: QueueName, op: OpID, type: OperationType, network: NetworkID?, deferCount: Int,
                            retries: Int, at scheduledAt: SimClock.Instant) {
         nextRow += 1
@@ -155,8 +164,9 @@ public actor SimDatabase {
                            retries: retries, scheduledAt: scheduledAt, createdAt: now, claimedAt: nil,
                            claimedBy: nil, attempts: 0)
         rows[row.rowID] = row
-        rowCount[queue, default: 0] += 1
-        unclaimed[queue, default: Heap()].insert(RowKey(scheduledAt: scheduledAt, rowID: row.rowID))
+        ensureSlots(for: queue)
+        rowCount[queue.index] += 1
+        unclaimed[queue.index].insert(RowKey(scheduledAt: scheduledAt, rowID: row.rowID))
         wake(queue)
     }
 
@@ -167,8 +177,9 @@ public actor SimDatabase {
         let cap = min(max(limit, 0), 256)
         var claimed: [WorkItem] = []
         for queue in queues where claimed.count < cap {
-            while claimed.count < cap, let top = unclaimed[queue]?.min, top.scheduledAt <= now {
-                _ = unclaimed[queue]?.removeMin()
+            guard queue.index < unclaimed.count else { continue }
+            while claimed.count < cap, let top = unclaimed[queue.index].min, top.scheduledAt <= now {
+                _ = unclaimed[queue.index].removeMin()
                 guard var row = rows[top.rowID] else { continue }
                 row.claimedAt = now
                 row.claimedBy = claimer
@@ -183,7 +194,7 @@ public actor SimDatabase {
     /// Deletes a row (the item is finished).
     func deleteRow(_ id: RowID) {
         guard let row = rows.removeValue(forKey: id) else { return }
-        rowCount[row.queue, default: 1] -= 1
+        rowCount[row.queue.index] -= 1
         notifyIfQuiet()
     }
 
@@ -217,7 +228,7 @@ public actor SimDatabase {
                 row.claimedAt = nil
                 row.claimedBy = nil
                 rows[id] = row
-                unclaimed[row.queue, default: Heap()].insert(RowKey(scheduledAt: row.scheduledAt, rowID: id))
+                unclaimed[row.queue.index].insert(RowKey(scheduledAt: row.scheduledAt, rowID: id))
                 wake(row.queue)
                 released += 1
             }
@@ -228,7 +239,7 @@ public actor SimDatabase {
 
     /// Rows in these queues: claimed, due and deferred (maintain's depth gate).
     func depth(of queues: [QueueName]) -> Int {
-        queues.reduce(0) { $0 + (rowCount[$1] ?? 0) }
+        queues.reduce(0) { $0 + ($1.index < rowCount.count ? rowCount[$1.index] : 0) }
     }
 
     // MARK: Networks (maintain)
@@ -258,11 +269,15 @@ public actor SimDatabase {
 
     /// Ideal mode: wake `signal` whenever a row appears (or is released) in one of `queues`.
     func subscribe(_ signal: Signal, to queues: [QueueName]) {
-        for queue in queues { subscribers[queue, default: []].append(signal) }
+        for queue in queues {
+            ensureSlots(for: queue)
+            subscribers[queue.index].append(signal)
+        }
     }
 
     private func wake(_ queue: QueueName) {
-        guard let signals = subscribers[queue] else { return }
+        guard queue.index < subscribers.count else { return }
+        let signals = subscribers[queue.index]
         for signal in signals { signal.notifyAll() }
     }
 
@@ -271,7 +286,7 @@ public actor SimDatabase {
     func waitForWork(_ queues: [QueueName], signal: Signal) async throws {
         var earliest: SimClock.Instant?
         for queue in queues {
-            guard let top = unclaimed[queue]?.min else { continue }
+            guard queue.index < unclaimed.count, let top = unclaimed[queue.index].min else { continue }
             if top.scheduledAt <= now { return }
             earliest = min(earliest ?? top.scheduledAt, top.scheduledAt)
         }
