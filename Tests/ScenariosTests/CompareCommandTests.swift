@@ -68,7 +68,7 @@ import Testing
 
 /// The README's "What each step does" table is the tool's own output: regenerate it when the
 /// model changes (the command is in the README, next to the table).
-@Test func readmeStepTableIsWhatCompareprints() throws {
+@Test func readmeStepTableIsWhatComparePrints() throws {
     let result = try CLI.run(["compare", "scenarios/ci-functional.yaml", "--steps-matrix",
                               "--variants", "inline,later,plan-mesh-per-node",
                               "--task", "network_apply_update_dnsmasq", "--task", "network_ensure_mesh",
