@@ -260,12 +260,6 @@ public actor SimDatabase {
         if isQuiet { quiet.notifyAll() }
     }
 
-    /// Non-terminal ops, oldest first, for end-of-run reports.
-    func pendingSummary(limit: Int) -> [OpRecord] {
-        ops.values.filter { !$0.state.isTerminal }.sorted { $0.id < $1.id }.prefix(limit).map { $0 }
-    }
-
-    var pendingCount: Int { pendingOps }
 
     /// Ideal mode: wake `signal` whenever a row appears (or is released) in one of `queues`.
     func subscribe(_ signal: Signal, to queues: [QueueName]) {
