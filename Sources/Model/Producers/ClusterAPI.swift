@@ -98,23 +98,18 @@ actor ClusterAPI {
         for (index, network) in interfaces.enumerated() {
             let interface = random.derived("iface-\(index)")
             let firstOnNetwork = reconciled.insert(network).inserted
-            if config.steps.contains(.callerAudit) && !firstOnNetwork {
-                if floatingIPs {
-                    _ = try await create(.netOp, [.addFloatingIP], .userFacing, .networkNode, .clusterOperation,
-                                         network: network, key: interface.derived("float"), on: connection)
+            if firstOnNetwork || !context.steps.callerAudit {
+                for participant in participants(of: network) {
+                    let mesh = try await create(
+                        .netOp, [.ensureMesh], .userFacing, .node(participant), .network, network: network,
+                        node: participant, key: interface.derived("mesh/\(participant)"), on: connection)
+                    dependencies += [mesh].compactMap { $0 }
                 }
-                continue
+                let dnsmasq = try await create(
+                    .netOp, [.updateDnsmasq], .userFacingHighIO, .networkNode, .clusterOperation, network: network,
+                    key: interface.derived("dnsmasq"), on: connection)
+                dependencies += [dnsmasq].compactMap { $0 }
             }
-            for participant in participants(of: network) {
-                let mesh = try await create(
-                    .netOp, [.ensureMesh], .userFacing, .node(participant), .network, network: network,
-                    node: participant, key: interface.derived("mesh/\(participant)"), on: connection)
-                dependencies += [mesh].compactMap { $0 }
-            }
-            let dnsmasq = try await create(
-                .netOp, [.updateDnsmasq], .userFacingHighIO, .networkNode, .clusterOperation, network: network,
-                key: interface.derived("dnsmasq"), on: connection)
-            dependencies += [dnsmasq].compactMap { $0 }
             if floatingIPs {
                 _ = try await create(.netOp, [.addFloatingIP], .userFacing, .networkNode, .clusterOperation,
                                      network: network, key: interface.derived("float"), on: connection)

@@ -54,7 +54,6 @@ public struct BaselineEntry: Sendable {
         self.figures = figures
     }
 
-    public func values(of path: String) -> [Double?]? { figures.first { $0.path == path }?.values }
 }
 
 /// A baseline file (`results/*.json`): what `simrun check` compares new runs against.

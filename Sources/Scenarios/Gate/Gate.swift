@@ -69,13 +69,15 @@ public enum Gate {
 
     public static func evaluate(_ entry: BaselineEntry, against report: ReplicatedReport) -> GateReport {
         let current = Baseline.gatedFigures(of: report, gate: entry.gate)
+        let currentByPath = Dictionary(current.map { ($0.path, $0.values) }, uniquingKeysWith: { first, _ in first })
+        let baselinePaths = Set(entry.figures.map(\.path))
         var verdicts: [FigureVerdict] = []
         let thresholdOnly = smallestPValue(entry.replications, report.replications) >= entry.gate.alpha
         var random = RandomStream(seed: entry.seed).derived("gate-bootstrap")
         for (path, oldValues) in entry.figures {
             let threshold = entry.gate.threshold(for: path)
             let old = oldValues.compactMap { $0 }
-            let new = current.first { $0.path == path }?.values.compactMap { $0 } ?? []
+            let new = currentByPath[path]?.compactMap { $0 } ?? []
             switch (old.isEmpty, new.isEmpty) {
             case (true, true):
                 continue
@@ -91,7 +93,7 @@ public enum Gate {
             verdicts.append(judge(path: path, old: old, new: new, threshold: threshold, alpha: entry.gate.alpha,
                                   thresholdOnly: thresholdOnly, random: &random))
         }
-        for figure in current where entry.values(of: figure.path) == nil && !figure.values.compactMap({ $0 }).isEmpty {
+        for figure in current where !baselinePaths.contains(figure.path) && figure.values.contains(where: { $0 != nil }) {
             verdicts.append(FigureVerdict(path: figure.path, kind: .added, newMean: mean(figure.values.compactMap { $0 }),
                                           threshold: entry.gate.threshold(for: figure.path)))
         }
