@@ -42,7 +42,11 @@ public struct ComparisonFocus: Sendable, Equatable {
     }
 
     func histogram(in result: RunResult) -> WaitHistogram? {
-        kind == .queue ? result.wait.byQueue[name] : result.wait.byTask[name]
+        histogram(in: result.wait)
+    }
+
+    func histogram(in breakdown: Breakdown) -> WaitHistogram? {
+        kind == .queue ? breakdown.byQueue[name] : breakdown.byTask[name]
     }
 }
 
@@ -58,38 +62,50 @@ extension RunReport {
     }
 
     /// `simrun compare`'s table: one row per variant; op counts, wait_seconds percentiles
-    /// overall and for each focus, and the change of p99 against the first run (the baseline).
+    /// overall and for each focus with the change of p99 against the first run (the
+    /// baseline), and beside them effect_seconds (every request, folded and deduplicated ones
+    /// included, to the end of the execution that made its change), which does not improve by
+    /// dropping ops from the count.
     public func comparisonTable(focus: [ComparisonFocus]) -> String {
         var lines = ["scenario \(scenario)  seed \(seed)  (common random numbers: every variant replays the same "
                      + "arrivals and service times)", ""]
-        var overall = TextTable(["variant", "executed", "folded", "dedup", "lost", "p50", "p90", "p99", "max",
-                                 "p99 vs baseline"])
+        var overall = TextTable(["variant", "executed", "folded", "dedup", "errors", "lost", "p50", "p90", "p99", "max",
+                                 "p99 vs base", "effect p99", "vs base"])
         let baseline = runs.first?.result.wait.all.summary.p99
+        let effectBaseline = runs.first?.result.effect.all.summary.p99
         for run in runs {
             let counts = run.result.counts
             let summary = run.result.wait.all.summary
+            let effect = run.result.effect.all.summary.p99
             var name = run.variant
             if case .completed = run.result.ending {} else { name += " (INCOMPLETE)" }
             overall.add([name, String(counts.executed), String(counts.folded), String(counts.deduplicated),
-                         String(run.result.effectViolations.count)] + Self.figures(summary)
-                        + [Self.change(summary.p99, from: baseline)])
+                         String(counts.errored + counts.aborted), String(run.result.effectViolations.count)]
+                        + Self.figures(summary)
+                        + [Self.change(summary.p99, from: baseline), Self.seconds(effect),
+                           Self.change(effect, from: effectBaseline)])
         }
-        lines.append("wait_seconds, all ops")
+        lines.append("wait_seconds, all ops (effect_seconds p99 beside it)")
         lines += overall.lines(indent: "  ")
         for item in focus {
-            var table = TextTable(["variant", "count", "p50", "p90", "p99", "max", "p99 vs baseline"])
+            var table = TextTable(["variant", "count", "p50", "p90", "p99", "max", "p99 vs base", "requests",
+                                   "effect p99", "vs base"])
             let base = runs.first.flatMap { item.histogram(in: $0.result)?.summary.p99 }
+            let effectBase = runs.first.flatMap { item.histogram(in: $0.result.effect)?.summary.p99 }
             for run in runs {
+                let effect = item.histogram(in: run.result.effect)?.summary
+                let effectCells = effect.map { [String($0.count), Self.seconds($0.p99), Self.change($0.p99, from: effectBase)] }
+                    ?? ["0", "-", "-"]
                 guard let histogram = item.histogram(in: run.result) else {
-                    table.add([run.variant, "0", "-", "-", "-", "-", "-"])
+                    table.add([run.variant, "0", "-", "-", "-", "-", "-"] + effectCells)
                     continue
                 }
                 let summary = histogram.summary
                 table.add([run.variant, String(summary.count)] + Self.figures(summary)
-                          + [Self.change(summary.p99, from: base)])
+                          + [Self.change(summary.p99, from: base)] + effectCells)
             }
             lines.append("")
-            lines.append("wait_seconds, \(item.kind.rawValue) \(item.name)")
+            lines.append("wait_seconds, \(item.kind.rawValue) \(item.name) (effect_seconds beside it)")
             lines += table.lines(indent: "  ")
         }
         return lines.joined(separator: "\n") + "\n"

@@ -5,13 +5,28 @@ import Sim
 public struct ConfigOverride: Sendable {
     /// Where it was written (`overrides.sf_net.batch_size`), for listings.
     public let keyPath: String
+    /// The line it was written on, if it came from a file.
+    public let line: Int?
     /// The task this override defines or changes, if it is under `overrides.tasks`.
     public let definesTask: TaskName?
+    /// Names it uses that must exist once the whole file is read (a task, a node).
+    public let references: [Reference]
     let apply: @Sendable (inout ModelConfig) -> Void
 
-    public init(keyPath: String, definesTask: TaskName? = nil, apply: @escaping @Sendable (inout ModelConfig) -> Void) {
+    /// A name an override uses, with where it was written (an error whose message is filled
+    /// in if the name does not exist).
+    public enum Reference: Sendable {
+        case task(TaskName, at: ScenarioError)
+        /// A node by index (`node-K` is K - 1).
+        case node(Int, at: ScenarioError)
+    }
+
+    public init(keyPath: String, line: Int? = nil, definesTask: TaskName? = nil, references: [Reference] = [],
+                apply: @escaping @Sendable (inout ModelConfig) -> Void) {
         self.keyPath = keyPath
+        self.line = line
         self.definesTask = definesTask
+        self.references = references
         self.apply = apply
     }
 }
@@ -23,25 +38,33 @@ public struct ModelSettings: Sendable {
     /// The plan's steps that are on (nil: the era's).
     public var steps: Set<PlanStep>?
     public var followUp: Bool?
-    /// What coalesces (nil: the plan's set).
-    public var coalescing: [CoalescingRule]?
+    /// What coalesces (nil: the era's set).
+    public var coalescing: CoalescingSet?
+    /// Whether the coalescing SQL matches (nil: as designed).
+    public var coalescingSQL: CoalescingSQL?
     public var overrides: [ConfigOverride]
+    /// Where each switch of this level was written (`era`, `steps`, ...: its line).
+    public var lines: [String: Int]
 
     public init(era: Era? = nil, ideal: Bool? = nil, steps: Set<PlanStep>? = nil, followUp: Bool? = nil,
-                coalescing: [CoalescingRule]? = nil, overrides: [ConfigOverride] = []) {
+                coalescing: CoalescingSet? = nil, coalescingSQL: CoalescingSQL? = nil,
+                overrides: [ConfigOverride] = [], lines: [String: Int] = [:]) {
         self.era = era
         self.ideal = ideal
         self.steps = steps
         self.followUp = followUp
         self.coalescing = coalescing
+        self.coalescingSQL = coalescingSQL
         self.overrides = overrides
+        self.lines = lines
     }
 
-    /// Applies the steps, follow-up and coalescing set this level states.
+    /// Applies the steps, follow-up and coalescing choices this level states.
     func applySwitches(to config: inout ModelConfig) {
         if let steps { config.steps = steps }
         if let followUp { config.followUp = followUp }
         if let coalescing { config.coalescing = coalescing }
+        if let coalescingSQL { config.coalescingSQL = coalescingSQL }
     }
 }
 

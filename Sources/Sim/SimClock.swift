@@ -86,6 +86,15 @@ extension Duration {
         return s * 1_000_000 + atto / 1_000_000_000_000
     }
 
+    /// This duration in whole nanoseconds, rounded down, clamped to the range of `Int64`.
+    public var nanosecondsClamped: Int64 {
+        let (s, atto) = components
+        let (whole, overflow) = s.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return s < 0 ? .min : .max }
+        let (sum, overflowSum) = whole.addingReportingOverflow(atto / 1_000_000_000)
+        return overflowSum ? (s < 0 ? .min : .max) : sum
+    }
+
     /// A duration from floating seconds, rounded to the nanosecond so that arithmetic on the
     /// result is exact and platform independent.
     public static func seconds(double value: Double) -> Duration {

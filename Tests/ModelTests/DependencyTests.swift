@@ -60,11 +60,48 @@ import Testing
         #expect(bench.events(op, .deferred).isEmpty == (check.outcome != nil))
     }
 
-    /// A terminal op is hard-deleted once more than 30 s have passed: at t = 29 a dependent
-    /// still finds its completed dependency and runs; at t = 31 the dependency is missing, and
-    /// a missing `depends_on` errors the dependent.
-    @Test func terminalOpsAreHardDeletedAfter30Seconds() throws {
+    /// The hard delete is a sweep every 15 min (model file 7) that deletes ops terminal for at
+    /// least 30 s. An op completed at t = 0 is still there at t = 100 (a dependent created
+    /// then finds it and runs) and until the sweep at t = 900, which deletes it; an op
+    /// completed at t = 880 has been terminal only 20 s at that sweep and survives until the
+    /// next one, at t = 1800. A dependent created after the deletion errors (missing
+    /// `depends_on`). Deleting at exactly 30 s, as simrun once did, would fail the first check.
+    @Test func terminalOpsAreHardDeletedByTheSweepEvery15Minutes() throws {
         let bench = Bench(config: .exact(.facade, tasks: [FixedTask("work", seconds: 0.5)]))
+        bench.startNet(.n1)
+        bench.run { driver in
+            let d = await driver.create(["work"], on: Self.parked)
+            await driver.setState(d, .complete)
+            try await driver.sleep(until: 100)
+            let early = await driver.create(["work"], on: Self.lane, dependsOn: [d])
+            try await driver.awaitTerminal(early, deadline: 110)
+            try await driver.sleep(until: 880)
+            let young = await driver.create(["work"], on: Self.parked)
+            await driver.setState(young, .complete)
+            try await driver.sleep(until: 899.999)
+            #expect(await driver.load(d)?.state == .complete)
+            try await driver.sleep(until: 900)
+            #expect(await driver.load(d) == nil)
+            #expect(await driver.load(young)?.state == .complete)
+            let late = await driver.create(["work"], on: Self.lane, dependsOn: [d])
+            try await driver.awaitTerminal(late, deadline: 910)
+            try await driver.sleep(until: 1799.999)
+            #expect(await driver.load(young)?.state == .complete)
+            try await driver.sleep(until: 1800)
+            #expect(await driver.load(young) == nil)
+        }
+        let (early, late) = (try bench.createdOp(1), try bench.createdOp(3))
+        #expect(bench.terminalState(early) == "complete")
+        #expect(bench.terminalState(late) == "error")
+    }
+
+    /// With `hard_delete.interval: 0s` an op is deleted as soon as it has been terminal for
+    /// more than 30 s (the earlier reading, kept selectable): at t = 29 a dependent still finds
+    /// its completed dependency and runs; at t = 31 the dependency is missing.
+    @Test func withoutASweepTerminalOpsAreDeletedAfter30Seconds() throws {
+        var config = ModelConfig.exact(.facade, tasks: [FixedTask("work", seconds: 0.5)])
+        config.hardDeleteInterval = .zero
+        let bench = Bench(config: config)
         bench.startNet(.n1)
         bench.run { driver in
             let d = await driver.create(["work"], on: Self.parked)

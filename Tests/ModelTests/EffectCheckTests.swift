@@ -9,7 +9,7 @@ import Testing
 
     static func sixStarts(_ coalescing: [CoalescingRule]) -> RunResult {
         var config = ModelConfig.preset(.plan)
-        config.coalescing = coalescing
+        config.coalescing = .custom(coalescing)
         let result = Cluster.run(config, nodes: 3, workload: SeedScenarioTests.sixInstanceStarts(), seed: 7)
         #expect(result.ending == .completed)
         return result
@@ -20,7 +20,7 @@ import Testing
     /// nodes on that network, so those nodes' meshes are never configured: each violation names
     /// the folded op, the task, the node whose change was lost, and what the survivor did instead.
     @Test func theEffectCheckCatchesAFoldThatSkipsAnotherNodesMesh() throws {
-        let result = Self.sixStarts(CoalescingRule.plan)
+        let result = Self.sixStarts(CoalescingSet.plan.rules)
         let violations = result.effectViolations
         #expect(!violations.isEmpty)
         #expect(violations.count <= result.events(.folded, task: .ensureMesh).count)
@@ -35,8 +35,10 @@ import Testing
             #expect(!violation.reason.contains("on \(lostNode)"))
             #expect(violation.description.contains("folded into \(violation.survivor)"))
         }
-        // Folding update_dnsmasq (a network-node change) loses nothing.
-        #expect(result.events(.folded, task: .updateDnsmasq).count > 0)
+        // Coalescing update_dnsmasq (a network's change, folded or deduplicated) loses nothing.
+        #expect(result.events(.folded, task: .updateDnsmasq).count
+                + result.events(.deduplicated, task: .updateDnsmasq).count > 0)
+        #expect(!violations.contains { $0.task == .updateDnsmasq })
     }
 
     /// Keyed on (`network_uuid`, `node_uuid`), a mesh op folds only mesh ops for its own node:
@@ -71,7 +73,7 @@ import Testing
         #expect(bench.terminalState(sibling) == "complete")
         #expect(bench.context.recorder.effectViolations == [EffectViolation(
             kind: .folded, victim: sibling.description, task: .updateDnsmasq, effect: "network \(Self.network)",
-            survivor: survivor, reason: "no survivor ran the task after it was requested")])
+            survivor: survivor, reason: "no execution made the change after it was requested")])
     }
 
     /// The same two ops with a task that succeeds: no violation (the check is not trigger-happy).

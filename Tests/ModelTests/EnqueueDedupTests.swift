@@ -24,8 +24,8 @@ extension Driver {
         var config = ModelConfig.exact(.facade, roundTrip: .milliseconds(10),
                                        tasks: [FixedTask(.updateDnsmasq, seconds: 1)])
         config.steps = Set([.enqueueDedup]).union(extra)
-        config.coalescing = CoalescingRule.plan
-            + [CoalescingRule(type: .netIPOp, tasks: [.updateDnsmasq], key: [.networkUUID])]
+        config.coalescing = .custom(CoalescingSet.plan.rules
+            + [CoalescingRule(type: .netIPOp, tasks: [.updateDnsmasq], key: [.networkUUID])])
         return config
     }
 

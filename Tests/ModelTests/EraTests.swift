@@ -71,7 +71,7 @@ import Testing
     /// `later` with constant 1 s work, zero round trips and no event cost.
     static func laterConfig(capacity: Int = 20) -> ModelConfig {
         var config = ModelConfig.exact(.later, tasks: [FixedTask("work", seconds: 1)])
-        config.startedEventCost = .constant(.zero)
+        config.events = EventCosts(write: .spool(append: .zero))
         config.netWorkerQueueCapacity = capacity
         return config
     }

@@ -40,8 +40,35 @@ import Testing
     }
 
     /// With a constant 10 ms round trip every step of the singular dequeue shows in the times.
-    @Test func singularDequeueAsksEachQueueInListOrderAndRunsTheFirstRowItGets() throws {
+    /// The default shape is a round (model file 4): one dequeue per queue in list order, then
+    /// the collected items in list order. At t = 0 the daemon releases its own claims (one
+    /// round trip, to 0.01); the round's ten dequeues end at 0.02 ... 0.11, the fifth returning
+    /// Y and the sixth X. Y's load ends at 0.12 (its pickup), its `executing` write at 0.13,
+    /// 1 s of work, the `complete` write at 1.14, the row delete at 1.15; X's load ends at 1.16.
+    @Test func singularDequeueRoundAsksEveryQueueOnceThenRunsWhatItCollectedInListOrder() throws {
         let bench = Bench(config: .exact(.facade, roundTrip: .milliseconds(10), tasks: [Self.work]))
+        bench.startNet(.n1)
+        bench.run { driver in
+            let x = await driver.create([Self.work.name], on: QueueName(.networkNode, .clusterOperation, .userWaiting))
+            await driver.create([Self.work.name], on: QueueName(.node(.n1), .network, .backgroundHighIO))
+            try await driver.awaitTerminal(x, deadline: 10)
+        }
+        let (x, y) = (try bench.createdOp(0), try bench.createdOp(1))
+        #expect(same(bench.times(y, .started), [0.12]))
+        #expect(same(bench.times(y, .terminal), [1.14]))
+        #expect(same(bench.times(x, .started), [1.16]))
+        #expect(same(bench.times(x, .terminal), [2.18]))
+    }
+
+    /// The `restart` shape (what simrun modelled before, kept selectable): the walk stops at the
+    /// first queue that yields a row and, after that item, starts again from the top. Release
+    /// to 0.01; five dequeues to 0.06 return Y; Y's load ends at 0.07 (pickup), `executing`
+    /// 0.08, work to 1.08, `complete` 1.09, delete 1.10; six dequeues (to 1.16) reach X, whose
+    /// load ends at 1.17.
+    @Test func singularDequeueRestartRunsTheFirstRowItGetsThenStartsOver() throws {
+        var config = ModelConfig.exact(.facade, roundTrip: .milliseconds(10), tasks: [Self.work])
+        config.netSingularDequeue = .restart
+        let bench = Bench(config: config)
         bench.startNet(.n1)
         bench.run { driver in
             // X: created first, but in the 6th queue of the list (the first networknode lane).
@@ -51,13 +78,9 @@ import Testing
             try await driver.awaitTerminal(x, deadline: 10)
         }
         let (x, y) = (try bench.createdOp(0), try bench.createdOp(1))
-        // Round 1: five claims, one round trip each (t = 0.01 ... 0.05); the fifth returns Y;
-        // loading Y is the sixth round trip, so Y starts at 0.06.
-        #expect(same(bench.times(y, .started), [0.06]))
-        // Y: executing write 0.07, 1 s of work, complete write 1.08, row delete 1.09. Round 2
-        // starts from the top again: six claims (to 1.15) reach X; its load ends at 1.16.
-        #expect(same(bench.times(y, .terminal), [1.08]))
-        #expect(same(bench.times(x, .started), [1.16]))
+        #expect(same(bench.times(y, .started), [0.07]))
+        #expect(same(bench.times(y, .terminal), [1.09]))
+        #expect(same(bench.times(x, .started), [1.17]))
     }
 
     /// An op already terminal when its row is dispatched (how folded siblings disappear) is
@@ -95,11 +118,12 @@ import Testing
         let starts = ops.compactMap { bench.events($0, .started).first?.seconds }
         let ends = ops.compactMap { bench.events($0, .terminal).first?.seconds }
         try #require(starts.count == 12 && ends.count == 12)
-        // The first claim (one round trip) returns ten rows; they run one after another, each
+        // After releasing its claims (10 ms), the first claim (one round trip) returns ten rows
+        // (the first loaded by 0.03); they run one after another, each
         // paying row delete + load (20 ms) after the previous complete write. The 11th needs a
         // new claim: delete + claim + load (30 ms). The 11th and 12th came in that one claim.
         let gaps = (1..<12).map { starts[$0] - ends[$0 - 1] }
         #expect(same(gaps, Array(repeating: 0.02, count: 9) + [0.03, 0.02]), "gaps \(gaps)")
-        #expect(same(starts.first ?? -1, 0.02))
+        #expect(same(starts.first ?? -1, 0.03))
     }
 }

@@ -19,12 +19,12 @@ import Testing
         let result = try CLI.run(["compare", Self.scenario, "--steps-matrix", "--deterministic"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        let start = try #require(lines.firstIndex(of: "wait_seconds, all ops"))
-        #expect(Self.cells(lines[start + 1]) == ["variant", "executed", "folded", "dedup", "lost", "p50", "p90",
-                                                 "p99", "max", "p99 vs baseline"])
+        let start = try #require(lines.firstIndex(of: "wait_seconds, all ops (effect_seconds p99 beside it)"))
+        #expect(Self.cells(lines[start + 1]) == ["variant", "executed", "folded", "dedup", "errors", "lost", "p50",
+                                                 "p90", "p99", "max", "p99 vs base", "effect p99", "vs base"])
         let rows = lines[(start + 2)...].prefix { !$0.isEmpty }.map { Self.cells($0) }
         #expect(rows.map { $0.first ?? "" } == Self.matrixRows)
-        #expect(rows.allSatisfy { $0.count == 10 })
+        #expect(rows.allSatisfy { $0.count == 13 })
         // Every focus table (the three slowest queues) lists the same variants.
         let focus = lines.indices.filter { lines[$0].hasPrefix("wait_seconds, queue ") }
         #expect(focus.count == 3)

@@ -62,8 +62,9 @@ import Testing
     }
 
     /// `coalescing:` in a scenario replaces the plan's set: without `network_ensure_mesh` in
-    /// it, no mesh op folds while update_dnsmasq still does; a variant may list several rules
-    /// for one op type, each on its own key.
+    /// it, no mesh op folds while update_dnsmasq still coalesces (folded by step 4 or
+    /// deduplicated by step 5); a variant may list several rules for one op type, each on its
+    /// own key.
     @Test func aScenarioCoalescingListReplacesThePlansSet() throws {
         let scenario = try ScenarioParser.load(text: """
             seed: 42
@@ -87,7 +88,7 @@ import Testing
                   - {type: net_op, tasks: [network_ensure_mesh], key: [network_uuid, node_uuid]}
             """, file: "coalescing.yaml")
         let noMesh = try #require(scenario.variant(named: "no-mesh"))
-        #expect(scenario.config(for: noMesh).coalescing
+        #expect(scenario.config(for: noMesh).coalescing.rules
                 == [CoalescingRule(type: .netOp, tasks: [.updateDnsmasq], key: [.networkUUID])])
         let perNode = try #require(scenario.variant(named: "mesh-per-node"))
         #expect(scenario.config(for: perNode).coalescingRules(for: .netOp).map(\.key)
@@ -96,7 +97,7 @@ import Testing
                                             measureWallTime: false, tracing: true)
         #expect(report.isWhole)
         func folded(_ run: VariantRun, _ task: TaskName) -> Int {
-            run.result.trace.filter { $0.kind == .folded && $0.task == task.name }.count
+            run.result.trace.filter { ($0.kind == .folded || $0.kind == .deduplicated) && $0.task == task.name }.count
         }
         let (none, plan, node) = (report.runs[0], report.runs[1], report.runs[2])
         #expect(folded(none, .ensureMesh) == 0 && folded(none, .updateDnsmasq) > 0)

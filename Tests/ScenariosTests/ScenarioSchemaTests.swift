@@ -105,14 +105,14 @@ private let minimal = """
 @Test func unknownTopLevelKeyIsNamedWithSuggestion() {
     #expect(scenarioError("seed: 1\ntme_limit: 10m\n")
         == "s.yaml:2: unknown key \"tme_limit\" (expected one of: name, description, seed, time_limit, era, ideal, "
-        + "steps, follow_up, coalescing, cluster, database, overrides, networks, instances, workload, sources, "
+        + "steps, follow_up, coalescing, coalescing_sql, cluster, database, overrides, networks, instances, workload, sources, "
         + "variants, default_variants); "
         + "did you mean \"time_limit\"?")
 }
 
 @Test func unknownNestedKeyNamesItsPath() {
     #expect(scenarioError("overrides:\n  sf_net: {batch: 3}\n")
-        == "s.yaml:2: overrides.sf_net: unknown key \"batch\" (expected one of: batch_size, defer, workers, worker_queue_capacity)")
+        == "s.yaml:2: overrides.sf_net: unknown key \"batch\" (expected one of: batch_size, dequeue, singular_dequeue, defer, workers, worker_queue_capacity)")
 }
 
 @Test func wrongTypeSaysWhatWasFound() {

@@ -2,34 +2,52 @@ import Sim
 
 /// What running a task changes on the cluster, so coalescing can be checked for lost work.
 ///
-/// `update_dnsmasq` (and the other network-node tasks) change a network's state on the
-/// network node; `ensure_mesh` changes the mesh of a network on the node where it runs;
-/// `create_hypervisor` the vxlan interface of a network on a node. Two ops whose effects are
-/// equal can stand in for each other; two whose effects differ cannot, whatever their keys.
+/// A task's ``TaskScope`` says which facts make two runs the same change: a network's
+/// dnsmasq (`network`), a network's mesh on the node that runs it (`node`), one instance
+/// (`instance`), or everything the op carries including its parameters (`parameters`: a
+/// floating IP's instance and address). Two requests whose effects are equal can stand in for
+/// each other; two whose effects differ cannot, whatever their coalescing keys.
 public struct Effect: Hashable, Sendable, CustomStringConvertible {
     public var task: TaskName
     public var network: NetworkID?
     public var instance: InstanceID?
-    /// The node the change lands on, for node-scoped tasks; nil for cluster-wide state.
+    /// The node the change lands on, for node-scoped tasks; nil otherwise.
     public var node: NodeID?
-
-    /// Tasks whose effect is on the node that runs them.
-    public static let nodeScoped: Set<TaskName> = [.ensureMesh, .createHypervisor, .deleteHypervisor,
-                                                   .instanceStart, .instanceDelete]
+    public var parameters: [String]
 
     /// What an op means to change: for node-scoped tasks, on the node its queue belongs to.
-    public static func intended(by spec: OpSpec, task: TaskName) -> Effect {
+    public static func intended(by spec: OpSpec, task: TaskName, scope: TaskScope) -> Effect {
         var node: NodeID?
-        if nodeScoped.contains(task) {
+        if scope == .node || scope == .parameters {
             if case .node(let target) = spec.queue.target { node = target } else { node = spec.nodeID }
         }
-        return Effect(task: task, network: spec.networkID, instance: spec.instanceID, node: node)
+        return make(spec, task: task, scope: scope, node: node)
     }
 
     /// What running `task` of `spec` on `node` changed.
-    public static func produced(by spec: OpSpec, task: TaskName, on node: NodeID) -> Effect {
-        Effect(task: task, network: spec.networkID, instance: spec.instanceID,
-               node: nodeScoped.contains(task) ? node : nil)
+    public static func produced(by spec: OpSpec, task: TaskName, on node: NodeID, scope: TaskScope) -> Effect {
+        var landed: NodeID?
+        if scope == .node { landed = node }
+        if scope == .parameters {
+            if case .node(let target) = spec.queue.target { landed = target } else { landed = spec.nodeID }
+        }
+        return make(spec, task: task, scope: scope, node: landed)
+    }
+
+    private static func make(_ spec: OpSpec, task: TaskName, scope: TaskScope, node: NodeID?) -> Effect {
+        switch scope {
+        case .cluster:
+            return Effect(task: task, network: nil, instance: nil, node: nil, parameters: [])
+        case .network:
+            return Effect(task: task, network: spec.networkID, instance: nil, node: nil, parameters: [])
+        case .node:
+            return Effect(task: task, network: spec.networkID, instance: nil, node: node, parameters: [])
+        case .instance:
+            return Effect(task: task, network: nil, instance: spec.instanceID, node: nil, parameters: [])
+        case .parameters:
+            return Effect(task: task, network: spec.networkID, instance: spec.instanceID, node: node,
+                          parameters: spec.parameters)
+        }
     }
 
     /// Where the change lands: `network net-a on node-2`.
@@ -38,6 +56,7 @@ public struct Effect: Hashable, Sendable, CustomStringConvertible {
         if let network { parts.append("network \(network)") }
         if let instance { parts.append("instance \(instance)") }
         if let node { parts.append("on \(node)") }
+        if !parameters.isEmpty { parts.append("(\(parameters.joined(separator: ", ")))") }
         return parts.isEmpty ? "the cluster" : parts.joined(separator: " ")
     }
 
@@ -54,10 +73,16 @@ public struct CoalescedWork: Sendable {
     /// The change must be made after this instant (the folded op's creation, or the request).
     public var requestedAt: SimClock.Instant
     public var survivor: OpID
+    /// The folded op's own `depends_on`: its change must not be made before they complete.
+    public var dependsOn: [OpID]
+    /// Where `effect_seconds` files it: the victim's queue, op type and task label.
+    public var queue: String
+    public var opType: String
+    public var taskLabel: String
 }
 
-/// Coalesced work whose effect its survivor (or the survivor's own survivor) never produced
-/// after it was requested: work lost by coalescing.
+/// Coalesced work whose change no execution made after it was requested (and after its own
+/// dependencies completed): work lost by coalescing.
 public struct EffectViolation: Sendable, Equatable, CustomStringConvertible {
     public var kind: CoalescedWork.Kind
     public var victim: String
@@ -65,40 +90,10 @@ public struct EffectViolation: Sendable, Equatable, CustomStringConvertible {
     /// The key of the lost change (`network net-a on node-3`).
     public var effect: String
     public var survivor: OpID
-    /// What the survivor chain did instead.
+    /// What happened instead.
     public var reason: String
 
     public var description: String {
         "\(victim) \(task) for \(effect), \(kind.rawValue) into \(survivor): \(reason)"
-    }
-}
-
-/// Checks coalesced work against what survivors produced.
-struct EffectLedger {
-    var coalesced: [CoalescedWork] = []
-    /// Each op's produced effects with the instant the task started.
-    var produced: [OpID: [(effect: Effect, startedAt: SimClock.Instant)]] = [:]
-    var foldedInto: [OpID: OpID] = [:]
-
-    func violations() -> [EffectViolation] {
-        coalesced.compactMap { work in
-            var survivor = work.survivor
-            var seen: Set<OpID> = []
-            var didInstead: [String] = []
-            while seen.insert(survivor).inserted {
-                let effects = produced[survivor] ?? []
-                if effects.contains(where: { $0.effect == work.effect && $0.startedAt >= work.requestedAt }) {
-                    return nil
-                }
-                didInstead += effects.map { "\(survivor) ran \($0.effect)" }
-                guard let next = foldedInto[survivor] else { break }
-                survivor = next
-            }
-            let reason = didInstead.isEmpty
-                ? "no survivor ran the task after it was requested"
-                : didInstead.joined(separator: "; ")
-            return EffectViolation(kind: work.kind, victim: work.victim, task: work.effect.task,
-                                   effect: work.effect.target, survivor: work.survivor, reason: reason)
-        }
     }
 }

@@ -1,7 +1,9 @@
 import Sim
 
 /// Every parameter of the model, in one place. ``preset(_:)`` fills it for an era; a scenario
-/// file may override any field. Numbers carry the source they come from.
+/// file may override any field. Where each default comes from (the model file, or an
+/// assumption and why) is stated beside it and listed by ``ModelSetting/catalog``, which
+/// `simrun model show` prints.
 public struct ModelConfig: Sendable {
     public var era: Era
 
@@ -16,6 +18,8 @@ public struct ModelConfig: Sendable {
     /// 1 ms, p99 10 ms on a LAN MariaDB; the fold transaction measured p50 3.7 ms, p99 88.6 ms
     /// (seed plan, step 4) is a heavier statement.
     public var roundTrip: Distribution
+    /// The server's cap on one claim's `limit` (model file 3: 256).
+    public var claimCap: Int
 
     // MARK: The seed plan (model file 9)
 
@@ -23,15 +27,23 @@ public struct ModelConfig: Sendable {
     public var steps: Set<PlanStep>
     /// The follow-up: `network_apply_create_hypervisor` coalesces on (node, network).
     public var followUp: Bool
-    /// What coalesces, per op type (read by steps 4 and 5). Default: the plan's set.
-    public var coalescing: [CoalescingRule]
-    /// Step 1: writing the `started executing` event, on the dispatcher's critical path.
-    /// Eventlog writes are spooled and flushed in ~100 ms batches off the path, so the cost
-    /// is the spool append: assumed median 0.5 ms, p99 5 ms.
-    public var startedEventCost: Distribution
+    /// What coalesces (read by steps 4 and 5): the plan's set in `facade` and `plan`, phase
+    /// 11's in `later`.
+    public var coalescing: CoalescingSet
+    /// Whether steps 4 and 5's SQL matches (as designed) or is inert (as deployed, #3878).
+    public var coalescingSQL: CoalescingSQL
+    /// Step 5 applies to single-task `net_op`s on these queues (the plan: `networknode` only).
+    public var enqueueDedupQueues: [QueueScope]
     /// Step 4: the fold transaction, measured p50 3.7 ms, p90 5.2 ms, p99 88.6 ms (seed plan);
     /// the ends (1 ms, 150 ms) are assumed.
     public var foldCost: Distribution
+
+    // MARK: Events (model file 4)
+
+    /// What each eventlog write costs on the path that emits it.
+    public var events: EventCosts
+    /// Step 1: a separate `started executing` event, or its fields on `execution duration`.
+    public var startedEvent: StartedEvent
 
     /// The dequeue both daemons use: batched with step 2, singular without.
     public var dequeue: DequeueMode { steps.contains(.batchedDequeue) ? .batched : .singular }
@@ -39,17 +51,12 @@ public struct ModelConfig: Sendable {
     /// The coalescing rules of `type` (the follow-up's included when it is on). A type may
     /// have several rules, with disjoint tasks, each on its own key.
     public func coalescingRules(for type: OperationType) -> [CoalescingRule] {
-        var rules = coalescing.filter { $0.type == type }
+        var rules = coalescing.rules.filter { $0.type == type }
         if followUp && type == CoalescingRule.followUp.type
             && !rules.contains(where: { $0.tasks.contains(.createHypervisor) }) {
             rules.append(CoalescingRule.followUp)
         }
         return rules
-    }
-
-    /// The rule under which `task` of a `type` op coalesces, if any.
-    public func coalescingRule(for type: OperationType, task: TaskName) -> CoalescingRule? {
-        coalescingRules(for: type).first { $0.tasks.contains(task) }
     }
 
     /// Not in the plan: a caller-site audit of node startup (`startup_tasks.py`) like step 6's,
@@ -71,13 +78,21 @@ public struct ModelConfig: Sendable {
 
     /// Items per claim (`BATCH_SIZE`, model file 4).
     public var netBatchSize: Int
-    public var netDequeue: DequeueMode { dequeue }
+    /// The dequeue sf-net uses when set; otherwise step 2 decides.
+    public var netDequeueOverride: DequeueMode?
+    public var netDequeue: DequeueMode { netDequeueOverride ?? dequeue }
+    /// How the singular dequeue walks sf-net's queues (model file 4: rounds, by default).
+    public var netSingularDequeue: SingularDequeueShape
     /// sf-net's in-memory defer ladder: 0.1 s doubling, cap 15 s (model file 7).
     public var netDefer: DeferPolicy
 
     // MARK: sf-queues (`shakenfist/daemons/queues`)
 
-    public var queuesDequeue: DequeueMode { dequeue }
+    /// The dequeue sf-queues uses when set; otherwise step 2 decides.
+    public var queuesDequeueOverride: DequeueMode?
+    public var queuesDequeue: DequeueMode { queuesDequeueOverride ?? dequeue }
+    /// How the singular dequeue walks sf-queues' queues (`round` or `restart`).
+    public var queuesSingularDequeue: SingularDequeueShape
     /// `max_workers = max(minimum, cpus / cpusPerWorker)` (model file 5).
     public var minimumWorkers: Double
     public var cpusPerWorker: Double
@@ -97,13 +112,20 @@ public struct ModelConfig: Sendable {
     public var idle: IdlePolicy
     /// Transient-failure retry delays; after the last the op errors (model file 7).
     public var retryDelays: [Duration]
+    /// A daemon clears the claims on its own queues when it starts (`restart_work_queue`,
+    /// model file 7), so a crashed node's claimed rows come back when it restarts.
+    public var startupReleasesClaims: Bool
 
     // MARK: Reaper and clean-up (model file 7)
 
     public var reaperInterval: Duration
     public var claimTimeout: Duration
     public var maxAttempts: Int
+    /// An op is hard-deleted by the first sweep at which it has been terminal this long...
     public var hardDeleteAfter: Duration
+    /// ...and sweeps run this often (`per_deleted_object_checks()`, every 15 min). Zero: an op
+    /// is deleted the instant it has been terminal for `hardDeleteAfter` (no sweep).
+    public var hardDeleteInterval: Duration
 
     // MARK: Waiters (model file 8)
 
@@ -124,8 +146,12 @@ public struct ModelConfig: Sendable {
     public var maintainSettleTime: Duration
     /// A network whose last op errored more recently than this is skipped.
     public var maintainErrorBackoff: Duration
+    /// The circuit breaker: a network whose last this-many ops all errored is skipped.
+    public var maintainErrorStreak: Int
     /// Probability that one pass finds one network unhealthy on one node (assumed; 0 = healthy).
     public var maintainUnhealthyProbability: Double
+    /// Of the unhealthy findings, the fraction that are mesh-only drift (assumed).
+    public var maintainMeshOnlyFraction: Double
     /// Nodes' passes out of step (daemons start at different moments): the first pass comes
     /// after a random fraction of the interval. Off: every node's first pass at one interval.
     public var maintainStaggered: Bool
@@ -144,25 +170,34 @@ public struct ModelConfig: Sendable {
         maxWorkersOverride ?? max(minimumWorkers, Double(cpus) / cpusPerWorker)
     }
 
-    /// The defaults of `era`. Sources: model file sections 1 and 4-8.
+    /// The defaults of `era`. Sources: model file sections 1 and 3-8; ``ModelSetting/catalog``
+    /// states the source of each.
     public static func preset(_ era: Era) -> ModelConfig {
         var config = ModelConfig(
             era: era,
             ideal: false,
             roundTrip: .lognormal(median: .milliseconds(1), p99: .milliseconds(10)),
+            claimCap: 256,
             steps: [],
             followUp: false,
-            coalescing: CoalescingRule.plan,
-            startedEventCost: .lognormal(median: .microseconds(500), p99: .milliseconds(5)),
+            coalescing: .plan,
+            coalescingSQL: .matches,
+            enqueueDedupQueues: [.networkNode],
             foldCost: .quantiles([.init(0, .milliseconds(1)), .init(0.5, .microseconds(3700)),
                                   .init(0.9, .microseconds(5200)), .init(0.99, .microseconds(88600)),
                                   .init(1, .milliseconds(150))]),
+            events: EventCosts(write: .database(serialisation: Self.eventSerialisation)),
+            startedEvent: .separate,
             startupRestoresEachNetworkOnce: false,
             inlineNetworkWork: false,
             netWorkers: 0,
             netWorkerQueueCapacity: 20,
             netBatchSize: 10,
+            netDequeueOverride: nil,
+            netSingularDequeue: .round,
             netDefer: .ladder(first: .milliseconds(100), cap: .seconds(15)),
+            queuesDequeueOverride: nil,
+            queuesSingularDequeue: .round,
             minimumWorkers: 3,
             cpusPerWorker: 2,
             maxWorkersOverride: nil,
@@ -172,10 +207,12 @@ public struct ModelConfig: Sendable {
             queuesDefer: .flat(.seconds(15)),
             idle: .flat(.milliseconds(200)),
             retryDelays: [.seconds(15), .seconds(30), .seconds(60)],
+            startupReleasesClaims: true,
             reaperInterval: .seconds(60),
             claimTimeout: .seconds(1800),
             maxAttempts: 5,
             hardDeleteAfter: .seconds(30),
+            hardDeleteInterval: .seconds(900),
             waiterPoll: .milliseconds(100),
             apiAsyncWait: .seconds(15),
             restClientPoll: .seconds(1),
@@ -183,7 +220,9 @@ public struct ModelConfig: Sendable {
             maintainQueueDepthLimit: 50,
             maintainSettleTime: .seconds(60),
             maintainErrorBackoff: .seconds(60),
+            maintainErrorStreak: 5,
             maintainUnhealthyProbability: 0,
+            maintainMeshOnlyFraction: 0,
             maintainStaggered: true,
             tasks: DefaultTaskProfiles.all)
         switch era {
@@ -195,14 +234,22 @@ public struct ModelConfig: Sendable {
             config.steps = Set(PlanStep.allCases)
         case .later:
             config.steps = Set(PlanStep.allCases)
+            config.coalescing = .phase11
             config.netWorkers = 4
             config.idle = .backoff([.milliseconds(200), .milliseconds(400), .milliseconds(800),
                                     .milliseconds(1600), .seconds(2)])
             config.queuesDefer = .ladder(first: .milliseconds(100), cap: .seconds(15))
             config.apiAsyncWait = .seconds(60)
+            config.events = EventCosts(write: .spool(append: Self.spoolAppend))
         }
         return config
     }
+
+    /// Serialising one event before its insert (`facade`, `plan`). Assumed: median 0.2 ms,
+    /// p99 1 ms (a small JSON document built in Python).
+    public static let eventSerialisation = Distribution.lognormal(median: .microseconds(200), p99: .milliseconds(1))
+    /// Appending one event to the per-process spool (`later`). Assumed 0.1 ms (model file 4).
+    public static let spoolAppend = Distribution.constant(.microseconds(100))
 
     /// Switches to ideal mode (see ``ideal``).
     public mutating func makeIdeal() {
@@ -211,7 +258,7 @@ public struct ModelConfig: Sendable {
         idle = .wakeOnEnqueue
         netBatchSize = 1
         reservedUserSlots = 0
-        startedEventCost = .zero
+        events = EventCosts(write: .spool(append: .zero))
         foldCost = .zero
     }
 }

@@ -4,15 +4,17 @@ import Sim
 ///
 /// For one claimed work item: load the op; drop the row if the op is gone or already
 /// terminal (this is how folded siblings disappear); check `depends_on` and `runs_after`,
-/// deferring, erroring or aborting as they say; then execute: record `started executing`,
-/// write `executing`, run each task for its service time, write `complete`, delete the row.
+/// deferring, erroring or aborting as they say; then execute: step 1's event, the
+/// `executing` write (refused for an op that became terminal since its claim: then nothing
+/// runs), step 4's fold, each task for its service time (a task's handler may then enqueue
+/// ops and wait for them), the `complete` write, the `execution duration` event, and the row
+/// deleted. Every event write costs time here, on the dispatcher's path.
 struct ItemProcessor {
     enum Outcome: Equatable {
         case missing, skippedTerminal, deferred, errored, aborted, notQueued, retried, completed
     }
 
-    /// Indices of the per-attempt streams of the event write and the fold (past any task's).
-    private static let startedEventStream: UInt64 = 0x1_0000
+    /// Index of the per-attempt stream of the fold's cost (past any task's index).
     private static let foldStream: UInt64 = 0x1_0001
 
     private enum DependencyVerdict { case proceed, deferral, fail(OpState, reason: String) }
@@ -36,11 +38,10 @@ struct ItemProcessor {
             try await connection.deleteRow(item.rowID)
             return .missing
         }
+        let events = EventWriter(op: op, item: item, connection: connection, costs: context.config.events)
         if op.state.isTerminal {
-            recorder.skipped(op, opID: op.id, by: claimer, reason: "skipping op already in terminal state")
-            try await connection.deleteRow(item.rowID)
-            memory.forget(op.id)
-            return .skippedTerminal
+            return try await dropTerminal(op, item: item, reason: "skipping op already in terminal state",
+                                          events: events, on: connection)
         }
         switch try await checkDependencies(of: op, on: connection) {
         case .proceed:
@@ -49,9 +50,11 @@ struct ItemProcessor {
             let delay = memory.nextDelay(for: item)
             recorder.deferred(op, delay: delay, by: claimer)
             try await connection.reschedule(item, after: delay, isDefer: true)
+            try await events.write(.deferred)
             return .deferred
         case .fail(let state, let reason):
             recorder.dependencyFailed(op, reason: reason, by: claimer)
+            try await events.write(.dependencyFailed)
             try await connection.setState(op.id, state)
             try await connection.deleteRow(item.rowID)
             memory.forget(op.id)
@@ -61,10 +64,23 @@ struct ItemProcessor {
             guard let fresh = try await connection.loadOp(op.id), fresh.state == .queued else {
                 recorder.skipped(op, opID: op.id, by: claimer, reason: "op no longer queued after dependency checks")
                 try await connection.deleteRow(item.rowID)
+                memory.forget(op.id)
                 return .notQueued
             }
         }
-        return try await execute(op, item: item, on: connection)
+        return try await execute(op, item: item, events: events, on: connection)
+    }
+
+    /// The terminal-state branch: the op ended already (folded, or errored elsewhere), so its
+    /// row is dropped and nothing runs.
+    private func dropTerminal(_ op: OpRecord, item: WorkItem, reason: String, events: EventWriter,
+                              on connection: SimConnection,
+                              isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
+        context.recorder.skipped(op, opID: op.id, by: claimer, reason: reason)
+        try await events.write(.skipped)
+        try await connection.deleteRow(item.rowID)
+        memory.forget(op.id)
+        return .skippedTerminal
     }
 
     /// `depends_on`: missing → error, error/abort/deleted → abort, not terminal → defer.
@@ -89,34 +105,39 @@ struct ItemProcessor {
         return .proceed
     }
 
-    private func execute(_ op: OpRecord, item: WorkItem, on connection: SimConnection,
+    /// From the moment the worker is about to call `op.execute()`: that instant is the
+    /// `start_time` of step 1's `wait_seconds`.
+    private func execute(_ op: OpRecord, item: WorkItem, events: EventWriter,
+                         on connection: SimConnection,
                          isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
         let recorder = context.recorder
+        let config = context.config
         // Every draw of this op comes from its own stream: what the op is and which attempt
         // this is decide them, never who runs it or when (common random numbers).
         let attempt = RandomStream(key: op.spec.randomKey).derived(UInt64(item.retries) << 16 | 0xFFFF)
-        recorder.started(op, item: item, by: claimer)
-        if context.steps.visibility {
-            var random = attempt.derived(Self.startedEventStream)
-            let cost = context.config.startedEventCost.sample(&random)
-            if cost > .zero { try await context.clock.sleep(for: cost) }
+        let pickup = context.clock.now
+        recorder.pickedUp(op, item: item, by: claimer)
+        if context.steps.visibility && config.startedEvent == .separate {
+            try await events.write(.started)
         }
-        try await connection.setState(op.id, .executing)
+        guard try await connection.setState(op.id, .executing) else {
+            // Folded (or ended otherwise) between its claim and this write: the state machine
+            // refuses `complete → executing`, and the item is dropped like a terminal one.
+            return try await dropTerminal(op, item: item, reason: "refused executing: op already terminal",
+                                          events: events, on: connection)
+        }
+        recorder.started(op, item: item, pickup: pickup)
         var failed = false
-        if let kept = try await coalesce(op, attempt: attempt, on: connection) {
-            for (index, task) in kept where !failed {
-                failed = try await !run(task, at: index, of: op, item: item)
-            }
-        } else {
-            for (index, task) in op.spec.tasks.enumerated() where !failed {
-                failed = try await !run(task, at: index, of: op, item: item)
-            }
+        let tasks = try await coalesce(op, item: item, attempt: attempt, events: events, on: connection)
+            ?? Array(op.spec.tasks.enumerated()).map { ($0.offset, $0.element) }
+        for (index, task) in tasks where !failed {
+            failed = try await !run(task, at: index, of: op, item: item, on: connection)
         }
         memory.forget(op.id)
         if failed {
-            if item.retries < context.config.retryDelays.count {
+            if item.retries < config.retryDelays.count {
                 recorder.retried(op, by: claimer)
-                try await connection.reschedule(item, after: context.config.retryDelays[item.retries], isDefer: false)
+                try await connection.reschedule(item, after: config.retryDelays[item.retries], isDefer: false)
                 return .retried
             }
             try await connection.writeErrorReport(op.id)
@@ -125,12 +146,14 @@ struct ItemProcessor {
             return .errored
         }
         try await connection.setState(op.id, .complete)
+        try await events.write(.executionDuration)
         try await connection.deleteRow(item.rowID)
         return .completed
     }
 
-    /// Runs one task of `op` (its `index` in the op keys its service time); false if it failed.
-    private func run(_ task: TaskName, at index: Int, of op: OpRecord, item: WorkItem,
+    /// Runs one task of `op` (its `index` in the op keys its service time), then the ops its
+    /// handler enqueues; false if it failed.
+    private func run(_ task: TaskName, at index: Int, of op: OpRecord, item: WorkItem, on connection: SimConnection,
                      isolation: isolated (any Actor)? = #isolation) async throws -> Bool {
         let profile = context.config.profile(task)
         var random = RandomStream(key: op.spec.randomKey).derived(UInt64(item.retries) << 16 | UInt64(index))
@@ -141,21 +164,25 @@ struct ItemProcessor {
         let startedAt = context.clock.now
         try await context.clock.sleep(for: service)
         if fails { return false }
-        let recorder = context.recorder
-        recorder.finishedTask(op, task: task, by: claimer, on: node, startedAt: startedAt,
-                              coalescible: recorder.checkingEffects
-                                  && context.coalescing.rule(for: op.spec.type, task: task) != nil)
+        context.recorder.finishedTask(op, task: task, by: claimer, on: node, startedAt: startedAt,
+                                      scope: context.coalescing.tasks.contains(task) ? profile.scope : nil)
+        if !profile.enqueues.isEmpty {
+            try await HandlerEnqueues(context: context, node: node, claimer: claimer)
+                .run(profile.enqueues, for: task, at: index, of: op, retries: item.retries, on: connection)
+        }
         return true
     }
 
     /// Step 4 (model file 9), inside `execute` after the `executing` write: (a) drop repeated
     /// coalescible tasks from this op; (b) fold every queued single-task sibling of the same
-    /// type and key whose task is one of ours, in one transaction. Returns the tasks to run
+    /// type and key whose task is one of ours, in one transaction (skipped, with phase 11's
+    /// set, when the claim that brought this item returned only it). Returns the tasks to run
     /// with their positions in the op (which key their service times), or nil for all of them.
-    private func coalesce(_ op: OpRecord, attempt: RandomStream, on connection: SimConnection,
+    private func coalesce(_ op: OpRecord, item: WorkItem, attempt: RandomStream, events: EventWriter,
+                          on connection: SimConnection,
                           isolation: isolated (any Actor)? = #isolation) async throws -> [(Int, TaskName)]? {
         guard context.steps.workerFold else { return nil }
-        let rules = context.coalescing.rules(for: op.spec.type)
+        let rules = context.coalescing.rules(for: op.spec)
         guard op.spec.tasks.contains(where: { task in rules.contains { $0.tasks.contains(task) } }) else { return nil }
         let all = Array(op.spec.tasks.enumerated())
         var seen: Set<TaskName> = []
@@ -163,14 +190,37 @@ struct ItemProcessor {
             !rules.contains { $0.tasks.contains(entry.element) } || seen.insert(entry.element).inserted
         }
         if kept.count < all.count { context.recorder.droppedTasks(all.count - kept.count, from: op) }
+        if context.coalescing.set.foldSkipsBatchOfOne && item.claimBatch == 1 {
+            context.recorder.foldSkippedForBatchOfOne()
+            return kept.map { ($0.offset, $0.element) }
+        }
         var random = attempt.derived(Self.foldStream)
         for rule in rules {
             let ours = kept.map(\.element).filter(rule.tasks.contains)
             guard !ours.isEmpty, let key = CoalescingKey(op.spec, columns: rule.key) else { continue }
             let folded = try await connection.fold(into: op.id, type: op.spec.type, tasks: ours, key: key,
                                                    columns: rule.key, cost: context.config.foldCost.sample(&random))
-            if !folded.isEmpty { context.recorder.folded(folded, into: op, by: claimer) }
+            context.recorder.foldRan()
+            if !folded.isEmpty {
+                context.recorder.folded(folded, into: op, scope: { context.config.profile($0).scope }, by: claimer)
+                try await events.write(.coalesced)
+            }
         }
         return kept.map { ($0.offset, $0.element) }
+    }
+}
+
+/// Writes the eventlog events of one item's processing, each from its own stream of the op
+/// and attempt, so variants that write the same event see the same cost.
+struct EventWriter {
+    let op: OpRecord
+    let item: WorkItem
+    let connection: SimConnection
+    let costs: EventCosts
+
+    func write(_ kind: EventKind, isolation: isolated (any Actor)? = #isolation) async throws {
+        var random = RandomStream(key: op.spec.randomKey)
+            .derived("event/\(kind.rawValue)/\(item.retries)/\(item.deferCount)")
+        try await connection.writeEvent(kind, costs: costs, random: &random)
     }
 }

@@ -1,12 +1,14 @@
 import DequeModule
 import Sim
 
-/// sf-net on one node (model file 4): a single thread that claims network work and runs the
-/// items one after another.
+/// sf-net on one node (model file 4): claims network work and runs the items one after
+/// another.
 ///
 /// It drains the node's five `{node}-network-*` lanes and, on the network node, then the five
-/// `networknode-clusteroperation-*` lanes. With the singular dequeue (`facade`) it asks each
-/// queue in that order for one row and runs the first it gets; with the batched dequeue
+/// `networknode-clusteroperation-*` lanes. With the singular dequeue (`facade`) it works in
+/// rounds by default: one singular dequeue per queue in that order, then the collected items
+/// in order, then the next round (``SingularDequeueShape`` has the other shapes: a walk that
+/// restarts after every item, and one drainer thread per queue). With the batched dequeue
 /// (`plan`) it claims up to `BATCH_SIZE` rows over all queues in one round trip.
 ///
 /// In the `later` era the dispatcher runs nothing itself: it routes each claimed item by
@@ -20,7 +22,6 @@ actor NetDispatcher {
     let claimer: String
     private let connection: SimConnection
     private let processor: ItemProcessor
-    private let wake: Signal
     /// `later` era: one FIFO per worker, the signal that wakes it, and one for free space.
     private var lanes: [Deque<WorkItem>] = []
     private var laneSignals: [Signal] = []
@@ -38,37 +39,74 @@ actor NetDispatcher {
         connection = context.connect(claimer)
         processor = ItemProcessor(context: context, node: node, claimer: claimer, requireQueuedAfterDependencies: false,
                                   memory: DeferMemory(policy: context.config.netDefer, source: .inMemory))
-        wake = Signal(executor: context.sim.executor)
         space = Signal(executor: context.sim.executor)
     }
 
-    /// The dispatcher loop; returns when the task is cancelled.
+    /// The dispatcher; returns when the task is cancelled.
     func run() async {
         let config = context.config
-        if config.idle == .wakeOnEnqueue { await context.database.subscribe(wake, to: queues) }
         let workers = startWorkers()
         defer { for worker in workers { worker.cancel() } }
-        var idleRounds = 0
         do {
-            while true {
-                let items = try await connection.claim(queues, limit: context.config.netBatchSize,
-                                                      mode: context.config.netDequeue)
-                if items.isEmpty {
-                    try await idle(rounds: idleRounds)
-                    idleRounds += 1
-                    continue
-                }
-                idleRounds = 0
-                for item in items {
-                    if workers.isEmpty {
-                        _ = try await processor.process(item, on: connection)
-                    } else {
-                        try await route(item)
+            if config.startupReleasesClaims {
+                let released = try await connection.releaseClaims(on: queues, claimedByPrefix: "\(node)/")
+                context.recorder.releasedAtStartup(released)
+            }
+            if config.netDequeue == .singular && config.netSingularDequeue == .threadPerQueue {
+                // One drainer per queue; this task drains the first and owns the others.
+                let drainers = queues.dropFirst().map { queue in
+                    context.sim.spawn("\(claimer)/drainer/\(queue)", role: .daemon) { [self] in
+                        await drainQuietly([queue], connection: context.connect("\(claimer)/drainer/\(queue)"))
                     }
                 }
+                defer { for drainer in drainers { drainer.cancel() } }
+                try await drain(Array(queues.prefix(1)), connection: connection)
+            } else {
+                try await drain(queues, connection: connection)
             }
+        } catch is CancellationError {
+            // The node stopped or the run ended.
         } catch {
-            // Cancelled: the node stopped or the run ended.
+            context.recorder.daemonFailed(claimer, error)
+        }
+    }
+
+    private func drainQuietly(_ queues: [QueueName], connection: SimConnection) async {
+        do {
+            try await drain(queues, connection: connection)
+        } catch is CancellationError {
+            // Cancelled with the dispatcher.
+        } catch {
+            context.recorder.daemonFailed("\(claimer)/drainer", error)
+        }
+    }
+
+    /// Claims from `queues` and runs (or routes) what it gets, idling when a claim is empty.
+    private func drain(_ queues: [QueueName], connection: SimConnection) async throws {
+        let config = context.config
+        let wake = Signal(executor: context.sim.executor)
+        if config.idle == .wakeOnEnqueue { await context.database.subscribe(wake, to: queues) }
+        var idleRounds = 0
+        while true {
+            let items = try await connection.claim(queues, limit: config.netBatchSize, mode: config.netDequeue,
+                                                   shape: config.netSingularDequeue)
+            if items.isEmpty {
+                if config.idle == .wakeOnEnqueue {
+                    try await context.database.waitForWork(queues, signal: wake)
+                } else {
+                    try await context.clock.sleep(for: config.idle.sleep(afterIdleRounds: idleRounds))
+                }
+                idleRounds += 1
+                continue
+            }
+            idleRounds = 0
+            for item in items {
+                if lanes.isEmpty {
+                    _ = try await processor.process(item, on: connection)
+                } else {
+                    try await route(item)
+                }
+            }
         }
     }
 
@@ -100,17 +138,10 @@ actor NetDispatcher {
                 space.notifyAll()
                 _ = try await processor.process(item, on: connection)
             }
-        } catch {
+        } catch is CancellationError {
             // Cancelled with the dispatcher.
-        }
-    }
-
-    private func idle(rounds: Int) async throws {
-        let policy = context.config.idle
-        if policy == .wakeOnEnqueue {
-            try await context.database.waitForWork(queues, signal: wake)
-        } else {
-            try await context.clock.sleep(for: policy.sleep(afterIdleRounds: rounds))
+        } catch {
+            context.recorder.daemonFailed("\(claimer)/worker-\(lane)", error)
         }
     }
 }

@@ -64,6 +64,10 @@ actor QueueWorkerPool {
         if ideal { await context.database.subscribe(wake, to: allQueues) }
         var idleRounds = 0
         do {
+            if config.startupReleasesClaims {
+                let released = try await connection.releaseClaims(on: allQueues, claimedByPrefix: "\(node)/")
+                context.recorder.releasedAtStartup(released)
+            }
             while true {
                 refreshDiskMetric()
                 let limit: Int
@@ -83,7 +87,8 @@ actor QueueWorkerPool {
                     limit = max(1, Int(maxWorkers) - busy)
                 }
                 let queues = requestedQueues()
-                let items = try await connection.claim(queues, limit: limit, mode: config.queuesDequeue)
+                let items = try await connection.claim(queues, limit: limit, mode: config.queuesDequeue,
+                                                       shape: config.queuesSingularDequeue)
                 if items.isEmpty {
                     if ideal {
                         try await context.database.waitForWork(queues, signal: wake)
@@ -96,8 +101,10 @@ actor QueueWorkerPool {
                 idleRounds = 0
                 for item in items { start(item) }
             }
+        } catch is CancellationError {
+            // The node stopped or the run ended.
         } catch {
-            // Cancelled: the node stopped or the run ended.
+            context.recorder.daemonFailed(claimer, error)
         }
     }
 
@@ -126,7 +133,13 @@ actor QueueWorkerPool {
         var processor = ItemProcessor(context: context, node: node, claimer: claimer, requireQueuedAfterDependencies: true,
                                       memory: memory)
         processor.diskLoad = { [self] load in self.addDiskLoad(load) }
-        _ = try? await processor.process(item, on: connection)
+        do {
+            _ = try await processor.process(item, on: connection)
+        } catch is CancellationError {
+            // The node stopped (its claim stays, as a crash leaves it) or the run ended.
+        } catch {
+            context.recorder.daemonFailed(name, error)
+        }
         busy -= 1
         workers[item.rowID] = nil
         wake.notifyAll()

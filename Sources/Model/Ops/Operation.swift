@@ -42,6 +42,7 @@ public struct TaskName: Hashable, Comparable, Sendable, CustomStringConvertible,
     public static let addFloatingIP: TaskName = "network_add_floating_ip"
     public static let removeFloatingIP: TaskName = "network_remove_floating_ip"
     public static let removeDHCPLease: TaskName = "remove_dhcp_lease"
+    public static let routeAddress: TaskName = "route_address"
     public static let instanceStart: TaskName = "instance_start"
     public static let instanceDelete: TaskName = "instance_delete"
 }
@@ -73,6 +74,13 @@ public struct OpSpec: Sendable {
     public var instanceID: InstanceID?
     public var dependsOn: [OpID]
     public var runsAfter: [OpID]
+    /// Per-op parameters where the real op carries them (a floating IP's instance and address,
+    /// a DHCP lease's MAC), as `name=value` pairs in name order. Part of an op's change (see
+    /// ``Effect``), never of its coalescing key.
+    public var parameters: [String]
+    /// For instance ops: the instance's interfaces (one network per interface), which a handler
+    /// fanning out per network or per interface reads.
+    public var interfaces: [NetworkID]
     /// Key of the random stream this op's service times come from. Producers derive it from
     /// what the op *is* (which request, which interface), not from when it was created, so
     /// variants of one comparison see the same service times (common random numbers).
@@ -80,7 +88,8 @@ public struct OpSpec: Sendable {
 
     public init(type: OperationType, tasks: [TaskName], priority: Priority, queue: QueueName,
                 networkID: NetworkID? = nil, nodeID: NodeID? = nil, instanceID: InstanceID? = nil,
-                dependsOn: [OpID] = [], runsAfter: [OpID] = [], randomKey: UInt64) {
+                dependsOn: [OpID] = [], runsAfter: [OpID] = [], parameters: [String] = [],
+                interfaces: [NetworkID] = [], randomKey: UInt64) {
         self.type = type
         self.tasks = tasks
         self.taskLabel = Self.label(tasks)
@@ -91,6 +100,8 @@ public struct OpSpec: Sendable {
         self.instanceID = instanceID
         self.dependsOn = dependsOn
         self.runsAfter = runsAfter
+        self.parameters = parameters.sorted()
+        self.interfaces = interfaces
         self.randomKey = randomKey
     }
 

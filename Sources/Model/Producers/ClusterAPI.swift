@@ -2,10 +2,11 @@ import Sim
 
 /// The callers of the queue: API handlers, node startup and scripted ops (model file 8).
 ///
-/// It keeps the cluster's placement facts (which networks exist, which instance runs where)
-/// and turns each workload action into the ops the real caller enqueues, with the same
-/// priorities, queues and waits. Requests interleave freely: each runs on its own task and
-/// its own database connection; this actor only serialises access to the placement facts.
+/// It keeps the cluster's placement facts (which networks exist, which instance runs where,
+/// which floating IPs and routes a network has) and turns each workload action into the ops
+/// the real caller enqueues, with the same priorities, queues, parameters and waits. Requests
+/// interleave freely: each runs on its own task and its own database connection; this actor
+/// only serialises access to the placement facts.
 actor ClusterAPI {
     nonisolated let context: ClusterContext
     nonisolated var unownedExecutor: UnownedSerialExecutor { context.sim.executor.asUnownedSerialExecutor() }
@@ -13,23 +14,28 @@ actor ClusterAPI {
 
     struct NetworkEntry {
         var stateChangedAt: SimClock.Instant
+        /// Routed addresses on the network (maintain reconciles one `route_address` each).
+        var routes: Int
     }
     struct InstanceEntry {
         var node: NodeID
         var interfaces: [NetworkID]
+        /// Interfaces (by index) that carry a floating IP.
+        var floatingIPs: Set<Int>
     }
 
     private(set) var networks: [NetworkID: NetworkEntry] = [:]
     private(set) var instances: [InstanceID: InstanceEntry] = [:]
-    /// `inline` era: per-network locks.
-    var networkLocks: [NetworkID: NetworkLock] = [:]
 
     init(context: ClusterContext, nodes: NodeControl, workload: Workload) {
         self.context = context
         self.nodes = nodes
-        for network in workload.networks { networks[network] = NetworkEntry(stateChangedAt: .zero) }
+        for network in workload.networks {
+            networks[network] = NetworkEntry(stateChangedAt: .zero, routes: workload.routes[network] ?? 0)
+        }
         for existing in workload.instances {
-            instances[existing.instance] = InstanceEntry(node: existing.node, interfaces: existing.interfaces)
+            instances[existing.instance] = InstanceEntry(node: existing.node, interfaces: existing.interfaces,
+                                                         floatingIPs: [])
         }
     }
 
@@ -44,6 +50,20 @@ actor ClusterAPI {
         return nodes.sorted()
     }
 
+    /// The floating IPs on `network` (instance and interface index, in order): maintain
+    /// re-adds each.
+    func floatingIPs(on network: NetworkID) -> [(instance: InstanceID, interface: Int)] {
+        instances.keys.sorted().flatMap { instance -> [(instance: InstanceID, interface: Int)] in
+            guard let entry = instances[instance] else { return [] }
+            return entry.floatingIPs.sorted().filter { entry.interfaces[$0] == network }.map { (instance, $0) }
+        }
+    }
+
+    /// A floating IP's parameters: its instance and its address (model file 8).
+    static func floatingIPParameters(_ instance: InstanceID, interface: Int) -> [String] {
+        ["address=\(instance.name)/eth\(interface)/floating", "instance=\(instance.name)"]
+    }
+
     // MARK: Requests
 
     func perform(_ action: WorkloadAction, label: String, random: RandomStream) async {
@@ -56,19 +76,22 @@ actor ClusterAPI {
             case .instanceDelete(let instance):
                 try await instanceDelete(instance, random: random, connection: connection)
             case .networkCreate(let network):
-                networks[network] = NetworkEntry(stateChangedAt: context.clock.now)
+                networks[network] = NetworkEntry(stateChangedAt: context.clock.now, routes: networks[network]?.routes ?? 0)
                 let op = try await create(.netOp, [.createNetworkNode], .userFacing, .networkNode, .clusterOperation,
                                           network: network, key: random.derived("create"), on: connection)
-                try await wait(for: op, on: connection)
+                try await context.wait(for: op, on: connection, waiter: connection.name)
             case .networkDelete(let network):
                 try await networkDelete(network, random: random, connection: connection)
             case .floatingIPAdd(let instance), .floatingIPRemove(let instance):
                 guard let network = instances[instance]?.interfaces.first else { return }
-                let task: TaskName
-                if case .floatingIPAdd = action { task = .addFloatingIP } else { task = .removeFloatingIP }
-                let op = try await create(.netOp, [task], .userFacing, .networkNode, .clusterOperation,
-                                          network: network, key: random.derived("float"), on: connection)
-                try await wait(for: op, on: connection)
+                let adding: Bool
+                if case .floatingIPAdd = action { adding = true } else { adding = false }
+                if adding { instances[instance]?.floatingIPs.insert(0) } else { instances[instance]?.floatingIPs.remove(0) }
+                let op = try await create(.netOp, [adding ? .addFloatingIP : .removeFloatingIP], .userFacing,
+                                          .networkNode, .clusterOperation, network: network, instance: instance,
+                                          parameters: Self.floatingIPParameters(instance, interface: 0),
+                                          key: random.derived("float"), on: connection)
+                try await context.wait(for: op, on: connection, waiter: connection.name)
             case .nodeStop(let node):
                 await nodes.stop(node)
             case .nodeStart(let node):
@@ -79,10 +102,12 @@ actor ClusterAPI {
                     type: generic.type, tasks: generic.tasks, priority: generic.priority, queue: generic.queue,
                     networkID: generic.networkID, nodeID: generic.nodeID, randomKey: random.key),
                     caller: connection.name, on: connection)
-                if wait { try await self.wait(for: op, on: connection) }
+                if wait { try await context.wait(for: op, on: connection, waiter: connection.name) }
             }
-        } catch {
+        } catch is CancellationError {
             // Cancelled at the end of the run.
+        } catch {
+            context.recorder.daemonFailed(connection.name, error)
         }
     }
 
@@ -92,7 +117,7 @@ actor ClusterAPI {
     /// op on its node, `depends_on` all of them, and a REST client waits for it.
     private func instanceStart(_ instance: InstanceID, node: NodeID, interfaces: [NetworkID], floatingIPs: Bool,
                                random: RandomStream, connection: SimConnection) async throws {
-        instances[instance] = InstanceEntry(node: node, interfaces: interfaces)
+        instances[instance] = InstanceEntry(node: node, interfaces: interfaces, floatingIPs: [])
         var dependencies: [OpID] = []
         var reconciled: Set<NetworkID> = []
         for (index, network) in interfaces.enumerated() {
@@ -111,34 +136,33 @@ actor ClusterAPI {
                 dependencies += [dnsmasq].compactMap { $0 }
             }
             if floatingIPs {
+                instances[instance]?.floatingIPs.insert(index)
                 _ = try await create(.netOp, [.addFloatingIP], .userFacing, .networkNode, .clusterOperation,
-                                     network: network, key: interface.derived("float"), on: connection)
+                                     network: network, instance: instance,
+                                     parameters: Self.floatingIPParameters(instance, interface: index),
+                                     key: interface.derived("float"), on: connection)
             }
         }
-        let start = try await connection.createOp(OpSpec(
+        let start = try await context.createAndEnqueue(OpSpec(
             type: .nodeInstNetdescOp, tasks: [.instanceStart], priority: .userWaiting,
             queue: QueueName(.node(node), .clusterOperation, .userWaiting), nodeID: node, instanceID: instance,
-            dependsOn: dependencies, randomKey: random.derived("start").key))
-        try await wait(for: start, on: connection, as: .restClient)
+            dependsOn: dependencies, interfaces: interfaces, randomKey: random.derived("start").key),
+            caller: connection.name, on: connection)
+        try await context.wait(for: start, on: connection, as: .restClient, waiter: connection.name)
     }
 
-    /// Instance delete: the delete op on the node; per distinct network a DHCP lease removal
-    /// and an `update_dnsmasq` (the real code already deduplicates networks here).
+    /// Instance delete: the delete op on the instance's node, which the API waits for. The
+    /// network work (each interface's DHCP lease, `update_dnsmasq` once per distinct network)
+    /// is enqueued by the delete op's handler while it runs on sf-queues (``TaskProfile``
+    /// of `instance_delete`), not here.
     private func instanceDelete(_ instance: InstanceID, random: RandomStream, connection: SimConnection) async throws {
         guard let entry = instances.removeValue(forKey: instance) else { return }
-        let delete = try await connection.createOp(OpSpec(
+        let delete = try await context.createAndEnqueue(OpSpec(
             type: .nodeInstOp, tasks: [.instanceDelete], priority: .userFacing,
             queue: QueueName(.node(entry.node), .clusterOperation, .userFacing), nodeID: entry.node,
-            instanceID: instance, randomKey: random.derived("delete").key))
-        var seen: Set<NetworkID> = []
-        for network in entry.interfaces where seen.insert(network).inserted {
-            let key = random.derived("net/\(network)")
-            _ = try await create(.netMacaddrIPOp, [.removeDHCPLease], .userFacing, .networkNode, .clusterOperation,
-                                 network: network, key: key.derived("lease"), on: connection)
-            _ = try await create(.netOp, [.updateDnsmasq], .userFacingHighIO, .networkNode, .clusterOperation,
-                                 network: network, key: key.derived("dnsmasq"), on: connection)
-        }
-        try await wait(for: delete, on: connection)
+            instanceID: instance, interfaces: entry.interfaces, randomKey: random.derived("delete").key),
+            caller: connection.name, on: connection)
+        try await context.wait(for: delete, on: connection, waiter: connection.name)
     }
 
     /// Network delete: the network-node op, and on every other participating node the
@@ -152,11 +176,12 @@ actor ClusterAPI {
             _ = try await create(.nodeNetOp, [.deleteHypervisor], .userFacing, .node(node), .clusterOperation,
                                  network: network, node: node, key: random.derived("delete/\(node)"), on: connection)
         }
-        try await wait(for: delete, on: connection)
+        try await context.wait(for: delete, on: connection, waiter: connection.name)
     }
 
     /// Node startup (`startup_tasks.py`): one network at a time, per instance
-    /// `create_on_hypervisor` then `ensure_mesh`, waiting for each.
+    /// `create_on_hypervisor` then `Network.ensure_mesh`, waiting for each; `ensure_mesh` is,
+    /// as always, one op per participating node (model file 8b).
     private func restoreInstances(on node: NodeID, random: RandomStream, connection: SimConnection) async throws {
         let restoring = instances.keys.sorted().filter { instances[$0]?.node == node }
         var byNetwork: [NetworkID: [InstanceID]] = [:]
@@ -170,57 +195,37 @@ actor ClusterAPI {
                 let created = try await create(.nodeNetOp, [.createHypervisor], .userFacing, .node(node),
                                               .clusterOperation, network: network, node: node,
                                               key: key.derived("create"), on: connection)
-                try await wait(for: created, on: connection)
-                let mesh = try await self.create(.netOp, [.ensureMesh], .userFacing, .node(node), .network,
-                                                 network: network, node: node, key: key.derived("mesh"),
-                                                 on: connection)
-                try await wait(for: mesh, on: connection)
+                try await context.wait(for: created, on: connection, waiter: connection.name)
+                try await ensureMesh(network, key: key.derived("mesh"), wait: true, on: connection)
             }
+        }
+    }
+
+    /// `Network.ensure_mesh`: one `net_op` per participating node, on that node's sf-net
+    /// (`{node}-network-{priority}`); waited for one after another if asked.
+    func ensureMesh(_ network: NetworkID, priority: Priority = .userFacing, key: RandomStream, wait: Bool,
+                    on connection: SimConnection) async throws {
+        var created: [OpID?] = []
+        for participant in participants(of: network) {
+            created.append(try await create(.netOp, [.ensureMesh], priority, .node(participant), .network,
+                                            network: network, node: participant,
+                                            key: key.derived("\(participant)"), on: connection))
+        }
+        if wait {
+            for op in created { try await context.wait(for: op, on: connection, waiter: connection.name) }
         }
     }
 
     // MARK: Helpers
 
-    /// Creates the op the real caller creates; in the `inline` era, network work is done
-    /// right here instead and nil is returned (there is no op to depend on or wait for).
-    private func create(_ type: OperationType, _ tasks: [TaskName], _ priority: Priority, _ target: QueueTarget,
-                        _ family: QueueFamily, network: NetworkID? = nil, node: NodeID? = nil, key: RandomStream,
-                        on connection: SimConnection) async throws -> OpID? {
+    /// Creates the op the real caller creates (see ``ClusterContext/enqueue(_:caller:on:isolation:)``).
+    func create(_ type: OperationType, _ tasks: [TaskName], _ priority: Priority, _ target: QueueTarget,
+                _ family: QueueFamily, network: NetworkID? = nil, node: NodeID? = nil, instance: InstanceID? = nil,
+                parameters: [String] = [], key: RandomStream, on connection: SimConnection) async throws -> OpID? {
         let spec = OpSpec(type: type, tasks: tasks, priority: priority, queue: QueueName(target, family, priority),
-                          networkID: network, nodeID: node, randomKey: key.key)
-        if config.inlineNetworkWork && spec.type.isNetworkWork {
-            try await runInline(spec, on: connection)
-            return nil
-        }
-        return try await context.createAndEnqueue(spec, caller: connection.name, on: connection)
-    }
-
-    /// Who waits for an op, and how (model file 8).
-    enum WaitStyle {
-        /// An API handler (`raise_for_error`): polls every 0.1 s, times out at `API_ASYNC_WAIT`.
-        case api
-        /// A REST client polling an asynchronous request every 1 s until it is done.
-        case restClient
-    }
-
-    /// Polls the op's state (one read each) until it is terminal or gone, or, for an API
-    /// handler, until `API_ASYNC_WAIT` has passed, which counts as a timed-out wait.
-    func wait(for op: OpID?, on connection: SimConnection, as style: WaitStyle = .api) async throws {
-        guard let op else { return }
-        let deadline = context.clock.now.advanced(by: config.apiAsyncWait)
-        let poll = style == .api ? config.waiterPoll : config.restClientPoll
-        while true {
-            let record = try await connection.loadOp(op)
-            if record.map({ $0.state.isTerminal }) ?? true {
-                context.recorder.waitEnded(op, timedOut: false)
-                return
-            }
-            if style == .api && context.clock.now >= deadline {
-                context.recorder.waitEnded(op, timedOut: true)
-                return
-            }
-            try await context.clock.sleep(for: poll)
-        }
+                          networkID: network, nodeID: node, instanceID: instance, parameters: parameters,
+                          randomKey: key.key)
+        return try await context.enqueue(spec, caller: connection.name, on: connection)
     }
 }
 
@@ -232,7 +237,7 @@ extension ClusterAPI {
         do {
             try await context.clock.sleep(until: SimClock.Instant(offset: event.at))
         } catch {
-            return
+            return  // Cancelled before its time: the run ended.
         }
         await perform(event.action, label: event.label, random: random)
     }
@@ -265,8 +270,10 @@ extension ClusterAPI {
                 }
                 index += 1
             }
-        } catch {
+        } catch is CancellationError {
             // Cancelled at the end of the run.
+        } catch {
+            context.recorder.daemonFailed(connection.name, error)
         }
     }
 }

@@ -1,25 +1,78 @@
 import Sim
 
 extension ClusterContext {
-    /// `create_and_enqueue`: how every caller creates an op.
+    /// How a caller gets an op done: in the `inline` era network work runs right here, under
+    /// the network's lock, and nil is returned (there is no op to depend on or wait for);
+    /// otherwise the op is created through `create_and_enqueue`.
+    func enqueue(_ spec: OpSpec, caller: @autoclosure () -> String, on connection: SimConnection,
+                 isolation: isolated (any Actor)? = #isolation) async throws -> OpID? {
+        if config.inlineNetworkWork && spec.type.isNetworkWork {
+            try await runInline(spec, on: connection)
+            return nil
+        }
+        return try await createAndEnqueue(spec, caller: caller(), on: connection)
+    }
+
+    /// `create_and_enqueue`: how every caller creates an op, then writes its `operation
+    /// created` event (on the caller's path).
     ///
-    /// With step 5, a `net_op` that is single-task, coalescible, for the `networknode` target and
-    /// free of `depends_on`/`runs_after` first looks up the oldest pending sibling (same type,
-    /// task and key) and, if there is one, returns its uuid and inserts nothing. The lookup and
-    /// the insert are separate round trips with no lock between them, so two callers can both
-    /// miss and both insert; step 4's fold catches the duplicate at dispatch.
+    /// With step 5, a `net_op` that is single-task, coalescible, on a queue step 5 covers
+    /// (the plan: `networknode`) and free of `depends_on`/`runs_after` first looks up the
+    /// oldest pending sibling (same type, task and key; with phase 11's set, only one at least
+    /// as urgent) and, if there is one, writes its dedup event and returns its uuid, inserting
+    /// nothing. The lookup and the insert are separate round trips with no lock between them,
+    /// so two callers can both miss and both insert; step 4's fold catches the duplicate at
+    /// dispatch.
     func createAndEnqueue(_ spec: OpSpec, caller: @autoclosure () -> String, on connection: SimConnection,
                           isolation: isolated (any Actor)? = #isolation) async throws -> OpID {
+        var random = RandomStream(key: spec.randomKey).derived("event/enqueue")
         if steps.enqueueDedup, spec.type == .netOp, spec.tasks.count == 1,
-           spec.queue.target == .networkNode, spec.dependsOn.isEmpty, spec.runsAfter.isEmpty,
-           let rule = coalescing.rule(for: spec.type, task: spec.tasks[0]),
+           config.enqueueDedupQueues.contains(where: { $0.contains(spec.queue) }),
+           spec.dependsOn.isEmpty, spec.runsAfter.isEmpty,
+           let rule = coalescing.rule(for: spec, task: spec.tasks[0]),
            let key = CoalescingKey(spec, columns: rule.key) {
+            let urgency = coalescing.set.enqueueReuseNeedsUrgency ? spec.priority : nil
+            recorder.enqueueLookupRan()
             if let existing = try await connection.findPending(type: spec.type, task: spec.tasks[0], key: key,
-                                                               columns: rule.key) {
-                recorder.deduplicated(spec, caller: caller(), into: existing)
+                                                               columns: rule.key, atLeastAsUrgentAs: urgency) {
+                recorder.deduplicated(spec, scope: config.profile(spec.tasks[0]).scope, caller: caller(), into: existing)
+                try await connection.writeEvent(.deduplicated, costs: config.events, random: &random)
                 return existing
             }
         }
-        return try await connection.createOp(spec)
+        let id = try await connection.createOp(spec)
+        try await connection.writeEvent(.created, costs: config.events, random: &random)
+        return id
+    }
+
+    /// Who waits for an op, and how (model file 8).
+    enum WaitStyle {
+        /// An API handler (`raise_for_error`): polls every 0.1 s, times out at `API_ASYNC_WAIT`.
+        case api
+        /// A REST client polling an asynchronous request every 1 s until it is done.
+        case restClient
+    }
+
+    /// Polls the op's state (one read each) until it is terminal or gone, or, for an API
+    /// handler, until `API_ASYNC_WAIT` has passed: a timed-out wait, recorded with who waited
+    /// and where the op sat at that moment.
+    func wait(for op: OpID?, on connection: SimConnection, as style: WaitStyle = .api, waiter: String,
+              isolation: isolated (any Actor)? = #isolation) async throws {
+        guard let op else { return }
+        let deadline = clock.now.advanced(by: config.apiAsyncWait)
+        let poll = style == .api ? config.waiterPoll : config.restClientPoll
+        while true {
+            let record = try await connection.loadOp(op)
+            if record.map({ $0.state.isTerminal }) ?? true {
+                recorder.waitEnded(op, timedOut: false)
+                return
+            }
+            if style == .api && clock.now >= deadline {
+                let whereabouts = await database.whereIs(op)
+                recorder.waitTimedOut(op, waiter: waiter, after: config.apiAsyncWait, whereabouts: whereabouts)
+                return
+            }
+            try await clock.sleep(for: poll)
+        }
     }
 }

@@ -4,42 +4,57 @@ import Sim
 /// The `inline` era (before the network-facade refactor): network work ran in the caller, on
 /// the network node, under a per-network lock. There is no op and no queue row; what a report
 /// calls its wait is the time spent waiting for the lock (queue `inline-network-lock`).
-extension ClusterAPI {
+actor InlineNetworkLocks {
+    nonisolated let sim: Simulation
+    nonisolated var unownedExecutor: UnownedSerialExecutor { sim.executor.asUnownedSerialExecutor() }
+
     /// One network's lock: held or not, and who waits for it, first come first served.
-    struct NetworkLock {
+    private struct NetworkLock {
         var held = false
         var waiters = Deque<Signal>()
     }
+    private var locks: [NetworkID: NetworkLock] = [:]
 
-    /// maintain's reconciliation in the `inline` era: each op's work, in turn, in the caller.
-    func reconcileInline(_ specs: [OpSpec], caller: String) async throws {
-        let connection = context.connect(caller + "/inline")
-        for spec in specs { try await runInline(spec, on: connection) }
+    init(sim: Simulation) {
+        self.sim = sim
     }
 
-    /// Takes the network's lock (one round trip), runs the tasks, releases it (one round trip).
-    func runInline(_ spec: OpSpec, on connection: SimConnection) async throws {
-        let requested = context.clock.now
-        let network = spec.networkID ?? NetworkID("")
-        try await connection.writeLock()
-        if networkLocks[network, default: NetworkLock()].held {
-            let turn = Signal(executor: context.sim.executor)
-            networkLocks[network, default: NetworkLock()].waiters.append(turn)
+    /// Returns once the caller holds `network`'s lock.
+    func acquire(_ network: NetworkID) async throws {
+        if locks[network, default: NetworkLock()].held {
+            let turn = Signal(executor: sim.executor)
+            locks[network, default: NetworkLock()].waiters.append(turn)
             try await turn.wait()  // ownership is handed over by the releaser
         } else {
-            networkLocks[network, default: NetworkLock()].held = true
+            locks[network, default: NetworkLock()].held = true
         }
-        context.recorder.inlineStarted(spec, waited: requested.duration(to: context.clock.now))
-        for (index, task) in spec.tasks.enumerated() {
-            var random = RandomStream(key: spec.randomKey).derived(UInt64(index))
-            try await context.clock.sleep(for: context.config.profile(task).service.sample(&random))
-        }
-        try await connection.writeLock()
-        if let next = networkLocks[network]?.waiters.popFirst() {
+    }
+
+    /// Hands the lock to the next waiter, or frees it.
+    func release(_ network: NetworkID) {
+        if let next = locks[network]?.waiters.popFirst() {
             next.notifyAll()
         } else {
-            networkLocks[network]?.held = false
+            locks[network]?.held = false
         }
-        context.recorder.inlineFinished(spec, after: requested.duration(to: context.clock.now))
+    }
+}
+
+extension ClusterContext {
+    /// Takes the network's lock (one round trip), runs the tasks, releases it (one round trip).
+    func runInline(_ spec: OpSpec, on connection: SimConnection,
+                   isolation: isolated (any Actor)? = #isolation) async throws {
+        let requested = clock.now
+        let network = spec.networkID ?? NetworkID("")
+        try await connection.writeLock()
+        try await inlineLocks.acquire(network)
+        recorder.inlineStarted(spec, waited: requested.duration(to: clock.now))
+        for (index, task) in spec.tasks.enumerated() {
+            var random = RandomStream(key: spec.randomKey).derived(UInt64(index))
+            try await clock.sleep(for: config.profile(task).service.sample(&random))
+        }
+        try await connection.writeLock()
+        await inlineLocks.release(network)
+        recorder.inlineFinished(spec, after: requested.duration(to: clock.now))
     }
 }

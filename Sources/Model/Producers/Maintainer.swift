@@ -6,7 +6,10 @@ import Sim
 ///
 /// A network is skipped if its state changed less than 60 s ago, if it is healthy, if it has a
 /// pending op, if its last op errored less than 60 s ago, or if its last five ops all errored.
-/// Health is drawn per pass, node and network with `maintainUnhealthyProbability`.
+/// Health is drawn per pass, node and network with `maintainUnhealthyProbability`; a finding
+/// is mesh-only drift with `maintainMeshOnlyFraction`. Every database read it makes (the depth
+/// gate, each network's object, its pending ops, its recent outcomes) is one round trip and
+/// is counted (`maintain_reads`).
 actor Maintainer {
     nonisolated let context: ClusterContext
     nonisolated var unownedExecutor: UnownedSerialExecutor { context.sim.executor.asUnownedSerialExecutor() }
@@ -51,55 +54,77 @@ actor Maintainer {
                 pass += 1
                 try await context.clock.sleep(for: config.maintainInterval)
             }
+        } catch is CancellationError {
+            // The node stopped or the run ended.
         } catch {
-            // Cancelled: the node stopped or the run ended.
+            context.recorder.daemonFailed(connection.name, error)
         }
     }
 
     private func runPass() async throws {
         let config = context.config
+        let recorder = context.recorder
+        recorder.maintainRead()
         if try await connection.depth(of: gateQueues) > config.maintainQueueDepthLimit { return }
-        let now = context.clock.now
         let networks = await api.networks
         for network in networks.keys.sorted() {
             guard let entry = networks[network] else { continue }
             let carried = await api.participants(of: network).contains(node)
             guard carried else { continue }
+            recorder.maintainRead()
+            try await connection.read()
             let unhealthy = health.nextUnit() < config.maintainUnhealthyProbability
-            if entry.stateChangedAt.duration(to: now) < config.maintainSettleTime || !unhealthy { continue }
+            if entry.stateChangedAt.duration(to: context.clock.now) < config.maintainSettleTime || !unhealthy { continue }
+            let meshOnly = config.maintainMeshOnlyFraction > 0 && health.nextUnit() < config.maintainMeshOnlyFraction
+            recorder.maintainRead()
             if try await connection.hasPendingOp(network: network) { continue }
+            recorder.maintainRead()
             let recent = try await connection.recentOutcomes(network: network)
             if let last = recent.last, last.state == .error,
                last.at.duration(to: context.clock.now) < config.maintainErrorBackoff { continue }
-            if recent.count == 5 && recent.allSatisfy({ $0.state == .error }) { continue }
-            try await reconcile(network)
+            if recent.count >= config.maintainErrorStreak
+                && recent.suffix(config.maintainErrorStreak).allSatisfy({ $0.state == .error }) { continue }
+            try await reconcile(network, meshOnly: meshOnly, routes: entry.routes)
         }
     }
 
-    /// On the network node: recreate-if-missing on the network node. On a hypervisor: the
-    /// vxlan interface and the mesh of this node.
-    private func reconcile(_ network: NetworkID) async throws {
+    /// The reconciliation set (model file 8b): mesh-only drift → `ensure_mesh` on this node;
+    /// on the network node, recreate-if-missing, one `network_add_floating_ip` per floating IP
+    /// and one `route_address` per route; on a hypervisor, the vxlan interface (sf-queues)
+    /// then this node's mesh. All background priority.
+    private func reconcile(_ network: NetworkID, meshOnly: Bool, routes: Int) async throws {
         let key = keys.derived("\(pass)/\(network)")
+        let meshSpec = OpSpec(type: .netOp, tasks: [.ensureMesh], priority: .background,
+                              queue: QueueName(.node(node), .network, .background), networkID: network, nodeID: node,
+                              randomKey: key.derived("mesh").key)
         var specs: [OpSpec]
-        if isNetworkNode {
-            specs = [OpSpec(type: .netOp, tasks: [.createNetworkNode], priority: .background,
-                            queue: QueueName(.networkNode, .clusterOperation, .background), networkID: network,
-                            randomKey: key.derived("network-node").key)]
+        if meshOnly {
+            specs = [meshSpec]
+        } else if isNetworkNode {
+            let queue = QueueName(.networkNode, .clusterOperation, .background)
+            specs = [OpSpec(type: .netOp, tasks: [.createNetworkNode], priority: .background, queue: queue,
+                            networkID: network, randomKey: key.derived("network-node").key)]
+            for floating in await api.floatingIPs(on: network) {
+                specs.append(OpSpec(type: .netOp, tasks: [.addFloatingIP], priority: .background, queue: queue,
+                                    networkID: network, instanceID: floating.instance,
+                                    parameters: ClusterAPI.floatingIPParameters(floating.instance,
+                                                                                interface: floating.interface),
+                                    randomKey: key.derived("float/\(floating.instance)/\(floating.interface)").key))
+            }
+            for route in 0..<routes {
+                specs.append(OpSpec(type: .netIPOp, tasks: [.routeAddress], priority: .background, queue: queue,
+                                    networkID: network, parameters: ["address=\(network)/route-\(route)"],
+                                    randomKey: key.derived("route/\(route)").key))
+            }
         } else {
             specs = [OpSpec(type: .nodeNetOp, tasks: [.createHypervisor], priority: .background,
                             queue: QueueName(.node(node), .clusterOperation, .background), networkID: network,
                             nodeID: node, randomKey: key.derived("hypervisor").key),
-                     OpSpec(type: .netOp, tasks: [.ensureMesh], priority: .background,
-                            queue: QueueName(.node(node), .network, .background), networkID: network, nodeID: node,
-                            randomKey: key.derived("mesh").key)]
-        }
-        if context.config.inlineNetworkWork {
-            // The `inline` era reconciled in the maintain loop itself, under the network's lock.
-            try await api.reconcileInline(specs, caller: connection.name)
-            return
+                     meshSpec]
         }
         for spec in specs {
-            _ = try await context.createAndEnqueue(spec, caller: connection.name, on: connection)
+            // In the `inline` era the work runs here, in the maintain loop, under the lock.
+            _ = try await context.enqueue(spec, caller: connection.name, on: connection)
         }
     }
 }

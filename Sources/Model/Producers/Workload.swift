@@ -115,6 +115,8 @@ public struct ExistingInstance: Sendable {
 public struct Workload: Sendable {
     /// Networks that exist (created, meshed on the network node) when the run starts.
     public var networks: [NetworkID]
+    /// Routed addresses per network (maintain reconciles one `route_address` per route).
+    public var routes: [NetworkID: Int] = [:]
     public var instances: [ExistingInstance]
     public var events: [ScheduledAction]
     public var sources: [OpenLoopSource]

@@ -16,26 +16,6 @@ public struct Topology: Sendable {
     public func cpus(of node: NodeID) -> Int { cpus[node.index] }
 }
 
-/// The coalescing rules of a run by op type, looked up on every dispatched item, so built once.
-struct CoalescingTable: Sendable {
-    private let rules: [OperationType: [CoalescingRule]]
-
-    init(_ config: ModelConfig) {
-        var rules: [OperationType: [CoalescingRule]] = [:]
-        for type in OperationType.allCases {
-            let found = config.coalescingRules(for: type)
-            if !found.isEmpty { rules[type] = found }
-        }
-        self.rules = rules
-    }
-
-    func rules(for type: OperationType) -> [CoalescingRule] { rules[type] ?? [] }
-
-    func rule(for type: OperationType, task: TaskName) -> CoalescingRule? {
-        rules[type]?.first { $0.tasks.contains(task) }
-    }
-}
-
 /// Which of the plan's steps are on.
 struct StepFlags: Sendable {
     let visibility, workerFold, enqueueDedup, callerAudit: Bool
@@ -60,6 +40,8 @@ public struct ClusterContext: Sendable {
     public let recorder: RunRecorder
     /// The run's root random stream; every stream is derived from it by name.
     public let random: RandomStream
+    /// `inline` era: the per-network locks network work runs under.
+    let inlineLocks: InlineNetworkLocks
 
     public var clock: SimClock { sim.clock }
 
@@ -73,6 +55,7 @@ public struct ClusterContext: Sendable {
         self.database = database
         self.recorder = recorder
         self.random = random
+        inlineLocks = InlineNetworkLocks(sim: sim)
     }
 
     /// A new database connection whose round trips come from the stream `db/<name>`.

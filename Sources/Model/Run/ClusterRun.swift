@@ -33,6 +33,9 @@ public struct RunResult: Sendable {
     public var counts: OpCounts
     public var wait: Breakdown
     public var completion: Breakdown
+    /// `effect_seconds`: every request (op created or deduplicated), from creation to the end
+    /// of the execution that made its change (its own or another's), or to its error/abort.
+    public var effect: Breakdown
     public var trace: [TraceEvent]
     public var pendingOps: [PendingOp]
     public var ending: Simulation.Outcome.Ending
@@ -40,9 +43,13 @@ public struct RunResult: Sendable {
     public var jobs: UInt64
     /// Highest number of busy sf-queues workers seen, per pool (`node-1/sf-queues`).
     public var peakBusy: [String: Int]
-    /// Work lost by coalescing: each folded or deduplicated op whose effect no survivor
-    /// produced after it was requested.
+    /// Work lost by coalescing: each folded or deduplicated request whose change no execution
+    /// made after it was requested (and after its own dependencies completed).
     public var effectViolations: [EffectViolation]
+    /// Waits that reached `API_ASYNC_WAIT`, with where the op sat.
+    public var timedOutWaits: [TimedOutWait]
+    /// Errors that ended a daemon or producer other than by cancellation (a model bug if any).
+    public var failures: [String]
     /// Round trips per database connection name; filled only when tracing.
     public var roundTrips: [String: Int]
 }
@@ -84,13 +91,16 @@ public enum ClusterRun {
         sim.spawn("drain") { await database.waitUntilDrained(after: tracker) }
 
         let outcome = sim.run(limit: options.timeLimit)
+        let effects = recorder.effects
         return RunResult(
-            counts: recorder.counts, wait: recorder.wait, completion: recorder.completion, trace: recorder.trace,
+            counts: recorder.counts, wait: recorder.wait, completion: recorder.completion, effect: effects.seconds,
+            trace: recorder.trace,
             pendingOps: recorder.pendingOps.map {
                 PendingOp(id: $0.id, task: $0.spec.taskLabel, queue: $0.spec.queue.description, state: $0.state)
             },
             ending: outcome.ending, virtualTime: outcome.virtualTime, jobs: outcome.jobs,
-            peakBusy: recorder.peakBusy, effectViolations: recorder.effectViolations, roundTrips: recorder.roundTrips)
+            peakBusy: recorder.peakBusy, effectViolations: effects.violations, timedOutWaits: recorder.timedOutWaits,
+            failures: recorder.failures, roundTrips: recorder.roundTrips)
     }
 }
 
@@ -101,7 +111,7 @@ extension SimDatabase {
             while !tracker.isDone { try await tracker.finished.wait() }
             while !isQuiet { try await quiet.wait() }
         } catch {
-            // Cancelled at the time limit.
+            // Cancelled at the time limit (the only error a signal wait throws).
         }
     }
 }

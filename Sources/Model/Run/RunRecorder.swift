@@ -35,7 +35,8 @@ public struct OpCounts: Sendable, Equatable {
     public var completed = 0
     public var errored = 0
     public var aborted = 0
-    /// Items dropped at dispatch because their op was already terminal.
+    /// Items dropped at dispatch because their op was already terminal (including an op
+    /// folded between its claim and its `executing` write).
     public var skippedTerminal = 0
     /// Items whose op no longer existed at dispatch.
     public var missing = 0
@@ -43,16 +44,38 @@ public struct OpCounts: Sendable, Equatable {
     public var retried = 0
     /// Claims released by the reaper.
     public var reaped = 0
-    /// Ops completed by another op's fold (step 4b).
+    /// Claims released by a daemon starting (`restart_work_queue`).
+    public var releasedAtStartup = 0
+    /// Step 4b fold transactions run, and ops completed by them.
+    public var foldsRun = 0
     public var folded = 0
-    /// Enqueues answered with an existing pending op (step 5).
+    /// Folds skipped because the claim returned a single item (phase 11).
+    public var foldsSkipped = 0
+    /// Step 5 lookups run, and enqueues answered with an existing pending op.
+    public var enqueueLookups = 0
     public var deduplicated = 0
     /// Repeated tasks dropped inside one op (step 4a).
     public var tasksDropped = 0
     public var waitsCompleted = 0
     public var waitsTimedOut = 0
+    /// Database reads by maintain passes (model file 8b).
+    public var maintainReads = 0
 
     public init() {}
+}
+
+/// A wait that reached `API_ASYNC_WAIT`: who waited, for which op, and where that op sat.
+public struct TimedOutWait: Sendable, Equatable, CustomStringConvertible {
+    public var at: SimClock.Instant
+    public var waiter: String
+    public var op: OpID
+    /// The op's state and rows when the wait gave up (``SimDatabase/whereIs(_:)``).
+    public var whereabouts: String
+    public var after: Duration
+
+    public var description: String {
+        "\(waiter) gave up at \(at) after \(after.seconds.formatted6) s waiting for \(whereabouts)"
+    }
 }
 
 /// One line of the optional trace: what happened to which op, when, where.
@@ -79,12 +102,17 @@ public final class RunRecorder: Sendable {
         var counts = OpCounts()
         var wait = Breakdown()
         var completion = Breakdown()
+        /// `effect_seconds` of ops whose change their own execution made (or that ended in
+        /// error or abort); the coalesced victims' are added when the run is read.
+        var effect = Breakdown()
         var trace: [TraceEvent] = []
         /// Ops not yet terminal, with what they were last seen doing.
         var pending: [OpID: (spec: OpSpec, state: OpState)] = [:]
         var peakBusy: [String: Int] = [:]
         var effects = EffectLedger()
         var roundTrips: [String: Int] = [:]
+        var timedOutWaits: [TimedOutWait] = []
+        var failures: [String] = []
     }
 
     let clock: SimClock
@@ -93,8 +121,8 @@ public final class RunRecorder: Sendable {
     let checkingEffects: Bool
     private let store = Mutex(Store())
 
-    /// Ops created before this instant are left out of the wait and completion histograms
-    /// (the warm-up of a run).
+    /// Ops created before this instant are left out of the wait, completion and effect
+    /// histograms (the warm-up of a run).
     let statisticsFrom: SimClock.Instant
 
     init(clock: SimClock, tracing: Bool, checkingEffects: Bool, warmup: Duration = .zero) {
@@ -103,9 +131,6 @@ public final class RunRecorder: Sendable {
         self.checkingEffects = checkingEffects
         statisticsFrom = SimClock.Instant(offset: warmup)
     }
-
-    /// Work lost by coalescing (empty unless steps 4 or 5 ran).
-    public var effectViolations: [EffectViolation] { store.withLock { $0.effects.violations() } }
 
     public var counts: OpCounts { store.withLock { $0.counts } }
     public var wait: Breakdown { store.withLock { $0.wait } }
@@ -117,6 +142,25 @@ public final class RunRecorder: Sendable {
     /// while tracing, like the trace: sf-queues names one connection per item, so the table
     /// grows with the run.
     public var roundTrips: [String: Int] { store.withLock { $0.roundTrips } }
+    public var timedOutWaits: [TimedOutWait] { store.withLock { $0.timedOutWaits } }
+    /// Errors that ended a daemon or a producer other than by cancellation (none expected).
+    public var failures: [String] { store.withLock { $0.failures } }
+
+    /// `effect_seconds` of every request, and the work coalescing lost (empty unless steps 4
+    /// or 5 ran). Resolving the victims walks the ledger, so read it once, after the run.
+    public var effects: (seconds: Breakdown, violations: [EffectViolation]) {
+        store.withLock { store in
+            var seconds = store.effect
+            let (served, violations) = store.effects.resolve(from: statisticsFrom)
+            for (work, value) in served {
+                seconds.record(value, queue: work.queue, opType: work.opType, task: work.taskLabel)
+            }
+            return (seconds, violations)
+        }
+    }
+
+    /// The work coalescing lost (see ``effects``).
+    public var effectViolations: [EffectViolation] { effects.violations }
 
     /// Ops that never reached a terminal state, oldest first.
     public var pendingOps: [(id: OpID, spec: OpSpec, state: OpState)] {
@@ -143,9 +187,21 @@ public final class RunRecorder: Sendable {
         }
     }
 
-    /// The `started executing` point: records `wait_seconds` (creation to now, defers included).
-    func started(_ op: OpRecord, item: WorkItem, by claimer: String) {
+    /// The `started executing` point, at pickup (step 1's event): the trace line, with
+    /// `wait_seconds` (creation to now, defers included) and `defer_count`.
+    func pickedUp(_ op: OpRecord, item: WorkItem, by claimer: String) {
+        guard tracing else { return }
         let waited = op.createdAt.duration(to: clock.now)
+        store.withLock { store in
+            log(&store, .started, op.id, op.spec, by: claimer,
+                detail: "wait_seconds=\(waited.seconds.formatted6) defer_count=\(item.deferCount)")
+        }
+    }
+
+    /// The `executing` write took: the op executes, and its `wait_seconds` (creation to
+    /// `pickup`) is recorded. (An op whose write was refused never executed and is not counted.)
+    func started(_ op: OpRecord, item: WorkItem, pickup: SimClock.Instant) {
+        let waited = op.createdAt.duration(to: pickup)
         store.withLock { store in
             store.counts.executed += 1
             store.pending[op.id]?.state = .executing
@@ -153,39 +209,53 @@ public final class RunRecorder: Sendable {
                 store.wait.record(waited, queue: item.queue.description, opType: op.spec.type.rawValue,
                                   task: op.spec.taskLabel)
             }
-            log(&store, .started, op.id, op.spec, by: claimer,
-                detail: "wait_seconds=\(waited.seconds.formatted6) defer_count=\(item.deferCount)")
         }
     }
 
-    /// A task of `op` ran to its end on `node`, having started at `startedAt`. Only a task
-    /// that can coalesce can make a change on behalf of another op, so only those are kept.
+    /// A task of `op` ran to its end on `node`, having started at `startedAt`. The ledger
+    /// keeps the change it made (by its `scope`) when coalescing is checked and the task is
+    /// one that can coalesce (`scope` nil: not kept).
     func finishedTask(_ op: OpRecord, task: TaskName, by claimer: String, on node: NodeID,
-                      startedAt: SimClock.Instant, coalescible: Bool) {
+                      startedAt: SimClock.Instant, scope: TaskScope?) {
         store.withLock { store in
-            if checkingEffects && coalescible {
-                store.effects.produced[op.id, default: []].append(
-                    (Effect.produced(by: op.spec, task: task, on: node), startedAt))
+            if checkingEffects, let scope {
+                store.effects.produced[Effect.produced(by: op.spec, task: task, on: node, scope: scope), default: []]
+                    .append(EffectLedger.Execution(startedAt: startedAt, finishedAt: clock.now, op: op.id))
             }
             log(&store, .finished, op.id, op.spec, by: claimer, detail: task.name)
         }
     }
 
     /// Step 4b: `victims` were completed by `survivor`'s fold.
-    func folded(_ victims: [OpRecord], into survivor: OpRecord, by claimer: String) {
+    func folded(_ victims: [OpRecord], into survivor: OpRecord, scope: (TaskName) -> TaskScope, by claimer: String) {
         store.withLock { store in
             store.counts.folded += victims.count
             for victim in victims {
                 store.effects.foldedInto[victim.id] = survivor.id
                 if checkingEffects {
+                    let task = victim.spec.tasks[0]
                     store.effects.coalesced.append(CoalescedWork(
                         kind: .folded, victim: victim.id.description,
-                        effect: Effect.intended(by: victim.spec, task: victim.spec.tasks[0]),
-                        requestedAt: victim.createdAt, survivor: survivor.id))
+                        effect: Effect.intended(by: victim.spec, task: task, scope: scope(task)),
+                        requestedAt: victim.createdAt, survivor: survivor.id, dependsOn: victim.spec.dependsOn,
+                        queue: victim.spec.queue.description, opType: victim.spec.type.rawValue,
+                        taskLabel: victim.spec.taskLabel))
                 }
                 log(&store, .folded, victim.id, victim.spec, by: claimer, detail: "coalesced into sibling op \(survivor.id)")
             }
         }
+    }
+
+    func foldRan() {
+        store.withLock { $0.counts.foldsRun += 1 }
+    }
+
+    func foldSkippedForBatchOfOne() {
+        store.withLock { $0.counts.foldsSkipped += 1 }
+    }
+
+    func enqueueLookupRan() {
+        store.withLock { $0.counts.enqueueLookups += 1 }
     }
 
     /// Step 4a: `count` repeated tasks were dropped from `op`.
@@ -194,13 +264,15 @@ public final class RunRecorder: Sendable {
     }
 
     /// Step 5: `caller`'s enqueue of `spec` was answered with the pending `survivor`.
-    func deduplicated(_ spec: OpSpec, caller: String, into survivor: OpID) {
+    func deduplicated(_ spec: OpSpec, scope: TaskScope, caller: String, into survivor: OpID) {
         store.withLock { store in
             store.counts.deduplicated += 1
             if checkingEffects {
                 store.effects.coalesced.append(CoalescedWork(
-                    kind: .deduplicated, victim: caller, effect: Effect.intended(by: spec, task: spec.tasks[0]),
-                    requestedAt: clock.now, survivor: survivor))
+                    kind: .deduplicated, victim: caller,
+                    effect: Effect.intended(by: spec, task: spec.tasks[0], scope: scope),
+                    requestedAt: clock.now, survivor: survivor, dependsOn: spec.dependsOn,
+                    queue: spec.queue.description, opType: spec.type.rawValue, taskLabel: spec.taskLabel))
             }
             log(&store, .deduplicated, survivor, spec, detail: "enqueue by \(caller) returned \(survivor)")
         }
@@ -239,7 +311,9 @@ public final class RunRecorder: Sendable {
         }
     }
 
-    func terminal(_ op: OpRecord, at time: SimClock.Instant) {
+    /// `op` reached its terminal state at `time`; `byFold` when a sibling's fold completed it
+    /// (its `effect_seconds` then comes from the execution that made its change).
+    func terminal(_ op: OpRecord, at time: SimClock.Instant, byFold: Bool) {
         store.withLock { store in
             switch op.state {
             case .complete: store.counts.completed += 1
@@ -248,9 +322,12 @@ public final class RunRecorder: Sendable {
             case .queued, .executing: return
             }
             store.pending[op.id] = nil
+            if checkingEffects { store.effects.ended[op.id] = (op.state, time) }
             if op.createdAt >= statisticsFrom {
-                store.completion.record(op.createdAt.duration(to: time), queue: op.spec.queue.description,
-                                        opType: op.spec.type.rawValue, task: op.spec.taskLabel)
+                let elapsed = op.createdAt.duration(to: time)
+                let labels = (queue: op.spec.queue.description, type: op.spec.type.rawValue, task: op.spec.taskLabel)
+                store.completion.record(elapsed, queue: labels.queue, opType: labels.type, task: labels.task)
+                if !byFold { store.effect.record(elapsed, queue: labels.queue, opType: labels.type, task: labels.task) }
             }
             log(&store, .terminal, op.id, op.spec, detail: op.state.rawValue)
         }
@@ -273,6 +350,7 @@ public final class RunRecorder: Sendable {
             store.counts.completed += 1
             if clock.now.advanced(by: .zero - elapsed) >= statisticsFrom {
                 store.completion.record(elapsed, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
+                store.effect.record(elapsed, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
             }
         }
     }
@@ -284,15 +362,36 @@ public final class RunRecorder: Sendable {
         store.withLock { $0.counts.reaped += released }
     }
 
+    func releasedAtStartup(_ released: Int) {
+        store.withLock { $0.counts.releasedAtStartup += released }
+    }
+
+    func maintainRead() {
+        store.withLock { $0.counts.maintainReads += 1 }
+    }
+
     func waitEnded(_ op: OpID, timedOut: Bool) {
         store.withLock { store in
-            if timedOut {
-                store.counts.waitsTimedOut += 1
-                if let pending = store.pending[op] { log(&store, .waitTimedOut, op, pending.spec) }
-            } else {
-                store.counts.waitsCompleted += 1
+            if timedOut { store.counts.waitsTimedOut += 1 } else { store.counts.waitsCompleted += 1 }
+        }
+    }
+
+    /// An API-style wait gave up at `API_ASYNC_WAIT`: `waiter` names who waited, and
+    /// `whereabouts` where the op sat at that moment.
+    func waitTimedOut(_ op: OpID, waiter: String, after: Duration, whereabouts: String) {
+        store.withLock { store in
+            store.counts.waitsTimedOut += 1
+            store.timedOutWaits.append(TimedOutWait(at: clock.now, waiter: waiter, op: op, whereabouts: whereabouts,
+                                                    after: after))
+            if let pending = store.pending[op] {
+                log(&store, .waitTimedOut, op, pending.spec, detail: "\(waiter): \(whereabouts)")
             }
         }
+    }
+
+    /// A daemon or producer ended with an error other than cancellation.
+    func daemonFailed(_ name: String, _ error: any Error) {
+        store.withLock { $0.failures.append("\(name): \(error)") }
     }
 
     func roundTrip(by connection: String) {

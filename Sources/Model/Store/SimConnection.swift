@@ -34,9 +34,22 @@ public final class SimConnection {
 
     /// Step 5's lookup of a pending sibling (its own round trip, before any insert).
     public func findPending(type: OperationType, task: TaskName, key: CoalescingKey, columns: [TargetColumn],
+                            atLeastAsUrgentAs priority: Priority?,
                             isolation: isolated (any Actor)? = #isolation) async throws -> OpID? {
         try await pay(isolation: isolation)
-        return await database.findPending(type: type, task: task, key: key, columns: columns)
+        return await database.findPending(type: type, task: task, key: key, columns: columns,
+                                          atLeastAsUrgentAs: priority)
+    }
+
+    /// Writes one eventlog event of `kind` on this caller's path (model file 4). Its cost is
+    /// drawn from `random`, a stream of the op the event is about, so variants that write
+    /// the same events see the same costs (common random numbers). A database write counts as
+    /// a round trip of this connection.
+    public func writeEvent(_ kind: EventKind, costs: EventCosts, random: inout RandomStream,
+                           isolation: isolated (any Actor)? = #isolation) async throws {
+        guard !costs.isFree(kind) else { return }
+        if costs.isRoundTrip(kind) { database.recorder.roundTrip(by: name) }
+        try await pay(costs.sample(kind, roundTrip: roundTrip, &random), isolation: isolation)
     }
 
     /// Step 4's fold transaction, which takes `cost` (measured separately from a plain round
@@ -65,25 +78,49 @@ public final class SimConnection {
         return await database.setState(id, state)
     }
 
-    /// A claim in the dispatcher's style: batched, one round trip for all queues; or singular,
-    /// one round trip per queue in order, stopping at the first queue that yields a row.
-    public func claim(_ queues: [QueueName], limit: Int, mode: DequeueMode,
+    /// A claim in the dispatcher's style: batched, one round trip for all queues and at most
+    /// `limit` rows; or singular, one round trip per queue in list order, each yielding at
+    /// most one row, shaped as a round (every queue asked once, at most `limit` rows in all)
+    /// or a restart walk (stop at the first queue that yields a row). Every item returned
+    /// carries the size of the claim it came in (phase 11 skips the fold for a claim of one).
+    public func claim(_ queues: [QueueName], limit: Int, mode: DequeueMode, shape: SingularDequeueShape,
                       isolation: isolated (any Actor)? = #isolation) async throws -> [WorkItem] {
-        switch mode {
-        case .batched:
-            return try await claim(queues, limit: limit)
-        case .singular:
-            for queue in queues {
-                let items = try await claim([queue], limit: 1)
-                if !items.isEmpty { return items }
+        var items: [WorkItem]
+        switch (mode, shape) {
+        case (.batched, _):
+            items = try await claim(queues, limit: limit)
+        case (.singular, .round):
+            items = []
+            for queue in queues where items.count < limit {
+                items += try await claim([queue], limit: 1)
             }
-            return []
+        case (.singular, .restart), (.singular, .threadPerQueue):
+            items = []
+            for queue in queues {
+                items = try await claim([queue], limit: 1)
+                if !items.isEmpty { break }
+            }
         }
+        for index in items.indices { items[index].claimBatch = items.count }
+        return items
+    }
+
+    /// `restart_work_queue` at daemon start: releases the rows of `queues` that this node's
+    /// daemons had claimed (one statement).
+    public func releaseClaims(on queues: [QueueName], claimedByPrefix prefix: String,
+                              isolation: isolated (any Actor)? = #isolation) async throws -> Int {
+        try await pay(isolation: isolation)
+        return await database.releaseClaims(on: queues, claimedByPrefix: prefix)
     }
 
     /// Taking or releasing a lock held in the database (a write whose content the model keeps
     /// elsewhere).
     public func writeLock(isolation: isolated (any Actor)? = #isolation) async throws {
+        try await pay(isolation: isolation)
+    }
+
+    /// A read whose content the model keeps elsewhere (e.g. a network object maintain loads).
+    public func read(isolation: isolated (any Actor)? = #isolation) async throws {
         try await pay(isolation: isolation)
     }
 

@@ -22,7 +22,7 @@ public actor SimDatabase {
     private var rowCount: [Int] = []
     private var nextOp = 0
     private var nextRow = 0
-    /// Terminal ops in the order they became terminal, for the 30 s hard delete.
+    /// Terminal ops in the order they became terminal, for the hard-delete sweep.
     private var terminalOrder = Deque<(at: SimClock.Instant, id: OpID)>()
     private var pendingOps = 0
     /// Non-terminal ops per network (maintain's "has a pending op").
@@ -50,7 +50,7 @@ public actor SimDatabase {
 
     /// Whether `spec` is a candidate of folds and lookups (and so kept in `singleTaskPending`).
     private func isCandidate(_ spec: OpSpec) -> Bool {
-        indexesCoalescible && spec.tasks.count == 1 && coalescing.rule(for: spec.type, task: spec.tasks[0]) != nil
+        indexesCoalescible && spec.tasks.count == 1 && coalescing.rule(for: spec, task: spec.tasks[0]) != nil
     }
 
     private var now: SimClock.Instant { sim.clock.now }
@@ -80,7 +80,7 @@ public actor SimDatabase {
     /// Writes a new state. Terminal states are final: a write to a terminal op is ignored and
     /// reported as `false` (the real code raises on an invalid transition).
     @discardableResult
-    func setState(_ id: OpID, _ state: OpState) -> Bool {
+    func setState(_ id: OpID, _ state: OpState, byFold: Bool = false) -> Bool {
         purgeExpired()
         guard var op = ops[id], !op.state.isTerminal else { return false }
         op.state = state
@@ -97,14 +97,30 @@ public actor SimDatabase {
                 recentOutcomes[network] = recent
             }
             terminalOrder.append((now, id))
-            recorder.terminal(op, at: now)
+            recorder.terminal(op, at: now, byFold: byFold)
             notifyIfQuiet()
         }
         return true
     }
 
+    /// The hard delete (model file 7): a sweep every `hardDeleteInterval` (from the start of
+    /// the run) deletes the ops that have then been terminal for at least `hardDeleteAfter`.
+    /// Evaluated lazily: before any read, every sweep up to now is applied. With a zero
+    /// interval an op is deleted as soon as it has been terminal for longer than
+    /// `hardDeleteAfter` (the reading simrun used before; kept to measure its effect).
     private func purgeExpired() {
-        while let first = terminalOrder.first, first.at.duration(to: now) > config.hardDeleteAfter {
+        let interval = config.hardDeleteInterval
+        if interval <= .zero {
+            while let first = terminalOrder.first, first.at.duration(to: now) > config.hardDeleteAfter {
+                terminalOrder.removeFirst()
+                ops[first.id] = nil
+            }
+            return
+        }
+        let sweeps = now.offset.nanosecondsClamped / interval.nanosecondsClamped
+        guard sweeps > 0 else { return }
+        let lastSweep = SimClock.Instant(offset: interval * sweeps)
+        while let first = terminalOrder.first, first.at.duration(to: lastSweep) >= config.hardDeleteAfter {
             terminalOrder.removeFirst()
             ops[first.id] = nil
         }
@@ -115,18 +131,27 @@ public actor SimDatabase {
     /// Queued single-task ops of `type` running `task` whose key columns hold `key`, oldest
     /// first (the SQL of model file 11: same type and task, `JSON_LENGTH(tasks) = 1`, state
     /// `queued`, same target values).
-    private func queuedSiblings(type: OperationType, task: TaskName, key: CoalescingKey,
-                                columns: [TargetColumn]) -> [OpID] {
+    ///
+    /// Only ops the same rule covers are siblings (a rule limited to some queues does not
+    /// reach ops on others); with `atLeastAsUrgentAs`, only ops of that priority or a more
+    /// urgent one (phase 11's enqueue reuse).
+    private func queuedSiblings(type: OperationType, task: TaskName, key: CoalescingKey, columns: [TargetColumn],
+                                atLeastAsUrgentAs priority: Priority? = nil) -> [OpID] {
         (singleTaskPending[task] ?? []).sorted().filter { id in
-            guard let op = ops[id], op.state == .queued, op.spec.type == type else { return false }
+            guard let op = ops[id], op.state == .queued, op.spec.type == type,
+                  coalescing.rule(for: op.spec, task: task) != nil else { return false }
+            if let priority, op.spec.priority > priority { return false }
             return CoalescingKey(op.spec, columns: columns) == key
         }
     }
 
-    /// Step 5's lookup: the oldest pending sibling, if any.
-    func findPending(type: OperationType, task: TaskName, key: CoalescingKey, columns: [TargetColumn]) -> OpID? {
+    /// Step 5's lookup: the oldest pending sibling, if any. With the SQL as deployed (inert)
+    /// the statement runs and finds nothing.
+    func findPending(type: OperationType, task: TaskName, key: CoalescingKey, columns: [TargetColumn],
+                     atLeastAsUrgentAs priority: Priority?) -> OpID? {
         purgeExpired()
-        return queuedSiblings(type: type, task: task, key: key, columns: columns).first
+        guard config.coalescingSQL == .matches else { return nil }
+        return queuedSiblings(type: type, task: task, key: key, columns: columns, atLeastAsUrgentAs: priority).first
     }
 
     /// Step 4's fold, one transaction: every other queued single-task op of the survivor's
@@ -135,10 +160,11 @@ public actor SimDatabase {
     func fold(into survivor: OpID, type: OperationType, tasks: [TaskName], key: CoalescingKey,
               columns: [TargetColumn]) -> [OpRecord] {
         purgeExpired()
+        guard config.coalescingSQL == .matches else { return [] }
         var folded: [OpRecord] = []
         for task in tasks {
             for id in queuedSiblings(type: type, task: task, key: key, columns: columns) where id != survivor {
-                setState(id, .complete)
+                setState(id, .complete, byFold: true)
                 if let op = ops[id] { folded.append(op) }
             }
         }
@@ -174,7 +200,7 @@ public actor SimDatabase {
     /// queues; ordered by the queue's position in the request, then `scheduled_at`; at most
     /// `limit` (server cap 256) are marked claimed with `attempts + 1`.
     func claim(_ queues: [QueueName], limit: Int, by claimer: String) -> [WorkItem] {
-        let cap = min(max(limit, 0), 256)
+        let cap = min(max(limit, 0), config.claimCap)
         var claimed: [WorkItem] = []
         for queue in queues where claimed.count < cap {
             guard queue.index < unclaimed.count else { continue }
@@ -235,6 +261,53 @@ public actor SimDatabase {
         }
         for op in errored { setState(op, .error) }
         return (released, errored.count)
+    }
+
+    /// `restart_work_queue` (model file 7): a daemon starting on a node releases the rows of
+    /// `queues` that the node's daemons had claimed (`claimed_by` starts with the node's
+    /// name), without resetting `attempts`. Their ops, left `executing` by the crash, go back
+    /// to `queued` (assumed: otherwise sf-queues, which runs only `queued` ops, would drop the
+    /// re-dispatched item and the op would never end). Returns the rows released.
+    func releaseClaims(on queues: [QueueName], claimedByPrefix prefix: String) -> Int {
+        let wanted = Set(queues.map(\.index))
+        var released = 0
+        for id in rows.keys.sorted() {
+            guard var row = rows[id], row.claimedAt != nil, wanted.contains(row.queue.index),
+                  row.claimedBy?.hasPrefix(prefix) ?? false else { continue }
+            row.claimedAt = nil
+            row.claimedBy = nil
+            rows[id] = row
+            if var op = ops[row.opID], op.state == .executing {
+                op.state = .queued
+                op.stateChangedAt = now
+                ops[row.opID] = op
+            }
+            unclaimed[row.queue.index].insert(RowKey(scheduledAt: row.scheduledAt, rowID: id))
+            wake(row.queue)
+            released += 1
+        }
+        return released
+    }
+
+    /// Where `op` is, for a message about a wait that timed out: its state and its rows
+    /// (queue, claimed by whom, or due when). Not a statement of the real system.
+    func whereIs(_ op: OpID) -> String {
+        purgeExpired()
+        guard let record = ops[op] else { return "\(op) no longer exists" }
+        var parts = ["\(op) (\(record.spec.taskLabel)) \(record.state.rawValue)"]
+        for row in rows.values.filter({ $0.opID == op }).sorted(by: { $0.rowID < $1.rowID }) {
+            if let by = row.claimedBy {
+                parts.append("on \(row.queue), claimed by \(by)")
+            } else if row.scheduledAt > now {
+                parts.append("on \(row.queue), deferred until \(row.scheduledAt)")
+            } else {
+                let ahead = unclaimed[row.queue.index].unordered.filter {
+                    $0.scheduledAt <= now && rows[$0.rowID]?.claimedAt == nil && RowKey(scheduledAt: row.scheduledAt, rowID: row.rowID) > $0
+                }.count
+                parts.append("queued on \(row.queue) behind \(ahead) due rows")
+            }
+        }
+        return parts.joined(separator: ", ")
     }
 
     /// Rows in these queues: claimed, due and deferred (maintain's depth gate).

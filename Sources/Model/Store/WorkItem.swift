@@ -16,6 +16,8 @@ public struct WorkItem: Sendable {
     public var claimedAt: SimClock.Instant?
     public var claimedBy: String?
     public var attempts: Int
+    /// How many items the claim that returned this one returned (set by the claimer).
+    public var claimBatch: Int = 1
 }
 
 /// Where a row sits in its queue's claim order: `scheduled_at`, then row id.

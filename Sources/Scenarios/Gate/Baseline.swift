@@ -74,8 +74,9 @@ public struct Baseline: Sendable {
                 switch (path.first, path.count) {
                 case ("ops", 2): gated = gate.counts.contains(path[1])
                 case ("effect_violations", 1): gated = gate.counts.contains("effect_violations")
-                case ("wait_seconds", 3): gated = path[1] == "all" && gate.statistics.contains(path[2])
-                case ("wait_seconds", 4):
+                case ("wait_seconds", 3), ("effect_seconds", 3):
+                    gated = path[1] == "all" && gate.statistics.contains(path[2])
+                case ("wait_seconds", 4), ("effect_seconds", 4):
                     let names = path[1] == "by_queue" ? gate.queues : path[1] == "by_task" ? gate.tasks : []
                     gated = gate.statistics.contains(path[3]) && (path[1] == "by_queue" || path[1] == "by_task")
                         && (names.map { $0.contains(path[2]) } ?? true)

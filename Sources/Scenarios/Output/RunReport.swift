@@ -41,10 +41,10 @@ public struct RunReport: SimulationReport {
     /// Coalescing lost work in some variant.
     public var hasEffectViolations: Bool { runs.contains { !$0.result.effectViolations.isEmpty } }
 
-    /// True when every variant completed (no time limit hit, nothing stuck).
+    /// True when every variant completed (no time limit hit, nothing stuck, no model error).
     public var isWhole: Bool {
         runs.allSatisfy { run in
-            if case .completed = run.result.ending { return true }
+            if case .completed = run.result.ending { return run.result.failures.isEmpty }
             return false
         }
     }
@@ -87,27 +87,20 @@ public struct RunReport: SimulationReport {
             ending.append(("waiting_tasks", .array(tasks.map { .string($0) })))
         }
         ending.append(("pending_ops", .array(result.pendingOps.map { .string($0.description) })))
+        if !result.failures.isEmpty { ending.append(("model_errors", .array(result.failures.map { .string($0) }))) }
         return .object([
             ("variant", .string(run.variant)),
             ("era", .string(run.era.rawValue)),
             ("ending", .object(ending)),
-            ("ops", .object([
-                ("created", .int(counts.created)),
-                ("executed", .int(counts.executed)),
-                ("completed", .int(counts.completed)),
-                ("deferred", .int(counts.deferred)),
-                ("errored", .int(counts.errored)),
-                ("aborted", .int(counts.aborted)),
-                ("retried", .int(counts.retried)),
-                ("skipped_terminal", .int(counts.skippedTerminal)),
-                ("missing", .int(counts.missing)),
-                ("reaped", .int(counts.reaped)),
-                ("folded", .int(counts.folded)),
-                ("deduplicated", .int(counts.deduplicated)),
-                ("tasks_dropped", .int(counts.tasksDropped)),
-                ("waits_completed", .int(counts.waitsCompleted)),
-                ("waits_timed_out", .int(counts.waitsTimedOut)),
-            ])),
+            ("ops", .object(OpCounts.fields.map { name, count in (name, .int(count(counts))) })),
+            ("timed_out_waits", .array(result.timedOutWaits.map { wait in
+                .object([
+                    ("at", .number(wait.at.offset.seconds)),
+                    ("waiter", .string(wait.waiter)),
+                    ("op", .string(wait.op.description)),
+                    ("where", .string(wait.whereabouts)),
+                ])
+            })),
             ("effect_violations", .array(result.effectViolations.map { violation in
                 .object([
                     ("op", .string(violation.victim)),
@@ -119,6 +112,7 @@ public struct RunReport: SimulationReport {
                 ])
             })),
             ("wait_seconds", json(for: result.wait)),
+            ("effect_seconds", json(for: result.effect)),
             ("completion_seconds", json(for: result.completion)),
             // Wall-clock time is left out under --deterministic, so the bytes depend only on the
             // scenario and the seed.

@@ -25,17 +25,20 @@ extension RunReport {
         case .stuck: ended += "STUCK (nothing can wake the waiting tasks)"
         case .timeLimit: ended += "TIME LIMIT reached with work left"
         }
+        if !result.failures.isEmpty { ended += "; MODEL ERRORS: " + result.failures.joined(separator: "; ") }
         ended += " at \(seconds(result.virtualTime.seconds)) s virtual; \(result.jobs) kernel jobs"
         if let wall = run.wallSeconds { ended += "; \(seconds(wall)) s wall" }
         lines.append(ended)
         lines.append("  ops: created \(counts.created), executed \(counts.executed), completed \(counts.completed), "
                      + "deferred \(counts.deferred), errored \(counts.errored), aborted \(counts.aborted), "
                      + "retried \(counts.retried), skipped \(counts.skippedTerminal + counts.missing), "
-                     + "reaped \(counts.reaped)")
-        if counts.folded + counts.deduplicated + counts.tasksDropped > 0 {
-            lines.append("  coalescing: folded \(counts.folded), deduplicated \(counts.deduplicated), "
-                         + "repeated tasks dropped \(counts.tasksDropped)")
+                     + "reaped \(counts.reaped), released at startup \(counts.releasedAtStartup)")
+        if counts.foldsRun + counts.enqueueLookups + counts.tasksDropped + counts.foldsSkipped > 0 {
+            lines.append("  coalescing: folds run \(counts.foldsRun) (skipped for a batch of one "
+                         + "\(counts.foldsSkipped)), folded \(counts.folded); enqueue lookups \(counts.enqueueLookups), "
+                         + "deduplicated \(counts.deduplicated); repeated tasks dropped \(counts.tasksDropped)")
         }
+        if counts.maintainReads > 0 { lines.append("  maintain: \(counts.maintainReads) database reads") }
         if !result.effectViolations.isEmpty {
             lines.append("  LOST WORK: \(result.effectViolations.count) coalesced ops whose change no survivor made:")
             for violation in result.effectViolations.prefix(10) { lines.append("    \(violation)") }
@@ -44,6 +47,10 @@ extension RunReport {
             }
         }
         lines.append("  waits: completed \(counts.waitsCompleted), timed out \(counts.waitsTimedOut)")
+        for wait in result.timedOutWaits.prefix(10) { lines.append("    timed out: \(wait)") }
+        if result.timedOutWaits.count > 10 {
+            lines.append("    ... and \(result.timedOutWaits.count - 10) more (all in --format json)")
+        }
         if !result.pendingOps.isEmpty {
             lines.append("  not terminal at the end (\(result.pendingOps.count)):")
             for op in result.pendingOps.prefix(10) { lines.append("    \(op)") }
@@ -51,6 +58,8 @@ extension RunReport {
         }
         lines.append("")
         lines += breakdownTable("wait_seconds", result.wait)
+        lines.append("")
+        lines += breakdownTable("effect_seconds", result.effect)
         lines.append("")
         lines += breakdownTable("completion_seconds", result.completion)
         return lines

@@ -25,7 +25,7 @@ public struct ReplicatedVariant: Sendable {
             out.append((["ops", name], results.map { Double(count($0.counts)) }))
         }
         out.append((["effect_violations"], results.map { Double($0.effectViolations.count) }))
-        for (metric, breakdowns) in [("wait_seconds", results.map(\.wait)),
+        for (metric, breakdowns) in [("wait_seconds", results.map(\.wait)), ("effect_seconds", results.map(\.effect)),
                                      ("completion_seconds", results.map(\.completion))] {
             func add(_ path: [String], _ summaries: [WaitHistogram.Summary?]) {
                 for (stat, pick) in WaitHistogram.Summary.fields {
@@ -45,11 +45,12 @@ public struct ReplicatedVariant: Sendable {
         return out
     }
 
-    /// How the replications ended.
+    /// How the replications ended (a replication with a model error does not count as
+    /// completed).
     public var endings: (completed: Int, timeLimit: Int, stuck: Int) {
         results.reduce(into: (0, 0, 0)) { tally, result in
             switch result.ending {
-            case .completed: tally.0 += 1
+            case .completed: if result.failures.isEmpty { tally.0 += 1 }
             case .timeLimit: tally.1 += 1
             case .stuck: tally.2 += 1
             }
@@ -63,8 +64,10 @@ extension OpCounts {
         ("created", \.created), ("executed", \.executed), ("completed", \.completed), ("deferred", \.deferred),
         ("errored", \.errored), ("aborted", \.aborted), ("retried", \.retried),
         ("skipped_terminal", \.skippedTerminal), ("missing", \.missing), ("reaped", \.reaped),
-        ("folded", \.folded), ("deduplicated", \.deduplicated), ("tasks_dropped", \.tasksDropped),
-        ("waits_completed", \.waitsCompleted), ("waits_timed_out", \.waitsTimedOut),
+        ("released_at_startup", \.releasedAtStartup), ("folds_run", \.foldsRun), ("folded", \.folded),
+        ("folds_skipped", \.foldsSkipped), ("enqueue_lookups", \.enqueueLookups), ("deduplicated", \.deduplicated),
+        ("tasks_dropped", \.tasksDropped), ("waits_completed", \.waitsCompleted),
+        ("waits_timed_out", \.waitsTimedOut), ("maintain_reads", \.maintainReads),
     ]
 }
 

@@ -38,7 +38,7 @@ extension ReplicatedReport {
             if let lost = byPath["effect_violations"], lost.contains(where: { ($0 ?? 0) > 0 }) {
                 lines.append("  LOST WORK (coalesced ops whose change no survivor made): \(Self.cell(lost, decimals: 1))")
             }
-            for metric in ["wait_seconds", "completion_seconds"] {
+            for metric in ["wait_seconds", "effect_seconds", "completion_seconds"] {
                 var table = TextTable([metric, "count", "mean", "p50", "p90", "p99", "p99.9", "max"])
                 let rows = figures.filter { $0.path.first == metric && $0.path.last == "count" }
                 for row in rows {
@@ -63,20 +63,21 @@ extension ReplicatedReport {
         var lines = ["scenario \(scenario)  seed \(seed)  \(replications) replications per variant, the same seeds "
                      + "for every variant (figures: mean ±95% confidence half-width)", ""]
         func section(_ title: String, _ path: [String]) {
-            var table = TextTable(["variant", "executed", "p50", "p90", "p99", "max"])
+            var table = TextTable(["variant", "executed", "p50", "p90", "p99", "max", "effect p99"])
             for run in runs {
                 let byPath = Dictionary(run.figures.map { ($0.path, $0.values) }, uniquingKeysWith: { a, _ in a })
                 table.add([run.variant, Self.cell(byPath[["ops", "executed"]] ?? [], decimals: 1)]
-                          + ["p50", "p90", "p99", "max"].map { Self.cell(byPath[path + [$0]] ?? []) })
+                          + ["p50", "p90", "p99", "max"].map { Self.cell(byPath[["wait_seconds"] + path + [$0]] ?? []) }
+                          + [Self.cell(byPath[["effect_seconds"] + path + ["p99"]] ?? [])])
             }
             lines.append(title)
             lines += table.lines(indent: "  ")
             lines.append("")
         }
-        section("wait_seconds, all ops", ["wait_seconds", "all"])
+        section("wait_seconds (and effect_seconds p99), all ops", ["all"])
         for item in focus {
-            section("wait_seconds, \(item.kind.rawValue) \(item.name)",
-                    ["wait_seconds", item.kind == .queue ? "by_queue" : "by_task", item.name])
+            section("wait_seconds (and effect_seconds p99), \(item.kind.rawValue) \(item.name)",
+                    [item.kind == .queue ? "by_queue" : "by_task", item.name])
         }
         return lines.joined(separator: "\n")
     }

@@ -6,10 +6,10 @@ import Sim
 /// `docs/scenario-format.md`.
 public enum ScenarioParser {
     static let topKeys = ["name", "description", "seed", "time_limit", "era", "ideal", "steps", "follow_up",
-                          "coalescing", "cluster", "database", "overrides", "networks", "instances", "workload",
-                          "sources", "variants", "default_variants"]
-    static let variantKeys = ["description", "era", "ideal", "steps", "follow_up", "coalescing", "database",
-                              "overrides"]
+                          "coalescing", "coalescing_sql", "cluster", "database", "overrides", "networks", "instances",
+                          "workload", "sources", "variants", "default_variants"]
+    static let variantKeys = ["description", "era", "ideal", "steps", "follow_up", "coalescing", "coalescing_sql",
+                              "database", "overrides"]
 
     /// Default time limit when a scenario gives none: a run never hangs.
     public static let defaultTimeLimit = Duration.seconds(3600)
@@ -54,6 +54,24 @@ public enum ScenarioParser {
         for override in base.overrides + variants.flatMap(\.settings.overrides) {
             if let task = override.definesTask { knownTasks.insert(task) }
         }
+        for override in base.overrides + variants.flatMap(\.settings.overrides) {
+            for reference in override.references {
+                switch reference {
+                case .task(let task, var error) where !knownTasks.contains(task):
+                    let suggestion = nearestSpelling(to: task.name, among: knownTasks.map(\.name).sorted())
+                    error.message = "unknown task \(quoted(task.name))"
+                        + (suggestion.map { " (did you mean \(quoted($0))?)" } ?? "")
+                        + "; define it under overrides.tasks with a service distribution"
+                    throw error
+                case .node(let index, var error) where index >= topology.nodes.count:
+                    error.message = "expected a node name node-1 ... node-\(topology.nodes.count), "
+                        + "got \(quoted("node-\(index + 1)"))"
+                    throw error
+                default:
+                    continue
+                }
+            }
+        }
         let workload = try WorkloadParser(topology: topology, knownTasks: knownTasks).read(top)
         return Scenario(
             name: name, description: try top.optional("description")?.string(), file: document.file,
@@ -65,15 +83,28 @@ public enum ScenarioParser {
     /// `era`, `ideal`, `database` and `overrides` of the top level or of one variant.
     static func readSettings(_ mapping: YAMLMapping, tasksSoFar: Set<TaskName>) throws(ScenarioError) -> ModelSettings {
         var settings = ModelSettings()
+        for key in ["era", "ideal", "steps", "follow_up", "coalescing", "coalescing_sql"] {
+            if let line = mapping.optional(key)?.line { settings.lines[key] = line }
+        }
         if let node = mapping.optional("era") { settings.era = try node.enumValue(Era.self) }
         if let node = mapping.optional("ideal") { settings.ideal = try node.bool() }
         if let node = mapping.optional("steps") { settings.steps = try readSteps(node) }
         if let node = mapping.optional("follow_up") { settings.followUp = try node.bool() }
         if let node = mapping.optional("coalescing") { settings.coalescing = try readCoalescing(node) }
+        if let node = mapping.optional("coalescing_sql") { settings.coalescingSQL = try node.enumValue(CoalescingSQL.self) }
         if let node = mapping.optional("database") {
-            let database = try node.mapping(allowedKeys: ["round_trip"])
-            if let roundTrip = try database.optional("round_trip")?.distribution() {
-                settings.overrides.append(ConfigOverride(keyPath: "database.round_trip") { $0.roundTrip = roundTrip })
+            let database = try node.mapping(allowedKeys: ["round_trip", "claim_cap"])
+            if let value = database.optional("round_trip") {
+                let roundTrip = try value.distribution()
+                settings.overrides.append(ConfigOverride(keyPath: "database.round_trip", line: value.line) {
+                    $0.roundTrip = roundTrip
+                })
+            }
+            if let value = database.optional("claim_cap") {
+                let cap = try value.int(in: 1...1_000_000)
+                settings.overrides.append(ConfigOverride(keyPath: "database.claim_cap", line: value.line) {
+                    $0.claimCap = cap
+                })
             }
         }
         if let node = mapping.optional("overrides") {
@@ -96,12 +127,18 @@ public enum ScenarioParser {
         return steps
     }
 
-    /// `coalescing: [{type: net_op, tasks: [...], key: [network_uuid]}]`: replaces the plan's set.
-    /// One op type may have several rules, with disjoint tasks, each on its own key.
-    static func readCoalescing(_ node: YAMLNode) throws(ScenarioError) -> [CoalescingRule] {
+    /// `coalescing: phase11` (a named set: `plan`, `phase8`, `phase11`) or
+    /// `coalescing: [{type: net_op, tasks: [...], key: [network_uuid], queues: [networknode]}]`,
+    /// a set of its own that replaces the era's. One op type may have several rules, with
+    /// disjoint tasks, each on its own key.
+    static func readCoalescing(_ node: YAMLNode) throws(ScenarioError) -> CoalescingSet {
+        if node.kind == .scalar {
+            let name = try node.enumValue(CoalescingSet.named.map(\.name))
+            return CoalescingSet.named.first { $0.name == name } ?? .plan
+        }
         var rules: [CoalescingRule] = []
         for item in try node.elements() {
-            let fields = try item.mapping(allowedKeys: ["type", "tasks", "key"])
+            let fields = try item.mapping(allowedKeys: ["type", "tasks", "key", "queues"])
             let type = try fields.required("type").enumValue(OperationType.self)
             var tasks: [TaskName] = []
             for taskNode in try fields.required("tasks").elements() {
@@ -115,9 +152,16 @@ public enum ScenarioParser {
             let keyNode = try fields.required("key")
             for column in try keyNode.elements() { key.append(try column.enumValue(TargetColumn.self)) }
             guard !tasks.isEmpty, !key.isEmpty else { throw item.expected("at least one task and one key column") }
-            rules.append(CoalescingRule(type: type, tasks: tasks, key: key))
+            var queues: [QueueScope]?
+            if let queuesNode = fields.optional("queues") {
+                var scopes: [QueueScope] = []
+                for scope in try queuesNode.elements() { scopes.append(try scope.enumValue(QueueScope.self)) }
+                guard !scopes.isEmpty else { throw queuesNode.expected("at least one queue class") }
+                queues = scopes
+            }
+            rules.append(CoalescingRule(type: type, tasks: tasks, key: key, queues: queues))
         }
-        return rules
+        return CoalescingSet(name: "custom", rules: rules)
     }
 
     static let clusterKeys = ["nodes", "network_node", "cpus"]

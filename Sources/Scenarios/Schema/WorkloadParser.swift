@@ -20,9 +20,18 @@ struct WorkloadParser {
         var networks: [String] = []
         if let node = top.optional("networks") {
             for item in try node.elements() {
-                let name = try item.string()
+                // `net-a`, or `{name: net-a, routes: 2}` (routed addresses maintain reconciles).
+                var nameNode = item
+                var routes = 0
+                if item.kind == .mapping {
+                    let fields = try item.mapping(allowedKeys: ["name", "routes"])
+                    nameNode = try fields.required("name")
+                    routes = try fields.optional("routes")?.int(in: 0...10_000) ?? 0
+                }
+                let name = try nameNode.string()
                 guard !networks.contains(name) else { throw item.error("duplicate network \"\(name)\"") }
                 networks.append(name)
+                if routes > 0 { workload.routes[NetworkID(name)] = routes }
             }
         }
         workload.networks = networks.map(NetworkID.init)

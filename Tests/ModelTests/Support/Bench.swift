@@ -159,6 +159,8 @@ extension ModelConfig {
     static func exact(_ era: Era, roundTrip: Duration = .zero, tasks: [FixedTask] = []) -> ModelConfig {
         var config = ModelConfig.preset(era)
         config.roundTrip = .constant(roundTrip)
+        // Event writes cost nothing unless a test prices them, so traces are exact sums.
+        config.events = EventCosts(write: .spool(append: .zero))
         config.maintainStaggered = false
         for task in tasks { config.tasks[task.name] = task.profile }
         return config

@@ -1,0 +1,32 @@
+/// The coalescing rules of a run by op type, looked up on every dispatched item, so built once.
+struct CoalescingTable: Sendable {
+    private let rules: [OperationType: [CoalescingRule]]
+    /// The set's guards (phase 11's batch-of-one skip and urgency check).
+    let set: CoalescingSet
+    /// Every task some rule names: the tasks whose runs can make a change on behalf of
+    /// another op, so the effect ledger keeps only their runs.
+    let tasks: Set<TaskName>
+
+    init(_ config: ModelConfig) {
+        var rules: [OperationType: [CoalescingRule]] = [:]
+        var tasks: Set<TaskName> = []
+        for type in OperationType.allCases {
+            let found = config.coalescingRules(for: type)
+            if !found.isEmpty { rules[type] = found }
+            for rule in found { tasks.formUnion(rule.tasks) }
+        }
+        self.rules = rules
+        self.tasks = tasks
+        set = config.coalescing
+    }
+
+    /// The rules that cover an op like `spec` (its type, and its queue where a rule is limited).
+    func rules(for spec: OpSpec) -> [CoalescingRule] {
+        (rules[spec.type] ?? []).filter { $0.applies(to: spec.queue) }
+    }
+
+    /// The rule under which `task` of an op like `spec` coalesces, if any.
+    func rule(for spec: OpSpec, task: TaskName) -> CoalescingRule? {
+        rules[spec.type]?.first { $0.tasks.contains(task) && $0.applies(to: spec.queue) }
+    }
+}
