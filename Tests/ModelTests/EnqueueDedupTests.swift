@@ -2,13 +2,6 @@
 import Sim
 import Testing
 
-extension Driver {
-    /// `create_and_enqueue` as a caller does it, on its own connection named `caller`.
-    func enqueue(_ spec: OpSpec, caller: String) async throws -> OpID {
-        try await context.createAndEnqueue(spec, caller: caller, on: context.connect(caller))
-    }
-}
-
 /// Step 5, enqueue-side dedup (model file, sections 9 and 11): before inserting a single-task
 /// coalescible `net_op` for the `networknode` target without `depends_on`/`runs_after`, look up
 /// the oldest `queued` sibling (same type, key and task) and return it instead of inserting.

@@ -127,3 +127,26 @@ import Testing
         #expect(same(starts.first ?? -1, 0.03))
     }
 }
+
+/// sf-net's third shape (model file 4): one drainer thread per queue.
+@Suite struct ThreadPerQueueTests {
+    /// X (6th queue) and Y (5th) with 10 ms round trips: the release ends at 0.01, each
+    /// queue's drainer dequeues its own queue (to 0.02) and loads its item (to 0.03): both run
+    /// at once instead of one after the other.
+    @Test func eachQueuesDrainerRunsItsOwnItemsConcurrently() throws {
+        var config = ModelConfig.exact(.facade, roundTrip: .milliseconds(10), tasks: [NetDispatcherTests.work])
+        config.netSingularDequeue = .threadPerQueue
+        let bench = Bench(config: config)
+        bench.startNet(.n1)
+        bench.run { driver in
+            let x = await driver.create(["work"], on: QueueName(.networkNode, .clusterOperation, .userWaiting))
+            let y = await driver.create(["work"], on: QueueName(.node(.n1), .network, .backgroundHighIO))
+            try await driver.awaitTerminal(x, deadline: 10)
+            try await driver.awaitTerminal(y, deadline: 10)
+        }
+        let (x, y) = (try bench.createdOp(0), try bench.createdOp(1))
+        #expect(same(bench.times(x, .started), [0.03]))
+        #expect(same(bench.times(y, .started), [0.03]))
+        #expect(same(bench.times(x, .terminal), [1.05]))
+    }
+}

@@ -15,23 +15,21 @@ public struct Effect: Hashable, Sendable, CustomStringConvertible {
     public var node: NodeID?
     public var parameters: [String]
 
-    /// What an op means to change: for node-scoped tasks, on the node its queue belongs to.
+    /// What an op means to change: for node-scoped tasks, on the node its queue belongs to;
+    /// for parameter-scoped ones, everything the op carries (its node column included).
     public static func intended(by spec: OpSpec, task: TaskName, scope: TaskScope) -> Effect {
         var node: NodeID?
-        if scope == .node || scope == .parameters {
-            if case .node(let target) = spec.queue.target { node = target } else { node = spec.nodeID }
+        switch scope {
+        case .node: if case .node(let target) = spec.queue.target { node = target } else { node = spec.nodeID }
+        case .parameters: node = spec.nodeID
+        case .cluster, .network, .instance: break
         }
         return make(spec, task: task, scope: scope, node: node)
     }
 
     /// What running `task` of `spec` on `node` changed.
     public static func produced(by spec: OpSpec, task: TaskName, on node: NodeID, scope: TaskScope) -> Effect {
-        var landed: NodeID?
-        if scope == .node { landed = node }
-        if scope == .parameters {
-            if case .node(let target) = spec.queue.target { landed = target } else { landed = spec.nodeID }
-        }
-        return make(spec, task: task, scope: scope, node: landed)
+        make(spec, task: task, scope: scope, node: scope == .node ? node : scope == .parameters ? spec.nodeID : nil)
     }
 
     private static func make(_ spec: OpSpec, task: TaskName, scope: TaskScope, node: NodeID?) -> Effect {

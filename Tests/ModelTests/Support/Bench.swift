@@ -94,20 +94,26 @@ actor Driver {
     /// Creates an op (its state and its row) directly in the database, at the current instant.
     @discardableResult
     func create(_ tasks: [TaskName], on queue: QueueName, type: OperationType = .netOp,
-                network: NetworkID? = nil, node: NodeID? = nil,
+                network: NetworkID? = nil, node: NodeID? = nil, parameters: [String] = [],
                 dependsOn: [OpID] = [], runsAfter: [OpID] = []) async -> OpID {
         await context.database.createOp(spec(tasks, on: queue, type: type, network: network, node: node,
-                                             dependsOn: dependsOn, runsAfter: runsAfter))
+                                             parameters: parameters, dependsOn: dependsOn, runsAfter: runsAfter))
     }
 
-    /// The spec ``create(_:on:type:network:node:dependsOn:runsAfter:)`` writes, each with its
-    /// own random key.
+    /// The spec ``create(_:on:type:network:node:parameters:dependsOn:runsAfter:)`` writes,
+    /// each with its own random key.
     func spec(_ tasks: [TaskName], on queue: QueueName, type: OperationType = .netOp,
-              network: NetworkID? = nil, node: NodeID? = nil,
+              network: NetworkID? = nil, node: NodeID? = nil, parameters: [String] = [],
               dependsOn: [OpID] = [], runsAfter: [OpID] = []) -> OpSpec {
         nextKey += 1
         return OpSpec(type: type, tasks: tasks, priority: queue.priority, queue: queue, networkID: network,
-                      nodeID: node, dependsOn: dependsOn, runsAfter: runsAfter, randomKey: nextKey)
+                      nodeID: node, dependsOn: dependsOn, runsAfter: runsAfter, parameters: parameters,
+                      randomKey: nextKey)
+    }
+
+    /// Creates an op the way callers do (`create_and_enqueue`: step 5, the created event).
+    func enqueue(_ spec: OpSpec, caller: String) async throws -> OpID {
+        try await context.createAndEnqueue(spec, caller: caller, on: context.connect(caller))
     }
 
     func setState(_ op: OpID, _ state: OpState) async {
@@ -162,7 +168,15 @@ extension ModelConfig {
         // Event writes cost nothing unless a test prices them, so traces are exact sums.
         config.events = EventCosts(write: .spool(append: .zero))
         config.maintainStaggered = false
-        for task in tasks { config.tasks[task.name] = task.profile }
+        // A default task keeps its scope and its handler; only its timing is replaced.
+        for task in tasks {
+            var profile = task.profile
+            if let known = config.tasks[task.name] {
+                profile.scope = known.scope
+                profile.enqueues = known.enqueues
+            }
+            config.tasks[task.name] = profile
+        }
         return config
     }
 }
