@@ -73,6 +73,12 @@ public struct Variant: Sendable {
     public var name: String
     public var description: String?
     public var settings: ModelSettings
+
+    public init(name: String, description: String? = nil, settings: ModelSettings) {
+        self.name = name
+        self.description = description
+        self.settings = settings
+    }
 }
 
 /// A parsed scenario file: the cluster, the workload, the defaults and the named variants.

@@ -104,7 +104,7 @@ private let minimal = """
 
 @Test func unknownTopLevelKeyIsNamedWithSuggestion() {
     #expect(scenarioError("seed: 1\ntme_limit: 10m\n")
-        == "s.yaml:2: unknown key \"tme_limit\" (expected one of: name, description, seed, time_limit, era, ideal, "
+        == "s.yaml:2: unknown key \"tme_limit\" (expected one of: name, description, parameters, seed, time_limit, era, ideal, "
         + "steps, follow_up, coalescing, coalescing_sql, cluster, database, overrides, networks, instances, workload, sources, "
         + "variants, default_variants); "
         + "did you mean \"time_limit\"?")
@@ -182,4 +182,72 @@ private let minimal = """
 @Test func badEraSuggestsNearest() {
     #expect(scenarioError("era: facde\n")
         == "s.yaml:1: era: expected one of: inline, facade, plan, later; got \"facde\"; did you mean \"facade\"?")
+}
+
+// MARK: Every number overridable; parameters
+
+@Test func theClaimCapCircuitBreakerAndExponentClampAreOverridable() throws {
+    let scenario = try ScenarioParser.load(text: """
+        database: {claim_cap: 8}
+        overrides:
+          maintain: {error_streak: 3}
+          sf_net: {dequeue: batched, singular_dequeue: thread_per_queue,
+                   defer: {ladder: {first: 100ms, cap: 1h, max_doublings: 3}}}
+          sf_queues: {dequeue: singular, singular_dequeue: restart}
+          hard_delete: {after: 10s, interval: 0s}
+          events: {step1: folded, kinds: {created: 0s}}
+        """, file: "s.yaml")
+    let config = scenario.config(for: try #require(scenario.variants.first))
+    #expect(config.claimCap == 8)
+    #expect(config.maintainErrorStreak == 3)
+    #expect(config.netDefer.delay(afterDefers: 10) == .milliseconds(800))
+    #expect(config.netDequeue == .batched && config.queuesDequeue == .singular)
+    #expect(config.netSingularDequeue == .threadPerQueue && config.queuesSingularDequeue == .restart)
+    #expect(config.hardDeleteAfter == .seconds(10) && config.hardDeleteInterval == .zero)
+    #expect(config.startedEvent == .foldedIntoExecutionDuration && config.events.overrides[.created] == .zero)
+}
+
+@Test func sfQueuesHasNoDrainerThreadPerQueue() {
+    #expect(scenarioError("overrides:\n  sf_queues: {singular_dequeue: thread_per_queue}\n")
+        == "s.yaml:2: overrides.sf_queues.singular_dequeue: expected one of: round, restart; got \"thread_per_queue\"")
+}
+
+@Test func aHandlerEnqueueingAnUnknownTaskSuggestsTheNearestOne() {
+    #expect(scenarioError("""
+        overrides:
+          tasks:
+            parent: {service: 1s, enqueues: [{type: net_op, task: network_ensure_mash, priority: user_facing,
+                                              queue: this_node, family: network}]}
+        """)?.hasSuffix("unknown task \"network_ensure_mash\" (did you mean \"network_ensure_mesh\"?); "
+                        + "define it under overrides.tasks with a service distribution") == true)
+}
+
+@Test func aNamedCoalescingSetAndInertSQLAreSwitches() throws {
+    let scenario = try ScenarioParser.load(text: """
+        era: plan
+        variants:
+          deployed: {coalescing_sql: inert}
+          phase8: {coalescing: phase8}
+        """, file: "s.yaml")
+    let deployed = scenario.config(for: try #require(scenario.variant(named: "deployed")))
+    #expect(deployed.coalescingSQL == .inert && deployed.coalescing == .plan)
+    #expect(scenario.config(for: try #require(scenario.variant(named: "phase8"))).coalescing == .phase8)
+}
+
+@Test func parametersAreSubstitutedWholeOrInsideAString() throws {
+    let scenario = try ScenarioParser.load(text: """
+        parameters: {pace: 12s, count: 3, prefix: web}
+        networks: [net-a]
+        workload:
+          - at: 0s
+            repeat: {count: "${count}", every: "${pace}"}
+            instance_start: {name: "${prefix}-{i}", node: node-2, interfaces: [net-a]}
+        """, file: "s.yaml")
+    #expect(scenario.workload.events.map(\.at) == [.zero, .seconds(12), .seconds(24)])
+    #expect(scenario.workload.events.map(\.label) == ["workload[0]#1", "workload[0]#2", "workload[0]#3"])
+}
+
+@Test func anUnknownParameterIsAnErrorAtTheKeyThatUsesIt() {
+    #expect(scenarioError("parameters: {pace: 12s}\ntime_limit: \"${paec}\"\n")
+        == "s.yaml:2: time_limit: unknown parameter \"paec\" (declared: pace; declare it under parameters)")
 }

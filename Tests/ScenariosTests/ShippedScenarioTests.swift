@@ -38,3 +38,27 @@ func sameSeedTwiceGivesIdenticalBytes(path: String) throws {
     let erlangC = 1.0787  // c = 3, lambda = 2.4/s, mu = 1/s (see the scenario file)
     #expect(abs(mean - erlangC) / erlangC < 0.10, "mean wait \(mean) s vs Erlang C \(erlangC) s")
 }
+
+/// The `later` era (phase 11's coalescing set) loses no work on any shipped scenario.
+@Test(arguments: shipped)
+func laterLosesNoWorkOnAnyShippedScenario(path: String) throws {
+    let scenario = try ScenarioParser.load(path: path)
+    let later = Variant(name: "later-check", description: nil, settings: ModelSettings(era: .later))
+    let report = ScenarioRunner.run(scenario, chosen: [later], measureWallTime: false)
+    let run = try #require(report.runs.first)
+    #expect(report.isWhole)
+    #expect(run.result.effectViolations.isEmpty, "\(run.result.effectViolations.prefix(3))")
+}
+
+/// The plan as deployed (#3878) on the CI workload: steps 4 and 5 run, and pay, but never
+/// match: folds and lookups happen, nothing is folded or deduplicated, nothing is lost.
+@Test func thePlanAsDeployedRunsItsCoalescingSQLWithoutAMatch() throws {
+    let path = try #require(shipped.first { $0.hasSuffix("/ci-functional.yaml") })
+    let report = try ScenarioRunner.run(ScenarioParser.load(path: path), variants: ["plan", "plan-deployed"],
+                                        measureWallTime: false)
+    let (designed, deployed) = (report.runs[0].result, report.runs[1].result)
+    #expect(deployed.counts.foldsRun > 0 && deployed.counts.enqueueLookups > 0)
+    #expect(deployed.counts.folded == 0 && deployed.counts.deduplicated == 0)
+    #expect(deployed.effectViolations.isEmpty)
+    #expect(designed.counts.folded > 0 && designed.counts.deduplicated > 0)
+}

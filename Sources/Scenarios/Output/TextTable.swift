@@ -2,8 +2,13 @@
 struct TextTable {
     var header: [String]
     var rows: [[String]] = []
+    /// Left-align every column (text), instead of right-aligning all but the first (numbers).
+    var leftAligned = false
 
-    init(_ header: [String]) { self.header = header }
+    init(_ header: [String], leftAligned: Bool = false) {
+        self.header = header
+        self.leftAligned = leftAligned
+    }
 
     mutating func add(_ row: [String]) { rows.append(row) }
 
@@ -22,6 +27,8 @@ struct TextTable {
                 let gap = String(repeating: " ", count: widths[index] - cell.count)
                 if index == 0 {
                     line += cell + gap
+                } else if leftAligned {
+                    line += "  " + cell + gap
                 } else {
                     line += "  " + gap + cell
                 }

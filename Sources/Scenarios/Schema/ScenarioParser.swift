@@ -5,7 +5,7 @@ import Sim
 /// file, the line, the key path and what was expected. The format is described in
 /// `docs/scenario-format.md`.
 public enum ScenarioParser {
-    static let topKeys = ["name", "description", "seed", "time_limit", "era", "ideal", "steps", "follow_up",
+    static let topKeys = ["name", "description", "parameters", "seed", "time_limit", "era", "ideal", "steps", "follow_up",
                           "coalescing", "coalescing_sql", "cluster", "database", "overrides", "networks", "instances",
                           "workload", "sources", "variants", "default_variants"]
     static let variantKeys = ["description", "era", "ideal", "steps", "follow_up", "coalescing", "coalescing_sql",
@@ -22,7 +22,8 @@ public enum ScenarioParser {
         try parse(YAMLDocument.load(text: text, file: file))
     }
 
-    static func parse(_ document: YAMLDocument) throws(ScenarioError) -> Scenario {
+    static func parse(_ written: YAMLDocument) throws(ScenarioError) -> Scenario {
+        let document = try ScenarioParameters.substitute(written)
         let top = try document.root.mapping(allowedKeys: topKeys)
         let name = try top.optional("name")?.string() ?? stem(of: document.file)
         let topology = try readCluster(top.optional("cluster"), root: top.node)

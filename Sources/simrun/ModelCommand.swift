@@ -1,0 +1,62 @@
+import ArgumentParser
+import Model
+import Scenarios
+
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Show the model's settings and where each comes from.",
+        subcommands: [ShowModel.self])
+}
+
+struct ShowModel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Print every effective setting of a run, with its source.",
+        discussion: """
+            Each setting is marked sourced (stated by the model of the real system: the section of \
+            docs/model.md), assumed (chosen here: the reason), scenario (written in the file: \
+            file:line) or derived (follows from a switch the scenario set, such as steps or ideal). \
+            Without a scenario file, prints an era's defaults.
+            """)
+
+    @Argument(help: "Scenario file (YAML); omit it for an era's defaults.")
+    var scenario: String?
+
+    @Option(help: "Variant of the scenario (default: its first default variant).")
+    var variant: String?
+
+    @Option(help: "Era whose defaults to show when no scenario is given.")
+    var era: String = Era.facade.rawValue
+
+    @Option(help: "Output format.")
+    var format: OutputFormat = .table
+
+    @Option(help: "Write to this file instead of standard output.")
+    var output: String?
+
+    func validate() throws {
+        guard Era(rawValue: era) != nil else {
+            throw ValidationError("--era: expected one of \(Era.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(era)\"")
+        }
+        if scenario == nil && variant != nil { throw ValidationError("--variant needs a scenario file") }
+    }
+
+    func run() throws {
+        let show: ModelShow
+        if let path = scenario {
+            let scenario = try loadScenario(path)
+            let chosen: [Variant]
+            do {
+                chosen = try ScenarioRunner.variants(variant.map { [$0] } ?? [], of: scenario)
+            } catch {
+                throw fail(error.description)
+            }
+            guard let first = chosen.first else { throw fail("\(path): the scenario has no variant to show") }
+            show = ModelShow.of(scenario, variant: first)
+        } else {
+            show = ModelShow.defaults(era: Era(rawValue: era) ?? .facade)
+        }
+        try emit(format == .json ? show.json.rendered() + "\n" : show.table, to: output)
+    }
+}
