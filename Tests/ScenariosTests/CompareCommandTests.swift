@@ -65,15 +65,3 @@ import Testing
         #expect(lenient.status == 0)
     }
 }
-
-/// The README's "What each step does" table is the tool's own output: regenerate it when the
-/// model changes (the command is in the README, next to the table).
-@Test func readmeStepTableIsWhatComparePrints() throws {
-    let result = try CLI.run(["compare", "scenarios/ci-functional.yaml", "--steps-matrix",
-                              "--variants", "inline,later,plan-mesh-per-node",
-                              "--task", "network_apply_update_dnsmasq", "--task", "network_ensure_mesh",
-                              "--deterministic"])
-    #expect(result.status == 0)
-    let readme = try String(contentsOf: CLI.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
-    #expect(readme.contains(result.stdout), "README.md's table is stale: paste the output of the command above it")
-}
