@@ -219,6 +219,7 @@ struct EventWriter {
     let costs: EventCosts
 
     func write(_ kind: EventKind, isolation: isolated (any Actor)? = #isolation) async throws {
+        guard !costs.isFree(kind) else { return }
         var random = RandomStream(key: op.spec.randomKey)
             .derived("event/\(kind.rawValue)/\(item.retries)/\(item.deferCount)")
         try await connection.writeEvent(kind, costs: costs, random: &random)

@@ -25,7 +25,8 @@ extension ClusterContext {
     /// dispatch.
     func createAndEnqueue(_ spec: OpSpec, caller: @autoclosure () -> String, on connection: SimConnection,
                           isolation: isolated (any Actor)? = #isolation) async throws -> OpID {
-        var random = RandomStream(key: spec.randomKey).derived("event/enqueue")
+        var random = config.events.isFree(.created) && config.events.isFree(.deduplicated)
+            ? RandomStream(key: spec.randomKey) : RandomStream(key: spec.randomKey).derived("event/enqueue")
         if steps.enqueueDedup, spec.type == .netOp, spec.tasks.count == 1,
            config.enqueueDedupQueues.contains(where: { $0.contains(spec.queue) }),
            spec.dependsOn.isEmpty, spec.runsAfter.isEmpty,
