@@ -33,6 +33,9 @@ public struct ModelConfig: Sendable {
     /// the ends (1 ms, 150 ms) are assumed.
     public var foldCost: Distribution
 
+    /// Step 7: how each daemon's claim orders the lanes (default: strict priority, as today).
+    public var fairness: FairnessSettings = .strict
+
     /// The dequeue both daemons use: batched with step 2, singular without.
     public var dequeue: DequeueMode { steps.contains(.batchedDequeue) ? .batched : .singular }
 

@@ -57,7 +57,8 @@ public enum ClusterRun {
         let recorder = RunRecorder(clock: sim.clock, tracing: options.tracing,
                                    checkingEffects: !config.steps.isDisjoint(with: [.workerFold, .enqueueDedup]),
                                    warmup: options.warmup)
-        let database = SimDatabase(sim: sim, config: config, recorder: recorder)
+        let database = SimDatabase(sim: sim, config: config, recorder: recorder,
+                                   random: RandomStream(seed: options.seed).derived("fairness"))
         let context = ClusterContext(sim: sim, config: config, topology: topology, database: database,
                                      recorder: recorder, random: RandomStream(seed: options.seed))
         let nodes = NodeControl(context: context)
