@@ -25,23 +25,27 @@ public struct ModelSettings: Sendable {
     public var followUp: Bool?
     /// What coalesces (nil: the plan's set).
     public var coalescing: [CoalescingRule]?
+    /// Each daemon's claim policy (nil: strict, or the scenario's for a variant).
+    public var fairness: FairnessSettings?
     public var overrides: [ConfigOverride]
 
     public init(era: Era? = nil, ideal: Bool? = nil, steps: Set<PlanStep>? = nil, followUp: Bool? = nil,
-                coalescing: [CoalescingRule]? = nil, overrides: [ConfigOverride] = []) {
+                coalescing: [CoalescingRule]? = nil, fairness: FairnessSettings? = nil, overrides: [ConfigOverride] = []) {
         self.era = era
         self.ideal = ideal
         self.steps = steps
         self.followUp = followUp
         self.coalescing = coalescing
+        self.fairness = fairness
         self.overrides = overrides
     }
 
-    /// Applies the steps, follow-up and coalescing set this level states.
+    /// Applies the steps, follow-up, coalescing set and fairness this level states.
     func applySwitches(to config: inout ModelConfig) {
         if let steps { config.steps = steps }
         if let followUp { config.followUp = followUp }
         if let coalescing { config.coalescing = coalescing }
+        if let fairness { config.fairness = fairness }
     }
 }
 
@@ -68,6 +72,19 @@ public struct Scenario: Sendable {
     public var variants: [Variant]
     /// Variants `simrun run` runs when none is named (default: all).
     public var defaultVariants: [String]
+    /// The scenario's `figures:` (the wait bound and the key of the per-lane and per-key
+    /// figures), if it has one.
+    public var figures: FigureSettings? = nil
+
+    /// The bound and key the fairness figures use (the defaults when `figures:` is absent).
+    public var figureSettings: FigureSettings { figures ?? FigureSettings() }
+
+    /// A fairness study: the scenario states `figures:` or a `fairness:` policy somewhere.
+    /// Reports show per-lane and per-key figures for these (and only these, so other
+    /// scenarios' reports and baselines are unchanged).
+    public var isFairnessStudy: Bool {
+        figures != nil || base.fairness != nil || variants.contains { $0.settings.fairness != nil }
+    }
 
     /// The variant called `name`, if the scenario has one.
     public func variant(named name: String) -> Variant? {

@@ -118,16 +118,9 @@ struct ClaimIndex {
 
     func isLive(_ rowID: RowID) -> Bool { rowID.value < live.count && live[rowID.value] }
 
-    /// The key of a row for `fair_key` (`-` when the op has no such column).
+    /// The key of a row for `fair_key` (as ``FairKey/Kind/value(of:)`` for its op).
     static func keyValue(_ kind: FairKey.Kind, _ entry: Entry) -> String {
-        switch kind {
-        case .network: return entry.networkID?.name ?? "-"
-        case .node:
-            if let node = entry.nodeID { return node.description }
-            if case .node(let node) = entry.queue.target { return node.description }
-            return "-"
-        case .opType: return entry.opType.rawValue
-        }
+        kind.value(network: entry.networkID, node: entry.nodeID, queue: entry.queue, type: entry.opType)
     }
 
     /// The earliest `scheduled_at` among the live rows of `queue` (ideal mode's wait).

@@ -9,12 +9,16 @@ public struct RunOptions: Sendable {
     public var tracing: Bool
     /// Ops created before this time are left out of the wait and completion statistics.
     public var warmup: Duration
+    /// The bound and key of the per-lane and per-key figures.
+    public var figures: FigureSettings
 
-    public init(seed: UInt64, timeLimit: Duration?, tracing: Bool = false, warmup: Duration = .zero) {
+    public init(seed: UInt64, timeLimit: Duration?, tracing: Bool = false, warmup: Duration = .zero,
+                figures: FigureSettings = FigureSettings()) {
         self.seed = seed
         self.timeLimit = timeLimit
         self.tracing = tracing
         self.warmup = warmup
+        self.figures = figures
     }
 }
 
@@ -45,6 +49,8 @@ public struct RunResult: Sendable {
     public var effectViolations: [EffectViolation]
     /// Round trips per database connection name; filled only when tracing.
     public var roundTrips: [String: Int]
+    /// Waits by lane and key (step 7's figures).
+    public var fairness: FairnessFigures
 }
 
 /// Wires a cluster (database, per-node daemons, reaper, API) and replays a workload on it.
@@ -56,7 +62,7 @@ public enum ClusterRun {
         let sim = Simulation()
         let recorder = RunRecorder(clock: sim.clock, tracing: options.tracing,
                                    checkingEffects: !config.steps.isDisjoint(with: [.workerFold, .enqueueDedup]),
-                                   warmup: options.warmup)
+                                   warmup: options.warmup, figures: options.figures)
         let database = SimDatabase(sim: sim, config: config, recorder: recorder,
                                    random: RandomStream(seed: options.seed).derived("fairness"))
         let context = ClusterContext(sim: sim, config: config, topology: topology, database: database,
@@ -91,7 +97,8 @@ public enum ClusterRun {
                 PendingOp(id: $0.id, task: $0.spec.taskLabel, queue: $0.spec.queue.description, state: $0.state)
             },
             ending: outcome.ending, virtualTime: outcome.virtualTime, jobs: outcome.jobs,
-            peakBusy: recorder.peakBusy, effectViolations: recorder.effectViolations, roundTrips: recorder.roundTrips)
+            peakBusy: recorder.peakBusy, effectViolations: recorder.effectViolations, roundTrips: recorder.roundTrips,
+            fairness: recorder.fairness)
     }
 }
 
