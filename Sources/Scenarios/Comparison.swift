@@ -92,6 +92,10 @@ extension RunReport {
             lines.append("wait_seconds, \(item.kind.rawValue) \(item.name)")
             lines += table.lines(indent: "  ")
         }
+        if let fairness {
+            lines.append("")
+            lines += fairness.comparisonLines
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

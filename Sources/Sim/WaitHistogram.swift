@@ -53,6 +53,15 @@ public struct WaitHistogram: Sendable {
         /// `[lowest value of the bucket in µs, count]`, ascending.
         public var buckets: [[UInt64]]
 
+        public init(count: UInt64, sumMicroseconds: Int64, minMicroseconds: Int64, maxMicroseconds: Int64,
+                    buckets: [[UInt64]]) {
+            self.count = count
+            self.sumMicroseconds = sumMicroseconds
+            self.minMicroseconds = minMicroseconds
+            self.maxMicroseconds = maxMicroseconds
+            self.buckets = buckets
+        }
+
         enum CodingKeys: String, CodingKey {
             case count, sumMicroseconds = "sum_us", minMicroseconds = "min_us", maxMicroseconds = "max_us", buckets
         }
@@ -94,6 +103,9 @@ public struct WaitHistogram: Sendable {
         maxMicroseconds = encoded.maxMicroseconds
         minMicroseconds = encoded.count > 0 ? encoded.minMicroseconds : .max
     }
+
+    /// Exact sum of the recorded values, in microseconds.
+    public var totalMicroseconds: Int64 { sumMicroseconds }
 
     /// Exact mean in seconds (0 when empty).
     public var meanSeconds: Double { count == 0 ? 0 : Double(sumMicroseconds) / Double(count) / 1e6 }

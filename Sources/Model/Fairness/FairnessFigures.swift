@@ -22,6 +22,11 @@ public struct FairnessFigures: Sendable {
         public var count: UInt64 = 0
         public var sumMicroseconds: Int64 = 0
 
+        public init(count: UInt64 = 0, sumMicroseconds: Int64 = 0) {
+            self.count = count
+            self.sumMicroseconds = sumMicroseconds
+        }
+
         public var meanSeconds: Double { count == 0 ? 0 : Double(sumMicroseconds) / Double(count) / 1e6 }
     }
 

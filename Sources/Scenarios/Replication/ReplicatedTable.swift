@@ -55,6 +55,7 @@ extension ReplicatedReport {
             }
             lines.append("")
         }
+        if let fairness { lines += fairness.lines + [""] }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -78,6 +79,7 @@ extension ReplicatedReport {
             section("wait_seconds, \(item.kind.rawValue) \(item.name)",
                     ["wait_seconds", item.kind == .queue ? "by_queue" : "by_task", item.name])
         }
+        if let fairness { lines += fairness.comparisonLines + [""] }
         return lines.joined(separator: "\n")
     }
 
