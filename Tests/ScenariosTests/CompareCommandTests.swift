@@ -77,3 +77,17 @@ import Testing
     let readme = try String(contentsOf: CLI.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
     #expect(readme.contains(result.stdout), "README.md's table is stale: paste the output of the command above it")
 }
+
+/// The README's "Step 7: fairness" block is the report command's own output: regenerate it
+/// (the command is printed beside it) when the model changes. The command runs the three
+/// starvation studies with 10 replications each.
+@Test func readmeFairnessDecisionIsWhatReportPrints() throws {
+    let result = try CLI.run(["report", "scenarios/starvation-heavy-user.yaml", "scenarios/starvation-burst.yaml",
+                              "scenarios/starvation-blobs.yaml", "--user-p99-budget", "2s"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let readme = try String(contentsOf: CLI.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+    #expect(readme.contains("simrun report scenarios/starvation-heavy-user.yaml scenarios/starvation-burst.yaml \\\n"
+                            + "    scenarios/starvation-blobs.yaml --user-p99-budget 2s\n"))
+    #expect(readme.contains(result.stdout),
+            "README.md's fairness decision is stale: paste the output of the simrun report command above it")
+}

@@ -62,7 +62,8 @@ public enum FairnessPolicy: Sendable, Equatable {
             return text
         case .deficitRoundRobin(let weights): return "\(name) weights=\(weights.label)"
         case .fairKey(let key):
-            return "\(name) key=\(key.kind.rawValue) lanes=\(key.lanes.map(\.name).joined(separator: ","))"
+            let lanes = key.lanes == Priority.allCases ? "" : " lanes=\(key.lanes.map(\.name).joined(separator: ","))"
+            return "\(name) key=\(key.kind.rawValue)\(lanes)"
         }
     }
 }

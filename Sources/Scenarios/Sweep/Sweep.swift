@@ -110,7 +110,21 @@ public enum Sweep {
         let seeds = points.map { point in
             (0..<request.replications).map { Replicator.seed(request.seed ?? point.scenario.seed, replication: $0) }
         }
-        let slots = Mutex([RunResult?](repeating: nil, count: chosen.count))
+        // Each run is reduced to its figures as soon as it ends, and its waits merged into its
+        // point's pooled histograms (merging is exact and order-free), so memory does not grow
+        // with the number of runs.
+        var groupOf = [Int](repeating: 0, count: chosen.count)
+        var groupStarts: [Int] = []
+        for index in chosen.indices {
+            if index == 0 || chosen[index].point != chosen[index - 1].point
+                || chosen[index].variant != chosen[index - 1].variant {
+                groupStarts.append(index)
+            }
+            groupOf[index] = groupStarts.count - 1
+        }
+        let groups = groupOf
+        let slots = Mutex([RunFigures?](repeating: nil, count: chosen.count))
+        let pooled = Mutex([PooledWaits](repeating: PooledWaits(), count: groupStarts.count))
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         let started = wallSeconds()
@@ -120,34 +134,33 @@ public enum Sweep {
                 guard index < chosen.count else { return }
                 let job = chosen[index]
                 let scenario = points[job.point].scenario
+                let seed = seeds[job.point][job.replication]
                 let result = ClusterRun.run(
                     config: configs[job.point][job.variant], topology: scenario.topology, workload: scenario.workload,
-                    options: RunOptions(seed: seeds[job.point][job.replication], timeLimit: scenario.timeLimit,
-                                        figures: scenario.figureSettings))
-                slots.withLock { $0[index] = result }
+                    options: RunOptions(seed: seed, timeLimit: scenario.timeLimit, figures: scenario.figureSettings))
+                let figures = RunFigures(result, replication: job.replication, seed: seed)
+                let waits = PooledWaits(result.fairness)
+                slots.withLock { $0[index] = figures }
+                pooled.withLock { $0[groups[index]].merge(waits) }
                 let finished = done.wrappingAdd(1, ordering: .relaxed).newValue
                 progress("run \(finished)/\(chosen.count) done (point \(job.point + 1)/\(points.count), "
                          + "\(points[job.point].variants[job.variant].name), replication \(job.replication)); "
                          + "\(formatFixed(wallSeconds() - started, decimals: 1)) s")
             }
         }
-        let results = slots.withLock { $0 }
+        let records = slots.withLock { $0 }
+        let waits = pooled.withLock { $0 }
         var grouped: [SweepPoint] = []
-        var start = 0
-        while start < chosen.count {
+        for (group, start) in groupStarts.enumerated() {
+            let end = group + 1 < groupStarts.count ? groupStarts[group + 1] : chosen.count
             let job = chosen[start]
-            var end = start
-            while end < chosen.count, chosen[end].point == job.point, chosen[end].variant == job.variant { end += 1 }
             let point = points[job.point]
             let variant = point.variants[job.variant]
-            let replications = chosen[start..<end].map(\.replication)
             grouped.append(SweepPoint(
                 point: job.point, values: request.grid.values(ofPoint: job.point), variantIndex: job.variant,
                 variant: variant.name, policy: point.scenario.config(for: variant).fairness.label,
                 figures: point.scenario.figureSettings,
-                sample: FairnessSample(results: results[start..<end].compactMap { $0 }, replications: replications,
-                                       seeds: replications.map { seeds[job.point][$0] })))
-            start = end
+                sample: FairnessSample(records: records[start..<end].compactMap { $0 }, pooled: waits[group])))
         }
         let header = SweepHeader(scenario: points.first?.scenario.name ?? "", file: request.file, seed: request.seed,
                                  replications: request.replications, settings: request.settings.map(\.text),
