@@ -1,3 +1,4 @@
+import Foundation
 import Model
 import Scenarios
 import Sim
@@ -64,5 +65,33 @@ import Testing
         for label in ["user_facing", "background", "user", "all", "key a", "key b"] {
             #expect(table.split(separator: "\n").contains { $0.hasPrefix("  \(label) ") }, "row \(label)")
         }
+    }
+}
+
+/// `simrun report` needs a strict variant and at least one other policy.
+@Suite(.serialized) struct ReportCommandTests {
+    @Test func aScenarioWithoutPoliciesToCompareIsNotAStudy() throws {
+        let result = try CLI.run(["report", "scenarios/mmc.yaml", "--replications", "2"])
+        #expect(result.status == 2)
+        #expect(result.stderr == "simrun: scenarios/mmc.yaml: every variant claims under strict: a fairness study "
+                + "needs variants with other policies (fairness: {policy: ...}) to compare with strict\n")
+        let path = try CLI.scenarioFile(SweepCommandTests.scenario.replacingOccurrences(
+            of: "  strict: {fairness: {policy: strict}}\n", with: ""), name: "no-strict.yaml")
+        let noStrict = try CLI.run(["report", path, "--replications", "2"])
+        #expect(noStrict.status == 2)
+        #expect(noStrict.stderr.hasPrefix("simrun: \(path): no variant with `fairness: {policy: strict}`"))
+    }
+
+    @Test func theJSONReportCarriesEachPolicysIntervalsAndVerdict() throws {
+        let path = try CLI.scenarioFile(SweepCommandTests.scenario, name: "small-study.yaml")
+        let result = try CLI.run(["report", path, "--replications", "3", "--format", "json", "--user-p99-budget", "1m"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try JSONValue.parse(result.stdout)
+        let study = try #require(json["studies"]?.arrayValue?.first)
+        let policy = try #require(study["policies"]?.arrayValue?.first)
+        #expect(policy["variant"]?.stringValue == "staleness")
+        #expect(policy["user_p99_cost_seconds"]?["ci95"]?.arrayValue?.count == 2)
+        #expect(policy["passes"] != nil)
+        #expect(json["recommendation"]?.stringValue?.isEmpty == false)
     }
 }

@@ -52,7 +52,9 @@ struct ClaimIndex {
         var keyed: KeyedRows?
     }
 
-    /// What a claimer remembers between its claims (DRR) and its lottery stream.
+    /// What a claimer remembers between its claims (DRR) and its lottery stream, by claimer
+    /// name. (The real daemon keeps its deficits in memory; here a restarted daemon, having
+    /// the same name, keeps them: a simplification.)
     struct ClaimerState {
         var deficits = [Double](repeating: 0, count: Priority.allCases.count)
         /// The lane DRR is visiting (index into `Priority.allCases`)...

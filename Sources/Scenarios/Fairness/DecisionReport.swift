@@ -86,6 +86,10 @@ public struct DecisionReport: Sendable {
                 throw Failure(message: "\(result.header.file): no variant with `fairness: {policy: strict}` to compare "
                               + "the policies with (variants: \(result.points.map(\.variant).joined(separator: ", ")))")
             }
+            guard result.points.contains(where: { $0.policy != strict.policy }) else {
+                throw Failure(message: "\(result.header.file): every variant claims under strict: a fairness study needs "
+                              + "variants with other policies (fairness: {policy: ...}) to compare with strict")
+            }
             let bound = criteria.backgroundBound ?? strict.figures.waitBound
             func row(_ point: SweepPoint) -> Row {
                 func values(_ group: FairnessFigure.Group, _ statistic: FairnessFigure.Statistic,
