@@ -108,6 +108,10 @@ extension RunReport {
             lines.append("wait_seconds, \(item.kind.rawValue) \(item.name) (effect_seconds beside it)")
             lines += table.lines(indent: "  ")
         }
+        if let fairness {
+            lines.append("")
+            lines += fairness.comparisonLines
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

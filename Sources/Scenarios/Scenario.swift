@@ -42,29 +42,33 @@ public struct ModelSettings: Sendable {
     public var coalescing: CoalescingSet?
     /// Whether the coalescing SQL matches (nil: as designed).
     public var coalescingSQL: CoalescingSQL?
+    /// Each daemon's claim policy (nil: strict, or the scenario's for a variant).
+    public var fairness: FairnessSettings?
     public var overrides: [ConfigOverride]
     /// Where each switch of this level was written (`era`, `steps`, ...: its line).
     public var lines: [String: Int]
 
     public init(era: Era? = nil, ideal: Bool? = nil, steps: Set<PlanStep>? = nil, followUp: Bool? = nil,
                 coalescing: CoalescingSet? = nil, coalescingSQL: CoalescingSQL? = nil,
-                overrides: [ConfigOverride] = [], lines: [String: Int] = [:]) {
+                fairness: FairnessSettings? = nil, overrides: [ConfigOverride] = [], lines: [String: Int] = [:]) {
         self.era = era
         self.ideal = ideal
         self.steps = steps
         self.followUp = followUp
         self.coalescing = coalescing
         self.coalescingSQL = coalescingSQL
+        self.fairness = fairness
         self.overrides = overrides
         self.lines = lines
     }
 
-    /// Applies the steps, follow-up and coalescing choices this level states.
+    /// Applies the steps, follow-up, coalescing choices and fairness this level states.
     func applySwitches(to config: inout ModelConfig) {
         if let steps { config.steps = steps }
         if let followUp { config.followUp = followUp }
         if let coalescing { config.coalescing = coalescing }
         if let coalescingSQL { config.coalescingSQL = coalescingSQL }
+        if let fairness { config.fairness = fairness }
     }
 }
 
@@ -97,6 +101,19 @@ public struct Scenario: Sendable {
     public var variants: [Variant]
     /// Variants `simrun run` runs when none is named (default: all).
     public var defaultVariants: [String]
+    /// The scenario's `figures:` (the wait bound and the key of the per-lane and per-key
+    /// figures), if it has one.
+    public var figures: FigureSettings? = nil
+
+    /// The bound and key the fairness figures use (the defaults when `figures:` is absent).
+    public var figureSettings: FigureSettings { figures ?? FigureSettings() }
+
+    /// A fairness study: the scenario states `figures:` or a `fairness:` policy somewhere.
+    /// Reports show per-lane and per-key figures for these (and only these, so other
+    /// scenarios' reports and baselines are unchanged).
+    public var isFairnessStudy: Bool {
+        figures != nil || base.fairness != nil || variants.contains { $0.settings.fairness != nil }
+    }
 
     /// The variant called `name`, if the scenario has one.
     public func variant(named name: String) -> Variant? {

@@ -51,14 +51,19 @@ public enum ScenarioRunner {
             let started = wallSeconds()
             let result = ClusterRun.run(
                 config: scenario.config(for: variant), topology: scenario.topology, workload: scenario.workload,
-                options: RunOptions(seed: seed, timeLimit: scenario.timeLimit, tracing: tracing, warmup: warmup))
+                options: RunOptions(seed: seed, timeLimit: scenario.timeLimit, tracing: tracing, warmup: warmup,
+                                    figures: scenario.figureSettings))
             let elapsed = wallSeconds() - started
             progress("variant \(variant.name): \(formatFixed(result.virtualTime.seconds, decimals: 3)) s virtual "
                      + "in \(formatFixed(elapsed, decimals: 3)) s wall, \(result.jobs) jobs")
             runs.append(VariantRun(variant: variant.name, era: scenario.era(of: variant), result: result,
                                    wallSeconds: measureWallTime ? elapsed : nil))
         }
-        return RunReport(scenario: scenario.name, seed: seed, runs: runs)
+        var report = RunReport(scenario: scenario.name, seed: seed, runs: runs)
+        if scenario.isFairnessStudy {
+            report.fairness = FairnessSection(scenario, variants: chosen, results: runs.map { [$0.result] }, seeds: [seed])
+        }
+        return report
     }
 }
 

@@ -8,6 +8,9 @@ public struct WaitHistogram: Sendable {
     public private(set) var count: UInt64 = 0
     private var sumMicroseconds: Int64 = 0
     private var maxMicroseconds: Int64 = 0
+    /// Exact minimum (meaningful only when `count > 0`), so an encoded histogram can be
+    /// rebuilt with the same extremes.
+    private var minMicroseconds: Int64 = .max
 
     public init() { histogram.autoResize = true }
 
@@ -17,6 +20,7 @@ public struct WaitHistogram: Sendable {
         count += 1
         sumMicroseconds += micros
         maxMicroseconds = max(maxMicroseconds, micros)
+        minMicroseconds = min(minMicroseconds, micros)
     }
 
     public mutating func merge(_ other: WaitHistogram) {
@@ -24,7 +28,84 @@ public struct WaitHistogram: Sendable {
         count += other.count
         sumMicroseconds += other.sumMicroseconds
         maxMicroseconds = max(maxMicroseconds, other.maxMicroseconds)
+        minMicroseconds = min(minMicroseconds, other.minMicroseconds)
     }
+
+    /// Values recorded above `threshold` (exact when the threshold is a bucket boundary, as
+    /// whole seconds are; otherwise to the histogram's three significant digits).
+    public func count(above threshold: Duration) -> UInt64 {
+        guard count > 0 else { return 0 }
+        let micros = UInt64(max(0, threshold.microseconds))
+        return count - histogram.count(within: 0...histogram.highestEquivalentForValue(micros))
+    }
+
+    // MARK: Encoding
+
+    /// The histogram as integers: its non-empty buckets with their counts, and the exact
+    /// count, sum, minimum and maximum. ``init(_:)`` rebuilds a histogram whose every figure
+    /// equals this one's, and encoded histograms merge exactly (``merge(_:)`` after decoding),
+    /// so sharded results combine into the same bytes as one run.
+    public struct Encoded: Sendable, Equatable, Codable {
+        public var count: UInt64
+        public var sumMicroseconds: Int64
+        public var minMicroseconds: Int64
+        public var maxMicroseconds: Int64
+        /// `[lowest value of the bucket in µs, count]`, ascending.
+        public var buckets: [[UInt64]]
+
+        public init(count: UInt64, sumMicroseconds: Int64, minMicroseconds: Int64, maxMicroseconds: Int64,
+                    buckets: [[UInt64]]) {
+            self.count = count
+            self.sumMicroseconds = sumMicroseconds
+            self.minMicroseconds = minMicroseconds
+            self.maxMicroseconds = maxMicroseconds
+            self.buckets = buckets
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case count, sumMicroseconds = "sum_us", minMicroseconds = "min_us", maxMicroseconds = "max_us", buckets
+        }
+    }
+
+    public var encoded: Encoded {
+        var buckets: [[UInt64]] = []
+        if count > 0 {
+            for bucket in histogram.recordedValues() {
+                buckets.append([histogram.lowestEquivalentForValue(bucket.value), UInt64(bucket.count)])
+            }
+        }
+        return Encoded(count: count, sumMicroseconds: sumMicroseconds, minMicroseconds: count > 0 ? minMicroseconds : 0,
+                       maxMicroseconds: maxMicroseconds, buckets: buckets)
+    }
+
+    /// Rebuilds an encoded histogram. The exact minimum and maximum are recorded as themselves
+    /// (they lie in their buckets), the rest at each bucket's lowest value: every bucket count,
+    /// and so every percentile, is the original's.
+    public init(_ encoded: Encoded) {
+        self.init()
+        let minimum = UInt64(max(0, encoded.minMicroseconds))
+        let maximum = UInt64(max(0, encoded.maxMicroseconds))
+        for bucket in encoded.buckets where bucket.count == 2 && bucket[1] > 0 {
+            let (value, bucketCount) = (bucket[0], bucket[1])
+            var remaining = bucketCount
+            if histogram.lowestEquivalentForValue(maximum) == value {
+                _ = histogram.record(maximum)
+                remaining -= 1
+            }
+            if remaining > 0, minimum > 0, histogram.lowestEquivalentForValue(minimum) == value {
+                _ = histogram.record(minimum)
+                remaining -= 1
+            }
+            if remaining > 0 { _ = histogram.record(value, count: remaining) }
+        }
+        count = encoded.count
+        sumMicroseconds = encoded.sumMicroseconds
+        maxMicroseconds = encoded.maxMicroseconds
+        minMicroseconds = encoded.count > 0 ? encoded.minMicroseconds : .max
+    }
+
+    /// Exact sum of the recorded values, in microseconds.
+    public var totalMicroseconds: Int64 { sumMicroseconds }
 
     /// Exact mean in seconds (0 when empty).
     public var meanSeconds: Double { count == 0 ? 0 : Double(sumMicroseconds) / Double(count) / 1e6 }

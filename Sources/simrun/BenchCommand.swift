@@ -24,6 +24,9 @@ struct BenchCommand: ParsableCommand {
     @Argument(help: "Scenario files to measure (default: scenarios/*.yaml).")
     var scenarios: [String] = []
 
+    @Flag(help: "Measure a sweep instead: scenarios/starvation-blobs.yaml, variant staleness, 24 points (fairness.after x cluster.cpus) x 10 replications on every core; target under 60 s on 2 cores.")
+    var sweep = false
+
     func validate() throws {
         guard customers > 0 else { throw ValidationError("--customers must be positive") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
@@ -33,6 +36,10 @@ struct BenchCommand: ParsableCommand {
         #if DEBUG
         print("note: this is a debug build; figures are far below release (swift run -c release simrun bench)")
         #endif
+        if sweep {
+            try measureSweep()
+            return
+        }
         var table = [["benchmark", "customers", "wall s", "customers/s", "kernel jobs/s", "virtual/wall"]]
         func add(_ m: Benchmarks.Measurement) {
             table.append([m.name, String(m.customers), formatFixed(m.wallSeconds, decimals: 4),
@@ -59,6 +66,35 @@ struct BenchCommand: ParsableCommand {
             print(cells.joined(separator: "  "))
         }
         print("")
+        print("peak resident memory: \(formatFixed(Benchmarks.peakResidentMiB(), decimals: 1)) MiB")
+    }
+
+    /// The step-7 benchmark: a 24-point sweep of a starvation scenario, 10 replications each.
+    private func measureSweep() throws {
+        let request: Sweep.Request
+        do {
+            let grid = try SweepGrid(axes: [try .parse("fairness.after=15s,30s,60s,120s"),
+                                            try .parse("cluster.cpus=4,6,8,12,16,24")])
+            request = Sweep.Request(file: "scenarios/starvation-blobs.yaml", grid: grid, variants: ["staleness"],
+                                    replications: 10)
+        } catch {
+            throw fail(error.message)
+        }
+        let threads = Replicator.availableThreads
+        let started = wallSeconds()
+        let result: SweepResult
+        do {
+            result = try Sweep.run(request, threads: threads)
+        } catch {
+            throw fail(error.description)
+        }
+        let wall = wallSeconds() - started
+        let runs = result.points.reduce(0) { $0 + $1.sample.records.count }
+        print("sweep scenarios/starvation-blobs.yaml --variant staleness --grid 'fairness.after=15s,30s,60s,120s' "
+              + "--grid 'cluster.cpus=4,6,8,12,16,24' --replications 10")
+        print("  \(result.points.count) points x 10 replications = \(runs) runs on \(threads) threads: "
+              + "\(formatFixed(wall, decimals: 2)) s wall, \(formatFixed(Double(runs) / wall, decimals: 1)) runs/s "
+              + "(target: under 60 s on 2 cores)")
         print("peak resident memory: \(formatFixed(Benchmarks.peakResidentMiB(), decimals: 1)) MiB")
     }
 

@@ -53,12 +53,40 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json
 }
 
-/// Loads a scenario file, turning any problem into a one-line error and exit status 2.
-func loadScenario(_ path: String) throws(ExitCode) -> Scenario {
+/// Loads a scenario file with `settings` (`--set`) applied, turning any problem into a
+/// one-line error: exit status 2 for the file, 64 for a value set on the command line.
+func loadScenario(_ path: String, settings: [YAMLSetting] = []) throws(ExitCode) -> Scenario {
     do {
-        return try ScenarioParser.load(path: path)
+        return try ScenarioParser.load(path: path, settings: settings)
     } catch {
-        throw fail(error.description)
+        throw fail(error.description, status: error.fromCommandLine ? ExitCode.validationFailure : ExitStatus.badInput)
+    }
+}
+
+/// `--set KEY=VALUE` (repeatable), for every command that reads a scenario.
+struct SettingOptions: ParsableArguments {
+    @Option(name: .customLong("set"),
+            help: ArgumentHelp("Set a scenario key before the file is read (repeatable), e.g. --set 'workload[3].repeat.every=12s' or --set fairness.after=30s; the value is YAML.",
+                               valueName: "key=value"))
+    var raw: [String] = []
+
+    func validate() throws {
+        for argument in raw {
+            do { _ = try YAMLSetting.parse(argument) } catch { throw ValidationError(error.message) }
+        }
+    }
+
+    /// The settings, in command-line order (a later one wins).
+    func settings() throws(ExitCode) -> [YAMLSetting] {
+        var settings: [YAMLSetting] = []
+        for argument in raw {
+            do {
+                settings.append(try YAMLSetting.parse(argument))
+            } catch {
+                throw fail(error.message, status: ExitCode.validationFailure)
+            }
+        }
+        return settings
     }
 }
 

@@ -36,8 +36,10 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var out: OutputOptions
 
+    @OptionGroup var set: SettingOptions
+
     func run() throws {
-        let scenario = try loadScenario(self.scenario)
+        let scenario = try loadScenario(self.scenario, settings: set.settings())
         var chosen: [Variant] = stepsMatrix ? StepsMatrix.variants() : []
         let names = variants.map { $0.split(separator: ",").map { String($0).trimmed } } ?? []
         if !names.isEmpty || chosen.isEmpty {

@@ -22,6 +22,8 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var out: OutputOptions
 
+    @OptionGroup var set: SettingOptions
+
     @OptionGroup var replication: ReplicationOptions
 
     @Option(help: "Also write every op event (created, started, deferred, folded, ...) to this file, tab-separated.")
@@ -34,7 +36,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let scenario = try loadScenario(self.scenario)
+        let scenario = try loadScenario(self.scenario, settings: set.settings())
         let chosen: [Variant]
         do {
             chosen = try ScenarioRunner.variants(variants, of: scenario)

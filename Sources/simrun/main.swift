@@ -14,8 +14,8 @@ struct Simrun: ParsableCommand {
             work (with --strict); 4 check found a regression; 5 check found an improvement beyond \
             the threshold (refresh the baseline); 64 bad command line.
             """,
-        subcommands: [RunCommand.self, CompareCommand.self, CheckCommand.self, BaselineCommand.self, BenchCommand.self,
-                      ModelCommand.self])
+        subcommands: [RunCommand.self, CompareCommand.self, SweepCommand.self, MergeCommand.self, ReportCommand.self,
+                      CheckCommand.self, BaselineCommand.self, BenchCommand.self, ModelCommand.self])
 }
 
 Simrun.main()

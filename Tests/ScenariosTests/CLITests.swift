@@ -100,7 +100,7 @@ enum CLI {
         let result = try CLI.run(["run", "scenarios/six-instance-starts.yaml", "--variant", "nope"])
         #expect(result.status == 2)
         #expect(result.stderr == "simrun: scenarios/six-instance-starts.yaml: unknown variant \"nope\" "
-                + "(this scenario has: inline, facade, plan, later, plan-mesh-per-node)\n")
+                + "(this scenario has: inline, facade, plan, plan-deployed, later, plan-mesh-per-node)\n")
         #expect(result.stdout.isEmpty)
     }
 

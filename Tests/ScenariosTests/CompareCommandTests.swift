@@ -46,7 +46,7 @@ import Testing
         let result = try CLI.run(["compare", Self.scenario, "--variants", "facade,nope"])
         #expect(result.status == 2)
         #expect(result.stderr == "simrun: \(Self.scenario): unknown variant \"nope\" "
-                + "(this scenario has: inline, facade, plan, later, plan-mesh-per-node)\n")
+                + "(this scenario has: inline, facade, plan, plan-deployed, later, plan-mesh-per-node)\n")
         #expect(result.stdout.isEmpty)
     }
 

@@ -106,7 +106,7 @@ private let minimal = """
     #expect(scenarioError("seed: 1\ntme_limit: 10m\n")
         == "s.yaml:2: unknown key \"tme_limit\" (expected one of: name, description, parameters, seed, time_limit, era, ideal, "
         + "steps, follow_up, coalescing, coalescing_sql, cluster, database, overrides, networks, instances, workload, sources, "
-        + "variants, default_variants); "
+        + "variants, default_variants, fairness, figures); "
         + "did you mean \"time_limit\"?")
 }
 

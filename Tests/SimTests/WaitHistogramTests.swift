@@ -24,3 +24,42 @@ import Testing
     #expect(histogram.summary.mean == Double(1 + 1_000 + 1_234_567 + 3_000_000) / 4 / 1e6)
     #expect(histogram.summary.max == 3.0)
 }
+
+/// An encoded histogram rebuilds into one with the same figures and the same encoding, and
+/// merging decoded parts gives what merging the originals gives: sharded results combine
+/// exactly.
+@Test func encodedHistogramsRebuildAndMergeExactly() {
+    var random = RandomStream(seed: 11)
+    var parts: [WaitHistogram] = []
+    for sampleCount in [0, 1, 2, 50, 5_000] {
+        var histogram = WaitHistogram()
+        for _ in 0..<sampleCount {
+            histogram.record(Distribution.lognormal(median: .milliseconds(800), p99: .seconds(90)).sample(&random))
+        }
+        let rebuilt = WaitHistogram(histogram.encoded)
+        #expect(rebuilt.summary == histogram.summary)
+        #expect(rebuilt.encoded == histogram.encoded)
+        #expect(rebuilt.count(above: .seconds(5)) == histogram.count(above: .seconds(5)))
+        parts.append(histogram)
+    }
+    var whole = WaitHistogram()
+    var fromEncoded = WaitHistogram()
+    for part in parts {
+        whole.merge(part)
+        fromEncoded.merge(WaitHistogram(part.encoded))
+    }
+    #expect(fromEncoded.summary == whole.summary)
+    #expect(fromEncoded.encoded == whole.encoded)
+}
+
+/// Zero waits (ideal mode) and a single value survive the round trip.
+@Test func encodedHistogramsKeepZerosAndSingleValues() {
+    var zeros = WaitHistogram()
+    for _ in 0..<3 { zeros.record(.zero) }
+    zeros.record(.milliseconds(7))
+    #expect(WaitHistogram(zeros.encoded).summary == zeros.summary)
+    var single = WaitHistogram()
+    single.record(.microseconds(123_457))
+    #expect(WaitHistogram(single.encoded).summary == single.summary)
+    #expect(WaitHistogram(single.encoded).summary.max == 0.123457)
+}

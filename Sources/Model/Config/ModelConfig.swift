@@ -45,6 +45,9 @@ public struct ModelConfig: Sendable {
     /// Step 1: a separate `started executing` event, or its fields on `execution duration`.
     public var startedEvent: StartedEvent
 
+    /// Step 7: how each daemon's claim orders the lanes (default: strict priority, as today).
+    public var fairness: FairnessSettings = .strict
+
     /// The dequeue both daemons use: batched with step 2, singular without.
     public var dequeue: DequeueMode { steps.contains(.batchedDequeue) ? .batched : .singular }
 

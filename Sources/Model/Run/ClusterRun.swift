@@ -9,12 +9,16 @@ public struct RunOptions: Sendable {
     public var tracing: Bool
     /// Ops created before this time are left out of the wait and completion statistics.
     public var warmup: Duration
+    /// The bound and key of the per-lane and per-key figures.
+    public var figures: FigureSettings
 
-    public init(seed: UInt64, timeLimit: Duration?, tracing: Bool = false, warmup: Duration = .zero) {
+    public init(seed: UInt64, timeLimit: Duration?, tracing: Bool = false, warmup: Duration = .zero,
+                figures: FigureSettings = FigureSettings()) {
         self.seed = seed
         self.timeLimit = timeLimit
         self.tracing = tracing
         self.warmup = warmup
+        self.figures = figures
     }
 }
 
@@ -52,6 +56,8 @@ public struct RunResult: Sendable {
     public var failures: [String]
     /// Round trips per database connection name; filled only when tracing.
     public var roundTrips: [String: Int]
+    /// Waits by lane and key (step 7's figures).
+    public var fairness: FairnessFigures
 }
 
 /// Wires a cluster (database, per-node daemons, reaper, API) and replays a workload on it.
@@ -63,8 +69,9 @@ public enum ClusterRun {
         let sim = Simulation()
         let recorder = RunRecorder(clock: sim.clock, tracing: options.tracing,
                                    checkingEffects: !config.steps.isDisjoint(with: [.workerFold, .enqueueDedup]),
-                                   warmup: options.warmup)
-        let database = SimDatabase(sim: sim, config: config, recorder: recorder)
+                                   warmup: options.warmup, figures: options.figures)
+        let database = SimDatabase(sim: sim, config: config, recorder: recorder,
+                                   random: RandomStream(seed: options.seed).derived("fairness"))
         let context = ClusterContext(sim: sim, config: config, topology: topology, database: database,
                                      recorder: recorder, random: RandomStream(seed: options.seed))
         let nodes = NodeControl(context: context)
@@ -100,7 +107,7 @@ public enum ClusterRun {
             },
             ending: outcome.ending, virtualTime: outcome.virtualTime, jobs: outcome.jobs,
             peakBusy: recorder.peakBusy, effectViolations: effects.violations, timedOutWaits: recorder.timedOutWaits,
-            failures: recorder.failures, roundTrips: recorder.roundTrips)
+            failures: recorder.failures, roundTrips: recorder.roundTrips, fairness: recorder.fairness)
     }
 }
 

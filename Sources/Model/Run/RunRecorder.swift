@@ -113,19 +113,22 @@ public final class RunRecorder: Sendable {
         var roundTrips: [String: Int] = [:]
         var timedOutWaits: [TimedOutWait] = []
         var failures: [String] = []
+        var fairness: FairnessFigures
     }
 
     let clock: SimClock
     let tracing: Bool
     /// Whether to keep the effect ledger (only coalescing can lose work).
     let checkingEffects: Bool
-    private let store = Mutex(Store())
+    private let store: Mutex<Store>
 
     /// Ops created before this instant are left out of the wait, completion and effect
     /// histograms (the warm-up of a run).
     let statisticsFrom: SimClock.Instant
 
-    init(clock: SimClock, tracing: Bool, checkingEffects: Bool, warmup: Duration = .zero) {
+    init(clock: SimClock, tracing: Bool, checkingEffects: Bool, warmup: Duration = .zero,
+         figures: FigureSettings = FigureSettings()) {
+        store = Mutex(Store(fairness: FairnessFigures(settings: figures)))
         self.clock = clock
         self.tracing = tracing
         self.checkingEffects = checkingEffects
@@ -135,6 +138,8 @@ public final class RunRecorder: Sendable {
     public var counts: OpCounts { store.withLock { $0.counts } }
     public var wait: Breakdown { store.withLock { $0.wait } }
     public var completion: Breakdown { store.withLock { $0.completion } }
+    /// Waits by lane and key (step 7).
+    public var fairness: FairnessFigures { store.withLock { $0.fairness } }
     public var trace: [TraceEvent] { store.withLock { $0.trace } }
     /// Highest number of concurrently busy workers seen, per pool.
     public var peakBusy: [String: Int] { store.withLock { $0.peakBusy } }
@@ -208,6 +213,7 @@ public final class RunRecorder: Sendable {
             if op.createdAt >= statisticsFrom {
                 store.wait.record(waited, queue: item.queue.description, opType: op.spec.type.rawValue,
                                   task: op.spec.taskLabel)
+                store.fairness.record(waited, op.spec)
             }
         }
     }

@@ -15,10 +15,9 @@ public actor SimDatabase {
 
     private var ops: [OpID: OpRecord] = [:]
     private var rows: [RowID: WorkItem] = [:]
-    /// Unclaimed rows of each queue in claim order.
-    private var unclaimed: [Heap<RowKey>] = []
-    /// Rows per queue, claimed or not (queue depth). `unclaimed` may hold keys of rows
-    /// deleted before being claimed; `claim` skips those.
+    /// Unclaimed rows of each queue in the orders the claim policies read (step 7's fairness).
+    private var unclaimed: ClaimIndex
+    /// Rows per queue, claimed or not (queue depth).
     private var rowCount: [Int] = []
     private var nextOp = 0
     private var nextRow = 0
@@ -39,10 +38,14 @@ public actor SimDatabase {
     /// Notified whenever the database becomes quiet (no pending op, no row).
     public nonisolated let quiet: Signal
 
-    init(sim: Simulation, config: ModelConfig, recorder: RunRecorder) {
+    /// `random` is the stream the claimers' lottery streams are derived from (`fairness` of
+    /// the run's root stream; only a `reserved_slots` lottery draws from it).
+    init(sim: Simulation, config: ModelConfig, recorder: RunRecorder,
+         random: RandomStream = RandomStream(seed: 0).derived("fairness")) {
         self.sim = sim
         self.config = config
         self.recorder = recorder
+        unclaimed = ClaimIndex(fairness: config.fairness, random: random)
         self.quiet = Signal(executor: sim.executor)
         coalescing = CoalescingTable(config)
         indexesCoalescible = !config.steps.isDisjoint(with: [.workerFold, .enqueueDedup])
@@ -175,11 +178,11 @@ public actor SimDatabase {
 
     /// Grows the per-queue arrays to hold `queue`.
     private func ensureSlots(for queue: QueueName) {
-        while unclaimed.count <= queue.index {
-            unclaimed.append(Heap())
+        while rowCount.count <= queue.index {
             rowCount.append(0)
             subscribers.append([])
         }
+        unclaimed.ensureSlot(for: queue)
     }
 
     private func insertRow(queue: QueueName, op: OpID, type: OperationType, network: NetworkID?, deferCount: Int,
@@ -192,34 +195,39 @@ public actor SimDatabase {
         rows[row.rowID] = row
         ensureSlots(for: queue)
         rowCount[queue.index] += 1
-        unclaimed[queue.index].insert(RowKey(scheduledAt: scheduledAt, rowID: row.rowID))
+        unclaimed.insert(indexEntry(row))
         wake(queue)
     }
 
+    /// What the claim index keeps of a row.
+    private func indexEntry(_ row: WorkItem) -> ClaimIndex.Entry {
+        let op = ops[row.opID]
+        return ClaimIndex.Entry(rowID: row.rowID, queue: row.queue, scheduledAt: row.scheduledAt,
+                                opCreatedAt: op?.createdAt ?? row.createdAt, networkID: row.networkID,
+                                nodeID: op?.spec.nodeID, opType: row.opType)
+    }
+
     /// The claim rule (model file 3): eligible rows are unclaimed, due, and in the requested
-    /// queues; ordered by the queue's position in the request, then `scheduled_at`; at most
-    /// `limit` (server cap 256) are marked claimed with `attempts + 1`.
+    /// queues; at most `limit` (server cap 256, `claimCap`) are marked claimed with `attempts + 1`. Their
+    /// order is the fairness policy's of the daemon that drains these queues (``ClaimIndex``);
+    /// `strict`, the default, orders by the queue's position in the request, then
+    /// `scheduled_at`.
     func claim(_ queues: [QueueName], limit: Int, by claimer: String) -> [WorkItem] {
         let cap = min(max(limit, 0), config.claimCap)
-        var claimed: [WorkItem] = []
-        for queue in queues where claimed.count < cap {
-            guard queue.index < unclaimed.count else { continue }
-            while claimed.count < cap, let top = unclaimed[queue.index].min, top.scheduledAt <= now {
-                _ = unclaimed[queue.index].removeMin()
-                guard var row = rows[top.rowID] else { continue }
-                row.claimedAt = now
-                row.claimedBy = claimer
-                row.attempts += 1
-                rows[row.rowID] = row
-                claimed.append(row)
-            }
+        return unclaimed.claim(queues, limit: cap, by: claimer, now: now).compactMap { id in
+            guard var row = rows[id] else { return nil }
+            row.claimedAt = now
+            row.claimedBy = claimer
+            row.attempts += 1
+            rows[row.rowID] = row
+            return row
         }
-        return claimed
     }
 
     /// Deletes a row (the item is finished).
     func deleteRow(_ id: RowID) {
         guard let row = rows.removeValue(forKey: id) else { return }
+        unclaimed.remove(id)
         rowCount[row.queue.index] -= 1
         notifyIfQuiet()
     }
@@ -254,7 +262,7 @@ public actor SimDatabase {
                 row.claimedAt = nil
                 row.claimedBy = nil
                 rows[id] = row
-                unclaimed[row.queue.index].insert(RowKey(scheduledAt: row.scheduledAt, rowID: id))
+                unclaimed.insert(indexEntry(row))
                 wake(row.queue)
                 released += 1
             }
@@ -282,7 +290,7 @@ public actor SimDatabase {
                 op.stateChangedAt = now
                 ops[row.opID] = op
             }
-            unclaimed[row.queue.index].insert(RowKey(scheduledAt: row.scheduledAt, rowID: id))
+            unclaimed.insert(indexEntry(row))
             wake(row.queue)
             released += 1
         }
@@ -301,8 +309,10 @@ public actor SimDatabase {
             } else if row.scheduledAt > now {
                 parts.append("on \(row.queue), deferred until \(row.scheduledAt)")
             } else {
-                let ahead = unclaimed[row.queue.index].unordered.filter {
-                    $0.scheduledAt <= now && rows[$0.rowID]?.claimedAt == nil && RowKey(scheduledAt: row.scheduledAt, rowID: row.rowID) > $0
+                let key = RowKey(scheduledAt: row.scheduledAt, rowID: row.rowID)
+                let ahead = rows.values.filter {
+                    $0.queue == row.queue && $0.claimedAt == nil
+                        && RowKey(scheduledAt: $0.scheduledAt, rowID: $0.rowID) < key
                 }.count
                 parts.append("queued on \(row.queue) behind \(ahead) due rows")
             }
@@ -353,9 +363,9 @@ public actor SimDatabase {
     func waitForWork(_ queues: [QueueName], signal: Signal) async throws {
         var earliest: SimClock.Instant?
         for queue in queues {
-            guard queue.index < unclaimed.count, let top = unclaimed[queue.index].min else { continue }
-            if top.scheduledAt <= now { return }
-            earliest = min(earliest ?? top.scheduledAt, top.scheduledAt)
+            guard let first = unclaimed.earliest(queue) else { continue }
+            if first <= now { return }
+            earliest = min(earliest ?? first, first)
         }
         try await signal.wait(until: earliest)
     }

@@ -5,6 +5,9 @@ import Sim
 public indirect enum JSONValue: Sendable, Equatable {
     case object([(String, JSONValue)])
     case array([JSONValue])
+    /// An array written on one line (`[1, 2, [3, 4]]`): for long lists of small numbers such
+    /// as histogram buckets.
+    case inline([JSONValue])
     case string(String)
     case int(Int)
     case uint(UInt64)
@@ -46,6 +49,17 @@ public indirect enum JSONValue: Sendable, Equatable {
                 out += index == values.count - 1 ? "\n" : ",\n"
             }
             out += closePad + "]"
+        case .inline(let values):
+            out += "["
+            for (index, value) in values.enumerated() {
+                if index > 0 { out += ", " }
+                if case .array(let nested) = value {
+                    JSONValue.inline(nested).write(into: &out, indent: indent)
+                } else {
+                    value.write(into: &out, indent: indent)
+                }
+            }
+            out += "]"
         case .string(let text): out += JSONValue.quote(text)
         case .int(let value): out += String(value)
         case .uint(let value): out += String(value)

@@ -31,6 +31,8 @@ public struct RunReport: SimulationReport {
     public var scenario: String
     public var seed: UInt64
     public var runs: [VariantRun]
+    /// Step 7's figures, for a fairness study (``Scenario/isFairnessStudy``).
+    public var fairness: FairnessSection?
 
     public init(scenario: String, seed: UInt64, runs: [VariantRun]) {
         self.scenario = scenario
@@ -69,7 +71,11 @@ public struct RunReport: SimulationReport {
         .object([
             ("scenario", .string(scenario)),
             ("seed", .uint(seed)),
-            ("runs", .array(runs.map(Self.json(for:)))),
+            ("runs", .array(runs.map { run in
+                guard let fairness = fairness?.json(variant: run.variant),
+                      case .object(let fields) = Self.json(for: run) else { return Self.json(for: run) }
+                return .object(fields + [("fairness", fairness)])
+            })),
         ])
     }
 

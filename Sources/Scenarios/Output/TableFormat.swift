@@ -10,6 +10,10 @@ extension RunReport {
             lines.append("")
         }
         if runs.count > 1 { lines += comparison() }
+        if let fairness {
+            lines.append("")
+            lines += fairness.lines
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

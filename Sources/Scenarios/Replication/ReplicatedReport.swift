@@ -91,6 +91,8 @@ public struct ReplicatedReport: SimulationReport {
     public var runs: [ReplicatedVariant]
     /// Wall-clock seconds for all replications together (nil under --deterministic).
     public var wallSeconds: Double?
+    /// Step 7's figures, for a fairness study (``Scenario/isFairnessStudy``).
+    public var fairness: FairnessSection? = nil
 
     public var replications: Int { seeds.count }
 
@@ -133,6 +135,7 @@ public struct ReplicatedReport: SimulationReport {
                                      ("stuck", .int(endings.stuck))])),
             ]
             fields += JSONValue.nest(run.figures.map { ($0.path, Self.statistic($0.values)) })
+            if let fairness = fairness?.json(variant: run.variant) { fields.append(("fairness", fairness)) }
             return .object(fields)
         })))
         if let wallSeconds { top.append(("wall_seconds", .number(wallSeconds))) }

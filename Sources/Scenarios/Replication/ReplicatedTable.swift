@@ -55,6 +55,7 @@ extension ReplicatedReport {
             }
             lines.append("")
         }
+        if let fairness { lines += fairness.lines + [""] }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -79,6 +80,7 @@ extension ReplicatedReport {
             section("wait_seconds (and effect_seconds p99), \(item.kind.rawValue) \(item.name)",
                     [item.kind == .queue ? "by_queue" : "by_task", item.name])
         }
+        if let fairness { lines += fairness.comparisonLines + [""] }
         return lines.joined(separator: "\n")
     }
 

@@ -46,7 +46,8 @@ public enum Replicator {
                 let (variant, replication) = jobs[index]
                 let result = ClusterRun.run(
                     config: configs[variant], topology: scenario.topology, workload: scenario.workload,
-                    options: RunOptions(seed: seeds[replication], timeLimit: scenario.timeLimit, warmup: warmup))
+                    options: RunOptions(seed: seeds[replication], timeLimit: scenario.timeLimit, warmup: warmup,
+                                        figures: scenario.figureSettings))
                 slots.withLock { $0[index] = result }
                 let finished = done.wrappingAdd(1, ordering: .relaxed).newValue
                 progress("replication \(finished)/\(jobs.count) done")
@@ -59,7 +60,11 @@ public enum Replicator {
                 variant: variant.name, era: scenario.era(of: variant),
                 results: (0..<replications).compactMap { results[variantIndex * replications + $0] })
         }
-        return ReplicatedReport(scenario: scenario.name, file: scenario.file, seed: seed, seeds: seeds,
-                                warmup: warmup, runs: runs, wallSeconds: measureWallTime ? elapsed : nil)
+        var report = ReplicatedReport(scenario: scenario.name, file: scenario.file, seed: seed, seeds: seeds,
+                                      warmup: warmup, runs: runs, wallSeconds: measureWallTime ? elapsed : nil)
+        if scenario.isFairnessStudy {
+            report.fairness = FairnessSection(scenario, variants: chosen, results: runs.map(\.results), seeds: seeds)
+        }
+        return report
     }
 }

@@ -7,19 +7,20 @@ import Sim
 public enum ScenarioParser {
     static let topKeys = ["name", "description", "parameters", "seed", "time_limit", "era", "ideal", "steps", "follow_up",
                           "coalescing", "coalescing_sql", "cluster", "database", "overrides", "networks", "instances",
-                          "workload", "sources", "variants", "default_variants"]
+                          "workload", "sources", "variants", "default_variants", "fairness", "figures"]
     static let variantKeys = ["description", "era", "ideal", "steps", "follow_up", "coalescing", "coalescing_sql",
-                              "database", "overrides"]
+                              "database", "overrides", "fairness"]
 
     /// Default time limit when a scenario gives none: a run never hangs.
     public static let defaultTimeLimit = Duration.seconds(3600)
 
-    public static func load(path: String) throws(ScenarioError) -> Scenario {
-        try parse(YAMLDocument.load(path: path))
+    /// Reads the file at `path` with `settings` (`--set KEY=VALUE`) applied to it first.
+    public static func load(path: String, settings: [YAMLSetting] = []) throws(ScenarioError) -> Scenario {
+        try parse(YAMLDocument.load(path: path).patched(with: settings))
     }
 
-    public static func load(text: String, file: String) throws(ScenarioError) -> Scenario {
-        try parse(YAMLDocument.load(text: text, file: file))
+    public static func load(text: String, file: String, settings: [YAMLSetting] = []) throws(ScenarioError) -> Scenario {
+        try parse(YAMLDocument.load(text: text, file: file).patched(with: settings))
     }
 
     static func parse(_ written: YAMLDocument) throws(ScenarioError) -> Scenario {
@@ -29,9 +30,11 @@ public enum ScenarioParser {
         let topology = try readCluster(top.optional("cluster"), root: top.node)
         let base = try readSettings(top, tasksSoFar: Set(DefaultTaskProfiles.all.keys))
         var variants: [Variant] = []
+        var fairnessNodes: [String: YAMLNode] = [:]
         if let node = top.optional("variants") {
             for entry in try node.entries() {
                 let mapping = try entry.value.mapping(allowedKeys: variantKeys)
+                fairnessNodes[entry.key] = mapping.optional("fairness")
                 guard !variants.contains(where: { $0.name == entry.key }) else {
                     throw entry.value.error("duplicate variant \"\(entry.key)\"")
                 }
@@ -74,17 +77,20 @@ public enum ScenarioParser {
             }
         }
         let workload = try WorkloadParser(topology: topology, knownTasks: knownTasks).read(top)
-        return Scenario(
+        let scenario = Scenario(
             name: name, description: try top.optional("description")?.string(), file: document.file,
             seed: try top.optional("seed")?.uint64() ?? 1,
             timeLimit: try top.optional("time_limit")?.positiveDuration() ?? defaultTimeLimit,
-            topology: topology, workload: workload, base: base, variants: variants, defaultVariants: defaults)
+            topology: topology, workload: workload, base: base, variants: variants, defaultVariants: defaults,
+            figures: try FairnessParser.readFigures(top.optional("figures")))
+        try FairnessParser.check(scenario, base: top.optional("fairness"), variants: fairnessNodes)
+        return scenario
     }
 
     /// `era`, `ideal`, `database` and `overrides` of the top level or of one variant.
     static func readSettings(_ mapping: YAMLMapping, tasksSoFar: Set<TaskName>) throws(ScenarioError) -> ModelSettings {
         var settings = ModelSettings()
-        for key in ["era", "ideal", "steps", "follow_up", "coalescing", "coalescing_sql"] {
+        for key in ["era", "ideal", "steps", "follow_up", "coalescing", "coalescing_sql", "fairness"] {
             if let line = mapping.optional(key)?.line { settings.lines[key] = line }
         }
         if let node = mapping.optional("era") { settings.era = try node.enumValue(Era.self) }
@@ -93,6 +99,7 @@ public enum ScenarioParser {
         if let node = mapping.optional("follow_up") { settings.followUp = try node.bool() }
         if let node = mapping.optional("coalescing") { settings.coalescing = try readCoalescing(node) }
         if let node = mapping.optional("coalescing_sql") { settings.coalescingSQL = try node.enumValue(CoalescingSQL.self) }
+        if let node = mapping.optional("fairness") { settings.fairness = try FairnessParser.read(node) }
         if let node = mapping.optional("database") {
             let database = try node.mapping(allowedKeys: ["round_trip", "claim_cap"])
             if let value = database.optional("round_trip") {

@@ -15,12 +15,16 @@ public struct ScenarioError: Error, Equatable, Hashable, Sendable, CustomStringC
     public var keyPath: String
     /// What was expected and what was found.
     public var message: String
+    /// The offending value was given on the command line (`--set`, `--grid`), not in the file:
+    /// the command exits with status 64 instead of 2.
+    public var fromCommandLine: Bool
 
-    public init(file: String, line: Int? = nil, keyPath: String = "", message: String) {
+    public init(file: String, line: Int? = nil, keyPath: String = "", message: String, fromCommandLine: Bool = false) {
         self.file = file
         self.line = line
         self.keyPath = keyPath
         self.message = message
+        self.fromCommandLine = fromCommandLine
     }
 
     public var description: String {

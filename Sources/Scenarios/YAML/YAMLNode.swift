@@ -25,14 +25,27 @@ public struct YAMLNode {
     public let path: YAMLPath
     /// The file name used in errors.
     public let file: String
-    /// The 1-based line reported for this node; a mapping value reports its key's line.
+    /// The 1-based line reported for this node; a mapping value reports its key's line. Nil
+    /// for a value set on the command line.
     public let line: Int?
+    /// The command-line settings applied to the document (``YAMLSetting``), usually none.
+    public let settings: [YAMLSetting]
 
-    public init(node: Node, path: YAMLPath, file: String, line: Int? = nil) {
+    public init(node: Node, path: YAMLPath, file: String, line: Int? = nil, settings: [YAMLSetting] = []) {
         self.node = node
         self.path = path
         self.file = file
-        self.line = line ?? node.mark?.line
+        self.settings = settings
+        let setting = settings.last { path.isWithin($0.path) }
+        self.line = setting == nil ? line ?? node.mark?.line : nil
+    }
+
+    /// The command-line setting this node's value comes from, if any (the last that covers it).
+    public var setting: YAMLSetting? { settings.last { path.isWithin($0.path) } }
+
+    /// A child of this node, carrying the document's settings.
+    private func child(_ node: Node, _ path: YAMLPath, line: Int? = nil) -> YAMLNode {
+        YAMLNode(node: node, path: path, file: file, line: line, settings: settings)
     }
 
     /// Scalar, mapping, list, or null (an unquoted empty value, `~` or `null`).
@@ -62,7 +75,14 @@ public struct YAMLNode {
     /// An error at this node with `message`, for checks the schema makes itself
     /// (e.g. `throw node.error("must be shorter than time_limit")`).
     public func error(_ message: String) -> ScenarioError {
-        ScenarioError(file: file, line: line, keyPath: path.description, message: message)
+        Self.error(message, file: file, line: line, path: path, setting: setting)
+    }
+
+    /// An error at `path`; a value set on the command line says so.
+    static func error(_ message: String, file: String, line: Int?, path: YAMLPath, setting: YAMLSetting?) -> ScenarioError {
+        guard let setting else { return ScenarioError(file: file, line: line, keyPath: path.description, message: message) }
+        return ScenarioError(file: file, keyPath: path.description,
+                             message: "\(message) (set on the command line: --set \(setting.text))", fromCommandLine: true)
     }
 
     /// `expected <what>, got <what is here>`.
@@ -198,7 +218,7 @@ public struct YAMLNode {
     public func elements() throws(ScenarioError) -> [YAMLNode] {
         guard case .sequence(let sequence) = node else { throw expected("a list") }
         return sequence.enumerated().map { index, item in
-            YAMLNode(node: item, path: path.appending(index: index), file: file)
+            child(item, path.appending(index: index))
         }
     }
 
@@ -222,13 +242,13 @@ public struct YAMLNode {
             let keyLine = keyNode.mark?.line
             guard case .scalar(let scalar) = keyNode else {
                 let shape = YAMLNode(node: keyNode, path: path, file: file).found
-                throw ScenarioError(file: file, line: keyLine, keyPath: path.description,
-                                    message: "expected a plain key, got \(shape) as a key")
+                throw Self.error("expected a plain key, got \(shape) as a key", file: file, line: keyLine, path: path,
+                                 setting: setting)
             }
             let key = scalar.string
             // The key's line, not the value's: a block value starts on the next line, and an
             // empty value has no position of its own.
-            let value = YAMLNode(node: valueNode, path: path.appending(key: key), file: file, line: keyLine)
+            let value = child(valueNode, path.appending(key: key), line: keyLine)
             result.append(YAMLEntry(key: key, keyLine: keyLine, value: value))
         }
         return result
@@ -243,7 +263,10 @@ public struct YAMLNode {
             if let suggestion = nearestSpelling(to: entry.key, among: allowedKeys) {
                 message += "; did you mean \(quoted(suggestion))?"
             }
-            throw ScenarioError(file: file, line: entry.keyLine, keyPath: path.description, message: message)
+            // A key without a line was created by a setting that reaches through it.
+            let created = entry.keyLine == nil ? settings.last { $0.path.isWithin(entry.value.path) } : nil
+            throw Self.error(message, file: file, line: entry.keyLine, path: path,
+                             setting: entry.value.setting ?? created)
         }
         return YAMLMapping(node: self, entries: entries, allowedKeys: allowedKeys)
     }

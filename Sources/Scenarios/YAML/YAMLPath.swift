@@ -34,9 +34,12 @@ public struct YAMLPath: Hashable, Sendable, CustomStringConvertible {
     }
 
     private static func isPlain(_ key: String) -> Bool {
-        !key.isEmpty && key.unicodeScalars.allSatisfy { scalar in
-            scalar == "_" || scalar == "-" || ("a"..."z").contains(scalar)
-                || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
-        }
+        !key.isEmpty && key.unicodeScalars.allSatisfy(isPlainScalar)
+    }
+
+    /// A letter, digit, `_` or `-`: what a key rendered without brackets is made of.
+    static func isPlainScalar(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == "_" || scalar == "-" || ("a"..."z").contains(scalar)
+            || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
     }
 }

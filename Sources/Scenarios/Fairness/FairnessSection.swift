@@ -1,0 +1,99 @@
+import Model
+import Sim
+
+/// The step-7 figures of a fairness study's variants, as `run` and `compare` show them: per
+/// lane and lane class, per key, Jain's index over keys; the mean across replications with
+/// its 95% half-width when replicated. Read from ``RunFigures`` like every fairness output.
+public struct FairnessSection: Sendable {
+    public struct Entry: Sendable {
+        public var variant: String
+        /// The policy each daemon used (``FairnessSettings/label``).
+        public var policy: String
+        public var sample: FairnessSample
+    }
+
+    public var settings: FigureSettings
+    public var entries: [Entry]
+
+    public init(settings: FigureSettings, entries: [Entry]) {
+        self.settings = settings
+        self.entries = entries
+    }
+
+    /// The section of `scenario`'s `variants` run as `results` (per variant, one result per
+    /// replication, seeded `seeds`).
+    public init(_ scenario: Scenario, variants: [Variant], results: [[RunResult]], seeds: [UInt64]) {
+        settings = scenario.figureSettings
+        entries = zip(variants, results).map { variant, runs in
+            Entry(variant: variant.name, policy: scenario.config(for: variant).fairness.label,
+                  sample: FairnessSample(results: runs, replications: Array(runs.indices), seeds: Array(seeds.prefix(runs.count))))
+        }
+    }
+
+    var boundLabel: String { ">" + settings.waitBound.compactLabel }
+
+    // MARK: Table
+
+    public var lines: [String] {
+        var lines = ["fairness figures: wait_seconds by lane and by \(settings.key.rawValue); \(boundLabel): ops that "
+                     + "waited longer than \(settings.waitBound.compactLabel); jain: Jain's index of the keys' mean waits"]
+        for entry in entries {
+            lines.append("")
+            lines.append("variant \(entry.variant) (fairness: \(entry.policy))")
+            var table = TextTable(["lane", "share", "count", "mean", "p99", "p99.9", "max", boundLabel, "jain"])
+            var groups: [FairnessFigure.Group] = Priority.allCases.map { .lane($0) }
+            groups += LaneClass.allCases.map { .laneClass($0) } + [.all]
+            for group in groups {
+                if case .lane = group, entry.sample.values(FairnessFigure(group, .count)).allSatisfy({ $0 == 0 }) {
+                    continue
+                }
+                table.add(row(group, entry.sample, jain: { if case .laneClass = group { return false }; return true }()))
+            }
+            lines += table.lines(indent: "  ")
+            var keys = TextTable([settings.key.rawValue, "share", "count", "mean", "p99", "p99.9", "max", boundLabel])
+            for key in entry.sample.keys { keys.add(Array(row(.key(key), entry.sample, jain: false).dropLast())) }
+            lines.append("")
+            lines += keys.lines(indent: "  ")
+        }
+        return lines
+    }
+
+    private func row(_ group: FairnessFigure.Group, _ sample: FairnessSample, jain: Bool) -> [String] {
+        func cell(_ statistic: FairnessFigure.Statistic, _ decimals: Int) -> String {
+            ReplicatedReport.cell(sample.values(FairnessFigure(group, statistic)), decimals: decimals)
+        }
+        return [group.name, cell(.share, 3), cell(.count, 1), cell(.mean, 3), cell(.p99, 3), cell(.p999, 3),
+                cell(.max, 3), cell(.aboveBound, 1), jain ? cell(.jain, 3) : "-"]
+    }
+
+    /// One row per variant: what the decision turns on.
+    public var comparisonLines: [String] {
+        var table = TextTable(["variant", "user p99", "user p99.9", "background p99", "background max",
+                               "background \(boundLabel)", "jain"])
+        for entry in entries {
+            let sample = entry.sample
+            func cell(_ group: FairnessFigure.Group, _ statistic: FairnessFigure.Statistic, _ decimals: Int = 3) -> String {
+                ReplicatedReport.cell(sample.values(FairnessFigure(group, statistic)), decimals: decimals)
+            }
+            table.add([entry.variant, cell(.laneClass(.user), .p99), cell(.laneClass(.user), .p999),
+                       cell(.laneClass(.background), .p99), cell(.laneClass(.background), .max),
+                       cell(.laneClass(.background), .aboveBound, 1), cell(.all, .jain)])
+        }
+        return ["fairness: user-facing and background lanes (wait_seconds)"] + table.lines(indent: "  ")
+    }
+
+    // MARK: JSON
+
+    /// The entry of `variant` as JSON: the settings, each replication's figures and the
+    /// pooled histograms.
+    public func json(variant: String) -> JSONValue? {
+        guard let entry = entries.first(where: { $0.variant == variant }) else { return nil }
+        return .object([
+            ("policy", .string(entry.policy)),
+            ("wait_bound_seconds", .number(settings.waitBound.seconds)),
+            ("key", .string(settings.key.rawValue)),
+            ("replications", .array(entry.sample.records.map(\.json))),
+            ("histograms", entry.sample.pooled.json),
+        ])
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import Scenarios
+import Testing
+
+/// `simrun sweep` and `simrun merge`: grids, shards, and byte-identical outputs.
+@Suite struct SweepGridTests {
+    @Test func pointsAreTheCrossProductWithTheFirstAxisSlowest() throws {
+        let grid = try SweepGrid(axes: [try .parse("fairness.after=10s,30s,60s"), try .parse("cluster.cpus=4,8")])
+        #expect(grid.count == 6)
+        #expect((0..<6).map { grid.values(ofPoint: $0) }
+                == [["10s", "4"], ["10s", "8"], ["30s", "4"], ["30s", "8"], ["60s", "4"], ["60s", "8"]])
+        #expect(try grid.settings(ofPoint: 3).map(\.text) == ["fairness.after=30s", "cluster.cpus=8"])
+        #expect(try SweepGrid(axes: []).count == 1)
+    }
+
+    @Test func commasInsideBracketsBraceAndQuotesBelongToTheValue() throws {
+        let axis = try SweepGrid.Axis.parse("fairness.lanes=[background, background_high_io],[background],\"a,b\"")
+        #expect(axis.values == ["[background, background_high_io]", "[background]", "\"a,b\""])
+    }
+
+    @Test func badAxesAreCommandLineErrors() {
+        #expect(throws: CommandLineError("--grid \"cpus\": expected KEY=V1,V2,... (e.g. fairness.after=10s,30s,60s)")) {
+            try SweepGrid.Axis.parse("cpus")
+        }
+        #expect(throws: CommandLineError("--grid cluster.cpus=...: a value is listed twice")) {
+            try SweepGrid.Axis.parse("cluster.cpus=4,4")
+        }
+        #expect(throws: CommandLineError("--grid cluster.cpus=...: expected values separated by commas, none of them empty")) {
+            try SweepGrid.Axis.parse("cluster.cpus=4,,8")
+        }
+        #expect(throws: CommandLineError("--grid cluster.cpus: the key has two --grid options")) {
+            try SweepGrid(axes: [try .parse("cluster.cpus=4"), try .parse("cluster.cpus=8")])
+        }
+    }
+
+    /// Every run belongs to exactly one shard, and shard sizes differ by at most one.
+    @Test func shardsCutTheRunsIntoContiguousSlices() throws {
+        for total in [0, 1, 7, 24, 240] {
+            for count in [1, 2, 3, 5, 8] {
+                let ranges = try (0..<count).map { try SweepShard(index: $0, count: count).range(of: total) }
+                #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == total)
+                #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+                let sizes = ranges.map(\.count)
+                #expect((sizes.max() ?? 0) - (sizes.min() ?? 0) <= 1)
+            }
+        }
+    }
+
+    @Test func shardAutoReadsTheBatchEnginesEnvironment() throws {
+        #expect(try SweepShard.parse("auto", environment: ["SIMRUN_SHARD": "2/5"]) == SweepShard(index: 2, count: 5))
+        #expect(try SweepShard.parse("auto", environment: ["JOB_COMPLETION_INDEX": "3", "SIMRUN_SHARD_COUNT": "4"])
+                == SweepShard(index: 3, count: 4))
+        // Slurm arrays may start at 1 (--array=1-4): the index is relative to the minimum.
+        #expect(try SweepShard.parse("auto", environment: ["SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "4",
+                                                           "SLURM_ARRAY_TASK_MIN": "1"]) == SweepShard(index: 3, count: 4))
+        #expect(try SweepShard.parse("1/2", environment: [:]) == SweepShard(index: 1, count: 2))
+        #expect(throws: CommandLineError("--shard auto: JOB_COMPLETION_INDEX is set but not SIMRUN_SHARD_COUNT "
+                                         + "(set it to the Job's completions)")) {
+            try SweepShard.parse("auto", environment: ["JOB_COMPLETION_INDEX": "0"])
+        }
+        #expect(throws: CommandLineError("--shard 4/4: expected i/n with 0 <= i < n")) {
+            try SweepShard.parse("4/4", environment: [:])
+        }
+    }
+}
+
+/// The command line end to end: several local processes each run one shard (`xargs -P`), and
+/// `merge` of their outputs equals the unsharded sweep byte for byte, in every format.
+@Suite(.serialized) struct SweepCommandTests {
+    /// A small fairness study: 6 minutes of overload on the network node.
+    static let scenario = """
+        name: small-study
+        era: plan
+        seed: 3
+        time_limit: 1h
+        cluster: {nodes: 1, cpus: 4}
+        networks: [a, b]
+        figures: {wait_bound: 30s, key: network}
+        overrides:
+          tasks:
+            work: {service: {uniform: [1s, 2s]}}
+        fairness: {policy: bounded_staleness, after: 30s}
+        sources:
+          - name: user
+            op: {type: net_op, tasks: [work], priority: user_facing, queue: networknode, network: a}
+            arrivals: {poisson: 0.7/s}
+            until: 6m
+          - name: background
+            op: {type: net_op, tasks: [work], priority: background, queue: networknode, network: b}
+            arrivals: {every: 20s}
+            until: 6m
+        variants:
+          strict: {fairness: {policy: strict}}
+          staleness: {}
+        """
+
+    static let grid = ["--grid", "fairness.after=15s,45s", "--grid", "workload=[]"]
+
+    @Test func shardedAndMergedOutputEqualsTheUnshardedSweepByteForByte() throws {
+        let path = try CLI.scenarioFile(Self.scenario, name: "small-study.yaml")
+        let directory = (path as NSString).deletingLastPathComponent
+        let sweep = [CLI.executable.path, "sweep", path] + Self.grid + ["--replications", "3"]
+        // Four processes, four shards of 2 points x 2 variants x 3 replications = 12 runs.
+        let command = "seq 0 3 | xargs -P 4 -I{} " + (sweep + ["--shard", "{}/4", "--output", "\(directory)/shard-{}.json"])
+            .map(Self.shellQuoted).joined(separator: " ")
+        let xargs = try CLI.shell(command)
+        #expect(xargs.status == 0, "\(xargs.stderr)")
+        let shards = (0..<4).map { "\(directory)/shard-\($0).json" }
+        for format in ["json", "csv", "table"] {
+            let whole = try CLI.run(Array(sweep.dropFirst()) + ["--format", format])
+            #expect(whole.status == 0, "\(whole.stderr)")
+            let merged = try CLI.run(["merge"] + shards.reversed() + ["--format", format])
+            #expect(merged.status == 0, "\(merged.stderr)")
+            #expect(merged.stdout == whole.stdout, "merge --format \(format) differs from the unsharded sweep")
+        }
+    }
+
+    @Test func theOutputDoesNotDependOnTheNumberOfThreads() throws {
+        let path = try CLI.scenarioFile(Self.scenario, name: "small-study.yaml")
+        let one = try CLI.run(["sweep", path, "--grid", "fairness.after=15s,45s", "--replications", "2", "--jobs", "1",
+                               "--format", "json"])
+        let two = try CLI.run(["sweep", path, "--grid", "fairness.after=15s,45s", "--replications", "2", "--jobs", "3",
+                               "--format", "json"])
+        #expect(one.status == 0 && two.status == 0)
+        #expect(one.stdout == two.stdout)
+    }
+
+    @Test func mergeRefusesAnIncompleteOrMixedSetOfShards() throws {
+        let path = try CLI.scenarioFile(Self.scenario, name: "small-study.yaml")
+        let directory = (path as NSString).deletingLastPathComponent
+        var outputs: [String] = []
+        for (index, replications) in [(0, "2"), (1, "2"), (1, "3")] {
+            let output = "\(directory)/part-\(index)-\(replications).json"
+            let result = try CLI.run(["sweep", path, "--replications", replications, "--variant", "strict",
+                                      "--shard", "\(index)/3", "--output", output])
+            #expect(result.status == 0, "\(result.stderr)")
+            outputs.append(output)
+        }
+        let missing = try CLI.run(["merge", outputs[0], outputs[1]])
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "simrun: missing shard 2/3\n")
+        let mixed = try CLI.run(["merge", outputs[0], outputs[2]])
+        #expect(mixed.status == 2)
+        #expect(mixed.stderr.contains("not a shard of the same sweep"))
+        let twice = try CLI.run(["merge", outputs[0], outputs[0]])
+        #expect(twice.stderr.contains("shard 0/3 again"))
+        let notJSON = try CLI.run(["merge", path])
+        #expect(notJSON.status == 2)
+        #expect(notJSON.stderr.hasPrefix("simrun: \(path): not JSON: "))
+    }
+
+    @Test func aBadGridValueNamesItsKeyAndExits64() throws {
+        let path = try CLI.scenarioFile(Self.scenario, name: "small-study.yaml")
+        let result = try CLI.run(["sweep", path, "--grid", "fairness.after=15s,soon"])
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix("simrun: \(path): fairness.after: expected a duration"))
+        #expect(result.stderr.hasSuffix("(set on the command line: --set fairness.after=soon)\n"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    static func shellQuoted(_ text: String) -> String {
+        text.contains("{}") && !text.contains(" ") ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+extension CLI {
+    /// Runs `command` with `sh -c` in the package root.
+    static func shell(_ command: String) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.currentDirectoryURL = packageRoot
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                         stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
