@@ -88,7 +88,7 @@ extension RunReport {
         lines.append("wait_seconds, all ops (effect_seconds p99 beside it)")
         lines += overall.lines(indent: "  ")
         for item in focus {
-            var table = TextTable(["variant", "count", "p50", "p90", "p99", "max", "p99 vs base", "requests",
+            var table = TextTable(["variant", "count", "p50", "p90", "p99", "max", "p99 vs base", "timed",
                                    "effect p99", "vs base"])
             let base = runs.first.flatMap { item.histogram(in: $0.result)?.summary.p99 }
             let effectBase = runs.first.flatMap { item.histogram(in: $0.result.effect)?.summary.p99 }

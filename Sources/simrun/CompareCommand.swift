@@ -12,6 +12,11 @@ struct CompareCommand: ParsableCommand {
             scenario's default variants. Every variant replays the same arrivals and service \
             times (common random numbers), so differences come from the switches. The first \
             variant is the baseline of the "vs baseline" column.
+
+            --vary KEY=V1,V2,... (repeatable) runs the comparison at every point of the cross \
+            product of the values (any scenario key, as --set; e.g. --vary \
+            parameters.cadence=12s,14s --vary overrides.sf_net.singular_dequeue=round,restart) \
+            and prints one row per point and variant: how much a finding moves with a setting.
             """)
 
     @Argument(help: "Scenario file (YAML).")
@@ -38,7 +43,26 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var set: SettingOptions
 
+    @Option(name: .customLong("vary"),
+            help: ArgumentHelp("Run the comparison at each value of a scenario key (repeatable: the cross product), e.g. --vary parameters.cadence=12s,14s.",
+                               valueName: "key=v1,v2,..."))
+    var vary: [String] = []
+
+    func validate() throws {
+        for argument in vary {
+            do { _ = try SweepGrid.Axis.parse(argument) } catch { throw ValidationError(error.message) }
+        }
+        if !vary.isEmpty && replication.replications > 1 {
+            throw ValidationError("--vary runs each point once; use simrun sweep for replicated grids")
+        }
+    }
+
     func run() throws {
+        let focus = queues.map { ComparisonFocus(.queue, $0) } + tasks.map { ComparisonFocus(.task, $0) }
+        if !vary.isEmpty {
+            try runSensitivity(focus: focus)
+            return
+        }
         let scenario = try loadScenario(self.scenario, settings: set.settings())
         var chosen: [Variant] = stepsMatrix ? StepsMatrix.variants() : []
         let names = variants.map { $0.split(separator: ",").map { String($0).trimmed } } ?? []
@@ -49,7 +73,6 @@ struct CompareCommand: ParsableCommand {
                 throw fail(error.description)
             }
         }
-        let focus = queues.map { ComparisonFocus(.queue, $0) } + tasks.map { ComparisonFocus(.task, $0) }
         if replication.replications > 1 {
             let report = Replicator.run(scenario, chosen: chosen, seed: seed, replications: replication.replications,
                                         threads: replication.threads, warmup: replication.warmupDuration,
@@ -60,6 +83,31 @@ struct CompareCommand: ParsableCommand {
         let report = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
                                         warmup: replication.warmupDuration, progress: out.progressLine.callAsFunction)
         try out.finish(report, table: report.comparisonTable(focus: focus.isEmpty ? report.slowestQueues() : focus))
+    }
+}
+
+extension CompareCommand {
+    /// `--vary`: the comparison at every point of the grid.
+    private func runSensitivity(focus: [ComparisonFocus]) throws {
+        let grid: SweepGrid
+        do {
+            var axes: [SweepGrid.Axis] = []
+            for argument in vary { axes.append(try SweepGrid.Axis.parse(argument)) }
+            grid = try SweepGrid(axes: axes)
+        } catch {
+            throw fail(error.message, status: ExitCode.validationFailure)
+        }
+        let names = variants.map { $0.split(separator: ",").map { String($0).trimmed } } ?? []
+        let settings = try set.settings()
+        let report: SensitivityReport
+        do {
+            report = try SensitivityReport.run(file: scenario, settings: settings, grid: grid, variants: names,
+                                               stepsMatrix: stepsMatrix, seed: seed, warmup: replication.warmupDuration,
+                                               progress: out.progressLine.callAsFunction)
+        } catch {
+            throw fail(error.description, status: error.isCommandLine ? ExitCode.validationFailure : ExitStatus.badInput)
+        }
+        try out.finish(report, table: report.table(focus: focus))
     }
 }
 

@@ -3,7 +3,9 @@ import Testing
 
 /// Every table or figure in the README is the output of the command printed above it: a
 /// ```` ```sh ```` block holding one `swift run ... simrun ARGS` command (lines may continue
-/// with `\`), followed (after prose, if any) by a ```` ```text ```` block with what it printed.
+/// with `\`), followed (after prose, if any) by a ```` ```text ```` block with what it printed,
+/// or, for output that is Markdown itself, by the lines between `<!-- output -->` and
+/// `<!-- end output -->`.
 /// This test runs every such command and fails when an output is stale. To refresh them all:
 /// `SIMRUN_UPDATE_README=1 swift test -c release -Xswiftc -enable-testing --filter ReadmeTests`.
 @Suite(.serialized) struct ReadmeTests {
@@ -15,6 +17,8 @@ import Testing
     }
 
     static let readme = CLI.packageRoot.appendingPathComponent("README.md")
+    static let outputStart = "<!-- output -->"
+    static let outputEnd = "<!-- end output -->"
 
     /// The command/output pairs of the README, in order.
     static func blocks(_ lines: [String]) -> [Block] {
@@ -39,10 +43,11 @@ import Testing
             guard commands.count == 1, let command = commands.first,
                   let arguments = simrunArguments(command) else { continue }
             var next = index
-            while next < lines.count && !lines[next].hasPrefix("```") { next += 1 }
-            guard next < lines.count, lines[next] == "```text" else { continue }
+            while next < lines.count && !lines[next].hasPrefix("```") && lines[next] != Self.outputStart { next += 1 }
+            guard next < lines.count, lines[next] == "```text" || lines[next] == Self.outputStart else { continue }
+            let closing = lines[next] == "```text" ? "```" : Self.outputEnd
             var close = next + 1
-            while close < lines.count && lines[close] != "```" { close += 1 }
+            while close < lines.count && lines[close] != closing { close += 1 }
             blocks.append(Block(arguments: arguments, output: (next + 1)..<close))
             index = close + 1
         }

@@ -14,7 +14,8 @@ enum ScenarioParameters {
         guard case .mapping(var top) = document.root.node,
               let index = top.firstIndex(where: { $0.key.string == "parameters" }) else { return document }
         let parametersNode = YAMLNode(node: top[index].value, path: YAMLPath.root.appending(key: "parameters"),
-                                      file: document.file, line: top[index].key.mark?.line)
+                                      file: document.file, line: top[index].key.mark?.line,
+                                      settings: document.root.settings)
         var values: [(name: String, value: Node)] = []
         for entry in try parametersNode.entries() {
             guard isName(entry.key) else {
@@ -29,7 +30,8 @@ enum ScenarioParameters {
             top[position].value = try substitute(top[position].value, values, path: YAMLPath.root.appending(key: key),
                                                  file: document.file)
         }
-        return YAMLDocument(file: document.file, root: YAMLNode(node: .mapping(top), path: .root, file: document.file))
+        return YAMLDocument(file: document.file, root: YAMLNode(node: .mapping(top), path: .root, file: document.file,
+                                                                settings: document.root.settings))
     }
 
     private static func substitute(_ node: Node, _ values: [(name: String, value: Node)], path: YAMLPath,

@@ -1,0 +1,101 @@
+import Model
+import Sim
+
+/// `simrun compare --vary KEY=V1,V2,...`: the same comparison at every point of a grid of
+/// scenario values (the cross product of the `--vary` axes, the first varying slowest), one
+/// run per point and variant with the same seed, so a reader sees how much a finding moves
+/// with a setting it rests on.
+public struct SensitivityReport: SimulationReport {
+    public struct Point: Sendable {
+        /// The value of each axis at this point, as written.
+        public var values: [String]
+        public var report: RunReport
+    }
+
+    public var scenario: String
+    public var seed: UInt64
+    public var axes: [String]
+    public var points: [Point]
+
+    public var isWhole: Bool { points.allSatisfy(\.report.isWhole) }
+    public var hasEffectViolations: Bool { points.contains { $0.report.hasEffectViolations } }
+
+    /// Runs `variants` (names; empty: the defaults) of `file` at every point of `grid`, with
+    /// `settings` applied first.
+    public static func run(file: String, settings: [YAMLSetting], grid: SweepGrid, variants: [String],
+                           stepsMatrix: Bool, seed: UInt64?, warmup: Duration,
+                           progress: (String) -> Void = { _ in }) throws(Sweep.Failure) -> SensitivityReport {
+        let document: YAMLDocument
+        do { document = try YAMLDocument.load(path: file) } catch { throw .scenario(error) }
+        var scenarios: [(values: [String], scenario: Scenario, chosen: [Variant])] = []
+        for index in 0..<grid.count {
+            let point: [YAMLSetting]
+            do { point = try grid.settings(ofPoint: index) } catch { throw .commandLine(error) }
+            let scenario: Scenario
+            do {
+                scenario = try ScenarioParser.parse(document.patched(with: settings + point))
+            } catch {
+                throw .scenario(error)
+            }
+            var chosen = stepsMatrix ? StepsMatrix.variants() : []
+            if !variants.isEmpty || chosen.isEmpty {
+                do { chosen += try ScenarioRunner.variants(variants, of: scenario) } catch { throw .unknownVariant(error) }
+            }
+            scenarios.append((grid.values(ofPoint: index), scenario, chosen))
+        }
+        var points: [Point] = []
+        for (index, entry) in scenarios.enumerated() {
+            progress("point \(index + 1)/\(scenarios.count): " + zip(grid.axes, entry.values)
+                .map { "\($0.path)=\($1)" }.joined(separator: " "))
+            points.append(Point(values: entry.values,
+                                report: ScenarioRunner.run(entry.scenario, chosen: entry.chosen, seed: seed,
+                                                           measureWallTime: false, warmup: warmup)))
+        }
+        return SensitivityReport(scenario: scenarios.first?.scenario.name ?? file,
+                                 seed: points.first?.report.seed ?? seed ?? 0,
+                                 axes: grid.axes.map(\.path.description), points: points)
+    }
+
+    /// One row per point and variant: outcome counts, then `wait_seconds` and `effect_seconds`
+    /// p99 overall and for each focus.
+    public func table(focus: [ComparisonFocus]) -> String {
+        var lines = ["scenario \(scenario)  seed \(seed)  varying \(axes.joined(separator: ", "))  (p99 in seconds; "
+                     + "effect: creation to the end of the execution that made the change)", ""]
+        var header = axes + ["variant", "executed", "errors", "timeouts", "lost", "wait p99", "effect p99"]
+        for item in focus { header += ["\(item.name) wait p99", "effect p99"] }
+        var table = TextTable(header)
+        for point in points {
+            for run in point.report.runs {
+                let result = run.result
+                var name = run.variant
+                if case .completed = result.ending {} else { name += " (INCOMPLETE)" }
+                var row = point.values + [name, String(result.counts.executed),
+                                          String(result.counts.errored + result.counts.aborted),
+                                          String(result.counts.waitsTimedOut), String(result.effectViolations.count),
+                                          RunReport.seconds(result.wait.all.summary.p99),
+                                          RunReport.seconds(result.effect.all.summary.p99)]
+                for item in focus {
+                    row.append(item.histogram(in: result.wait).map { RunReport.seconds($0.summary.p99) } ?? "-")
+                    row.append(item.histogram(in: result.effect).map { RunReport.seconds($0.summary.p99) } ?? "-")
+                }
+                table.add(row)
+            }
+        }
+        lines += table.lines(indent: "  ")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public var json: JSONValue {
+        .object([
+            ("scenario", .string(scenario)),
+            ("seed", .uint(seed)),
+            ("axes", .array(axes.map { .string($0) })),
+            ("points", .array(points.map { point in
+                .object([
+                    ("values", .array(point.values.map { .string($0) })),
+                    ("runs", .array(point.report.runs.map(RunReport.json(for:)))),
+                ])
+            })),
+        ])
+    }
+}
