@@ -7,8 +7,10 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a scenario's variants and print the wait_seconds distribution of each.",
         discussion: """
             wait_seconds is the time from an op's creation to the start of its execution (defers \
-            included); completion_seconds runs to its terminal state. Each is summarised overall, \
-            by queue, by op type and by task.
+            included); effect_seconds, for every request (every op created or deduplicated), the \
+            time to the end of the execution that made its change (its own or another's) or to \
+            its error or abort; completion_seconds runs to its terminal state. Each is summarised \
+            overall, by queue, by op type and by task.
             """)
 
     @Argument(help: "Scenario file (YAML).")
