@@ -6,7 +6,8 @@ public struct WaitHistogram: Sendable {
     private var histogram = Histogram<UInt64>(
         lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     public private(set) var count: UInt64 = 0
-    private var sumMicroseconds: Int64 = 0
+    /// 128 bits: a million waits of the longest duration (2562047 h) do not overflow it.
+    private var sumMicroseconds: Int128 = 0
     private var maxMicroseconds: Int64 = 0
 
     public init() { histogram.autoResize = true }
@@ -15,7 +16,7 @@ public struct WaitHistogram: Sendable {
         let micros = max(0, value.microseconds)
         _ = histogram.record(UInt64(micros))
         count += 1
-        sumMicroseconds += micros
+        sumMicroseconds += Int128(micros)
         maxMicroseconds = max(maxMicroseconds, micros)
     }
 
