@@ -47,14 +47,22 @@ enum OverridesParser {
             },
         ]),
         ("sf_queues", [
-            setting("max_workers", \.maxWorkersOverride, positive),
-            setting("min_workers", \.minimumWorkers, positive),
-            setting("cpus_per_worker", \.cpusPerWorker, positive),
+            // Pool sizes become `Int(max_workers)`: bounded so that every node's pool is a count
+            // (cpus / cpus_per_worker <= 4096 / 0.001 = 4096000 workers at most).
+            setting("max_workers", \.maxWorkersOverride) { (node) throws(ScenarioError) in
+                try positive(node, atMost: maximumWorkers)
+            },
+            setting("min_workers", \.minimumWorkers) { (node) throws(ScenarioError) in
+                try positive(node, atMost: maximumWorkers)
+            },
+            setting("cpus_per_worker", \.cpusPerWorker) { (node) throws(ScenarioError) in
+                try node.double(in: 0.001...4096)
+            },
             setting("reserved_user_slots", \.reservedUserSlots) { (node) throws(ScenarioError) in
                 try node.int(in: 0...1000)
             },
             setting("disk_busy_threshold", \.diskBusyThresholdMillisecondsPerSecond) { (node) throws(ScenarioError) in
-                try node.double(in: 0...)
+                try node.double(in: 0...1_000_000)
             },
             setting("disk_metric_refresh", \.diskMetricRefresh) { (node) throws(ScenarioError) in
                 try node.positiveDuration()
@@ -117,12 +125,13 @@ enum OverridesParser {
         var out: [ConfigOverride] = []
         for entry in mapping.entries {
             if let setting = topSettings.first(where: { $0.key == entry.key }) {
-                out.append(ConfigOverride(keyPath: entry.value.path.description, apply: try setting.read(entry.value)))
+                out.append(ConfigOverride(keyPath: entry.value.path.description, line: entry.value.line,
+                                          apply: try setting.read(entry.value)))
             } else if let section = sections.first(where: { $0.name == entry.key }) {
                 let fields = try entry.value.mapping(allowedKeys: section.settings.map(\.key))
                 for field in fields.entries {
                     guard let setting = section.settings.first(where: { $0.key == field.key }) else { continue }
-                    out.append(ConfigOverride(keyPath: field.value.path.description,
+                    out.append(ConfigOverride(keyPath: field.value.path.description, line: field.value.line,
                                               apply: try setting.read(field.value)))
                 }
             } else if entry.key == "tasks" {
@@ -145,8 +154,10 @@ enum OverridesParser {
             }
             let service = try fields.optional("service")?.distribution()
             let failure = try fields.optional("failure_probability")?.double(in: 0...1)
-            let disk = try fields.optional("disk")?.double(in: 0...)
-            out.append(ConfigOverride(keyPath: entry.value.path.description, definesTask: task) { config in
+            // A node has one disk: a million ms/s is far beyond busy, and sums of loads stay finite.
+            let disk = try fields.optional("disk")?.double(in: 0...1_000_000)
+            out.append(ConfigOverride(keyPath: entry.value.path.description, line: entry.value.line,
+                                      definesTask: task) { config in
                 var profile = config.tasks[task] ?? TaskProfile(service: .zero)
                 if let service { profile.service = service }
                 if let failure { profile.failureProbability = failure }
@@ -180,9 +191,13 @@ enum OverridesParser {
         return .backoff(steps)
     }
 
-    static func positive(_ node: YAMLNode) throws(ScenarioError) -> Double {
-        let value = try node.double(in: 0...)
-        guard value > 0 else { throw node.expected("a number greater than zero") }
+    /// The largest pool size a scenario may ask for.
+    static let maximumWorkers = 100_000.0
+
+    /// A number in (0, `limit`].
+    static func positive(_ node: YAMLNode, atMost limit: Double) throws(ScenarioError) -> Double {
+        let value = try node.double(in: 0...limit)
+        guard value > 0 else { throw node.expected("a number greater than 0 and at most \(plain(limit))") }
         return value
     }
 }
