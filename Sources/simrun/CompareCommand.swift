@@ -31,13 +31,18 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var replication: ReplicationOptions
 
-    @Option(help: "Seed for every random stream (default: the scenario's seed).")
+    @Option(parsing: .unconditional, help: "Seed for every random stream (default: the scenario's seed).")
     var seed: UInt64?
 
     @OptionGroup var out: OutputOptions
 
+    @OptionGroup var limits: LimitOptions
+
     func run() throws {
-        let scenario = try loadScenario(self.scenario)
+        let target = try out.reportTarget()
+        try refuseClashes([target], inputs: [self.scenario])
+        let scenario = try limits.loadScenario(self.scenario)
+        try checkFocus(scenario)
         var chosen: [Variant] = stepsMatrix ? StepsMatrix.variants() : []
         let names = variants.map { $0.split(separator: ",").map { String($0).trimmed } } ?? []
         if !names.isEmpty || chosen.isEmpty {
@@ -47,17 +52,40 @@ struct CompareCommand: ParsableCommand {
                 throw fail(error.description)
             }
         }
+        try limits.checkBudget(scenario, variants: chosen, replications: replication.replications)
         let focus = queues.map { ComparisonFocus(.queue, $0) } + tasks.map { ComparisonFocus(.task, $0) }
         if replication.replications > 1 {
             let report = Replicator.run(scenario, chosen: chosen, seed: seed, replications: replication.replications,
                                         threads: replication.threads, warmup: replication.warmupDuration,
                                         measureWallTime: !out.deterministic, progress: out.progressLine.callAsFunction)
-            try out.finish(report, table: report.comparisonTable(focus: focus.isEmpty ? report.slowestQueues() : focus))
+            try out.finish(report, table: report.comparisonTable(focus: focus.isEmpty ? report.slowestQueues() : focus),
+                           to: target)
             return
         }
         let report = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
                                         warmup: replication.warmupDuration, progress: out.progressLine.callAsFunction)
-        try out.finish(report, table: report.comparisonTable(focus: focus.isEmpty ? report.slowestQueues() : focus))
+        try out.finish(report, table: report.comparisonTable(focus: focus.isEmpty ? report.slowestQueues() : focus),
+                       to: target)
+    }
+
+    /// `--queue` and `--task` must name a queue or task this scenario can have (status 64
+    /// otherwise, with the nearest spelling).
+    private func checkFocus(_ scenario: Scenario) throws(ExitCode) {
+        let queueNames = scenario.queueNames
+        for queue in queues where !queueNames.contains(queue) {
+            throw fail("--queue \"\(queue)\": this scenario has no such queue" + hint(queue, queueNames)
+                       + " (queues are named TARGET-FAMILY-PRIORITY, e.g. networknode-clusteroperation-user_facing)",
+                       status: ExitStatus.usage)
+        }
+        let taskNames = scenario.taskNames
+        for task in tasks where !task.split(separator: "+").allSatisfy({ taskNames.contains(String($0)) }) {
+            throw fail("--task \"\(task)\": this scenario has no such task" + hint(task, taskNames),
+                       status: ExitStatus.usage)
+        }
+    }
+
+    private func hint(_ word: String, _ names: [String]) -> String {
+        nearestSpelling(to: word, among: names).map { "; did you mean \"\($0)\"?" } ?? ""
     }
 }
 
