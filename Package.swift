@@ -48,7 +48,10 @@ let package = Package(
         ),
         .testTarget(name: "SimTests", dependencies: ["Sim"]),
         .testTarget(name: "ModelTests", dependencies: ["Sim", "Model"]),
-        .testTarget(name: "ScenariosTests", dependencies: ["Sim", "Model", "Scenarios"]),
+        .testTarget(
+            name: "ScenariosTests",
+            dependencies: ["Sim", "Model", "Scenarios", .product(name: "Yams", package: "Yams")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

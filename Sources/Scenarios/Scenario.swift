@@ -29,6 +29,28 @@ public struct ConfigOverride: Sendable {
         self.references = references
         self.apply = apply
     }
+
+    var location: SourceLocation { SourceLocation(line: line, keyPath: keyPath) }
+}
+
+/// Where something was written in a scenario file, for messages: `FILE:LINE: KEY.PATH: ...`.
+public struct SourceLocation: Sendable, Equatable {
+    public var line: Int?
+    public var keyPath: String
+
+    public init(line: Int?, keyPath: String) {
+        self.line = line
+        self.keyPath = keyPath
+    }
+
+    init(_ node: YAMLNode) {
+        self.init(line: node.line, keyPath: node.path.description)
+    }
+
+    /// An error at this place of `file`.
+    public func error(in file: String, _ message: String) -> ScenarioError {
+        ScenarioError(file: file, line: line, keyPath: keyPath, message: message)
+    }
 }
 
 /// Era, ideal mode and overrides: the top of a scenario, or one named variant on top of it.
@@ -93,8 +115,14 @@ public struct Scenario: Sendable {
     public var file: String
     public var seed: UInt64
     public var timeLimit: Duration
+    /// Where `time_limit` was written (nil: the default).
+    public var timeLimitOrigin: SourceLocation?
     public var topology: Topology
     public var workload: Workload
+    /// Where each workload event (the event as written, before `repeat` expands it) and each
+    /// source were written, in the order of `workload.events` and `workload.sources`.
+    public var eventOrigins: [SourceLocation]
+    public var sourceOrigins: [SourceLocation]
     /// The scenario's own era, ideal flag and overrides; every variant starts from them.
     public var base: ModelSettings
     /// Named variants in file order. A scenario without any has one, named after its era.
@@ -136,5 +164,27 @@ public struct Scenario: Sendable {
         for override in base.overrides { override.apply(&config) }
         for override in variant.settings.overrides { override.apply(&config) }
         return config
+    }
+}
+
+extension Scenario {
+    /// Every queue name a run of this scenario can report (`by_queue` keys): each target
+    /// (every node, `networknode`, `any`), family and lane, and the `inline` era's lock.
+    public var queueNames: [String] {
+        let targets = [QueueTarget.networkNode, .any] + topology.nodes.map { QueueTarget.node($0) }
+        return targets.flatMap { target in
+            QueueFamily.allCases.flatMap { QueueName.lanes(target, $0).map(\.description) }
+        } + [RunRecorder.inlineQueue]
+    }
+
+    /// Every task a run of this scenario can report (`by_task` keys are these, or several
+    /// joined with `+` for an op with several tasks): the defaults and those defined under
+    /// `overrides.tasks` by the scenario or a variant.
+    public var taskNames: [String] {
+        var tasks = Set(DefaultTaskProfiles.all.keys)
+        for override in base.overrides + variants.flatMap(\.settings.overrides) {
+            if let task = override.definesTask { tasks.insert(task) }
+        }
+        return tasks.map(\.name).sorted()
     }
 }

@@ -49,10 +49,10 @@ public enum ScenarioRunner {
         for (index, variant) in chosen.enumerated() {
             progress("variant \(variant.name) (\(index + 1)/\(chosen.count)) ...")
             let started = wallSeconds()
+            let config = scenario.config(for: variant)
             let result = ClusterRun.run(
-                config: scenario.config(for: variant), topology: scenario.topology, workload: scenario.workload,
-                options: RunOptions(seed: seed, timeLimit: scenario.timeLimit, tracing: tracing, warmup: warmup,
-                                    figures: scenario.figureSettings))
+                config: config, topology: scenario.topology, workload: scenario.workload,
+                options: scenario.runOptions(config: config, seed: seed, tracing: tracing, warmup: warmup))
             let elapsed = wallSeconds() - started
             progress("variant \(variant.name): \(formatFixed(result.virtualTime.seconds, decimals: 3)) s virtual "
                      + "in \(formatFixed(elapsed, decimals: 3)) s wall, \(result.jobs) jobs")
@@ -64,6 +64,17 @@ public enum ScenarioRunner {
             report.fairness = FairnessSection(scenario, variants: chosen, results: runs.map { [$0.result] }, seeds: [seed])
         }
         return report
+    }
+}
+
+extension Scenario {
+    /// The options of one run of `config`: the scenario's time limit, and the kernel's guards
+    /// sized from the run's estimated cost (``RunCost``).
+    public func runOptions(config: ModelConfig, seed: UInt64, tracing: Bool = false,
+                           warmup: Duration = .zero) -> RunOptions {
+        let cost = RunCost(of: self, config: config)
+        return RunOptions(seed: seed, timeLimit: timeLimit, tracing: tracing, warmup: warmup,
+                          jobsPerInstant: cost.jobsPerInstant, jobLimit: cost.jobLimit, figures: figureSettings)
     }
 }
 

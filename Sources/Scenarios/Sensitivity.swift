@@ -21,26 +21,34 @@ public struct SensitivityReport: SimulationReport {
     public var hasEffectViolations: Bool { points.contains { $0.report.hasEffectViolations } }
 
     /// Runs `variants` (names; empty: the defaults) of `file` at every point of `grid`, with
-    /// `settings` applied first.
-    public static func run(file: String, settings: [YAMLSetting], grid: SweepGrid, variants: [String],
-                           stepsMatrix: Bool, seed: UInt64?, warmup: Duration,
-                           progress: (String) -> Void = { _ in }) throws(Sweep.Failure) -> SensitivityReport {
+    /// `settings` applied first. Every point's scenario is read, and passed to `check` (the
+    /// work budget, say), before any run starts.
+    public static func run<Failure: Error>(
+        file: String, settings: [YAMLSetting], grid: SweepGrid, variants: [String], stepsMatrix: Bool,
+        seed: UInt64?, warmup: Duration, maxBytes: Int = YAMLInputLimits.defaultMaxBytes,
+        check: (Scenario, [Variant]) throws(Failure) -> Void,
+        progress: (String) -> Void = { _ in }) throws -> SensitivityReport {
         let document: YAMLDocument
-        do { document = try YAMLDocument.load(path: file) } catch { throw .scenario(error) }
+        do { document = try YAMLDocument.load(path: file, maxBytes: maxBytes) } catch {
+            throw Sweep.Failure.scenario(error)
+        }
         var scenarios: [(values: [String], scenario: Scenario, chosen: [Variant])] = []
         for index in 0..<grid.count {
             let point: [YAMLSetting]
-            do { point = try grid.settings(ofPoint: index) } catch { throw .commandLine(error) }
+            do { point = try grid.settings(ofPoint: index) } catch { throw Sweep.Failure.commandLine(error) }
             let scenario: Scenario
             do {
                 scenario = try ScenarioParser.parse(document.patched(with: settings + point))
             } catch {
-                throw .scenario(error)
+                throw Sweep.Failure.scenario(error)
             }
             var chosen = stepsMatrix ? StepsMatrix.variants() : []
             if !variants.isEmpty || chosen.isEmpty {
-                do { chosen += try ScenarioRunner.variants(variants, of: scenario) } catch { throw .unknownVariant(error) }
+                do { chosen += try ScenarioRunner.variants(variants, of: scenario) } catch {
+                    throw Sweep.Failure.unknownVariant(error)
+                }
             }
+            try check(scenario, chosen)
             scenarios.append((grid.values(ofPoint: index), scenario, chosen))
         }
         var points: [Point] = []

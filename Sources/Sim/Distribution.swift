@@ -6,7 +6,10 @@ import Darwin
 
 /// A distribution of durations (service times, round trips, inter-arrival times).
 ///
-/// Samples are rounded to the nanosecond so that all later arithmetic is exact.
+/// Samples are rounded to the nanosecond so that all later arithmetic is exact, and capped at
+/// ``Duration/longest`` (about 2562047 h): an exponential with a mean of a century or a
+/// log-normal with a huge sigma still gives a duration, never a trap. A capped sample lies
+/// beyond every time limit, so the run ends there.
 public enum Distribution: Sendable, Equatable, CustomStringConvertible {
     case constant(Duration)
     /// Uniform between the two bounds (inclusive of the lower).

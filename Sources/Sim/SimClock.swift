@@ -60,7 +60,9 @@ extension SimExecutor {
     func suspend(deadline: Duration?, register: (Waiter) -> Void = { _ in },
                  isolation: isolated (any Actor)?) async -> Waiter.Reason {
         if Task.isCancelled { return .cancelled }
-        let waiter = Waiter(id: nextWaiterID(), timed: deadline != nil)
+        let (id, sampling) = nextWaiterID()
+        if sampling { noteSuspension() }
+        let waiter = Waiter(id: id, timed: deadline != nil)
         return await withTaskCancellationHandler(operation: {
             await withUnsafeContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Waiter.Reason, Never>) in
                 waiter.install(continuation)
@@ -96,10 +98,20 @@ extension Duration {
     }
 
     /// A duration from floating seconds, rounded to the nanosecond so that arithmetic on the
-    /// result is exact and platform independent.
+    /// result is exact and platform independent. Never traps: values beyond ``longest``
+    /// (either sign) saturate there, and NaN gives zero.
     public static func seconds(double value: Double) -> Duration {
-        .nanoseconds(Int64((value * 1e9).rounded()))
+        let nanoseconds = (value * 1e9).rounded()
+        if nanoseconds.isNaN { return .zero }
+        // 2^63 is the first Double that does not fit in Int64.
+        if nanoseconds >= 0x1p63 { return .longest }
+        if nanoseconds <= -0x1p63 { return .nanoseconds(Int64.min) }
+        return .nanoseconds(Int64(nanoseconds))
     }
+
+    /// The longest duration a scenario or flag can state: 2^63 - 1 ns, about 2562047 h (292
+    /// years). Distribution samples are capped here (see ``Distribution/sample(_:)``).
+    public static let longest = Duration.nanoseconds(Int64.max)
 }
 
 extension Double {

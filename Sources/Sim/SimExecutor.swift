@@ -21,6 +21,20 @@ import Synchronization
 ///    runnable job and every earlier-scheduled timer at `now` go first.
 /// 5. Cancelling a sleeping task resumes it at once (as a job, at the current instant) with
 ///    `CancellationError`; its timer is discarded without moving the clock.
+/// 6. **A watch runs between instants, never inside one.** When the job queue is empty and
+///    the next timer lies later than `now`, a ``Guards/watch`` that is due runs on the loop
+///    thread before the clock moves: it sees the state every job of the instant left, runs no
+///    job (so job counts and order are unchanged) and may end the run.
+///
+/// ## Guards
+///
+/// Rules 1-3 let a model stall without ending: tasks that keep waking each other at one
+/// instant never let the clock move, and a run can need far more jobs than anyone meant.
+/// ``Guards`` bound both: past ``Guards/jobsPerInstant`` jobs without the clock moving, or
+/// ``Guards/jobs`` jobs in all, the loop samples the next ``guardSample`` jobs, noting which
+/// tasks suspend (by the name ``Simulation/spawn(_:role:_:)`` gave them), and stops naming
+/// the most frequent. If the clock moves during an instant's sample, the instant was merely
+/// busy: the sample is dropped and the run goes on.
 ///
 /// With these rules a run is a pure function of its inputs: no wall clock, thread timing or
 /// hash-table order enters the sequence of jobs.
@@ -39,7 +53,44 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         case quiescent
         /// The next timer lies beyond the time limit; the clock was set to the limit.
         case timeLimit
+        /// More than ``Guards/jobsPerInstant`` jobs ran without the clock moving; the tasks
+        /// that suspended most often in the sample after that are named, most frequent first.
+        case noProgress(looping: [String])
+        /// More than ``Guards/jobs`` jobs ran; the busiest tasks of the sample are named.
+        case jobLimit(busiest: [String])
+        /// The watch ended the run, for this reason.
+        case watch(String)
     }
+
+    /// Bounds on a run beyond its time limit (see "Guards" above). Nil: no bound.
+    public struct Guards: Sendable {
+        /// Jobs that may run at one instant before the loop looks for a loop.
+        public var jobsPerInstant: UInt64?
+        /// Jobs the whole run may take.
+        public var jobs: UInt64?
+        public var watch: Watch?
+
+        public init(jobsPerInstant: UInt64? = nil, jobs: UInt64? = nil, watch: Watch? = nil) {
+            self.jobsPerInstant = jobsPerInstant
+            self.jobs = jobs
+            self.watch = watch
+        }
+    }
+
+    /// A check run between instants (rule 6), at most once per `every` of virtual time. It
+    /// gets the current instant and returns nil to go on, or why the run must end.
+    public struct Watch: Sendable {
+        public var every: Duration
+        public var check: @Sendable (Duration) -> String?
+
+        public init(every: Duration, check: @escaping @Sendable (Duration) -> String?) {
+            self.every = every
+            self.check = check
+        }
+    }
+
+    /// Jobs sampled after a guard trips, to name the tasks that loop.
+    public static let guardSample: UInt64 = 4096
 
     struct TimerEntry: Comparable {
         var deadline: Duration
@@ -64,7 +115,37 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         var now: Duration = .zero
         var sequence: UInt64 = 0
         var jobsRun: UInt64 = 0
+        /// Jobs run since the clock last moved.
+        var jobsAtInstant: UInt64 = 0
         var stopRequested = false
+        /// When the watch runs next.
+        var nextWatch: Duration = .zero
+        /// A guard tripped: which one, when the sample ends, and the names seen so far.
+        var sample: Sample?
+        /// Names of the live tasks, by the task's hash (see ``name(task:_:)``).
+        var taskNames: [Int: String] = [:]
+
+        struct Sample {
+            var perInstant: Bool
+            var endsAfter: UInt64
+            var names: [String: Int] = [:]
+        }
+
+        /// Stops if a sample is complete; starts one if a guard just tripped.
+        mutating func checkGuards(_ guards: Guards) -> Stop? {
+            if let sample {
+                guard jobsRun >= sample.endsAfter else { return nil }
+                let named = sample.names.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                    .prefix(5).map { "\($0.key) (\($0.value)x)" }
+                return sample.perInstant ? .noProgress(looping: named) : .jobLimit(busiest: named)
+            }
+            if let cap = guards.jobsPerInstant, jobsAtInstant >= cap {
+                sample = Sample(perInstant: true, endsAfter: jobsRun + SimExecutor.guardSample)
+            } else if let cap = guards.jobs, jobsRun >= cap {
+                sample = Sample(perInstant: false, endsAfter: jobsRun + SimExecutor.guardSample)
+            }
+            return nil
+        }
     }
 
     let state = Mutex(State())
@@ -134,26 +215,51 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         }
     }
 
-    func nextWaiterID() -> UInt64 {
+    /// A new waiter's ID, and whether a guard's sample is running (so the caller notes who
+    /// suspends with ``noteSuspension()``).
+    func nextWaiterID() -> (id: UInt64, sampling: Bool) {
         state.withLock { state in
             state.sequence &+= 1
-            return state.sequence
+            return (state.sequence, state.sample != nil)
         }
+    }
+
+    /// Counts one suspension of the current task in the running guard sample.
+    func noteSuspension() {
+        let key = withUnsafeCurrentTask { $0?.hashValue }
+        state.withLock { state in
+            let name = key.flatMap { state.taskNames[$0] } ?? "a task not started by Simulation.spawn"
+            state.sample?.names[name, default: 0] += 1
+        }
+    }
+
+    /// Names the task whose `hashValue` is `task` (a `Task`'s hash is its current-task hash)
+    /// for the guards' messages.
+    func name(task: Int, _ name: String) {
+        state.withLock { $0.taskNames[task] = name }
+    }
+
+    func forgetName(task: Int) {
+        state.withLock { $0.taskNames[task] = nil }
     }
 
     // MARK: The loop
 
     /// Runs jobs and fires timers under the ordering contract until a stop condition holds.
     ///
-    /// - Parameter limit: virtual instant the clock may not pass; `nil` for none.
-    public func run(until limit: Duration?) -> Stop {
+    /// - Parameters:
+    ///   - limit: virtual instant the clock may not pass; `nil` for none.
+    ///   - guards: bounds on jobs and the watch (see "Guards" above).
+    public func run(until limit: Duration?, guards: Guards = Guards()) -> Stop {
         while true {
-            enum Step { case job(UnownedJob), fire(Waiter), stop(Stop) }
+            enum Step { case job(UnownedJob), fire(Waiter), watch(Duration), stop(Stop) }
             let step: Step = state.withLock { state in
                 if state.stopRequested { return .stop(.requested) }
-                if let job = state.jobs.popFirst() {
+                if !state.jobs.isEmpty {
+                    if let stop = state.checkGuards(guards) { return .stop(stop) }
                     state.jobsRun &+= 1
-                    return .job(job)
+                    state.jobsAtInstant &+= 1
+                    return .job(state.jobs.removeFirst())
                 }
                 while let first = state.timers.min {
                     if first.waiter.isResumed {
@@ -164,6 +270,11 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
                     if let limit, first.deadline > limit {
                         state.now = max(state.now, limit)
                         return .stop(.timeLimit)
+                    }
+                    if first.deadline > state.now {
+                        if guards.watch != nil && state.now >= state.nextWatch { return .watch(state.now) }
+                        state.jobsAtInstant = 0
+                        if state.sample?.perInstant == true { state.sample = nil }
                     }
                     let entry = state.timers.removeMin()
                     state.now = entry.deadline
@@ -176,6 +287,11 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
                 execute(job)
             case .fire(let waiter):
                 waiter.resume(.deadline)
+            case .watch(let now):
+                if let watch = guards.watch {
+                    if let reason = watch.check(now) { return .watch(reason) }
+                    state.withLock { $0.nextWatch = now + watch.every }
+                }
             case .stop(let reason):
                 return reason
             }
@@ -191,6 +307,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     public func drainForShutdown() {
         let waiters: [Waiter] = state.withLock { state in
             state.stopRequested = false
+            state.sample = nil
             var all = state.timers.unordered.map(\.waiter)
             all.append(contentsOf: state.untimed.keys.sorted().compactMap { state.untimed[$0] })
             state.timers = Heap()
@@ -211,73 +328,5 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             }
             for waiter in late { waiter.resume(.cancelled) }
         }
-    }
-}
-
-/// One suspended task waiting on the kernel: for a deadline, a signal, or both.
-///
-/// Whoever resumes it first wins; later attempts do nothing. The reason tells the task why.
-final class Waiter: @unchecked Sendable {
-    enum Reason: Sendable { case deadline, signalled, cancelled }
-
-    private enum Slot {
-        case empty
-        case waiting(UnsafeContinuation<Reason, Never>)
-        case resumedBeforeInstall(Reason)
-        case finished
-    }
-
-    let id: UInt64
-    /// Whether a timer entry refers to this waiter (else it is parked without deadline).
-    let timed: Bool
-    private let slot = Mutex<Slot>(.empty)
-    private let resumed = Atomic<Bool>(false)
-
-    init(id: UInt64, timed: Bool) {
-        self.id = id
-        self.timed = timed
-    }
-
-    /// True once someone has resumed (or pre-empted) this waiter.
-    var isResumed: Bool { resumed.load(ordering: .relaxed) }
-
-    /// Installs the continuation; if the waiter was already resumed (for example cancelled
-    /// before it suspended), the continuation is resumed at once.
-    func install(_ continuation: UnsafeContinuation<Reason, Never>) {
-        let pending: Reason? = slot.withLock { slot in
-            switch slot {
-            case .empty:
-                slot = .waiting(continuation)
-                return nil
-            case .resumedBeforeInstall(let reason):
-                slot = .finished
-                return reason
-            case .waiting, .finished:
-                preconditionFailure("a waiter is installed once")
-            }
-        }
-        if let pending { continuation.resume(returning: pending) }
-    }
-
-    /// Resumes the task with `reason` unless someone already did. Returns whether it won.
-    /// The continuation is resumed outside every lock: resuming enqueues a job.
-    @discardableResult
-    func resume(_ reason: Reason) -> Bool {
-        let continuation: UnsafeContinuation<Reason, Never>?? = slot.withLock { slot in
-            switch slot {
-            case .empty:
-                slot = .resumedBeforeInstall(reason)
-                return .some(nil)
-            case .waiting(let continuation):
-                slot = .finished
-                return .some(continuation)
-            case .resumedBeforeInstall, .finished:
-                return nil
-            }
-        }
-        guard let won = continuation else { return false }
-        resumed.store(true, ordering: .relaxed)
-        won?.resume(returning: reason)
-        return true
     }
 }

@@ -18,8 +18,15 @@ public final class Simulation: Sendable {
             case stuck([String])
             /// The time limit came first; the foreground tasks still running are named.
             case timeLimit([String])
+            /// The clock stopped moving: more jobs than the run's guard allows ran at one
+            /// instant. The tasks that kept suspending are named (with how often).
+            case noProgress(looping: [String])
+            /// The run took more jobs than its guard allows; the busiest tasks are named.
+            case jobLimit(busiest: [String])
         }
         public var ending: Ending
+        /// Why the run ended, when a watch ended it (e.g. what every remaining op waits on).
+        public var reason: String?
         /// Virtual time at the end of the run.
         public var virtualTime: Duration
         /// Kernel jobs executed.
@@ -57,15 +64,25 @@ public final class Simulation: Sendable {
             await body()
             finished(id)
         }
+        // Named from out here: a task has not run yet when spawn returns (the loop runs on
+        // this thread, or this is a job of it), and code added inside the task's closure can
+        // change how its jobs are split, and so the run's job count.
+        executor.name(task: task.hashValue, name)
         book.withLock { book in
             if book.live[id] != nil { book.live[id]?.task = task }
         }
-        return SimTask(task: task)
+        return SimTask(task: task, id: id)
+    }
+
+    /// Whether `task` has not finished yet. Asking costs no job, so a watch may ask.
+    public func isLive(_ task: SimTask) -> Bool {
+        book.withLock { $0.live[task.id] != nil }
     }
 
     private func finished(_ id: UInt64) {
         let last: Bool = book.withLock { book in
             guard let entry = book.live.removeValue(forKey: id) else { return false }
+            if let task = entry.task { executor.forgetName(task: task.hashValue) }
             guard entry.role == .foreground else { return false }
             book.foreground -= 1
             return book.foreground == 0
@@ -75,20 +92,33 @@ public final class Simulation: Sendable {
 
     /// Drives the simulation on the calling thread until it ends, then cancels what is left.
     ///
-    /// - Parameter limit: the virtual time the run may not pass; `nil` for none.
-    public func run(limit: Duration?) -> Outcome {
-        let stop = executor.run(until: limit)
+    /// - Parameters:
+    ///   - limit: the virtual time the run may not pass; `nil` for none.
+    ///   - guards: bounds on jobs and a watch (see ``SimExecutor/Guards``). A watch that ends
+    ///     the run makes it ``Outcome/Ending/stuck(_:)`` with the watch's reason.
+    public func run(limit: Duration?, guards: SimExecutor.Guards = .init()) -> Outcome {
+        var guards = guards
+        if let watch = guards.watch, watch.every <= .zero {
+            guards.watch?.every = .nanoseconds(1)
+        }
+        let stop = executor.run(until: limit, guards: guards)
         let leftovers: [(name: String, role: Role, task: Task<Void, Never>?)] = book.withLock { book in
             book.live.keys.sorted().compactMap { book.live[$0] }
         }
         let pendingForeground = leftovers.filter { $0.role == .foreground }.map(\.name)
         let ending: Outcome.Ending
+        var reason: String?
         switch stop {
         case .requested: ending = pendingForeground.isEmpty ? .completed : .stuck(pendingForeground)
         case .quiescent: ending = pendingForeground.isEmpty ? .completed : .stuck(pendingForeground)
         case .timeLimit: ending = .timeLimit(pendingForeground)
+        case .noProgress(let looping): ending = .noProgress(looping: looping)
+        case .jobLimit(let busiest): ending = .jobLimit(busiest: busiest)
+        case .watch(let why):
+            ending = .stuck(pendingForeground)
+            reason = why
         }
-        let outcome = Outcome(ending: ending, virtualTime: executor.now, jobs: executor.jobsRun)
+        let outcome = Outcome(ending: ending, reason: reason, virtualTime: executor.now, jobs: executor.jobsRun)
         for entry in leftovers { entry.task?.cancel() }
         executor.drainForShutdown()
         return outcome
@@ -98,6 +128,8 @@ public final class Simulation: Sendable {
 /// A handle on a task started with ``Simulation/spawn(_:role:_:)``.
 public struct SimTask: Sendable {
     let task: Task<Void, Never>
+    /// The simulation's number for the task (see ``Simulation/isLive(_:)``).
+    let id: UInt64
 
     /// Cancels the task: a kernel wait it is in ends at once with `CancellationError`.
     public func cancel() { task.cancel() }

@@ -6,7 +6,8 @@ public struct WaitHistogram: Sendable {
     private var histogram = Histogram<UInt64>(
         lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     public private(set) var count: UInt64 = 0
-    private var sumMicroseconds: Int64 = 0
+    /// 128 bits: a million waits of the longest duration (2562047 h) do not overflow it.
+    private var sumMicroseconds: Int128 = 0
     private var maxMicroseconds: Int64 = 0
     /// Exact minimum (meaningful only when `count > 0`), so an encoded histogram can be
     /// rebuilt with the same extremes.
@@ -18,7 +19,7 @@ public struct WaitHistogram: Sendable {
         let micros = max(0, value.microseconds)
         _ = histogram.record(UInt64(micros))
         count += 1
-        sumMicroseconds += micros
+        sumMicroseconds += Int128(micros)
         maxMicroseconds = max(maxMicroseconds, micros)
         minMicroseconds = min(minMicroseconds, micros)
     }
@@ -74,7 +75,9 @@ public struct WaitHistogram: Sendable {
                 buckets.append([histogram.lowestEquivalentForValue(bucket.value), UInt64(bucket.count)])
             }
         }
-        return Encoded(count: count, sumMicroseconds: sumMicroseconds, minMicroseconds: count > 0 ? minMicroseconds : 0,
+        // The encoding keeps 64 bits (292,000 years of waits): beyond that the sum saturates.
+        return Encoded(count: count, sumMicroseconds: Int64(clamping: sumMicroseconds),
+                       minMicroseconds: count > 0 ? minMicroseconds : 0,
                        maxMicroseconds: maxMicroseconds, buckets: buckets)
     }
 
@@ -99,13 +102,13 @@ public struct WaitHistogram: Sendable {
             if remaining > 0 { _ = histogram.record(value, count: remaining) }
         }
         count = encoded.count
-        sumMicroseconds = encoded.sumMicroseconds
+        sumMicroseconds = Int128(encoded.sumMicroseconds)
         maxMicroseconds = encoded.maxMicroseconds
         minMicroseconds = encoded.count > 0 ? encoded.minMicroseconds : .max
     }
 
     /// Exact sum of the recorded values, in microseconds.
-    public var totalMicroseconds: Int64 { sumMicroseconds }
+    public var totalMicroseconds: Int64 { Int64(clamping: sumMicroseconds) }
 
     /// Exact mean in seconds (0 when empty).
     public var meanSeconds: Double { count == 0 ? 0 : Double(sumMicroseconds) / Double(count) / 1e6 }

@@ -24,10 +24,10 @@ struct WriteBaseline: ParsableCommand {
     @Option(help: "Baseline file to write (results/NAME.json).")
     var output: String
 
-    @Option(help: "Replications per variant.")
+    @Option(parsing: .unconditional, help: "Replications per variant.")
     var replications = 10
 
-    @Option(help: "Seed (default: each scenario's seed).")
+    @Option(parsing: .unconditional, help: "Seed (default: each scenario's seed).")
     var seed: UInt64?
 
     @Option(help: "Comma-separated variants (default: each scenario's default variants).")
@@ -35,30 +35,35 @@ struct WriteBaseline: ParsableCommand {
 
     @OptionGroup var warmup: WarmupOption
 
-    @Option(help: "Threads for replications (default: every core).")
-    var jobs: Int?
+    @OptionGroup var jobs: JobsOption
+
+    @OptionGroup var limits: LimitOptions
 
     @Flag(help: "Print progress to standard error even when it is not a terminal.")
     var progress = false
 
     func validate() throws {
         guard !scenarios.isEmpty else { throw ValidationError("name at least one scenario file") }
-        guard replications >= 1 else { throw ValidationError("--replications must be at least 1") }
+        guard replications >= 1 else { throw ValidationError("--replications must be at least 1, got \(replications)") }
     }
 
     func run() throws {
+        let target = try OutputFile.check(output, flag: "--output")
+        try refuseClashes([target], inputs: scenarios)
         var previous: [String: GateSettings] = [:]
-        if FileManager.default.fileExists(atPath: output) {
+        if case .file = target.kind, FileManager.default.fileExists(atPath: target.target) {
             do {
-                for entry in try Baseline.load(path: output).scenarios { previous[entry.file] = entry.gate }
+                for entry in try Baseline.load(path: target.target, maxBytes: limits.maxFileSize).scenarios {
+                    previous[entry.file] = entry.gate
+                }
             } catch {
                 throw fail("\(error.description) (fix or remove the file to write a new baseline)")
             }
         }
         let warmupDuration = warmup.duration
-        var entries: [BaselineEntry] = []
+        var runs: [(path: String, scenario: Scenario, chosen: [Variant])] = []
         for path in scenarios {
-            let scenario = try loadScenario(path)
+            let scenario = try limits.loadScenario(path)
             let names = variants.map { $0.split(separator: ",").map { String($0).trimmed } } ?? []
             let chosen: [Variant]
             do {
@@ -66,8 +71,13 @@ struct WriteBaseline: ParsableCommand {
             } catch {
                 throw fail(error.description)
             }
+            try limits.checkBudget(scenario, variants: chosen, replications: replications)
+            runs.append((path, scenario, chosen))
+        }
+        var entries: [BaselineEntry] = []
+        for (path, scenario, chosen) in runs {
             let report = Replicator.run(scenario, chosen: chosen, seed: seed, replications: replications,
-                                        threads: jobs ?? Replicator.availableThreads, warmup: warmupDuration,
+                                        threads: jobs.threads, warmup: warmupDuration,
                                         progress: Progress(forced: progress).callAsFunction)
             guard report.isWhole else {
                 throw fail("\(path): a replication ended before its work was done; a baseline needs whole runs")
@@ -80,6 +90,6 @@ struct WriteBaseline: ParsableCommand {
             print("baseline \(path): \(chosen.count) variants x \(replications) replications, fingerprint "
                   + report.fingerprint)
         }
-        try emit(Baseline(scenarios: entries).json.rendered() + "\n", to: output)
+        try target.write(Baseline(scenarios: entries).json.rendered() + "\n")
     }
 }

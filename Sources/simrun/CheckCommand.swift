@@ -26,8 +26,9 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Baseline file (results/*.json).")
     var baseline: String
 
-    @Option(help: "Threads for replications (default: every core).")
-    var jobs: Int?
+    @OptionGroup var jobs: JobsOption
+
+    @OptionGroup var limits: LimitOptions
 
     @Flag(help: "List every gated figure, not only those out of bounds.")
     var verbose = false
@@ -38,7 +39,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let file: Baseline
         do {
-            file = try Baseline.load(path: baseline)
+            file = try Baseline.load(path: baseline, maxBytes: limits.maxFileSize)
         } catch {
             throw fail(error.description)
         }
@@ -52,16 +53,21 @@ struct CheckCommand: ParsableCommand {
         }
         var regressions = 0
         var improvements = 0
+        var runs: [(entry: BaselineEntry, scenario: Scenario, chosen: [Variant])] = []
         for entry in entries {
-            let scenario = try loadScenario(entry.file)
+            let scenario = try limits.loadScenario(entry.file)
             let chosen: [Variant]
             do {
                 chosen = try ScenarioRunner.variants(entry.variants, of: scenario)
             } catch {
                 throw fail(error.description)
             }
+            try limits.checkBudget(scenario, variants: chosen, replications: entry.replications)
+            runs.append((entry, scenario, chosen))
+        }
+        for (entry, scenario, chosen) in runs {
             let report = Replicator.run(scenario, chosen: chosen, seed: entry.seed, replications: entry.replications,
-                                        threads: jobs ?? Replicator.availableThreads, warmup: entry.warmup,
+                                        threads: jobs.threads, warmup: entry.warmup,
                                         progress: Progress(forced: progress).callAsFunction)
             guard report.isWhole else {
                 throw fail("\(entry.file): a replication ended before its work was done; the gate needs whole runs")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Scenarios
+import Sim
 
 /// Exit statuses shared by every subcommand.
 enum ExitStatus {
@@ -9,30 +10,14 @@ enum ExitStatus {
     static let lostWork = ExitCode(3)
     static let regression = ExitCode(4)
     static let improvement = ExitCode(5)
+    /// A bad command line (swift-argument-parser's own status for validation errors).
+    static let usage = ExitCode.validationFailure
 }
 
 /// Prints a one-line error to standard error and exits with `status`.
 func fail(_ message: String, status: ExitCode = ExitStatus.badInput) -> ExitCode {
-    FileHandle.standardError.write(Data("simrun: \(message)\n".utf8))
+    _ = writeAll("simrun: \(message)\n", to: STDERR_FILENO)
     return status
-}
-
-/// Writes `text` to standard output, or to `path` through a temporary file renamed into
-/// place, so a reader never sees half a report.
-func emit(_ text: String, to path: String?) throws(ExitCode) {
-    guard let path else {
-        FileHandle.standardOutput.write(Data(text.utf8))
-        return
-    }
-    let temporary = path + ".partial"
-    do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(atPath: temporary, toPath: path)
-    } catch {
-        try? FileManager.default.removeItem(atPath: temporary)
-        throw fail("\(path): cannot write output: \(error.localizedDescription)")
-    }
 }
 
 /// Progress lines go to standard error, and only to a terminal unless asked for.
@@ -45,7 +30,7 @@ struct Progress {
 
     func callAsFunction(_ line: String) {
         guard enabled else { return }
-        FileHandle.standardError.write(Data("simrun: \(line)\n".utf8))
+        _ = writeAll("simrun: \(line)\n", to: STDERR_FILENO)
     }
 }
 
@@ -55,9 +40,10 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Loads a scenario file with `settings` (`--set`) applied, turning any problem into a
 /// one-line error: exit status 2 for the file, 64 for a value set on the command line.
-func loadScenario(_ path: String, settings: [YAMLSetting] = []) throws(ExitCode) -> Scenario {
+func loadScenario(_ path: String, settings: [YAMLSetting] = [],
+                  maxBytes: Int = YAMLInputLimits.defaultMaxBytes) throws(ExitCode) -> Scenario {
     do {
-        return try ScenarioParser.load(path: path, settings: settings)
+        return try ScenarioParser.load(path: path, settings: settings, maxBytes: maxBytes)
     } catch {
         throw fail(error.description, status: error.fromCommandLine ? ExitCode.validationFailure : ExitStatus.badInput)
     }
@@ -90,24 +76,79 @@ struct SettingOptions: ParsableArguments {
     }
 }
 
+/// Limits on what a command reads and runs, shared by every command that runs scenarios.
+struct LimitOptions: ParsableArguments {
+    @Option(name: .customLong("max-ops"), parsing: .unconditional,
+            help: ArgumentHelp("Refuse to start when the runs would create more ops than this (wake-ups of the model's loops: five times as many). The default suits a 2-core machine with 8 GB.",
+                               valueName: "n"))
+    var maxOps: Int = Int(WorkBudget.defaultMaxOps)
+
+    @Option(name: .customLong("max-file-size"), parsing: .unconditional,
+            help: ArgumentHelp("Refuse scenario and baseline files larger than this many bytes.", valueName: "bytes"))
+    var maxFileSize: Int = YAMLInputLimits.defaultMaxBytes
+
+    func validate() throws {
+        guard maxOps >= 1 else { throw ValidationError("--max-ops must be at least 1, got \(maxOps)") }
+        guard maxFileSize >= 1 else { throw ValidationError("--max-file-size must be at least 1, got \(maxFileSize)") }
+    }
+
+    var budget: WorkBudget { WorkBudget(maxOps: Double(maxOps)) }
+
+    func loadScenario(_ path: String, settings: [YAMLSetting] = []) throws(ExitCode) -> Scenario {
+        try simrun.loadScenario(path, settings: settings, maxBytes: maxFileSize)
+    }
+
+    /// The budget's refusal of `variants` of `scenario` with `replications` each, if any (for
+    /// commands that check every point of a grid before running).
+    func refusal(_ scenario: Scenario, variants: [Variant], replications: Int) -> String? {
+        do {
+            try budget.check(scenario, variants: variants, replications: replications)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    /// Refuses, with status 2, runs beyond the budget (see ``WorkBudget``).
+    func checkBudget(_ scenario: Scenario, variants: [Variant], replications: Int,
+                     tracing: Bool = false) throws(ExitCode) {
+        do {
+            try budget.check(scenario, variants: variants, replications: replications, tracing: tracing)
+        } catch {
+            throw fail(error.description)
+        }
+    }
+}
+
+/// `--jobs N`: threads for replications.
+struct JobsOption: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Threads for replications (default: every core). The output does not depend on it.")
+    var jobs: Int?
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+    }
+
+    var threads: Int { jobs ?? Replicator.availableThreads }
+}
+
 /// Options shared by `run` and `compare` for replicated runs.
 struct ReplicationOptions: ParsableArguments {
-    @Option(help: "Independent replications per variant (seeds derived from the seed and the replication index); adds means and 95% confidence intervals.")
+    @Option(parsing: .unconditional,
+            help: "Independent replications per variant (seeds derived from the seed and the replication index); adds means and 95% confidence intervals.")
     var replications = 1
 
-    @Option(help: "Threads for replications (default: every core). The output does not depend on it.")
-    var jobs: Int?
+    @OptionGroup var jobs: JobsOption
 
     @OptionGroup var warmup: WarmupOption
 
     func validate() throws {
-        guard replications >= 1 else { throw ValidationError("--replications must be at least 1") }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        guard replications >= 1 else { throw ValidationError("--replications must be at least 1, got \(replications)") }
     }
 
     var warmupDuration: Duration { warmup.duration }
 
-    var threads: Int { jobs ?? Replicator.availableThreads }
+    var threads: Int { jobs.threads }
 }
 
 /// Output options shared by `run` and `compare`.
@@ -115,7 +156,7 @@ struct OutputOptions: ParsableArguments {
     @Option(help: "Output format.")
     var format: OutputFormat = .table
 
-    @Option(help: "Write the report to this file instead of standard output.")
+    @Option(help: "Write the report to this file instead of standard output: whole or not at all (through a temporary file renamed into place; a FIFO, a device or - is written straight). Checked before the run starts.")
     var output: String?
 
     @Flag(help: "Leave wall-clock figures out, so the same seed gives byte-identical output.")
@@ -129,10 +170,16 @@ struct OutputOptions: ParsableArguments {
 
     var progressLine: Progress { Progress(forced: progress) }
 
-    /// Writes `report` (as `table` or JSON) and exits non-zero if a run was incomplete or,
-    /// under --strict, if coalescing lost work.
-    func finish(_ report: some SimulationReport, table: String) throws {
-        try emit(format == .json ? report.json.rendered() + "\n" : table, to: output)
+    /// Where the report goes, checked before anything runs.
+    func reportTarget() throws(ExitCode) -> OutputFile {
+        try OutputFile.check(output ?? "-", flag: "--output")
+    }
+
+    /// Writes `report` (as `table` or JSON) to `target` and exits non-zero if a run was
+    /// incomplete or, under --strict, if coalescing lost work. An incomplete run's report is
+    /// written too: its endings say how each run ended.
+    func finish(_ report: some SimulationReport, table: String, to target: OutputFile) throws {
+        try target.write(format == .json ? report.json.rendered() + "\n" : table)
         if !report.isWhole {
             throw fail("a run ended before its work was done (see the endings in the report)",
                        status: ExitStatus.incomplete)
@@ -144,9 +191,25 @@ struct OutputOptions: ParsableArguments {
     }
 }
 
+/// Refuses output targets that are the same file as each other or as an input.
+func refuseClashes(_ outputs: [OutputFile], inputs: [String]) throws(ExitCode) {
+    var seen: [String: String] = [:]
+    for input in inputs {
+        var info = stat()
+        if stat(input, &info) == 0 { seen["\(info.st_dev):\(info.st_ino)"] = input }
+    }
+    for output in outputs {
+        guard case .file = output.kind, let identity = output.identity else { continue }
+        if let other = seen[identity] {
+            throw fail("\(output.flag) \(output.path): is the same file as \(other); nothing was written")
+        }
+        seen[identity] = "\(output.flag) \(output.path)"
+    }
+}
+
 /// `--warmup D`, for `run`, `compare` and `baseline write`.
 struct WarmupOption: ParsableArguments {
-    @Option(name: .customLong("warmup"),
+    @Option(name: .customLong("warmup"), parsing: .unconditional,
             help: "Leave ops created in this first stretch of each run out of the statistics (e.g. 10m).")
     var text: String?
 
@@ -158,3 +221,4 @@ struct WarmupOption: ParsableArguments {
 
     var duration: Duration { text.flatMap { try? parseDuration($0) } ?? .zero }
 }
+

@@ -36,12 +36,14 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var replication: ReplicationOptions
 
-    @Option(help: "Seed for every random stream (default: the scenario's seed).")
+    @Option(parsing: .unconditional, help: "Seed for every random stream (default: the scenario's seed).")
     var seed: UInt64?
 
     @OptionGroup var out: OutputOptions
 
     @OptionGroup var set: SettingOptions
+
+    @OptionGroup var limits: LimitOptions
 
     @Option(name: .customLong("vary"),
             help: ArgumentHelp("Run the comparison at each value of a scenario key (repeatable: the cross product), e.g. --vary parameters.cadence=12s,14s.",
@@ -58,12 +60,15 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
+        let target = try out.reportTarget()
+        try refuseClashes([target], inputs: [self.scenario])
         let focus = queues.map { ComparisonFocus(.queue, $0) } + tasks.map { ComparisonFocus(.task, $0) }
         if !vary.isEmpty {
-            try runSensitivity(focus: focus)
+            try runSensitivity(focus: focus, to: target)
             return
         }
-        let scenario = try loadScenario(self.scenario, settings: set.settings())
+        let scenario = try limits.loadScenario(self.scenario, settings: set.settings())
+        try checkFocus(scenario)
         var chosen: [Variant] = stepsMatrix ? StepsMatrix.variants() : []
         let names = variants.map { $0.split(separator: ",").map { String($0).trimmed } } ?? []
         if !names.isEmpty || chosen.isEmpty {
@@ -73,22 +78,45 @@ struct CompareCommand: ParsableCommand {
                 throw fail(error.description)
             }
         }
+        try limits.checkBudget(scenario, variants: chosen, replications: replication.replications)
         if replication.replications > 1 {
             let report = Replicator.run(scenario, chosen: chosen, seed: seed, replications: replication.replications,
                                         threads: replication.threads, warmup: replication.warmupDuration,
                                         measureWallTime: !out.deterministic, progress: out.progressLine.callAsFunction)
-            try out.finish(report, table: report.comparisonTable(focus: focus.isEmpty ? report.slowestQueues() : focus))
+            try out.finish(report, table: report.comparisonTable(focus: focus.isEmpty ? report.slowestQueues() : focus),
+                           to: target)
             return
         }
         let report = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
                                         warmup: replication.warmupDuration, progress: out.progressLine.callAsFunction)
-        try out.finish(report, table: report.comparisonTable(focus: focus.isEmpty ? report.slowestQueues() : focus))
+        try out.finish(report, table: report.comparisonTable(focus: focus.isEmpty ? report.slowestQueues() : focus),
+                       to: target)
+    }
+
+    /// `--queue` and `--task` must name a queue or task this scenario can have (status 64
+    /// otherwise, with the nearest spelling).
+    private func checkFocus(_ scenario: Scenario) throws(ExitCode) {
+        let queueNames = scenario.queueNames
+        for queue in queues where !queueNames.contains(queue) {
+            throw fail("--queue \"\(queue)\": this scenario has no such queue" + hint(queue, queueNames)
+                       + " (queues are named TARGET-FAMILY-PRIORITY, e.g. networknode-clusteroperation-user_facing)",
+                       status: ExitStatus.usage)
+        }
+        let taskNames = scenario.taskNames
+        for task in tasks where !task.split(separator: "+").allSatisfy({ taskNames.contains(String($0)) }) {
+            throw fail("--task \"\(task)\": this scenario has no such task" + hint(task, taskNames),
+                       status: ExitStatus.usage)
+        }
+    }
+
+    private func hint(_ word: String, _ names: [String]) -> String {
+        nearestSpelling(to: word, among: names).map { "; did you mean \"\($0)\"?" } ?? ""
     }
 }
 
 extension CompareCommand {
     /// `--vary`: the comparison at every point of the grid.
-    private func runSensitivity(focus: [ComparisonFocus]) throws {
+    private func runSensitivity(focus: [ComparisonFocus], to target: OutputFile) throws {
         let grid: SweepGrid
         do {
             var axes: [SweepGrid.Axis] = []
@@ -101,13 +129,17 @@ extension CompareCommand {
         let settings = try set.settings()
         let report: SensitivityReport
         do {
-            report = try SensitivityReport.run(file: scenario, settings: settings, grid: grid, variants: names,
-                                               stepsMatrix: stepsMatrix, seed: seed, warmup: replication.warmupDuration,
-                                               progress: out.progressLine.callAsFunction)
-        } catch {
-            throw fail(error.description, status: error.isCommandLine ? ExitCode.validationFailure : ExitStatus.badInput)
+            report = try SensitivityReport.run(
+                file: scenario, settings: settings, grid: grid, variants: names, stepsMatrix: stepsMatrix, seed: seed,
+                warmup: replication.warmupDuration, maxBytes: limits.maxFileSize,
+                check: { (scenario, chosen) throws(ExitCode) in
+                    try checkFocus(scenario)
+                    try limits.checkBudget(scenario, variants: chosen, replications: 1)
+                }, progress: out.progressLine.callAsFunction)
+        } catch let failure as Sweep.Failure {
+            throw fail(failure.description, status: failure.isCommandLine ? ExitStatus.usage : ExitStatus.badInput)
         }
-        try out.finish(report, table: report.table(focus: focus))
+        try out.finish(report, table: report.table(focus: focus), to: target)
     }
 }
 

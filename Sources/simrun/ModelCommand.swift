@@ -35,6 +35,8 @@ struct ShowModel: ParsableCommand {
     @Option(help: "Write to this file instead of standard output.")
     var output: String?
 
+    @OptionGroup var limits: LimitOptions
+
     func validate() throws {
         guard Era(rawValue: era) != nil else {
             throw ValidationError("--era: expected one of \(Era.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(era)\"")
@@ -43,9 +45,11 @@ struct ShowModel: ParsableCommand {
     }
 
     func run() throws {
+        let target = try OutputFile.check(output ?? "-", flag: "--output")
+        try refuseClashes([target], inputs: scenario.map { [$0] } ?? [])
         let show: ModelShow
         if let path = scenario {
-            let scenario = try loadScenario(path)
+            let scenario = try limits.loadScenario(path)
             let chosen: [Variant]
             do {
                 chosen = try ScenarioRunner.variants(variant.map { [$0] } ?? [], of: scenario)
@@ -57,6 +61,6 @@ struct ShowModel: ParsableCommand {
         } else {
             show = ModelShow.defaults(era: Era(rawValue: era) ?? .facade)
         }
-        try emit(format == .json ? show.json.rendered() + "\n" : show.table, to: output)
+        try target.write(format == .json ? show.json.rendered() + "\n" : show.table)
     }
 }

@@ -51,6 +51,8 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Print progress to standard error even when it is not a terminal.")
     var progress = false
 
+    @OptionGroup var limits: LimitOptions
+
     func validate() throws {
         guard !scenarios.isEmpty else { throw ValidationError("give at least one scenario file") }
         guard replications >= 2 else { throw ValidationError("--replications must be at least 2 (for the intervals)") }
@@ -61,6 +63,8 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        let target = try OutputFile.check(output ?? "-", flag: "--output")
+        try refuseClashes([target], inputs: scenarios)
         let criteria: DecisionReport.Criteria
         do {
             criteria = DecisionReport.Criteria(userP99Budget: try parseDuration(userP99Budget),
@@ -70,23 +74,41 @@ struct ReportCommand: ParsableCommand {
         }
         let settings = try set.settings()
         let line = Progress(forced: progress)
-        var results: [SweepResult] = []
+        var requests: [Sweep.Request] = []
         for file in scenarios {
-            line("study \(file) ...")
-            do {
-                let request = Sweep.Request(file: file, settings: settings, grid: try SweepGrid(axes: []),
-                                            replications: replications, seed: seed)
-                results.append(try Sweep.run(request, threads: jobs ?? Replicator.availableThreads,
-                                             progress: line.callAsFunction))
-            } catch let error as Sweep.Failure {
-                throw fail(error.description, status: error.isCommandLine ? ExitCode.validationFailure : ExitStatus.badInput)
-            }
+            var request = Sweep.Request(file: file, settings: settings, grid: try SweepGrid(axes: []),
+                                        replications: replications, seed: seed)
+            request.maxBytes = limits.maxFileSize
+            requests.append(request)
+        }
+        // Every study is read and checked against the budget before the first one runs.
+        for request in requests { try checkBudget(request.file, settings: settings) }
+        var results: [SweepResult] = []
+        for request in requests {
+            line("study \(request.file) ...")
+            results.append(try study(request, progress: line))
         }
         do {
             let report = try DecisionReport(results, criteria: criteria)
-            try emit(format == .md ? report.markdown : report.json.rendered() + "\n", to: output)
+            try target.write(format == .md ? report.markdown : report.json.rendered() + "\n")
         } catch let error as DecisionReport.Failure {
             throw fail(error.message)
+        }
+    }
+
+    private func checkBudget(_ file: String, settings: [YAMLSetting]) throws(ExitCode) {
+        let scenario = try limits.loadScenario(file, settings: settings)
+        let chosen: [Variant]
+        do { chosen = try ScenarioRunner.variants([], of: scenario) } catch { throw fail(error.description) }
+        try limits.checkBudget(scenario, variants: chosen, replications: replications)
+    }
+
+    private func study(_ request: Sweep.Request, progress: Progress) throws(ExitCode) -> SweepResult {
+        do {
+            return try Sweep.run(request, threads: jobs ?? Replicator.availableThreads,
+                                 progress: progress.callAsFunction)
+        } catch {
+            throw fail(error.description, status: error.isCommandLine ? ExitCode.validationFailure : ExitStatus.badInput)
         }
     }
 }

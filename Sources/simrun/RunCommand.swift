@@ -19,7 +19,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("variant"), help: "Variant to run (repeatable; default: the scenario's default variants).")
     var variants: [String] = []
 
-    @Option(help: "Seed for every random stream (default: the scenario's seed).")
+    @Option(parsing: .unconditional, help: "Seed for every random stream (default: the scenario's seed).")
     var seed: UInt64?
 
     @OptionGroup var out: OutputOptions
@@ -28,8 +28,10 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var replication: ReplicationOptions
 
-    @Option(help: "Also write every op event (created, started, deferred, folded, ...) to this file, tab-separated.")
+    @Option(help: "Also write every op event (created, started, deferred, folded, ...) to this file, tab-separated; written like --output.")
     var trace: String?
+
+    @OptionGroup var limits: LimitOptions
 
     func validate() throws {
         if trace != nil && replication.replications > 1 {
@@ -38,24 +40,30 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let scenario = try loadScenario(self.scenario, settings: set.settings())
+        let report = try out.reportTarget()
+        let traceTarget = try trace.map { (path) throws(ExitCode) in try OutputFile.check(path, flag: "--trace") }
+        try refuseClashes([report] + (traceTarget.map { [$0] } ?? []), inputs: [self.scenario])
+        let scenario = try limits.loadScenario(self.scenario, settings: set.settings())
         let chosen: [Variant]
         do {
             chosen = try ScenarioRunner.variants(variants, of: scenario)
         } catch {
             throw fail(error.description)
         }
+        try limits.checkBudget(scenario, variants: chosen, replications: replication.replications,
+                               tracing: trace != nil)
         if replication.replications > 1 {
-            let report = Replicator.run(scenario, chosen: chosen, seed: seed, replications: replication.replications,
-                                        threads: replication.threads, warmup: replication.warmupDuration,
-                                        measureWallTime: !out.deterministic, progress: out.progressLine.callAsFunction)
-            try out.finish(report, table: report.table)
+            let replicated = Replicator.run(scenario, chosen: chosen, seed: seed, replications: replication.replications,
+                                            threads: replication.threads, warmup: replication.warmupDuration,
+                                            measureWallTime: !out.deterministic,
+                                            progress: out.progressLine.callAsFunction)
+            try out.finish(replicated, table: replicated.table, to: report)
             return
         }
-        let report = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
+        let single = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
                                         tracing: trace != nil, warmup: replication.warmupDuration,
                                         progress: out.progressLine.callAsFunction)
-        if let trace { try emit(report.traceLines, to: trace) }
-        try out.finish(report, table: report.table)
+        if let traceTarget { try traceTarget.write(single.traceLines) }
+        try out.finish(single, table: single.table, to: report)
     }
 }

@@ -58,6 +58,8 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Print progress to standard error even when it is not a terminal.")
     var progress = false
 
+    @OptionGroup var limits: LimitOptions
+
     func validate() throws {
         guard replications >= 1 else { throw ValidationError("--replications must be at least 1") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
@@ -70,7 +72,9 @@ struct SweepCommand: ParsableCommand {
     }
 
     func run() throws {
-        let request: Sweep.Request
+        let target = try OutputFile.check(output ?? "-", flag: "--output")
+        try refuseClashes([target], inputs: [scenario])
+        var request: Sweep.Request
         do {
             let axes = try grid.map { (axis) throws(CommandLineError) in try SweepGrid.Axis.parse(axis) }
             let shard = try shard.map { (text) throws(CommandLineError) in
@@ -81,16 +85,20 @@ struct SweepCommand: ParsableCommand {
         } catch let error as CommandLineError {
             throw fail(error.message, status: ExitCode.validationFailure)
         }
+        request.maxBytes = limits.maxFileSize
         let line = Progress(forced: progress)
         let started = wallSeconds()
         let result: SweepResult
         do {
-            result = try Sweep.run(request, threads: jobs ?? Replicator.availableThreads, progress: line.callAsFunction)
+            result = try Sweep.run(request, threads: jobs ?? Replicator.availableThreads,
+                                   check: { [limits, replications] scenario, variants in
+                                       limits.refusal(scenario, variants: variants, replications: replications)
+                                   }, progress: line.callAsFunction)
         } catch {
             throw fail(error.description, status: error.isCommandLine ? ExitCode.validationFailure : ExitStatus.badInput)
         }
         line("sweep done in \(formatFixed(wallSeconds() - started, decimals: 2)) s wall")
-        try emit(result.rendered(format ?? (shard == nil ? .table : .json)), to: output)
+        try target.write(result.rendered(format ?? (shard == nil ? .table : .json)))
     }
 }
 
@@ -118,6 +126,8 @@ struct MergeCommand: ParsableCommand {
     }
 
     func run() throws {
+        let target = try OutputFile.check(output ?? "-", flag: "--output")
+        try refuseClashes([target], inputs: shards)
         var parts: [(file: String, result: SweepResult)] = []
         for file in shards {
             guard let data = FileManager.default.contents(atPath: file) else { throw fail("\(file): cannot read the file") }
@@ -131,7 +141,7 @@ struct MergeCommand: ParsableCommand {
             }
         }
         do {
-            try emit(try SweepResult.merge(parts).rendered(format), to: output)
+            try target.write(try SweepResult.merge(parts).rendered(format))
         } catch let error as SweepResult.MergeError {
             throw fail(error.message)
         }

@@ -120,7 +120,7 @@ import Testing
 
     @Test func lognormalSigmaMustNotBeNegative() {
         #expect(serviceFailure("{lognormal: {mu: 0, sigma: -1}}") ==
-            "s.yaml:1: service.lognormal.sigma: expected a number >= 0, got \"-1\"")
+            "s.yaml:1: service.lognormal.sigma: expected a number from 0 to 20, got \"-1\"")
     }
 
     @Test func lognormalNeedsAMapping() {

@@ -150,7 +150,7 @@ private let minimal = """
 
 @Test func unknownInstanceIsRejected() {
     #expect(scenarioError("workload:\n  - at: 0s\n    instance_delete: {name: ghost}\n")
-        == "s.yaml:3: workload[0].instance_delete.name: no instance \"ghost\" is declared or started before this event")
+        == "s.yaml:3: workload[0].instance_delete.name: no instance \"ghost\" is declared or started in this workload")
 }
 
 @Test func unknownTaskIsRejected() {

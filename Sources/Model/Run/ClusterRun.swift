@@ -11,14 +11,22 @@ public struct RunOptions: Sendable {
     public var warmup: Duration
     /// The bound and key of the per-lane and per-key figures.
     public var figures: FigureSettings
+    /// Kernel jobs that may run at one instant before the run is stopped as making no
+    /// progress (nil: no bound). The default, ten million, takes tens of seconds; callers
+    /// that know the size of the workload pass a bound that fits it.
+    public var jobsPerInstant: UInt64?
+    /// Kernel jobs the whole run may take (nil: no bound).
+    public var jobLimit: UInt64?
 
     public init(seed: UInt64, timeLimit: Duration?, tracing: Bool = false, warmup: Duration = .zero,
-                figures: FigureSettings = FigureSettings()) {
+                jobsPerInstant: UInt64? = 10_000_000, jobLimit: UInt64? = nil, figures: FigureSettings = FigureSettings()) {
         self.seed = seed
         self.timeLimit = timeLimit
         self.tracing = tracing
         self.warmup = warmup
         self.figures = figures
+        self.jobsPerInstant = jobsPerInstant
+        self.jobLimit = jobLimit
     }
 }
 
@@ -43,6 +51,8 @@ public struct RunResult: Sendable {
     public var trace: [TraceEvent]
     public var pendingOps: [PendingOp]
     public var ending: Simulation.Outcome.Ending
+    /// Why the run was stopped early, when the progress watch stopped it.
+    public var endingReason: String?
     public var virtualTime: Duration
     public var jobs: UInt64
     /// Highest number of busy sf-queues workers seen, per pool (`node-1/sf-queues`).
@@ -89,15 +99,20 @@ public enum ClusterRun {
             let random = workloadRandom.derived("event/" + event.label)
             tracker.spawn("event/\(event.label)", in: sim) { await api.perform(event, random: random) }
         }
-        for source in workload.sources {
+        // A task's closure is left as it was: code after its await would add a job (the hop
+        // back from the actor), and so change the run's job count.
+        let sources = workload.sources.map { source in
             let random = workloadRandom.derived("source/" + source.name)
-            tracker.spawn("source/\(source.name)", in: sim) {
+            return tracker.spawn("source/\(source.name)", in: sim) {
                 await api.run(source, random: random, tracker: tracker)
             }
         }
         sim.spawn("drain") { await database.waitUntilDrained(after: tracker) }
+        let watcher = ProgressWatcher(recorder: recorder, config: config, topology: topology, workload: workload,
+                                      sourcesArriving: { sources.contains { sim.isLive($0) } })
 
-        let outcome = sim.run(limit: options.timeLimit)
+        let outcome = sim.run(limit: options.timeLimit, guards: SimExecutor.Guards(
+            jobsPerInstant: options.jobsPerInstant, jobs: options.jobLimit, watch: watcher.watch))
         let effects = recorder.effects
         return RunResult(
             counts: recorder.counts, wait: recorder.wait, completion: recorder.completion, effect: effects.seconds,
@@ -105,7 +120,7 @@ public enum ClusterRun {
             pendingOps: recorder.pendingOps.map {
                 PendingOp(id: $0.id, task: $0.spec.taskLabel, queue: $0.spec.queue.description, state: $0.state)
             },
-            ending: outcome.ending, virtualTime: outcome.virtualTime, jobs: outcome.jobs,
+            ending: outcome.ending, endingReason: outcome.reason, virtualTime: outcome.virtualTime, jobs: outcome.jobs,
             peakBusy: recorder.peakBusy, effectViolations: effects.violations, timedOutWaits: recorder.timedOutWaits,
             failures: recorder.failures, roundTrips: recorder.roundTrips, fairness: recorder.fairness)
     }

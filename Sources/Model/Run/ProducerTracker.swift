@@ -14,9 +14,10 @@ final class ProducerTracker: Sendable {
     var isDone: Bool { active.withLock { $0 == 0 } }
 
     /// Starts `body` as a foreground producer task, counted until it returns.
-    func spawn(_ name: String, in sim: Simulation, _ body: @escaping @Sendable () async -> Void) {
+    @discardableResult
+    func spawn(_ name: String, in sim: Simulation, _ body: @escaping @Sendable () async -> Void) -> SimTask {
         active.withLock { $0 += 1 }
-        sim.spawn(name) { [self] in
+        return sim.spawn(name) { [self] in
             await body()
             let last = active.withLock { count -> Bool in
                 count -= 1

@@ -362,7 +362,7 @@ public final class RunRecorder: Sendable {
     }
 
     /// The `by_queue` label of inline network work.
-    static let inlineQueue = "inline-network-lock"
+    public static let inlineQueue = "inline-network-lock"
 
     func reaped(released: Int) {
         store.withLock { $0.counts.reaped += released }

@@ -94,6 +94,8 @@ public struct RunFigures: Sendable, Equatable {
         case .completed: ending = "completed"
         case .timeLimit: ending = "time_limit"
         case .stuck: ending = "stuck"
+        case .noProgress: ending = "no_progress"
+        case .jobLimit: ending = "job_limit"
         }
         let figures = result.fairness
         var all = FairnessFigures.Group()

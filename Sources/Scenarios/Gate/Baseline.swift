@@ -125,32 +125,65 @@ public struct Baseline: Sendable {
 
     /// Reads a baseline file. JSON is YAML, so the scenario reader reports mistakes with the
     /// same one-line `FILE:LINE: KEY.PATH: ...` errors.
-    public static func load(path: String) throws(ScenarioError) -> Baseline {
-        let document = try YAMLDocument.load(path: path)
+    public static func load(path: String,
+                            maxBytes: Int = YAMLInputLimits.defaultMaxBytes) throws(ScenarioError) -> Baseline {
+        let document = try YAMLDocument.load(path: path, maxBytes: maxBytes)
         let top = try document.root.mapping(allowedKeys: ["format", "scenarios"])
         let formatNode = try top.required("format")
         guard try formatNode.string() == format else { throw formatNode.expected("\"\(format)\"") }
         var entries: [BaselineEntry] = []
-        for item in try top.required("scenarios").elements() {
+        let scenariosNode = try top.required("scenarios")
+        for item in try scenariosNode.elements() {
             let fields = try item.mapping(allowedKeys: ["file", "variants", "seed", "replications", "warmup_seconds",
                                                         "fingerprint", "gate", "figures"])
             var variants: [String] = []
-            for variant in try fields.required("variants").elements() { variants.append(try variant.string()) }
-            var figures: [(path: String, values: [Double?])] = []
-            for entry in try fields.required("figures").entries() {
-                var values: [Double?] = []
-                for value in try entry.value.elements() { values.append(value.isNull ? nil : try value.double()) }
-                figures.append((path: entry.key, values: values))
-            }
+            let variantsNode = try fields.required("variants")
+            for variant in try variantsNode.elements() { variants.append(try variant.string()) }
+            guard !variants.isEmpty else { throw variantsNode.expected("at least one variant") }
+            let replications = try fields.required("replications").int(in: 1...100_000)
+            let figures = try readFigures(fields.required("figures"), variants: variants, replications: replications)
             entries.append(BaselineEntry(
                 file: try fields.required("file").string(), variants: variants,
-                seed: try fields.required("seed").uint64(),
-                replications: try fields.required("replications").int(in: 1...100_000),
-                warmup: .seconds(double: try fields.optional("warmup_seconds")?.double(in: 0...) ?? 0),
+                seed: try fields.required("seed").uint64(), replications: replications,
+                warmup: .seconds(double: try fields.optional("warmup_seconds")?.double(in: 0...maximumSeconds) ?? 0),
                 fingerprint: try fields.required("fingerprint").string(),
                 gate: try readGate(fields.optional("gate")), figures: figures))
         }
+        guard !entries.isEmpty else { throw scenariosNode.expected("at least one scenario") }
         return Baseline(scenarios: entries)
+    }
+
+    /// The longest duration, in whole seconds (about 2562047 h).
+    static let maximumSeconds = Double(Duration.longest.components.seconds)
+
+    /// The largest figure a baseline may hold: counts and seconds of a run within every budget
+    /// are far below it, and anything above (1e308) can only be a corrupted file.
+    static let maximumFigure = 1e12
+
+    /// `figures: {"variant/path": [value per replication]}`: at least one figure, each with
+    /// exactly one value (or null) per replication, each value from 0 to ``maximumFigure``,
+    /// each path starting with one of the entry's variants.
+    private static func readFigures(_ node: YAMLNode, variants: [String],
+                                    replications: Int) throws(ScenarioError) -> [(path: String, values: [Double?])] {
+        var figures: [(path: String, values: [Double?])] = []
+        for entry in try node.entries() {
+            let variant = entry.key.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
+            guard variants.contains(variant) else {
+                throw entry.value.error("figure \(quoted(entry.key)) names no variant of this entry (variants: "
+                                        + variants.joined(separator: ", ") + ")")
+            }
+            let items = try entry.value.elements()
+            guard items.count == replications else {
+                throw entry.value.error("expected one value per replication (\(replications)), got \(items.count)")
+            }
+            var values: [Double?] = []
+            for value in items {
+                values.append(value.isNull ? nil : try value.double(in: 0...maximumFigure))
+            }
+            figures.append((path: entry.key, values: values))
+        }
+        guard !figures.isEmpty else { throw node.expected("at least one figure") }
+        return figures
     }
 
     private static func readGate(_ node: YAMLNode?) throws(ScenarioError) -> GateSettings {

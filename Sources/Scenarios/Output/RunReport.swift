@@ -91,7 +91,14 @@ public struct RunReport: SimulationReport {
         case .timeLimit(let tasks):
             ending.append(("state", .string("time_limit")))
             ending.append(("waiting_tasks", .array(tasks.map { .string($0) })))
+        case .noProgress(let looping):
+            ending.append(("state", .string("no_progress")))
+            ending.append(("looping_tasks", .array(looping.map { .string($0) })))
+        case .jobLimit(let busiest):
+            ending.append(("state", .string("job_limit")))
+            ending.append(("busiest_tasks", .array(busiest.map { .string($0) })))
         }
+        if let reason = result.endingReason { ending.append(("reason", .string(reason))) }
         ending.append(("pending_ops", .array(result.pendingOps.map { .string($0.description) })))
         if !result.failures.isEmpty { ending.append(("model_errors", .array(result.failures.map { .string($0) }))) }
         return .object([

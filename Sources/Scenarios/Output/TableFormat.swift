@@ -26,8 +26,12 @@ extension RunReport {
         var ended = "  ended: "
         switch result.ending {
         case .completed: ended += "completed"
-        case .stuck: ended += "STUCK (nothing can wake the waiting tasks)"
+        case .stuck: ended += "STUCK (" + (result.endingReason ?? "nothing can wake the waiting tasks") + ")"
         case .timeLimit: ended += "TIME LIMIT reached with work left"
+        case .noProgress(let looping):
+            ended += "NO PROGRESS (the clock stopped moving; looping: \(looping.joined(separator: ", ")))"
+        case .jobLimit(let busiest):
+            ended += "JOB LIMIT reached with work left (busiest: \(busiest.joined(separator: ", ")))"
         }
         if !result.failures.isEmpty { ended += "; MODEL ERRORS: " + result.failures.joined(separator: "; ") }
         ended += " at \(seconds(result.virtualTime.seconds)) s virtual; \(result.jobs) kernel jobs"

@@ -47,12 +47,14 @@ public struct ReplicatedVariant: Sendable {
 
     /// How the replications ended (a replication with a model error does not count as
     /// completed).
-    public var endings: (completed: Int, timeLimit: Int, stuck: Int) {
-        results.reduce(into: (0, 0, 0)) { tally, result in
+    public var endings: (completed: Int, timeLimit: Int, stuck: Int, noProgress: Int, jobLimit: Int) {
+        results.reduce(into: (0, 0, 0, 0, 0)) { tally, result in
             switch result.ending {
             case .completed: if result.failures.isEmpty { tally.0 += 1 }
             case .timeLimit: tally.1 += 1
             case .stuck: tally.2 += 1
+            case .noProgress: tally.3 += 1
+            case .jobLimit: tally.4 += 1
             }
         }
     }
@@ -131,8 +133,12 @@ public struct ReplicatedReport: SimulationReport {
             var fields: [(String, JSONValue)] = [
                 ("variant", .string(run.variant)),
                 ("era", .string(run.era.rawValue)),
+                // The guards' endings appear only when they happened, so reports of whole runs
+                // (and the fingerprints of baselines) are what they were before the guards.
                 ("endings", .object([("completed", .int(endings.completed)), ("time_limit", .int(endings.timeLimit)),
-                                     ("stuck", .int(endings.stuck))])),
+                                     ("stuck", .int(endings.stuck))]
+                                    + (endings.noProgress > 0 ? [("no_progress", .int(endings.noProgress))] : [])
+                                    + (endings.jobLimit > 0 ? [("job_limit", .int(endings.jobLimit))] : []))),
             ]
             fields += JSONValue.nest(run.figures.map { ($0.path, Self.statistic($0.values)) })
             if let fairness = fairness?.json(variant: run.variant) { fields.append(("fairness", fairness)) }

@@ -24,6 +24,8 @@ extension ReplicatedReport {
             var header = "variant \(run.variant) (era \(run.era.rawValue)): \(endings.completed) of \(run.results.count) completed"
             if endings.timeLimit > 0 { header += ", \(endings.timeLimit) hit the TIME LIMIT" }
             if endings.stuck > 0 { header += ", \(endings.stuck) STUCK" }
+            if endings.noProgress > 0 { header += ", \(endings.noProgress) stopped making NO PROGRESS in virtual time" }
+            if endings.jobLimit > 0 { header += ", \(endings.jobLimit) hit the JOB LIMIT" }
             lines.append(header)
             let figures = run.figures
             let byPath = Dictionary(figures.map { ($0.path.joined(separator: "/"), $0.values) },

@@ -39,15 +39,17 @@ public enum Replicator {
         let done = Atomic<Int>(0)
         let started = wallSeconds()
         let configs = chosen.map { scenario.config(for: $0) }
+        let options = configs.map { scenario.runOptions(config: $0, seed: seed, warmup: warmup) }
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, jobs.count))) { _ in
             while true {
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard index < jobs.count else { return }
                 let (variant, replication) = jobs[index]
+                var runOptions = options[variant]
+                runOptions.seed = seeds[replication]
                 let result = ClusterRun.run(
                     config: configs[variant], topology: scenario.topology, workload: scenario.workload,
-                    options: RunOptions(seed: seeds[replication], timeLimit: scenario.timeLimit, warmup: warmup,
-                                        figures: scenario.figureSettings))
+                    options: runOptions)
                 slots.withLock { $0[index] = result }
                 let finished = done.wrappingAdd(1, ordering: .relaxed).newValue
                 progress("replication \(finished)/\(jobs.count) done")

@@ -66,14 +66,22 @@ enum OverridesParser {
                 let shape = try node.enumValue([SingularDequeueShape.round, .restart].map(\.rawValue))
                 return SingularDequeueShape(rawValue: shape) ?? .round
             },
-            setting("max_workers", \.maxWorkersOverride, positive),
-            setting("min_workers", \.minimumWorkers, positive),
-            setting("cpus_per_worker", \.cpusPerWorker, positive),
+            // Pool sizes become `Int(max_workers)`: bounded so that every node's pool is a count
+            // (cpus / cpus_per_worker <= 4096 / 0.001 = 4096000 workers at most).
+            setting("max_workers", \.maxWorkersOverride) { (node) throws(ScenarioError) in
+                try positive(node, atMost: maximumWorkers)
+            },
+            setting("min_workers", \.minimumWorkers) { (node) throws(ScenarioError) in
+                try positive(node, atMost: maximumWorkers)
+            },
+            setting("cpus_per_worker", \.cpusPerWorker) { (node) throws(ScenarioError) in
+                try node.double(in: 0.001...4096)
+            },
             setting("reserved_user_slots", \.reservedUserSlots) { (node) throws(ScenarioError) in
                 try node.int(in: 0...1000)
             },
             setting("disk_busy_threshold", \.diskBusyThresholdMillisecondsPerSecond) { (node) throws(ScenarioError) in
-                try node.double(in: 0...)
+                try node.double(in: 0...1_000_000)
             },
             setting("disk_metric_refresh", \.diskMetricRefresh, positiveDuration),
             setting("defer", \.queuesDefer, readDefer),
@@ -230,9 +238,13 @@ enum OverridesParser {
         return .backoff(steps)
     }
 
-    static func positive(_ node: YAMLNode) throws(ScenarioError) -> Double {
-        let value = try node.double(in: 0...)
-        guard value > 0 else { throw node.expected("a number greater than zero") }
+    /// The largest pool size a scenario may ask for.
+    static let maximumWorkers = 100_000.0
+
+    /// A number in (0, `limit`].
+    static func positive(_ node: YAMLNode, atMost limit: Double) throws(ScenarioError) -> Double {
+        let value = try node.double(in: 0...limit)
+        guard value > 0 else { throw node.expected("a number greater than 0 and at most \(plain(limit))") }
         return value
     }
 }

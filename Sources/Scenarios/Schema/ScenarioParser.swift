@@ -14,9 +14,11 @@ public enum ScenarioParser {
     /// Default time limit when a scenario gives none: a run never hangs.
     public static let defaultTimeLimit = Duration.seconds(3600)
 
-    /// Reads the file at `path` with `settings` (`--set KEY=VALUE`) applied to it first.
-    public static func load(path: String, settings: [YAMLSetting] = []) throws(ScenarioError) -> Scenario {
-        try parse(YAMLDocument.load(path: path).patched(with: settings))
+    /// Reads the scenario at `path` with `settings` (`--set KEY=VALUE`) applied to it first,
+    /// refusing files larger than `maxBytes`.
+    public static func load(path: String, settings: [YAMLSetting] = [],
+                            maxBytes: Int = YAMLInputLimits.defaultMaxBytes) throws(ScenarioError) -> Scenario {
+        try parse(YAMLDocument.load(path: path, maxBytes: maxBytes).patched(with: settings))
     }
 
     public static func load(text: String, file: String, settings: [YAMLSetting] = []) throws(ScenarioError) -> Scenario {
@@ -76,15 +78,66 @@ public enum ScenarioParser {
                 }
             }
         }
-        let workload = try WorkloadParser(topology: topology, knownTasks: knownTasks).read(top)
+        try checkCoalescingTasks(top, known: knownTasks)
+        let reader = WorkloadParser(topology: topology, knownTasks: knownTasks)
+        let (workload, eventOrigins, sourceOrigins) = try reader.read(top)
+        let timeLimitNode = top.optional("time_limit")
         let scenario = Scenario(
             name: name, description: try top.optional("description")?.string(), file: document.file,
             seed: try top.optional("seed")?.uint64() ?? 1,
-            timeLimit: try top.optional("time_limit")?.positiveDuration() ?? defaultTimeLimit,
-            topology: topology, workload: workload, base: base, variants: variants, defaultVariants: defaults,
+            timeLimit: try timeLimitNode?.positiveDuration() ?? defaultTimeLimit,
+            timeLimitOrigin: timeLimitNode.map(SourceLocation.init),
+            topology: topology, workload: workload, eventOrigins: eventOrigins, sourceOrigins: sourceOrigins,
+            base: base, variants: variants, defaultVariants: defaults,
             figures: try FairnessParser.readFigures(top.optional("figures")))
         try FairnessParser.check(scenario, base: top.optional("fairness"), variants: fairnessNodes)
+        try checkIdealPools(scenario)
         return scenario
+    }
+
+    /// Every task a coalescing rule names (the scenario's or a variant's) must exist: a
+    /// misspelt task would silently coalesce nothing. (A named set's tasks are built in.)
+    static func checkCoalescingTasks(_ top: YAMLMapping, known: Set<TaskName>) throws(ScenarioError) {
+        var lists: [YAMLNode] = []
+        if let node = top.optional("coalescing") { lists.append(node) }
+        if let node = top.optional("variants") {
+            for entry in try node.entries() {
+                if let list = try entry.value.mapping(allowedKeys: variantKeys).optional("coalescing") { lists.append(list) }
+            }
+        }
+        let names = known.map(\.name).sorted()
+        for list in lists where list.kind == .sequence {
+            for rule in try list.elements() {
+                for task in try rule.mapping(allowedKeys: ["type", "tasks", "key", "queues"]).required("tasks").elements() {
+                    let name = try task.string()
+                    guard !known.contains(TaskName(name)) else { continue }
+                    let hint = nearestSpelling(to: name, among: names).map { "; did you mean \(quoted($0))?" } ?? ""
+                    throw task.error("unknown task \(quoted(name)) in a coalescing rule\(hint) (tasks are the "
+                                     + "defaults and those defined under overrides.tasks)")
+                }
+            }
+        }
+    }
+    /// Ideal mode runs exactly `int(max_workers)` sf-queues workers per node: with fewer than
+    /// one on some node nothing queued there could ever run.
+    static func checkIdealPools(_ scenario: Scenario) throws(ScenarioError) {
+        for variant in scenario.variants {
+            let config = scenario.config(for: variant)
+            guard config.ideal else { continue }
+            for node in scenario.topology.nodes {
+                let workers = config.maxWorkers(cpus: scenario.topology.cpus(of: node))
+                guard workers < 1 else { continue }
+                let overrides = scenario.base.overrides + variant.settings.overrides
+                let culprit = overrides.last { override in
+                    ["max_workers", "min_workers", "cpus_per_worker"].contains { override.keyPath.hasSuffix("sf_queues.\($0)") }
+                }
+                let location = culprit?.location ?? SourceLocation(line: nil, keyPath: "")
+                throw location.error(in: scenario.file,
+                                     "ideal mode runs int(max_workers) workers per node, and \(node) would get "
+                                     + "\(formatFixed(workers, decimals: 3)) (variant \(variant.name)): no op queued "
+                                     + "there could run; give it at least 1")
+            }
+        }
     }
 
     /// `era`, `ideal`, `database` and `overrides` of the top level or of one variant.

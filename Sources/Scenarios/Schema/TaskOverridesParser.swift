@@ -26,7 +26,8 @@ enum TaskOverridesParser {
             }
             let service = try fields.optional("service")?.distribution()
             let failure = try fields.optional("failure_probability")?.double(in: 0...1)
-            let disk = try fields.optional("disk")?.double(in: 0...)
+            // A node has one disk: a million ms/s is far beyond busy, and sums of loads stay finite.
+            let disk = try fields.optional("disk")?.double(in: 0...1_000_000)
             let scope = try fields.optional("scope")?.enumValue(TaskScope.self)
             var references: [ConfigOverride.Reference] = []
             let enqueues = try fields.optional("enqueues").map { (node) throws(ScenarioError) in

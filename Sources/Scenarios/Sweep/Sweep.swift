@@ -19,12 +19,15 @@ public enum Sweep {
         case scenario(ScenarioError)
         case unknownVariant(ScenarioRunner.UnknownVariant)
         case commandLine(CommandLineError)
+        /// A point the caller's check refused before anything ran (the work budget).
+        case refused(String)
 
         public var description: String {
             switch self {
             case .scenario(let error): return error.description
             case .unknownVariant(let error): return error.description
             case .commandLine(let error): return error.description
+            case .refused(let message): return message
             }
         }
 
@@ -32,7 +35,7 @@ public enum Sweep {
         public var isCommandLine: Bool {
             switch self {
             case .scenario(let error): return error.fromCommandLine
-            case .unknownVariant: return false
+            case .unknownVariant, .refused: return false
             case .commandLine: return true
             }
         }
@@ -46,6 +49,8 @@ public enum Sweep {
         public var replications: Int
         public var seed: UInt64?
         public var shard: SweepShard?
+        /// Scenario files larger than this are refused.
+        public var maxBytes: Int = YAMLInputLimits.defaultMaxBytes
 
         public init(file: String, settings: [YAMLSetting] = [], grid: SweepGrid, variants: [String] = [],
                     replications: Int, seed: UInt64? = nil, shard: SweepShard? = nil) {
@@ -67,9 +72,13 @@ public enum Sweep {
 
     /// Reads the file once and every point's scenario from it, so a bad grid value fails
     /// before any run starts.
-    static func points(_ request: Request) throws(Failure) -> [Point] {
+    /// `check` sees each point's scenario and variants before anything runs and may refuse
+    /// them with a message.
+    static func points(_ request: Request, check: (Scenario, [Variant]) -> String?) throws(Failure) -> [Point] {
         let document: YAMLDocument
-        do { document = try YAMLDocument.load(path: request.file) } catch { throw .scenario(error) }
+        do { document = try YAMLDocument.load(path: request.file, maxBytes: request.maxBytes) } catch {
+            throw .scenario(error)
+        }
         var points: [Point] = []
         for index in 0..<request.grid.count {
             let settings: [YAMLSetting]
@@ -80,19 +89,20 @@ public enum Sweep {
             } catch {
                 throw .scenario(error)
             }
-            do {
-                points.append(Point(scenario: scenario, variants: try ScenarioRunner.variants(request.variants, of: scenario)))
-            } catch {
-                throw .unknownVariant(error)
-            }
+            let variants: [Variant]
+            do { variants = try ScenarioRunner.variants(request.variants, of: scenario) } catch { throw .unknownVariant(error) }
+            if let refusal = check(scenario, variants) { throw .refused(refusal) }
+            points.append(Point(scenario: scenario, variants: variants))
         }
         return points
     }
 
-    /// Runs the request's slice; `progress` gets a line per finished run.
+    /// Runs the request's slice; `progress` gets a line per finished run. Every point is read,
+    /// and passed to `check`, before any run starts.
     public static func run(_ request: Request, threads: Int = Replicator.availableThreads,
+                           check: (Scenario, [Variant]) -> String? = { _, _ in nil },
                            progress: @escaping @Sendable (String) -> Void = { _ in }) throws(Failure) -> SweepResult {
-        let points = try points(request)
+        let points = try points(request, check: check)
         struct Job {
             let point: Int
             let variant: Int
@@ -107,6 +117,10 @@ public enum Sweep {
         let slice = request.shard?.range(of: jobs.count) ?? 0..<jobs.count
         let chosen = Array(jobs[slice])
         let configs = points.map { point in point.variants.map { point.scenario.config(for: $0) } }
+        // Each point and variant's run options (the kernel's guards sized to its workload).
+        let options = points.indices.map { index in
+            configs[index].map { points[index].scenario.runOptions(config: $0, seed: 0) }
+        }
         let seeds = points.map { point in
             (0..<request.replications).map { Replicator.seed(request.seed ?? point.scenario.seed, replication: $0) }
         }
@@ -135,9 +149,11 @@ public enum Sweep {
                 let job = chosen[index]
                 let scenario = points[job.point].scenario
                 let seed = seeds[job.point][job.replication]
+                var runOptions = options[job.point][job.variant]
+                runOptions.seed = seed
                 let result = ClusterRun.run(
                     config: configs[job.point][job.variant], topology: scenario.topology, workload: scenario.workload,
-                    options: RunOptions(seed: seed, timeLimit: scenario.timeLimit, figures: scenario.figureSettings))
+                    options: runOptions)
                 let figures = RunFigures(result, replication: job.replication, seed: seed)
                 let waits = PooledWaits(result.fairness)
                 slots.withLock { $0[index] = figures }

@@ -62,7 +62,13 @@ public func parseDuration(_ text: String) throws(TimeSyntaxError) -> Duration {
     }
 }
 
-/// Parses a rate such as `2/s`, `120/m`, `30/h` or `0.5/s` into events per second (> 0).
+/// The fastest rate: a mean interval of one nanosecond, the resolution of every duration.
+public let fastestRatePerSecond = 1e9
+/// The slowest rate: a mean interval of the longest duration (about 2562047 h).
+public let slowestRatePerSecond = 1 / Duration.longest.seconds
+
+/// Parses a rate such as `2/s`, `120/m`, `30/h` or `0.5/s` into events per second. Its mean
+/// interval (1 / rate) must be a duration: from 1 ns to about 2562047 h.
 public func parseRate(_ text: String) throws(TimeSyntaxError) -> Double {
     let shown = quoted(text)
     let malformed = TimeSyntaxError("expected a rate such as 2/s, 120/m or 30/h, got \(shown)")
@@ -80,7 +86,12 @@ public func parseRate(_ text: String) throws(TimeSyntaxError) -> Double {
     guard !number.negative, !number.isZero else {
         throw TimeSyntaxError("expected a rate greater than zero, got \(shown)")
     }
-    return count / seconds
+    let rate = count / seconds
+    guard rate >= slowestRatePerSecond, rate <= fastestRatePerSecond else {
+        throw TimeSyntaxError("expected a rate from 1 per 2562047h to 1000000000/s (a mean interval from 1ns "
+                              + "to 2562047h), got \(shown)")
+    }
+    return rate
 }
 
 /// A decimal number as written: sign, all digits, and how many of them follow the point.

@@ -13,21 +13,11 @@ public struct YAMLDocument {
     /// The top-level node; a null node if the document is empty.
     public let root: YAMLNode
 
-    /// Reads and parses the file at `path`. Errors name the file as `path` was written.
-    public static func load(path: String) throws(ScenarioError) -> YAMLDocument {
-        let failure = { (message: String) in ScenarioError(file: path, message: message) }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw failure("file not found")
-        }
-        if isDirectory.boolValue { throw failure("expected a YAML file, got a directory") }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw failure("cannot read the file (permission denied)")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw failure("cannot read the file")
-        }
-        return try load(bytes: Array(data), file: path)
+    /// Reads and parses the file at `path` (a file, a FIFO or a device), reading at most
+    /// `maxBytes`. Errors name the file as `path` was written.
+    public static func load(path: String,
+                            maxBytes: Int = YAMLInputLimits.defaultMaxBytes) throws(ScenarioError) -> YAMLDocument {
+        try load(bytes: YAMLInputLimits.readBytes(path: path, maxBytes: maxBytes), file: path)
     }
 
     /// Parses UTF-8 `bytes` as the contents of `file`.
@@ -40,7 +30,14 @@ public struct YAMLDocument {
     }
 
     /// Parses `text` as the contents of `file` (the name is used only in error messages).
+    /// A byte-order mark before the text is skipped, as other YAML readers do; an alias used as
+    /// a mapping key is refused before parsing (see ``YAMLInputLimits``).
     public static func load(text: String, file: String) throws(ScenarioError) -> YAMLDocument {
+        let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        if text.utf8.contains(UInt8(ascii: "*")), let found = YAMLInputLimits.aliasUsedAsKey(in: text) {
+            throw ScenarioError(file: file, line: found.line,
+                                message: "an alias (*\(found.alias)) is used as a mapping key; keys must be written out")
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text, .default, .default, .utf8)

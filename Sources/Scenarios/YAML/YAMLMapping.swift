@@ -47,11 +47,14 @@ public struct YAMLMapping {
 /// The candidate closest to `word` in optimal-string-alignment distance (a swap of two
 /// neighbours counts as one edit), if within 2 edits; ties go to the earlier candidate.
 /// Short candidates allow fewer edits (1 below four letters) so that `b1` does not suggest `a`.
-func nearestSpelling(to word: String, among candidates: [String]) -> String? {
+public func nearestSpelling(to word: String, among candidates: [String]) -> String? {
     var best: (candidate: String, distance: Int)?
+    let length = word.count
     for candidate in candidates {
-        let distance = editDistance(Array(word), Array(candidate))
         let allowed = min(2, max(1, candidate.count / 2))
+        // The distance is at least the difference in length: a huge word is compared with nothing.
+        guard abs(length - candidate.count) <= allowed else { continue }
+        let distance = editDistance(Array(word), Array(candidate))
         if distance <= allowed, distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
     }
     return best?.candidate

@@ -11,7 +11,7 @@ extension YAMLNode {
     /// - `{uniform: [0.1s, 0.3s]}` — low <= high;
     /// - `{exponential: 1s}` — the mean, > 0;
     /// - `{lognormal: {median: 1.7s, p99: 5s}}` — p99 >= median > 0, or
-    ///   `{lognormal: {mu: -0.5, sigma: 0.8}}` — of the seconds, sigma >= 0;
+    ///   `{lognormal: {mu: -0.5, sigma: 0.8}}` — of the seconds, -30 <= mu <= 30, 0 <= sigma <= 20;
     /// - `{empirical: [0.1s, 0.2s, 0.5s]}` — non-empty, each value equally likely;
     /// - `{quantiles: {p0: 1ms, p50: 3.7ms, p99: 88.6ms, p100: 150ms}}` — measured percentiles,
     ///   interpolated linearly; `p0` and `p100` required, values never decreasing.
@@ -82,8 +82,11 @@ extension YAMLNode {
             }
             return .lognormal(median: median, p99: p99)
         }
-        let mu = try parameters.required("mu").double()
-        let sigma = try parameters.required("sigma").double(in: 0...)
+        // exp(mu) is the median in seconds: from 1e-13 s to 1e13 s covers every duration, and a
+        // sigma of 20 puts the p99 e^46 times above the median. Samples are capped anyway
+        // (Distribution); these bounds catch slips such as `mu: 100` or `sigma: 1000`.
+        let mu = try parameters.required("mu").double(in: -30...30)
+        let sigma = try parameters.required("sigma").double(in: 0...20)
         return .lognormal(mu: mu, sigma: sigma)
     }
 

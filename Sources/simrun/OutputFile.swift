@@ -1,0 +1,156 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where an output flag (`--output`, `--trace`, and any added later) writes. Checked with
+/// ``check(_:flag:)`` before the run starts, written with ``write(_:)`` once the output is
+/// complete.
+///
+/// - `-` is standard output; an existing FIFO or character device (`/dev/null`, a terminal)
+///   is opened and written straight into.
+/// - Anything else is a regular file: the text goes to a new, uniquely named temporary file
+///   in the same directory (`mkstemp`), which is renamed over the path only when complete, so
+///   a reader never sees half a report and a failed or interrupted run leaves the old file
+///   as it was. Only that temporary file is ever removed; nothing else is deleted or renamed.
+///   A replaced file keeps its permissions; a new one gets `0666` less the umask.
+/// - A directory, a missing directory, an unwritable file or directory, a dangling symbolic
+///   link or any other kind of file is refused with one line, before anything runs. A
+///   symbolic link to a file writes that file.
+struct OutputFile {
+    enum Kind {
+        case standardOutput
+        /// A FIFO or character device, written in place.
+        case stream
+        /// A regular file (new or replaced) in `directory`, with these permissions.
+        case file(directory: String, mode: mode_t)
+    }
+
+    let flag: String
+    /// As the user wrote it, for messages.
+    let path: String
+    /// Where the bytes go: `path` with symbolic links followed.
+    let target: String
+    let kind: Kind
+    /// What this output is, to refuse two outputs (or an output and the input) that are the
+    /// same file: device and inode of an existing file, else the full path of the new one.
+    let identity: String?
+
+    static func check(_ path: String, flag: String) throws(ExitCode) -> OutputFile {
+        func refuse(_ why: String) -> ExitCode { fail("\(flag) \(path): \(why); nothing was written") }
+        if path == "-" { return OutputFile(flag: flag, path: path, target: path, kind: .standardOutput, identity: nil) }
+        guard !path.isEmpty else { throw fail("\(flag): expected a file name, got an empty one") }
+        if path.hasSuffix("/") { throw refuse("names a directory; name a file to write") }
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            var target = path
+            if (info.st_mode & S_IFMT) == S_IFLNK {
+                guard let resolved = realpath(path, nil) else { throw refuse("is a symbolic link to nothing") }
+                target = String(cString: resolved)
+                free(resolved)
+                guard stat(target, &info) == 0 else { throw refuse("cannot follow the symbolic link") }
+            }
+            let identity = "\(info.st_dev):\(info.st_ino)"
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                throw refuse("is a directory; name a file to write")
+            case S_IFIFO, S_IFCHR:
+                guard access(target, W_OK) == 0 else { throw refuse("is not writable (\(lastError()))") }
+                return OutputFile(flag: flag, path: path, target: target, kind: .stream, identity: identity)
+            case S_IFREG:
+                guard access(target, W_OK) == 0 else { throw refuse("is not writable (\(lastError()))") }
+                let directory = directoryName(of: target)
+                guard access(directory, W_OK | X_OK) == 0 else {
+                    throw refuse("cannot create files in \(directory) (\(lastError()))")
+                }
+                return OutputFile(flag: flag, path: path, target: target,
+                                  kind: .file(directory: directory, mode: info.st_mode & 0o7777), identity: identity)
+            default:
+                throw refuse("is neither a regular file, a FIFO nor a character device")
+            }
+        }
+        guard errno == ENOENT else { throw refuse(lastError()) }
+        let directory = directoryName(of: path)
+        var directoryInfo = stat()
+        guard stat(directory, &directoryInfo) == 0 else { throw refuse("directory \(directory) does not exist") }
+        guard (directoryInfo.st_mode & S_IFMT) == S_IFDIR else { throw refuse("\(directory) is not a directory") }
+        guard access(directory, W_OK | X_OK) == 0 else {
+            throw refuse("cannot create files in \(directory) (\(lastError()))")
+        }
+        let resolved = realpath(directory, nil)
+        let identity = resolved.map { String(cString: $0) + "/" + baseName(of: path) }
+        free(resolved)
+        let mask = umask(0)
+        umask(mask)
+        return OutputFile(flag: flag, path: path, target: path,
+                          kind: .file(directory: directory, mode: 0o666 & ~mask), identity: identity)
+    }
+
+    /// Writes `text` whole (see the type's description). Errors are one line, status 2.
+    func write(_ text: String) throws(ExitCode) {
+        switch kind {
+        case .standardOutput:
+            if let error = writeAll(text, to: STDOUT_FILENO) { throw fail("\(flag): cannot write standard output: \(error)") }
+        case .stream:
+            let descriptor = open(target, O_WRONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw fail("\(flag) \(path): cannot open: \(lastError())") }
+            let error = writeAll(text, to: descriptor)
+            close(descriptor)
+            if let error { throw fail("\(flag) \(path): cannot write: \(error)") }
+        case .file(let directory, let mode):
+            try replace(with: text, directory: directory, mode: mode)
+        }
+    }
+
+    private func replace(with text: String, directory: String, mode: mode_t) throws(ExitCode) {
+        var template = Array((directory + "/." + String(baseName(of: target).prefix(100)) + ".simrun-XXXXXX").utf8CString)
+        let descriptor = Interrupts.makeTemporaryFile(&template)
+        guard descriptor >= 0 else { throw fail("\(flag) \(path): cannot create a temporary file in \(directory): \(lastError())") }
+        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        var failure: String?
+        if fchmod(descriptor, mode) != 0 { failure = lastError() }
+        if failure == nil { failure = writeAll(text, to: descriptor) }
+        if failure == nil && fsync(descriptor) != 0 { failure = lastError() }
+        if close(descriptor) != 0 && failure == nil { failure = lastError() }
+        if failure == nil && rename(temporary, target) != 0 { failure = lastError() }
+        if let failure {
+            unlink(temporary)
+            Interrupts.releaseTemporaryFile(temporary)
+            throw fail("\(flag) \(path): cannot write: \(failure)")
+        }
+        Interrupts.releaseTemporaryFile(temporary)
+    }
+}
+
+/// Writes every byte of `text` to `descriptor`; the error, if one stopped it.
+func writeAll(_ text: String, to descriptor: Int32) -> String? {
+    var text = text
+    return text.withUTF8 { buffer -> String? in
+        var offset = 0
+        while offset < buffer.count {
+            let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return lastError()
+            }
+            offset += written
+        }
+        return nil
+    }
+}
+
+/// The directory part of `path` (`.` when there is none).
+func directoryName(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    let directory = String(path[..<slash])
+    return directory.isEmpty ? "/" : directory
+}
+
+func baseName(of path: String) -> String {
+    path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+}
+
+/// The current `errno` as text.
+func lastError() -> String { String(cString: strerror(errno)) }

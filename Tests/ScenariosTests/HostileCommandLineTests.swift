@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+
+/// Command lines and baselines that cannot be meant are refused with one line naming the
+/// value; runs too large for the machine are refused with the estimate; runs that can no
+/// longer progress end, saying why.
+@Suite(.serialized) struct HostileCommandLines {
+    static let quick = "scenarios/six-instance-starts.yaml"
+
+    @Test func aNegativeSeedOrWarmupNamesTheValue() throws {
+        let seed = try CLI.run(["run", Self.quick, "--seed", "-1"])
+        #expect(seed.status == 64)
+        #expect(seed.stderr.hasPrefix("Error: The value '-1' is invalid for '--seed <seed>'"))
+        let warmup = try CLI.run(["run", Self.quick, "--warmup", "-5s"])
+        #expect(warmup.status == 64)
+        #expect(warmup.stderr.hasPrefix("Error: --warmup: must not be negative, got \"-5s\""))
+    }
+
+    @Test(arguments: [["check", "--baseline", "results/six-instance-starts.json"],
+                      ["run", Self.quick], ["baseline", "write", Self.quick, "--output", "/dev/null"]])
+    func noThreadsIsAUsageError(_ command: [String]) throws {
+        for jobs in ["0", "-3"] {
+            let result = try CLI.run(command + ["--jobs", jobs])
+            #expect(result.status == 64, "\(command) --jobs \(jobs): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("Error: --jobs must be at least 1, got \(jobs)"))
+        }
+    }
+
+    @Test func compareFocusOnNothingInTheScenarioIsAUsageErrorWithASuggestion() throws {
+        let task = try CLI.run(["compare", Self.quick, "--task", "network_ensure_mes"])
+        #expect(task.status == 64)
+        #expect(task.stderr == "simrun: --task \"network_ensure_mes\": this scenario has no such task; did you mean "
+                + "\"network_ensure_mesh\"?\n")
+        let queue = try CLI.run(["compare", Self.quick, "--queue", "networknode-clusteroperation-user_facin"])
+        #expect(queue.status == 64)
+        #expect(queue.stderr.hasPrefix("simrun: --queue \"networknode-clusteroperation-user_facin\": this scenario "
+                                       + "has no such queue; did you mean \"networknode-clusteroperation-user_facing\"?"))
+    }
+
+    @Test func tooManyReplicationsAreRefusedWithTheEstimate() throws {
+        let result = try CLI.run(["run", Self.quick, "--replications", "100000"])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("simrun: scenarios/six-instance-starts.yaml:23: workload[0]: this would create "
+                                        + "about 6.0e6 ops and wake the model's loops about"))
+        #expect(result.stderr.contains("(2 variants x 100000 replications)"))
+        #expect(result.stderr.contains("(--max-ops raises both)"))
+    }
+
+    /// A source that never runs out within its `until` is refused naming it; `--max-ops`
+    /// raises the budget.
+    @Test func aSourceBeyondTheBudgetIsRefusedNamingIt() throws {
+        let path = try CLI.scenarioFile("""
+            overrides:
+              tasks:
+                customer: {service: 1s}
+            sources:
+              - name: s
+                op: {type: node_inst_op, tasks: [customer], priority: user_facing, queue: any}
+                arrivals: {every: 1ns}
+                until: 1h
+            """)
+        let result = try CLI.run(["run", path])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("simrun: \(path):5: sources[0]: this would create about 3.6e12 ops"))
+        #expect(result.stderr.hasSuffix("the largest part: this source, about 3.6e12 ops per run\n"))
+    }
+
+    /// Idle daemons polling every nanosecond with free round trips (ideal mode, where the
+    /// clock moves only through sleeps) would wake about 10^13 times in mmc's 11 hours.
+    @Test func aLoopThatWouldTurnWithoutEndIsRefusedNamingItsSetting() throws {
+        let mmc = try String(contentsOfFile: CLI.packageRoot.path + "/scenarios/mmc.yaml", encoding: .utf8)
+        let path = try CLI.scenarioFile(mmc.replacingOccurrences(of: "overrides:\n", with: "overrides:\n  idle: {flat: 1ns}\n"))
+        let result = try CLI.run(["run", path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(": overrides.idle: this would create about 100000 ops and wake the model's loops about"),
+                "\(result.stderr)")
+        #expect(result.stderr.contains("the largest part: idle daemon polls"))
+    }
+
+    /// A flat defer of 0 s in ideal mode: the instance start defers at one instant without
+    /// end. The per-instant guard stops it, naming the looping daemon; the report is written.
+    @Test func aLoopAtOneInstantEndsTheRunNamingIt() throws {
+        let path = try CLI.scenarioFile("""
+            ideal: true
+            networks: [net-a]
+            overrides:
+              sf_queues: {defer: {flat: 0s}}
+            workload:
+              - at: 0s
+                instance_start: {name: web, node: node-2, interfaces: [net-a]}
+            """)
+        let result = try CLI.run(["run", path, "--format", "json", "--deterministic"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("\"state\": \"no_progress\""))
+        #expect(result.stdout.contains("\"node-2/sf-queues ("))
+    }
+}
+
+/// `check` refuses baselines whose figures cannot be what a run gave, naming the figure.
+@Suite(.serialized) struct HostileBaselines {
+    /// The shipped six-instance-starts baseline with `edit` applied to its text.
+    private func check(_ edit: (String) -> String) throws -> CLIResult {
+        let text = try String(contentsOfFile: CLI.packageRoot.path + "/results/six-instance-starts.json", encoding: .utf8)
+        let path = try CLI.scenarioFile(edit(text), name: "baseline.json")
+        return try CLI.run(["check", "--baseline", path])
+    }
+
+    private func firstValues(_ text: String, _ replacement: String) -> String {
+        guard let range = text.range(of: "\"facade/ops/executed\": [") else { return text }
+        let close = text[range.upperBound...].firstIndex(of: "]") ?? range.upperBound
+        return text.replacingCharacters(in: range.upperBound..<close, with: replacement)
+    }
+
+    @Test func absurdAndNonFiniteFiguresAreRejectedByName() throws {
+        let ten = { (value: String) in Array(repeating: value, count: 10).joined(separator: ", ") }
+        for (value, shown) in [("1e308", "1e308"), (".inf", ".inf"), ("-1", "-1")] {
+            let result = try check { firstValues($0, ten(value)) }
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("scenarios[0].figures[\"facade/ops/executed\"][0]: expected a number from 0 "
+                                           + "to 1000000000000, "
+                                           + "got \"\(shown)\""), "\(result.stderr)")
+        }
+    }
+
+    @Test func aFigureShorterThanTheReplicationsIsRejected() throws {
+        let result = try check { firstValues($0, "29, 29") }
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("scenarios[0].figures[\"facade/ops/executed\"]: expected one value per "
+                                       + "replication (10), got 2"))
+    }
+
+    @Test func noFiguresOrNoScenariosAreRejected() throws {
+        let empty = try check { text in
+            let start = text.range(of: "\"figures\": {")!.upperBound
+            let end = text.range(of: "\n      }\n    }\n  ]")!.lowerBound
+            return text.replacingCharacters(in: start..<end, with: "")
+        }
+        #expect(empty.status == 2)
+        #expect(empty.stderr.contains("scenarios[0].figures: expected at least one figure, got a mapping"))
+        let none = try check { _ in "{\"format\": \"simrun-baseline/1\", \"scenarios\": []}\n" }
+        #expect(none.status == 2)
+        #expect(none.stderr.contains("scenarios: expected at least one scenario, got a list"))
+    }
+}
