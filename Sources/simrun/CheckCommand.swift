@@ -10,8 +10,8 @@ struct CheckCommand: ParsableCommand {
         discussion: """
             Re-runs each scenario the baseline names with the baseline's variants, seeds and \
             replication count. If the results' fingerprint equals the baseline's, behaviour is \
-            unchanged. Otherwise each gated figure (default p50, p90, p99 and max of wait_seconds \
-            overall and per queue and task, and op counts) fails only if it got worse by more than \
+            unchanged. Otherwise each gated figure (default p50, p90, p99 and max of wait_seconds and \
+            effect_seconds overall and per queue and task, and op counts) fails only if it got worse by more than \
             the threshold (default 5%) AND a one-sided Mann-Whitney test over the replications \
             says so at the baseline's alpha (default 0.001). Thresholds per figure live in the \
             baseline file.
