@@ -74,7 +74,8 @@ extension Scenario {
                            warmup: Duration = .zero) -> RunOptions {
         let cost = RunCost(of: self, config: config)
         return RunOptions(seed: seed, timeLimit: timeLimit, tracing: tracing, warmup: warmup,
-                          jobsPerInstant: cost.jobsPerInstant, jobLimit: cost.jobLimit, figures: figureSettings)
+                          jobsPerInstant: cost.jobsPerInstant, jobLimit: cost.jobLimit,
+                          figures: isFairnessStudy ? figureSettings : nil)
     }
 }
 

@@ -50,11 +50,11 @@ struct ItemProcessor {
             let delay = memory.nextDelay(for: item)
             recorder.deferred(op, delay: delay, by: claimer)
             try await connection.reschedule(item, after: delay, isDefer: true)
-            try await events.write(.deferred)
+            if events.costs(.deferred) { try await events.write(.deferred) }
             return .deferred
         case .fail(let state, let reason):
             recorder.dependencyFailed(op, reason: reason, by: claimer)
-            try await events.write(.dependencyFailed)
+            if events.costs(.dependencyFailed) { try await events.write(.dependencyFailed) }
             try await connection.setState(op.id, state)
             try await connection.deleteRow(item.rowID)
             memory.forget(op.id)
@@ -77,7 +77,7 @@ struct ItemProcessor {
                               on connection: SimConnection,
                               isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
         context.recorder.skipped(op, opID: op.id, by: claimer, reason: reason)
-        try await events.write(.skipped)
+        if events.costs(.skipped) { try await events.write(.skipped) }
         try await connection.deleteRow(item.rowID)
         memory.forget(op.id)
         return .skippedTerminal
@@ -118,7 +118,7 @@ struct ItemProcessor {
         let pickup = context.clock.now
         recorder.pickedUp(op, item: item, by: claimer)
         if context.steps.visibility && config.startedEvent == .separate {
-            try await events.write(.started)
+            if events.costs(.started) { try await events.write(.started) }
         }
         guard try await connection.setState(op.id, .executing) else {
             // Folded (or ended otherwise) between its claim and this write: the state machine
@@ -146,7 +146,7 @@ struct ItemProcessor {
             return .errored
         }
         try await connection.setState(op.id, .complete)
-        try await events.write(.executionDuration)
+        if events.costs(.executionDuration) { try await events.write(.executionDuration) }
         try await connection.deleteRow(item.rowID)
         return .completed
     }
@@ -203,7 +203,7 @@ struct ItemProcessor {
             context.recorder.foldRan()
             if !folded.isEmpty {
                 context.recorder.folded(folded, into: op, scope: { context.config.profile($0).scope }, by: claimer)
-                try await events.write(.coalesced)
+                if events.costs(.coalesced) { try await events.write(.coalesced) }
             }
         }
         return kept.map { ($0.offset, $0.element) }
@@ -218,8 +218,11 @@ struct EventWriter {
     let connection: SimConnection
     let costs: EventCosts
 
+    /// Whether writing `kind` costs anything (callers skip the call when not: an async call
+    /// that does nothing still costs a frame on every item).
+    func costs(_ kind: EventKind) -> Bool { !costs.isFree(kind) }
+
     func write(_ kind: EventKind, isolation: isolated (any Actor)? = #isolation) async throws {
-        guard !costs.isFree(kind) else { return }
         var random = RandomStream(key: op.spec.randomKey)
             .derived("event/\(kind.rawValue)/\(item.retries)/\(item.deferCount)")
         try await connection.writeEvent(kind, costs: costs, random: &random)

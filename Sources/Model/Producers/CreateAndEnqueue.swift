@@ -37,12 +37,16 @@ extension ClusterContext {
             if let existing = try await connection.findPending(type: spec.type, task: spec.tasks[0], key: key,
                                                                columns: rule.key, atLeastAsUrgentAs: urgency) {
                 recorder.deduplicated(spec, scope: config.profile(spec.tasks[0]).scope, caller: caller(), into: existing)
-                try await connection.writeEvent(.deduplicated, costs: config.events, random: &random)
+                if !config.events.isFree(.deduplicated) {
+                    try await connection.writeEvent(.deduplicated, costs: config.events, random: &random)
+                }
                 return existing
             }
         }
         let id = try await connection.createOp(spec)
-        try await connection.writeEvent(.created, costs: config.events, random: &random)
+        if !config.events.isFree(.created) {
+            try await connection.writeEvent(.created, costs: config.events, random: &random)
+        }
         return id
     }
 

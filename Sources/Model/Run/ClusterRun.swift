@@ -9,8 +9,9 @@ public struct RunOptions: Sendable {
     public var tracing: Bool
     /// Ops created before this time are left out of the wait and completion statistics.
     public var warmup: Duration
-    /// The bound and key of the per-lane and per-key figures.
-    public var figures: FigureSettings
+    /// The bound and key of the per-lane and per-key figures, which are kept only when this
+    /// is set (fairness studies and sweeps): they cost a few histogram records per op.
+    public var figures: FigureSettings?
     /// Kernel jobs that may run at one instant before the run is stopped as making no
     /// progress (nil: no bound). The default, ten million, takes tens of seconds; callers
     /// that know the size of the workload pass a bound that fits it.
@@ -19,7 +20,7 @@ public struct RunOptions: Sendable {
     public var jobLimit: UInt64?
 
     public init(seed: UInt64, timeLimit: Duration?, tracing: Bool = false, warmup: Duration = .zero,
-                jobsPerInstant: UInt64? = 10_000_000, jobLimit: UInt64? = nil, figures: FigureSettings = FigureSettings()) {
+                jobsPerInstant: UInt64? = 10_000_000, jobLimit: UInt64? = nil, figures: FigureSettings? = nil) {
         self.seed = seed
         self.timeLimit = timeLimit
         self.tracing = tracing

@@ -17,6 +17,13 @@ public struct Breakdown: Sendable {
         byTask[task, default: WaitHistogram()].record(value)
     }
 
+    /// This breakdown with `other` merged in.
+    func merged(with other: Breakdown) -> Breakdown {
+        var copy = self
+        copy.merge(other)
+        return copy
+    }
+
     public mutating func merge(_ other: Breakdown) {
         all.merge(other.all)
         for (key, value) in other.byQueue { byQueue[key, default: WaitHistogram()].merge(value) }
@@ -113,7 +120,11 @@ public final class RunRecorder: Sendable {
         var roundTrips: [String: Int] = [:]
         var timedOutWaits: [TimedOutWait] = []
         var failures: [String] = []
-        var fairness: FairnessFigures
+        /// Kept only when figure settings were given.
+        var fairness: FairnessFigures?
+        /// Ops whose terminal instant the effect ledger needs: dependencies of some op, and
+        /// ops that ran a task that can coalesce.
+        var watched: Set<OpID> = []
     }
 
     let clock: SimClock
@@ -127,8 +138,8 @@ public final class RunRecorder: Sendable {
     let statisticsFrom: SimClock.Instant
 
     init(clock: SimClock, tracing: Bool, checkingEffects: Bool, warmup: Duration = .zero,
-         figures: FigureSettings = FigureSettings()) {
-        store = Mutex(Store(fairness: FairnessFigures(settings: figures)))
+         figures: FigureSettings? = nil) {
+        store = Mutex(Store(fairness: figures.map { FairnessFigures(settings: $0) }))
         self.clock = clock
         self.tracing = tracing
         self.checkingEffects = checkingEffects
@@ -139,7 +150,7 @@ public final class RunRecorder: Sendable {
     public var wait: Breakdown { store.withLock { $0.wait } }
     public var completion: Breakdown { store.withLock { $0.completion } }
     /// Waits by lane and key (step 7).
-    public var fairness: FairnessFigures { store.withLock { $0.fairness } }
+    public var fairness: FairnessFigures { store.withLock { $0.fairness ?? FairnessFigures(settings: FigureSettings()) } }
     public var trace: [TraceEvent] { store.withLock { $0.trace } }
     /// Highest number of concurrently busy workers seen, per pool.
     public var peakBusy: [String: Int] { store.withLock { $0.peakBusy } }
@@ -155,6 +166,7 @@ public final class RunRecorder: Sendable {
     /// or 5 ran). Resolving the victims walks the ledger, so read it once, after the run.
     public var effects: (seconds: Breakdown, violations: [EffectViolation]) {
         store.withLock { store in
+            guard checkingEffects else { return (store.effect.merged(with: store.completion), []) }
             var seconds = store.effect
             let (served, violations) = store.effects.resolve(from: statisticsFrom)
             for (work, value) in served {
@@ -187,6 +199,7 @@ public final class RunRecorder: Sendable {
     func created(_ id: OpID, _ spec: OpSpec) {
         store.withLock { store in
             store.counts.created += 1
+            if checkingEffects { store.watched.formUnion(spec.dependsOn) }
             store.pending[id] = (spec, .queued)
             log(&store, .created, id, spec)
         }
@@ -213,7 +226,7 @@ public final class RunRecorder: Sendable {
             if op.createdAt >= statisticsFrom {
                 store.wait.record(waited, queue: item.queue.description, opType: op.spec.type.rawValue,
                                   task: op.spec.taskLabel)
-                store.fairness.record(waited, op.spec)
+                store.fairness?.record(waited, op.spec)
             }
         }
     }
@@ -225,6 +238,7 @@ public final class RunRecorder: Sendable {
                       startedAt: SimClock.Instant, scope: TaskScope?) {
         store.withLock { store in
             if checkingEffects, let scope {
+                store.watched.insert(op.id)
                 store.effects.produced[Effect.produced(by: op.spec, task: task, on: node, scope: scope), default: []]
                     .append(EffectLedger.Execution(startedAt: startedAt, finishedAt: clock.now, op: op.id))
             }
@@ -328,12 +342,16 @@ public final class RunRecorder: Sendable {
             case .queued, .executing: return
             }
             store.pending[op.id] = nil
-            if checkingEffects { store.effects.ended[op.id] = (op.state, time) }
+            if checkingEffects && store.watched.contains(op.id) { store.effects.ended[op.id] = (op.state, time) }
             if op.createdAt >= statisticsFrom {
                 let elapsed = op.createdAt.duration(to: time)
                 let labels = (queue: op.spec.queue.description, type: op.spec.type.rawValue, task: op.spec.taskLabel)
                 store.completion.record(elapsed, queue: labels.queue, opType: labels.type, task: labels.task)
-                if !byFold { store.effect.record(elapsed, queue: labels.queue, opType: labels.type, task: labels.task) }
+                // Without coalescing every request's effect is its own terminal state, so
+                // `effect` is `completion` (see ``effects``) and is not recorded twice.
+                if checkingEffects && !byFold {
+                    store.effect.record(elapsed, queue: labels.queue, opType: labels.type, task: labels.task)
+                }
             }
             log(&store, .terminal, op.id, op.spec, detail: op.state.rawValue)
         }
@@ -356,7 +374,9 @@ public final class RunRecorder: Sendable {
             store.counts.completed += 1
             if clock.now.advanced(by: .zero - elapsed) >= statisticsFrom {
                 store.completion.record(elapsed, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
-                store.effect.record(elapsed, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
+                if checkingEffects {
+                    store.effect.record(elapsed, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
+                }
             }
         }
     }

@@ -119,7 +119,12 @@ public enum Sweep {
         let configs = points.map { point in point.variants.map { point.scenario.config(for: $0) } }
         // Each point and variant's run options (the kernel's guards sized to its workload).
         let options = points.indices.map { index in
-            configs[index].map { points[index].scenario.runOptions(config: $0, seed: 0) }
+            configs[index].map { config in
+                var options = points[index].scenario.runOptions(config: config, seed: 0)
+                // A sweep's rows are the per-lane figures, whatever the scenario.
+                options.figures = points[index].scenario.figureSettings
+                return options
+            }
         }
         let seeds = points.map { point in
             (0..<request.replications).map { Replicator.seed(request.seed ?? point.scenario.seed, replication: $0) }
