@@ -41,8 +41,10 @@ public enum ScenarioRunner {
     }
 
     /// Runs the given variants (named in the scenario or made up, as the steps matrix is).
+    /// `eventLog`, given a variant's name, says where that run's eventlog events go.
     public static func run(_ scenario: Scenario, chosen: [Variant], seed: UInt64? = nil,
                            measureWallTime: Bool = true, tracing: Bool = false, warmup: Duration = .zero,
+                           eventLog: ((String) -> any EventLogSink)? = nil,
                            progress: (String) -> Void = { _ in }) -> RunReport {
         let seed = seed ?? scenario.seed
         var runs: [VariantRun] = []
@@ -50,9 +52,10 @@ public enum ScenarioRunner {
             progress("variant \(variant.name) (\(index + 1)/\(chosen.count)) ...")
             let started = wallSeconds()
             let config = scenario.config(for: variant)
-            let result = ClusterRun.run(
-                config: config, topology: scenario.topology, workload: scenario.workload,
-                options: scenario.runOptions(config: config, seed: seed, tracing: tracing, warmup: warmup))
+            var options = scenario.runOptions(config: config, seed: seed, tracing: tracing, warmup: warmup)
+            options.eventLog = eventLog?(variant.name)
+            let result = ClusterRun.run(config: config, topology: scenario.topology, workload: scenario.workload,
+                                        options: options)
             let elapsed = wallSeconds() - started
             progress("variant \(variant.name): \(formatFixed(result.virtualTime.seconds, decimals: 3)) s virtual "
                      + "in \(formatFixed(elapsed, decimals: 3)) s wall, \(result.jobs) jobs")

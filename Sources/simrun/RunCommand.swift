@@ -1,4 +1,5 @@
 import ArgumentParser
+import Model
 import Scenarios
 
 struct RunCommand: ParsableCommand {
@@ -31,18 +32,28 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Also write every op event (created, started, deferred, folded, ...) to this file, tab-separated; written like --output.")
     var trace: String?
 
+    @Option(help: ArgumentHelp("Also write the run's eventlog, one JSON line per event in the shape of Shaken Fist's eventlog (docs/eventlog.md), streamed as the run goes; written like --output.", valueName: "file.jsonl"))
+    var events: String?
+
     @OptionGroup var limits: LimitOptions
 
     func validate() throws {
         if trace != nil && replication.replications > 1 {
             throw ValidationError("--trace records one run; use it without --replications")
         }
+        if events != nil && replication.replications > 1 {
+            throw ValidationError("--events records one run; use it without --replications")
+        }
+        if events == "-" && (out.output ?? "-") == "-" {
+            throw ValidationError("--events -: standard output carries the report; name a file, or give --output")
+        }
     }
 
     func run() throws {
         let report = try out.reportTarget()
         let traceTarget = try trace.map { (path) throws(ExitCode) in try OutputFile.check(path, flag: "--trace") }
-        try refuseClashes([report] + (traceTarget.map { [$0] } ?? []), inputs: [self.scenario])
+        let eventsTarget = try events.map { (path) throws(ExitCode) in try OutputFile.check(path, flag: "--events") }
+        try refuseClashes([report] + [traceTarget, eventsTarget].compactMap { $0 }, inputs: [self.scenario])
         let scenario = try limits.loadScenario(self.scenario, settings: set.settings())
         let chosen: [Variant]
         do {
@@ -60,10 +71,20 @@ struct RunCommand: ParsableCommand {
             try out.finish(replicated, table: replicated.table, to: report)
             return
         }
+        let eventStream = try eventsTarget.map { (target) throws(ExitCode) in try StreamingOutput(target) }
+        let eventLog = eventStream.map { stream in
+            { (variant: String) -> any EventLogSink in EventLogLines(variant: variant, emit: stream.append) }
+        }
         let single = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
                                         tracing: trace != nil, warmup: replication.warmupDuration,
-                                        progress: out.progressLine.callAsFunction)
-        if let traceTarget { try traceTarget.write(single.traceLines) }
+                                        eventLog: eventLog, progress: out.progressLine.callAsFunction)
+        do {
+            if let traceTarget { try traceTarget.write(single.traceLines) }
+        } catch {
+            eventStream?.abandon()
+            throw error
+        }
+        try eventStream?.commit()
         try out.finish(single, table: single.table, to: report)
     }
 }

@@ -48,7 +48,7 @@ struct ItemProcessor {
             break
         case .deferral:
             let delay = memory.nextDelay(for: item)
-            recorder.deferred(op, delay: delay, by: claimer)
+            recorder.deferred(op, delay: delay, item: item, by: claimer)
             try await connection.reschedule(item, after: delay, isDefer: true)
             if events.costs(.deferred) { try await events.write(.deferred) }
             return .deferred
@@ -77,6 +77,8 @@ struct ItemProcessor {
                               on connection: SimConnection,
                               isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
         context.recorder.skipped(op, opID: op.id, by: claimer, reason: reason)
+        // An `executing` write is refused only for an op folded since its claim (complete).
+        context.recorder.skippedTerminal(op, state: op.state.isTerminal ? op.state : .complete, by: claimer)
         if events.costs(.skipped) { try await events.write(.skipped) }
         try await connection.deleteRow(item.rowID)
         memory.forget(op.id)
@@ -130,21 +132,32 @@ struct ItemProcessor {
         var failed = false
         let tasks = try await coalesce(op, item: item, attempt: attempt, events: events, on: connection)
             ?? Array(op.spec.tasks.enumerated()).map { ($0.offset, $0.element) }
+        let workStarted = context.clock.now
+        // A replayed op's measured execution time goes to its first task (docs/eventlog.md).
+        var measured = op.spec.measuredService
         for (index, task) in tasks where !failed {
-            failed = try await !run(task, at: index, of: op, item: item, on: connection)
+            failed = try await !run(task, at: index, of: op, item: item, measured: measured, on: connection)
+            if measured != nil { measured = .zero }
         }
         memory.forget(op.id)
+        func ended(_ state: OpState) {
+            recorder.executionEnded(op, item: item, pickup: pickup, workStarted: workStarted, state: state,
+                                    by: claimer)
+        }
         if failed {
             if item.retries < config.retryDelays.count {
+                ended(.queued)
                 recorder.retried(op, by: claimer)
                 try await connection.reschedule(item, after: config.retryDelays[item.retries], isDefer: false)
                 return .retried
             }
+            ended(.error)
             try await connection.writeErrorReport(op.id)
             try await connection.setState(op.id, .error)
             try await connection.deleteRow(item.rowID)
             return .errored
         }
+        ended(.complete)
         try await connection.setState(op.id, .complete)
         if events.costs(.executionDuration) { try await events.write(.executionDuration) }
         try await connection.deleteRow(item.rowID)
@@ -153,11 +166,14 @@ struct ItemProcessor {
 
     /// Runs one task of `op` (its `index` in the op keys its service time), then the ops its
     /// handler enqueues; false if it failed.
-    private func run(_ task: TaskName, at index: Int, of op: OpRecord, item: WorkItem, on connection: SimConnection,
+    /// A `measured` time (a replayed op's) replaces the profile's draw, and the handler does
+    /// not enqueue again: the ops it enqueued are in the log and are replayed themselves.
+    private func run(_ task: TaskName, at index: Int, of op: OpRecord, item: WorkItem, measured: Duration?,
+                     on connection: SimConnection,
                      isolation: isolated (any Actor)? = #isolation) async throws -> Bool {
         let profile = context.config.profile(task)
         var random = RandomStream(key: op.spec.randomKey).derived(UInt64(item.retries) << 16 | UInt64(index))
-        let service = profile.service.sample(&random)
+        let service = measured ?? profile.service.sample(&random)
         let fails = profile.failureProbability > 0 && random.nextUnit() < profile.failureProbability
         diskLoad?(profile.diskMillisecondsPerSecond)
         defer { diskLoad?(-profile.diskMillisecondsPerSecond) }
@@ -166,7 +182,7 @@ struct ItemProcessor {
         if fails { return false }
         context.recorder.finishedTask(op, task: task, by: claimer, on: node, startedAt: startedAt,
                                       scope: context.coalescing.tasks.contains(task) ? profile.scope : nil)
-        if !profile.enqueues.isEmpty {
+        if !profile.enqueues.isEmpty && measured == nil {
             try await HandlerEnqueues(context: context, node: node, claimer: claimer)
                 .run(profile.enqueues, for: task, at: index, of: op, retries: item.retries, on: connection)
         }

@@ -85,11 +85,16 @@ public struct OpSpec: Sendable {
     /// what the op *is* (which request, which interface), not from when it was created, so
     /// variants of one comparison see the same service times (common random numbers).
     public var randomKey: UInt64
+    /// A replayed op's measured execution time (a trace source, docs/eventlog.md): its tasks
+    /// take this long in all instead of their profiles' draws, and their handlers enqueue
+    /// nothing. Nil for every op the model makes itself.
+    public var measuredService: Duration?
 
     public init(type: OperationType, tasks: [TaskName], priority: Priority, queue: QueueName,
                 networkID: NetworkID? = nil, nodeID: NodeID? = nil, instanceID: InstanceID? = nil,
                 dependsOn: [OpID] = [], runsAfter: [OpID] = [], parameters: [String] = [],
-                interfaces: [NetworkID] = [], randomKey: UInt64) {
+                interfaces: [NetworkID] = [], randomKey: UInt64, measuredService: Duration? = nil) {
+        self.measuredService = measuredService
         self.type = type
         self.tasks = tasks
         self.taskLabel = Self.label(tasks)

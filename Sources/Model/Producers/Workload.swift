@@ -120,6 +120,8 @@ public struct Workload: Sendable {
     public var instances: [ExistingInstance]
     public var events: [ScheduledAction]
     public var sources: [OpenLoopSource]
+    /// Event logs replayed op by op (`trace:` sources).
+    public var traces: [TraceReplay] = []
 
     public init(networks: [NetworkID] = [], instances: [ExistingInstance] = [], events: [ScheduledAction] = [],
                 sources: [OpenLoopSource] = []) {

@@ -18,6 +18,8 @@ public struct RunOptions: Sendable {
     public var jobsPerInstant: UInt64?
     /// Kernel jobs the whole run may take (nil: no bound).
     public var jobLimit: UInt64?
+    /// Where the run's eventlog events go (`--events`), if anywhere.
+    public var eventLog: (any EventLogSink)?
 
     public init(seed: UInt64, timeLimit: Duration?, tracing: Bool = false, warmup: Duration = .zero,
                 jobsPerInstant: UInt64? = 10_000_000, jobLimit: UInt64? = nil, figures: FigureSettings? = nil) {
@@ -80,7 +82,7 @@ public enum ClusterRun {
         let sim = Simulation()
         let recorder = RunRecorder(clock: sim.clock, tracing: options.tracing,
                                    checkingEffects: !config.steps.isDisjoint(with: [.workerFold, .enqueueDedup]),
-                                   warmup: options.warmup, figures: options.figures)
+                                   warmup: options.warmup, figures: options.figures, eventLog: options.eventLog)
         let database = SimDatabase(sim: sim, config: config, recorder: recorder,
                                    random: RandomStream(seed: options.seed).derived("fairness"))
         let context = ClusterContext(sim: sim, config: config, topology: topology, database: database,
@@ -108,9 +110,13 @@ public enum ClusterRun {
                 await api.run(source, random: random, tracker: tracker)
             }
         }
+        let traces = workload.traces.map { trace in
+            let random = workloadRandom.derived("trace/" + trace.name)
+            return tracker.spawn("trace/\(trace.name)", in: sim) { await api.replay(trace, random: random) }
+        }
         sim.spawn("drain") { await database.waitUntilDrained(after: tracker) }
         let watcher = ProgressWatcher(recorder: recorder, config: config, topology: topology, workload: workload,
-                                      sourcesArriving: { sources.contains { sim.isLive($0) } })
+                                      sourcesArriving: { (sources + traces).contains { sim.isLive($0) } })
 
         let outcome = sim.run(limit: options.timeLimit, guards: SimExecutor.Guards(
             jobsPerInstant: options.jobsPerInstant, jobs: options.jobLimit, watch: watcher.watch))

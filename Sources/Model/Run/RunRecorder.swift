@@ -129,6 +129,8 @@ public final class RunRecorder: Sendable {
 
     let clock: SimClock
     let tracing: Bool
+    /// Where the eventlog events go (`--events`), if anywhere (see ``EventLogSink``).
+    let eventLog: (any EventLogSink)?
     /// Whether to keep the effect ledger (only coalescing can lose work).
     let checkingEffects: Bool
     private let store: Mutex<Store>
@@ -138,7 +140,8 @@ public final class RunRecorder: Sendable {
     let statisticsFrom: SimClock.Instant
 
     init(clock: SimClock, tracing: Bool, checkingEffects: Bool, warmup: Duration = .zero,
-         figures: FigureSettings? = nil) {
+         figures: FigureSettings? = nil, eventLog: (any EventLogSink)? = nil) {
+        self.eventLog = eventLog
         store = Mutex(Store(fairness: figures.map { FairnessFigures(settings: $0) }))
         self.clock = clock
         self.tracing = tracing
@@ -203,6 +206,24 @@ public final class RunRecorder: Sendable {
             store.pending[id] = (spec, .queued)
             log(&store, .created, id, spec)
         }
+        emit(.created, op: id, spec: spec, node: nil)
+    }
+
+    /// Hands an eventlog event to the sink, if there is one.
+    private func emit(_ kind: EventLogEvent.Kind, op: OpID, spec: OpSpec, node: String?, queue: String? = nil) {
+        guard let eventLog else { return }
+        eventLog.write(EventLogEvent(time: clock.now, kind: kind, op: op, spec: spec, node: node,
+                                     queue: queue ?? spec.queue.description))
+    }
+
+    /// One execution of `op` ended (the `execution duration` event): its tasks ran from
+    /// `workStarted` to now, after it was picked up at `pickup`; `state` is what it left the
+    /// op in. Only the event log reads it (the histograms were fed at ``started``).
+    func executionEnded(_ op: OpRecord, item: WorkItem, pickup: SimClock.Instant, workStarted: SimClock.Instant,
+                        state: OpState, by claimer: String) {
+        emit(.executionDuration(seconds: workStarted.duration(to: clock.now), wait: op.createdAt.duration(to: pickup),
+                                deferCount: item.deferCount, state: state),
+             op: op.id, spec: op.spec, node: EventLogEvent.node(of: claimer), queue: item.queue.description)
     }
 
     /// The `started executing` point, at pickup (step 1's event): the trace line, with
@@ -264,6 +285,8 @@ public final class RunRecorder: Sendable {
                 log(&store, .folded, victim.id, victim.spec, by: claimer, detail: "coalesced into sibling op \(survivor.id)")
             }
         }
+        emit(.coalesced(siblings: victims.map(\.id)), op: survivor.id, spec: survivor.spec,
+             node: EventLogEvent.node(of: claimer))
     }
 
     func foldRan() {
@@ -296,9 +319,12 @@ public final class RunRecorder: Sendable {
             }
             log(&store, .deduplicated, survivor, spec, detail: "enqueue by \(caller) returned \(survivor)")
         }
+        if eventLog != nil { emit(.deduplicated(caller: caller), op: survivor, spec: spec, node: nil) }
     }
 
-    func deferred(_ op: OpRecord, delay: Duration, by claimer: String) {
+    func deferred(_ op: OpRecord, delay: Duration, item: WorkItem, by claimer: String) {
+        emit(.deferred(delay: delay, deferCount: item.deferCount + 1), op: op.id, spec: op.spec,
+             node: EventLogEvent.node(of: claimer), queue: item.queue.description)
         store.withLock { store in
             store.counts.deferred += 1
             store.pending[op.id]?.state = .queued
@@ -318,9 +344,15 @@ public final class RunRecorder: Sendable {
         }
     }
 
+    /// The terminal-state branch's event: the item of `op` (terminal as `state`) was dropped.
+    func skippedTerminal(_ op: OpRecord, state: OpState, by claimer: String) {
+        emit(.skippedTerminal(state: state), op: op.id, spec: op.spec, node: EventLogEvent.node(of: claimer))
+    }
+
     /// A `depends_on` check ended the op (`reason` as the real audit event words it).
     func dependencyFailed(_ op: OpRecord, reason: String, by claimer: String) {
         store.withLock { log(&$0, .dependencyFailed, op.id, op.spec, by: claimer, detail: reason) }
+        emit(.dependencyFailed(reason: reason), op: op.id, spec: op.spec, node: EventLogEvent.node(of: claimer))
     }
 
     func retried(_ op: OpRecord, by claimer: String) {

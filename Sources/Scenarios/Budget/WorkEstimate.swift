@@ -165,6 +165,17 @@ private struct Estimator {
             if source.wait { waits += arrivals }
             parts.append(RunCost.Part(location: location, what: "this source", ops: arrivals, wakeups: 0))
         }
+        // Trace sources: every op of the log (their places follow the other sources').
+        for (index, trace) in workload.traces.enumerated() {
+            let position = workload.sources.count + index
+            let location = scenario.sourceOrigins.indices.contains(position) ? scenario.sourceOrigins[position] : nil
+            let last = min(trace.ops.last?.at.seconds ?? 0, limit)
+            if last >= lastActivity {
+                lastActivity = last
+                spanOrigin = location
+            }
+            parts.append(RunCost.Part(location: location, what: "this trace", ops: Double(trace.ops.count), wakeups: 0))
+        }
 
         let span = min(limit, lastActivity + RunCost.drainAllowance.seconds)
         if span >= limit { spanOrigin = scenario.timeLimitOrigin ?? spanOrigin }

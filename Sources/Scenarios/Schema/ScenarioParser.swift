@@ -18,14 +18,15 @@ public enum ScenarioParser {
     /// refusing files larger than `maxBytes`.
     public static func load(path: String, settings: [YAMLSetting] = [],
                             maxBytes: Int = YAMLInputLimits.defaultMaxBytes) throws(ScenarioError) -> Scenario {
-        try parse(YAMLDocument.load(path: path, maxBytes: maxBytes).patched(with: settings))
+        try parse(YAMLDocument.load(path: path, maxBytes: maxBytes).patched(with: settings), maxBytes: maxBytes)
     }
 
     public static func load(text: String, file: String, settings: [YAMLSetting] = []) throws(ScenarioError) -> Scenario {
         try parse(YAMLDocument.load(text: text, file: file).patched(with: settings))
     }
 
-    static func parse(_ written: YAMLDocument) throws(ScenarioError) -> Scenario {
+    /// `maxBytes` also bounds the event logs `trace:` sources read.
+    static func parse(_ written: YAMLDocument, maxBytes: Int = YAMLInputLimits.defaultMaxBytes) throws(ScenarioError) -> Scenario {
         let document = try ScenarioParameters.substitute(written)
         let top = try document.root.mapping(allowedKeys: topKeys)
         let name = try top.optional("name")?.string() ?? stem(of: document.file)
@@ -79,7 +80,8 @@ public enum ScenarioParser {
             }
         }
         try checkCoalescingTasks(top, known: knownTasks)
-        let reader = WorkloadParser(topology: topology, knownTasks: knownTasks)
+        var reader = WorkloadParser(topology: topology, knownTasks: knownTasks)
+        reader.traceMaxBytes = maxBytes
         let (workload, eventOrigins, sourceOrigins) = try reader.read(top)
         let timeLimitNode = top.optional("time_limit")
         let scenario = Scenario(

@@ -17,12 +17,15 @@ import Sim
 struct WorkloadParser {
     let topology: Topology
     let knownTasks: Set<TaskName>
+    /// The largest event log a `trace:` source may read (`--max-file-size`).
+    var traceMaxBytes = YAMLInputLimits.defaultMaxBytes
 
     static let actionKeys = ["instance_start", "instance_delete", "network_create", "network_delete",
                              "floating_ip_add", "floating_ip_remove", "node_stop", "node_start", "op"]
     static let eventKeys = ["at", "repeat", "label"] + actionKeys
 
-    /// The workload, and where each event (as written) and each source was written.
+    /// The workload, and where each event (as written) and each source was written (the
+    /// `trace:` sources' places follow the other sources', in the order of `workload.traces`).
     func read(_ top: YAMLMapping) throws(ScenarioError)
         -> (workload: Workload, events: [SourceLocation], sources: [SourceLocation]) {
         var workload = Workload()
@@ -107,9 +110,19 @@ struct WorkloadParser {
                 eventOrigins.append(origin)
             }
         }
+        var traceOrigins: [SourceLocation] = []
         if let node = top.optional("sources") {
             var sourceNames: Set<String> = []
             for item in try node.elements() {
+                if item.kind == .mapping, try item.entries().contains(where: { $0.key == "trace" }) {
+                    let trace = try readTrace(item)
+                    guard sourceNames.insert(trace.name).inserted else {
+                        throw item.error("duplicate source \"\(trace.name)\"")
+                    }
+                    workload.traces.append(trace)
+                    traceOrigins.append(SourceLocation(item))
+                    continue
+                }
                 let source = try readSource(item, names: names) { checks.add($0, at: $1, repetition: nil) }
                 guard sourceNames.insert(source.name).inserted else {
                     throw item.error("duplicate source \"\(source.name)\"")
@@ -119,7 +132,7 @@ struct WorkloadParser {
             }
         }
         try checks.run()
-        return (workload, eventOrigins, sourceOrigins)
+        return (workload, eventOrigins, sourceOrigins + traceOrigins)
     }
 
     /// The network names a scenario knows: declared, and created by some event.
@@ -276,6 +289,27 @@ struct WorkloadParser {
         }
         return OpenLoopSource(name: name, op: op, arrivals: arrivals, start: start, count: count, until: until,
                               wait: try fields.optional("wait")?.bool() ?? false)
+    }
+
+    /// `{name: day, trace: day.jsonl, variant: facade}`: an event log replayed op by op; the
+    /// path is relative to the scenario file's directory.
+    private func readTrace(_ node: YAMLNode) throws(ScenarioError) -> TraceReplay {
+        let fields = try node.mapping(allowedKeys: ["name", "trace", "variant"])
+        let name = try fields.required("name").string()
+        let pathNode = try fields.required("trace")
+        let path = try pathNode.string()
+        guard !path.isEmpty else { throw pathNode.expected("an event log file (JSON lines)") }
+        let directory = node.file.lastIndex(of: "/").map { String(node.file[...$0]) } ?? ""
+        let resolved = path.hasPrefix("/") ? path : directory + path
+        let variant = try fields.optional("variant")?.string()
+        let reader = TraceSourceReader(topology: topology, knownTasks: knownTasks, maxBytes: traceMaxBytes)
+        do {
+            return try reader.read(name: name, path: resolved, resolved: resolved, variant: variant)
+        } catch {
+            // Name the scenario's line too: the log is read on its behalf.
+            throw ScenarioError(file: error.file, line: error.line, keyPath: error.keyPath,
+                                message: error.message + " (read for \(node.file):\(node.line.map(String.init) ?? "?"): sources, trace \(quoted(name)))")
+        }
     }
 
     /// A node name.

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Scenarios
+
+extension EventLogAnalysis.Grouping: ExpressibleByArgument {}
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Build run's wait_seconds tables from an event log (simrun's --events, or a real cluster's eventlog).",
+        discussion: """
+            Reads the log a line at a time. Every "execution duration" record is one execution: \
+            its extra.wait_seconds is counted by extra.queue_name, op type (object_type) and task \
+            (extra.tasks). Records that cannot be used are counted by reason and left out; none is \
+            fatal. The shape is described in docs/eventlog.md.
+            """)
+
+    @Argument(help: "Event log: one JSON object a line.")
+    var file: String
+
+    @Option(help: "Show only this group of rows beside \"all\" (default: every group, as run shows).")
+    var by: EventLogAnalysis.Grouping?
+
+    @Option(help: "Output format.")
+    var format: OutputFormat = .table
+
+    @Option(help: "Write the tables to this file instead of standard output: whole or not at all.")
+    var output: String?
+
+    func run() throws {
+        let target = try OutputFile.check(output ?? "-", flag: "--output")
+        try refuseClashes([target], inputs: [file])
+        let analysis: EventLogAnalysis
+        do {
+            analysis = try EventLogAnalysis.read(path: file)
+        } catch {
+            throw fail(error.description)
+        }
+        try target.write(format == .json ? analysis.json(by: by).rendered() + "\n" : analysis.table(by: by))
+    }
+}
