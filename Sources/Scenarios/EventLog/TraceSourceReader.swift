@@ -15,16 +15,24 @@ import Sim
 /// - Other records are skipped; so are records of other variants when `variant` is given. A
 ///   log holding several variants needs `variant`.
 ///
-/// Times: the replay's zero is midnight UTC of the first op's day, so a simrun log (whose
-/// zero is ``EventLogFormat/epochSeconds``) replays at its own times and a real day at its
-/// times of day. Node names other than `node-K` (a real cluster's) are given the scenario's
+/// Times: the replay's zero is midnight UTC of the first op's day (`zero: midnight`, the
+/// default), so a simrun log (whose zero is ``EventLogFormat/epochSeconds``) replays at its
+/// own times and a real day at its times of day; or the first op's creation (`zero:
+/// first_op`), so a stretch of a real day starts at once. Node names other than `node-K` (a real cluster's) are given the scenario's
 /// nodes in order of first appearance.
 struct TraceSourceReader {
     let topology: Topology
     let knownTasks: Set<TaskName>
     let maxBytes: Int
 
+    /// Where the replay's time zero falls.
+    enum Zero: String, CaseIterable {
+        case midnight
+        case firstOp = "first_op"
+    }
+
     private struct Pending {
+        /// Creation time, Unix nanoseconds.
         var at: Int64
         var op: ReplayedOp
         var line: Int
@@ -33,13 +41,13 @@ struct TraceSourceReader {
     private struct State {
         var ops: [Pending] = []
         var index: [String: Int] = [:]
-        var origin: Int64?
         var variantSeen: String?
         var nodeNames: [String: NodeID] = [:]
     }
 
     /// The ops of the log at `path` (as the user wrote it; `resolved` is where it is read).
-    func read(name: String, path: String, resolved: String, variant: String?) throws(ScenarioError) -> TraceReplay {
+    func read(name: String, path: String, resolved: String, variant: String?,
+              zero: Zero = .midnight) throws(ScenarioError) -> TraceReplay {
         var state = State()
         try EventLogReader.forEachLine(path: resolved, maxBytes: maxBytes) { (line, number) throws(ScenarioError) in
             func failure(_ field: String, _ message: String) -> ScenarioError {
@@ -90,15 +98,9 @@ struct TraceSourceReader {
                 }
                 created = timestamp - measured - wait
             }
-            let origin = state.origin ?? EventLogFormat.dayStart(ofNanoseconds: created)
-            state.origin = origin
-            guard created >= origin else {
-                throw failure("timestamp", "the op was created before midnight UTC of the first op's day (the replay's zero)")
-            }
-            let op = try readOp(extra, record: record, measured: measured, at: created - origin, state: &state,
-                                failure: failure)
+            let op = try readOp(extra, record: record, measured: measured, state: &state, failure: failure)
             state.index[uuid] = state.ops.count
-            state.ops.append(Pending(at: created - origin, op: op, line: number))
+            state.ops.append(Pending(at: created, op: op, line: number))
         }
         for pending in state.ops where pending.op.measured == nil {
             for task in pending.op.tasks where !knownTasks.contains(task) {
@@ -109,10 +111,16 @@ struct TraceSourceReader {
         }
         // Creation order; equal times keep the log's order (a stable sort by index).
         let ordered = state.ops.indices.sorted { (state.ops[$0].at, $0) < (state.ops[$1].at, $1) }
-        return TraceReplay(name: name, ops: ordered.map { state.ops[$0].op })
+        guard let first = ordered.first.map({ state.ops[$0].at }) else { return TraceReplay(name: name, ops: []) }
+        let origin = zero == .midnight ? EventLogFormat.dayStart(ofNanoseconds: first) : first
+        return TraceReplay(name: name, ops: ordered.map { index in
+            var op = state.ops[index].op
+            op.at = .nanoseconds(state.ops[index].at - origin)
+            return op
+        })
     }
 
-    private func readOp(_ extra: EventLogJSON, record: EventLogJSON, measured: Int64?, at: Int64, state: inout State,
+    private func readOp(_ extra: EventLogJSON, record: EventLogJSON, measured: Int64?, state: inout State,
                         failure: (String, String) -> ScenarioError) throws(ScenarioError) -> ReplayedOp {
         let typeName = extra["operation_type"]?.string ?? record["object_type"]?.string ?? ""
         guard let type = OperationType(rawValue: typeName) else {
@@ -137,7 +145,7 @@ struct TraceSourceReader {
             guard let text = value.string, !text.isEmpty else { throw failure("extra.\(key)", "expected a string") }
             return text
         }
-        return ReplayedOp(at: .nanoseconds(at), type: type, tasks: tasks.map { TaskName($0) }, queue: queue,
+        return ReplayedOp(at: .zero, type: type, tasks: tasks.map { TaskName($0) }, queue: queue,
                           networkID: try name("network_uuid").map(NetworkID.init), nodeID: try node("node_uuid"),
                           instanceID: try name("instance_uuid").map(InstanceID.init),
                           measured: measured.map { .nanoseconds($0) })
