@@ -45,6 +45,8 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var limits: LimitOptions
 
+    @OptionGroup var events: EventsOption
+
     @Option(name: .customLong("vary"),
             help: ArgumentHelp("Run the comparison at each value of a scenario key (repeatable: the cross product), e.g. --vary parameters.cadence=12s,14s.",
                                valueName: "key=v1,v2,..."))
@@ -54,6 +56,10 @@ struct CompareCommand: ParsableCommand {
         for argument in vary {
             do { _ = try SweepGrid.Axis.parse(argument) } catch { throw ValidationError(error.message) }
         }
+        if !vary.isEmpty && events.events != nil {
+            throw ValidationError("--events records one comparison; use it without --vary")
+        }
+        try events.validate(replications: replication.replications, output: out.output)
         if !vary.isEmpty && replication.replications > 1 {
             throw ValidationError("--vary runs each point once; use simrun sweep for replicated grids")
         }
@@ -61,7 +67,8 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         let target = try out.reportTarget()
-        try refuseClashes([target], inputs: [self.scenario])
+        let eventsTarget = try events.target()
+        try refuseClashes([target] + [eventsTarget].compactMap { $0 }, inputs: [self.scenario])
         let focus = queues.map { ComparisonFocus(.queue, $0) } + tasks.map { ComparisonFocus(.task, $0) }
         if !vary.isEmpty {
             try runSensitivity(focus: focus, to: target)
@@ -87,8 +94,11 @@ struct CompareCommand: ParsableCommand {
                            to: target)
             return
         }
+        let (eventStream, eventLog) = try EventsOption.open(eventsTarget)
         let report = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
-                                        warmup: replication.warmupDuration, progress: out.progressLine.callAsFunction)
+                                        warmup: replication.warmupDuration, eventLog: eventLog,
+                                        progress: out.progressLine.callAsFunction)
+        try eventStream?.commit()
         try out.finish(report, table: report.comparisonTable(focus: focus.isEmpty ? report.slowestQueues() : focus),
                        to: target)
     }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Model
 import Scenarios
 
 struct RunCommand: ParsableCommand {
@@ -32,8 +31,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Also write every op event (created, started, deferred, folded, ...) to this file, tab-separated; written like --output.")
     var trace: String?
 
-    @Option(help: ArgumentHelp("Also write the run's eventlog, one JSON line per event in the shape of Shaken Fist's eventlog (docs/eventlog.md), streamed as the run goes; written like --output.", valueName: "file.jsonl"))
-    var events: String?
+    @OptionGroup var events: EventsOption
 
     @OptionGroup var limits: LimitOptions
 
@@ -41,18 +39,13 @@ struct RunCommand: ParsableCommand {
         if trace != nil && replication.replications > 1 {
             throw ValidationError("--trace records one run; use it without --replications")
         }
-        if events != nil && replication.replications > 1 {
-            throw ValidationError("--events records one run; use it without --replications")
-        }
-        if events == "-" && (out.output ?? "-") == "-" {
-            throw ValidationError("--events -: standard output carries the report; name a file, or give --output")
-        }
+        try events.validate(replications: replication.replications, output: out.output)
     }
 
     func run() throws {
         let report = try out.reportTarget()
         let traceTarget = try trace.map { (path) throws(ExitCode) in try OutputFile.check(path, flag: "--trace") }
-        let eventsTarget = try events.map { (path) throws(ExitCode) in try OutputFile.check(path, flag: "--events") }
+        let eventsTarget = try events.target()
         try refuseClashes([report] + [traceTarget, eventsTarget].compactMap { $0 }, inputs: [self.scenario])
         let scenario = try limits.loadScenario(self.scenario, settings: set.settings())
         let chosen: [Variant]
@@ -71,10 +64,7 @@ struct RunCommand: ParsableCommand {
             try out.finish(replicated, table: replicated.table, to: report)
             return
         }
-        let eventStream = try eventsTarget.map { (target) throws(ExitCode) in try StreamingOutput(target) }
-        let eventLog = eventStream.map { stream in
-            { (variant: String) -> any EventLogSink in EventLogLines(variant: variant, emit: stream.append) }
-        }
+        let (eventStream, eventLog) = try EventsOption.open(eventsTarget)
         let single = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
                                         tracing: trace != nil, warmup: replication.warmupDuration,
                                         eventLog: eventLog, progress: out.progressLine.callAsFunction)
