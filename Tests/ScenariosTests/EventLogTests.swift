@@ -252,6 +252,16 @@ func mmcReplayScenario(trace: String, extra: String = "") -> String {
             #expect(result.stderr.filter { $0 == "\n" }.count == 1)
             #expect(result.stderr.contains("(read for \(scenario):"))
         }
+        for (text, extra, expected) in [(created, ", variant: z", ": variant: no record names variant \"z\""),
+                                        (#"{"message": "add floating IP"}"#, "", ": no ops to replay")] {
+            let directory = try scratchDirectory()
+            try (text + "\n").write(toFile: directory + "/t.jsonl", atomically: true, encoding: .utf8)
+            let scenario = directory + "/s.yaml"
+            try mmcReplayScenario(trace: "t.jsonl", extra: extra).write(toFile: scenario, atomically: true, encoding: .utf8)
+            let result = try CLI.run(["run", scenario])
+            #expect(result.status == 2)
+            #expect(result.stderr.hasPrefix("simrun: \(directory)/t.jsonl" + expected), "\(result.stderr)")
+        }
         let directory = try scratchDirectory()
         let scenario = directory + "/s.yaml"
         try mmcReplayScenario(trace: "missing.jsonl").write(toFile: scenario, atomically: true, encoding: .utf8)

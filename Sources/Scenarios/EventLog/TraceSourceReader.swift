@@ -43,6 +43,8 @@ struct TraceSourceReader {
         var index: [String: Int] = [:]
         var variantSeen: String?
         var nodeNames: [String: NodeID] = [:]
+        /// Some record named the requested variant.
+        var variantFound = false
     }
 
     /// The ops of the log at `path` (as the user wrote it; `resolved` is where it is read).
@@ -61,6 +63,7 @@ struct TraceSourceReader {
             if let recordVariant = record["variant"]?.string {
                 if let variant {
                     if recordVariant != variant { return }
+                    state.variantFound = true
                 } else if let seen = state.variantSeen, seen != recordVariant {
                     throw failure("variant", "the log holds variants \(quoted(seen)) and \(quoted(recordVariant)); "
                                   + "name one with variant: in the source")
@@ -101,6 +104,13 @@ struct TraceSourceReader {
             let op = try readOp(extra, record: record, measured: measured, state: &state, failure: failure)
             state.index[uuid] = state.ops.count
             state.ops.append(Pending(at: created, op: op, line: number))
+        }
+        if let variant, !state.variantFound {
+            throw ScenarioError(file: path, keyPath: "variant", message: "no record names variant \(quoted(variant))")
+        }
+        guard !state.ops.isEmpty else {
+            throw ScenarioError(file: path, message: "no ops to replay (expected \"\(EventLogFormat.created)\" or "
+                                + "\"\(EventLogFormat.executionDuration)\" records)")
         }
         for pending in state.ops where pending.op.measured == nil {
             for task in pending.op.tasks where !knownTasks.contains(task) {
