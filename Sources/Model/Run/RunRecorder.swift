@@ -209,23 +209,6 @@ public final class RunRecorder: Sendable {
         emit(.created, op: id, spec: spec, node: nil)
     }
 
-    /// Hands an eventlog event to the sink, if there is one.
-    private func emit(_ kind: EventLogEvent.Kind, op: OpID, spec: OpSpec, node: String?, queue: String? = nil) {
-        guard let eventLog else { return }
-        eventLog.write(EventLogEvent(time: clock.now, kind: kind, op: op, spec: spec, node: node,
-                                     queue: queue ?? spec.queue.description))
-    }
-
-    /// One execution of `op` ended (the `execution duration` event): its tasks ran from
-    /// `workStarted` to now, after it was picked up at `pickup`; `state` is what it left the
-    /// op in. Only the event log reads it (the histograms were fed at ``started``).
-    func executionEnded(_ op: OpRecord, item: WorkItem, pickup: SimClock.Instant, workStarted: SimClock.Instant,
-                        state: OpState, by claimer: String) {
-        emit(.executionDuration(seconds: workStarted.duration(to: clock.now), wait: op.createdAt.duration(to: pickup),
-                                deferCount: item.deferCount, state: state),
-             op: op.id, spec: op.spec, node: EventLogEvent.node(of: claimer), queue: item.queue.description)
-    }
-
     /// The `started executing` point, at pickup (step 1's event): the trace line, with
     /// `wait_seconds` (creation to now, defers included) and `defer_count`.
     func pickedUp(_ op: OpRecord, item: WorkItem, by claimer: String) {
@@ -342,11 +325,6 @@ public final class RunRecorder: Sendable {
                 store.counts.missing += 1
             }
         }
-    }
-
-    /// The terminal-state branch's event: the item of `op` (terminal as `state`) was dropped.
-    func skippedTerminal(_ op: OpRecord, state: OpState, by claimer: String) {
-        emit(.skippedTerminal(state: state), op: op.id, spec: op.spec, node: EventLogEvent.node(of: claimer))
     }
 
     /// A `depends_on` check ended the op (`reason` as the real audit event words it).

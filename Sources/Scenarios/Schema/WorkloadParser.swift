@@ -291,28 +291,6 @@ struct WorkloadParser {
                               wait: try fields.optional("wait")?.bool() ?? false)
     }
 
-    /// `{name: day, trace: day.jsonl, variant: facade, zero: first_op}`: an event log replayed
-    /// op by op; the path is relative to the scenario file's directory.
-    private func readTrace(_ node: YAMLNode) throws(ScenarioError) -> TraceReplay {
-        let fields = try node.mapping(allowedKeys: ["name", "trace", "variant", "zero"])
-        let name = try fields.required("name").string()
-        let pathNode = try fields.required("trace")
-        let path = try pathNode.string()
-        guard !path.isEmpty else { throw pathNode.expected("an event log file (JSON lines)") }
-        let directory = node.file.lastIndex(of: "/").map { String(node.file[...$0]) } ?? ""
-        let resolved = path.hasPrefix("/") ? path : directory + path
-        let variant = try fields.optional("variant")?.string()
-        let zero = try fields.optional("zero")?.enumValue(TraceSourceReader.Zero.self) ?? .midnight
-        let reader = TraceSourceReader(topology: topology, knownTasks: knownTasks, maxBytes: traceMaxBytes)
-        do {
-            return try reader.read(name: name, path: resolved, resolved: resolved, variant: variant, zero: zero)
-        } catch {
-            // Name the scenario's line too: the log is read on its behalf.
-            throw ScenarioError(file: error.file, line: error.line, keyPath: error.keyPath,
-                                message: error.message + " (read for \(node.file):\(node.line.map(String.init) ?? "?"): sources, trace \(quoted(name)))")
-        }
-    }
-
     /// A node name.
     func readNode(_ node: YAMLNode) throws(ScenarioError) -> NodeID {
         try ScenarioParser.readNode(node, count: topology.nodes.count)

@@ -1,0 +1,27 @@
+import Sim
+
+/// The recorder's eventlog events (`--events`, docs/eventlog.md): handed to its
+/// ``EventLogSink`` at the instant the model emits them, never kept.
+extension RunRecorder {
+    /// Hands an eventlog event to the sink, if there is one.
+    func emit(_ kind: EventLogEvent.Kind, op: OpID, spec: OpSpec, node: String?, queue: String? = nil) {
+        guard let eventLog else { return }
+        eventLog.write(EventLogEvent(time: clock.now, kind: kind, op: op, spec: spec, node: node,
+                                     queue: queue ?? spec.queue.description))
+    }
+
+    /// One execution of `op` ended (the `execution duration` event): its tasks ran from
+    /// `workStarted` to now, after it was picked up at `pickup`; `state` is what it left the
+    /// op in. Only the event log reads it (the histograms were fed at ``started``).
+    func executionEnded(_ op: OpRecord, item: WorkItem, pickup: SimClock.Instant, workStarted: SimClock.Instant,
+                        state: OpState, by claimer: String) {
+        emit(.executionDuration(seconds: workStarted.duration(to: clock.now), wait: op.createdAt.duration(to: pickup),
+                                deferCount: item.deferCount, state: state),
+             op: op.id, spec: op.spec, node: EventLogEvent.node(of: claimer), queue: item.queue.description)
+    }
+
+    /// The terminal-state branch's event: the item of `op` (terminal as `state`) was dropped.
+    func skippedTerminal(_ op: OpRecord, state: OpState, by claimer: String) {
+        emit(.skippedTerminal(state: state), op: op.id, spec: op.spec, node: EventLogEvent.node(of: claimer))
+    }
+}
