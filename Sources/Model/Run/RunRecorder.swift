@@ -417,7 +417,7 @@ public final class RunRecorder: Sendable {
     }
 
     /// A daemon or producer ended with an error other than cancellation.
-    func daemonFailed(_ name: String, _ error: any Error) {
+    public func daemonFailed(_ name: String, _ error: any Error) {
         store.withLock { $0.failures.append("\(name): \(error)") }
     }
 
