@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layers point one way: Sim <- Model <- Scenarios <- simrun.
+// Layers point one way: Sim <- Model <- Scenarios <- Live <- simrun.
 let package = Package(
     name: "simrun",
     platforms: [.macOS(.v15)],
@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Sim", targets: ["Sim"]),
         .library(name: "Model", targets: ["Model"]),
         .library(name: "Scenarios", targets: ["Scenarios"]),
+        .library(name: "Live", targets: ["Live"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -39,15 +40,19 @@ let package = Package(
             name: "Scenarios",
             dependencies: ["Sim", "Model", .product(name: "Yams", package: "Yams")]
         ),
+        // Live mode: MariaDB Connector/C loaded at run time (dlopen), so nothing here needs
+        // the library or its headers to build.
+        .target(name: "Live", dependencies: ["Sim", "Model", "Scenarios"]),
         .executableTarget(
             name: "simrun",
             dependencies: [
-                "Sim", "Model", "Scenarios",
+                "Sim", "Model", "Scenarios", "Live",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "SimTests", dependencies: ["Sim"]),
         .testTarget(name: "ModelTests", dependencies: ["Sim", "Model"]),
+        .testTarget(name: "LiveTests", dependencies: ["Sim", "Model", "Live"]),
         .testTarget(
             name: "ScenariosTests",
             dependencies: ["Sim", "Model", "Scenarios", .product(name: "Yams", package: "Yams")]

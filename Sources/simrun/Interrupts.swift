@@ -15,6 +15,14 @@ import Darwin
 /// threads are doing.
 enum Interrupts {
     private static let temporaries = Mutex<Set<String>>([])
+    /// Live mode's handler: the first signal asks the run to stop (it releases its claimed
+    /// rows, then exits); a second one exits at once.
+    private static let handler = Mutex<(@Sendable (Int32) -> Void)?>(nil)
+
+    /// Sets (or clears, with nil) the handler of the next signal.
+    static func onInterrupt(_ body: (@Sendable (Int32) -> Void)?) {
+        handler.withLock { $0 = body }
+    }
 
     /// Call first thing in `main`.
     static func install() {
@@ -30,6 +38,14 @@ enum Interrupts {
             sigaddset(&signals, SIGTERM)
             var received: Int32 = 0
             while sigwait(&signals, &received) != 0 {}
+            if let body = handler.withLock({ current -> (@Sendable (Int32) -> Void)? in
+                defer { current = nil }
+                return current
+            }) {
+                _ = writeAll("simrun: stopping the live run (again to quit at once)\n", to: STDERR_FILENO)
+                body(received)
+                while sigwait(&signals, &received) != 0 {}
+            }
             let removed = temporaries.withLock { paths in
                 for path in paths.sorted() { unlink(path) }
                 return paths.count

@@ -16,7 +16,8 @@ struct Simrun: ParsableCommand {
             the baseline); 64 bad command line; 130 or 143 interrupted by SIGINT or SIGTERM.
             """,
         subcommands: [RunCommand.self, CompareCommand.self, SweepCommand.self, MergeCommand.self, ReportCommand.self,
-                      CheckCommand.self, BaselineCommand.self, BenchCommand.self, ModelCommand.self, AnalyzeCommand.self])
+                      CheckCommand.self, BaselineCommand.self, BenchCommand.self, ModelCommand.self, AnalyzeCommand.self,
+                      LiveCommand.self])
 }
 
 Interrupts.install()

@@ -114,7 +114,7 @@ import Testing
         #expect(timedOut.op == child)
         #expect(timedOut.waiter.hasPrefix("\(parent) parent on node-1/sf-net"))
         #expect(timedOut.whereabouts == "\(child) (child) queued, queued on node-1-network-user_facing behind 0 due rows")
-        #expect(same(timedOut.at.offset.seconds, 0.2 + 0.1 + 15))
+        #expect(same(timedOut.at.seconds, 0.2 + 0.1 + 15))
     }
 
     /// Node startup restores instances one network at a time: per instance

@@ -129,7 +129,7 @@ import Testing
             return Set(trace.map(\.op)).compactMap { op -> Double? in
                 guard let started = trace.first(where: { $0.op == op && $0.kind == .started }),
                       let finished = trace.first(where: { $0.op == op && $0.kind == .finished }) else { return nil }
-                return (finished.time.offset - started.time.offset).seconds
+                return (finished.time - started.time).seconds
             }.sorted()
         }
         let report = ScenarioRunner.run(scenario, chosen: StepsMatrix.variants(), measureWallTime: false, tracing: true)

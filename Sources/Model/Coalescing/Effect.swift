@@ -69,7 +69,7 @@ public struct CoalescedWork: Sendable {
     public var victim: String
     public var effect: Effect
     /// The change must be made after this instant (the folded op's creation, or the request).
-    public var requestedAt: SimClock.Instant
+    public var requestedAt: Duration
     public var survivor: OpID
     /// The folded op's own `depends_on`: its change must not be made before they complete.
     public var dependsOn: [OpID]

@@ -11,8 +11,8 @@ import Sim
 /// its change was never due, so it is neither lost nor timed.
 struct EffectLedger {
     struct Execution {
-        var startedAt: SimClock.Instant
-        var finishedAt: SimClock.Instant
+        var startedAt: Duration
+        var finishedAt: Duration
         var op: OpID
     }
 
@@ -20,11 +20,11 @@ struct EffectLedger {
     /// Runs of coalescible tasks, by the change they made.
     var produced: [Effect: [Execution]] = [:]
     /// Terminal state and instant of every op, once terminal.
-    var ended: [OpID: (state: OpState, at: SimClock.Instant)] = [:]
+    var ended: [OpID: (state: OpState, at: Duration)] = [:]
     var foldedInto: [OpID: OpID] = [:]
 
     /// The served victims' `effect_seconds` (with their labels) and the violations.
-    func resolve(from statisticsFrom: SimClock.Instant)
+    func resolve(from statisticsFrom: Duration)
         -> (served: [(work: CoalescedWork, seconds: Duration)], violations: [EffectViolation]) {
         var served: [(work: CoalescedWork, seconds: Duration)] = []
         var violations: [EffectViolation] = []
@@ -46,7 +46,7 @@ struct EffectLedger {
             if pendingDependency == nil, let run = runs.first(where: { $0.startedAt >= readyAt }) {
                 if work.requestedAt >= statisticsFrom {
                     let end = ended[run.op].map { $0.at } ?? run.finishedAt
-                    served.append((work, work.requestedAt.duration(to: max(end, run.finishedAt))))
+                    served.append((work, max(end, run.finishedAt) - work.requestedAt))
                 }
                 continue
             }
@@ -58,13 +58,13 @@ struct EffectLedger {
         return (served, violations)
     }
 
-    private func reason(for work: CoalescedWork, runs: [Execution], readyAt: SimClock.Instant,
+    private func reason(for work: CoalescedWork, runs: [Execution], readyAt: Duration,
                         pendingDependency: OpID?) -> String {
         if let pendingDependency {
             return "its dependency \(pendingDependency) never completed, and the change was made without waiting for it"
         }
         if let early = runs.last(where: { $0.startedAt >= work.requestedAt }) {
-            return "\(early.op) made the change at \(early.startedAt), before its own dependencies completed at \(readyAt)"
+            return "\(early.op) made the change at \(early.startedAt.instantDescription), before its own dependencies completed at \(readyAt.instantDescription)"
         }
         var didInstead: [String] = []
         var survivor = work.survivor

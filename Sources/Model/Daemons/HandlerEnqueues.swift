@@ -11,7 +11,7 @@ struct HandlerEnqueues {
     let claimer: String
 
     func run(_ enqueues: [TaskEnqueue], for task: TaskName, at index: Int, of op: OpRecord, retries: Int,
-             on connection: SimConnection, isolation: isolated (any Actor)? = #isolation) async throws {
+             on connection: any QueueConnection, isolation: isolated (any Actor)? = #isolation) async throws {
         let keys = RandomStream(key: op.spec.randomKey).derived("handler/\(index)/\(retries)")
         for (number, enqueue) in enqueues.enumerated() {
             for (fan, target) in targets(of: enqueue, for: op).enumerated() {

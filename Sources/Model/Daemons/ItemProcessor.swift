@@ -30,7 +30,7 @@ struct ItemProcessor {
     /// Called with a task's disk load (ms/s) when it starts, and negated when it ends.
     var diskLoad: ((Double) -> Void)?
 
-    func process(_ item: WorkItem, on connection: SimConnection,
+    func process(_ item: WorkItem, on connection: any QueueConnection,
                  isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
         let recorder = context.recorder
         guard let op = try await connection.loadOp(item.opID) else {
@@ -74,7 +74,7 @@ struct ItemProcessor {
     /// The terminal-state branch: the op ended already (folded, or errored elsewhere), so its
     /// row is dropped and nothing runs.
     private func dropTerminal(_ op: OpRecord, item: WorkItem, reason: String, events: EventWriter,
-                              on connection: SimConnection,
+                              on connection: any QueueConnection,
                               isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
         context.recorder.skipped(op, opID: op.id, by: claimer, reason: reason)
         // An `executing` write is refused only for an op folded since its claim (complete).
@@ -87,7 +87,7 @@ struct ItemProcessor {
 
     /// `depends_on`: missing → error, error/abort/deleted → abort, not terminal → defer.
     /// `runs_after`: missing → warning and go on, not terminal → defer. One read per dependency.
-    private func checkDependencies(of op: OpRecord, on connection: SimConnection,
+    private func checkDependencies(of op: OpRecord, on connection: any QueueConnection,
                                    isolation: isolated (any Actor)? = #isolation) async throws -> DependencyVerdict {
         for dependency in op.spec.dependsOn {
             guard let record = try await connection.loadOp(dependency) else {
@@ -110,14 +110,14 @@ struct ItemProcessor {
     /// From the moment the worker is about to call `op.execute()`: that instant is the
     /// `start_time` of step 1's `wait_seconds`.
     private func execute(_ op: OpRecord, item: WorkItem, events: EventWriter,
-                         on connection: SimConnection,
+                         on connection: any QueueConnection,
                          isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
         let recorder = context.recorder
         let config = context.config
         // Every draw of this op comes from its own stream: what the op is and which attempt
         // this is decide them, never who runs it or when (common random numbers).
         let attempt = RandomStream(key: op.spec.randomKey).derived(UInt64(item.retries) << 16 | 0xFFFF)
-        let pickup = context.clock.now
+        let pickup = context.runtime.now
         recorder.pickedUp(op, item: item, by: claimer)
         if context.steps.visibility && config.startedEvent == .separate {
             if events.costs(.started) { try await events.write(.started) }
@@ -132,7 +132,7 @@ struct ItemProcessor {
         var failed = false
         let tasks = try await coalesce(op, item: item, attempt: attempt, events: events, on: connection)
             ?? Array(op.spec.tasks.enumerated()).map { ($0.offset, $0.element) }
-        let workStarted = context.clock.now
+        let workStarted = context.runtime.now
         // A replayed op's measured execution time goes to its first task (docs/eventlog.md).
         var measured = op.spec.measuredService
         for (index, task) in tasks where !failed {
@@ -169,7 +169,7 @@ struct ItemProcessor {
     /// A `measured` time (a replayed op's) replaces the profile's draw, and the handler does
     /// not enqueue again: the ops it enqueued are in the log and are replayed themselves.
     private func run(_ task: TaskName, at index: Int, of op: OpRecord, item: WorkItem, measured: Duration?,
-                     on connection: SimConnection,
+                     on connection: any QueueConnection,
                      isolation: isolated (any Actor)? = #isolation) async throws -> Bool {
         let profile = context.config.profile(task)
         var random = RandomStream(key: op.spec.randomKey).derived(UInt64(item.retries) << 16 | UInt64(index))
@@ -177,8 +177,8 @@ struct ItemProcessor {
         let fails = profile.failureProbability > 0 && random.nextUnit() < profile.failureProbability
         diskLoad?(profile.diskMillisecondsPerSecond)
         defer { diskLoad?(-profile.diskMillisecondsPerSecond) }
-        let startedAt = context.clock.now
-        try await context.clock.sleep(for: service)
+        let startedAt = context.runtime.now
+        try await context.runtime.sleep(for: service)
         if fails { return false }
         context.recorder.finishedTask(op, task: task, by: claimer, on: node, startedAt: startedAt,
                                       scope: context.coalescing.tasks.contains(task) ? profile.scope : nil)
@@ -195,7 +195,7 @@ struct ItemProcessor {
     /// set, when the claim that brought this item returned only it). Returns the tasks to run
     /// with their positions in the op (which key their service times), or nil for all of them.
     private func coalesce(_ op: OpRecord, item: WorkItem, attempt: RandomStream, events: EventWriter,
-                          on connection: SimConnection,
+                          on connection: any QueueConnection,
                           isolation: isolated (any Actor)? = #isolation) async throws -> [(Int, TaskName)]? {
         guard context.steps.workerFold else { return nil }
         let rules = context.coalescing.rules(for: op.spec)
@@ -231,7 +231,7 @@ struct ItemProcessor {
 struct EventWriter {
     let op: OpRecord
     let item: WorkItem
-    let connection: SimConnection
+    let connection: any QueueConnection
     let costs: EventCosts
 
     /// Whether writing `kind` costs anything (callers skip the call when not: an async call

@@ -16,16 +16,16 @@ import Sim
 /// items; the dispatcher blocks while it is full), and each worker runs its items in order.
 actor NetDispatcher {
     nonisolated let context: ClusterContext
-    nonisolated var unownedExecutor: UnownedSerialExecutor { context.sim.executor.asUnownedSerialExecutor() }
+    nonisolated var unownedExecutor: UnownedSerialExecutor { context.runtime.actorExecutor }
     let node: NodeID
     let queues: [QueueName]
     let claimer: String
-    private let connection: SimConnection
+    private let connection: any QueueConnection
     private let processor: ItemProcessor
     /// `later` era: one FIFO per worker, the signal that wakes it, and one for free space.
     private var lanes: [Deque<WorkItem>] = []
-    private var laneSignals: [Signal] = []
-    private let space: Signal
+    private var laneSignals: [any WakeSignal] = []
+    private let space: any WakeSignal
 
     init(context: ClusterContext, node: NodeID) {
         self.context = context
@@ -39,7 +39,7 @@ actor NetDispatcher {
         connection = context.connect(claimer)
         processor = ItemProcessor(context: context, node: node, claimer: claimer, requireQueuedAfterDependencies: false,
                                   memory: DeferMemory(policy: context.config.netDefer, source: .inMemory))
-        space = Signal(executor: context.sim.executor)
+        space = context.runtime.makeSignal()
     }
 
     /// The dispatcher; returns when the task is cancelled.
@@ -55,7 +55,7 @@ actor NetDispatcher {
             if config.netDequeue == .singular && config.netSingularDequeue == .threadPerQueue {
                 // One drainer per queue; this task drains the first and owns the others.
                 let drainers = queues.dropFirst().map { queue in
-                    context.sim.spawn("\(claimer)/drainer/\(queue)", role: .daemon) { [self] in
+                    context.runtime.spawn("\(claimer)/drainer/\(queue)", role: .daemon) { [self] in
                         await drainQuietly([queue], connection: context.connect("\(claimer)/drainer/\(queue)"))
                     }
                 }
@@ -71,7 +71,7 @@ actor NetDispatcher {
         }
     }
 
-    private func drainQuietly(_ queues: [QueueName], connection: SimConnection) async {
+    private func drainQuietly(_ queues: [QueueName], connection: any QueueConnection) async {
         do {
             try await drain(queues, connection: connection)
         } catch is CancellationError {
@@ -82,30 +82,44 @@ actor NetDispatcher {
     }
 
     /// Claims from `queues` and runs (or routes) what it gets, idling when a claim is empty.
-    private func drain(_ queues: [QueueName], connection: SimConnection) async throws {
+    private func drain(_ queues: [QueueName], connection: any QueueConnection) async throws {
         let config = context.config
-        let wake = Signal(executor: context.sim.executor)
-        if config.idle == .wakeOnEnqueue { await context.database.subscribe(wake, to: queues) }
+        let wake = context.runtime.makeSignal()
+        if config.idle == .wakeOnEnqueue { await context.store.subscribe(wake, to: queues) }
         var idleRounds = 0
         while true {
-            let items = try await connection.claim(queues, limit: config.netBatchSize, mode: config.netDequeue,
-                                                   shape: config.netSingularDequeue)
-            if items.isEmpty {
-                if config.idle == .wakeOnEnqueue {
-                    try await context.database.waitForWork(queues, signal: wake)
-                } else {
-                    try await context.clock.sleep(for: config.idle.sleep(afterIdleRounds: idleRounds))
-                }
-                idleRounds += 1
-                continue
+            do {
+                try await round(queues, connection: connection, wake: wake, idleRounds: &idleRounds)
+            } catch let error as DatabaseError where error.isUnavailable {
+                // DatabaseUnavailable: sleep 5 s and claim again; an item it was running stays
+                // claimed until the reaper frees it.
+                context.recorder.databaseUnavailable(claimer, error)
+                try await context.runtime.sleep(for: DatabaseFailurePolicy.shakenFist.unavailableBackoff)
             }
-            idleRounds = 0
-            for item in items {
-                if lanes.isEmpty {
-                    _ = try await processor.process(item, on: connection)
-                } else {
-                    try await route(item)
-                }
+        }
+    }
+
+    /// One claim and what it brought, or one idle sleep.
+    private func round(_ queues: [QueueName], connection: any QueueConnection, wake: any WakeSignal,
+                       idleRounds: inout Int) async throws {
+        let config = context.config
+        let items = try await connection.claim(queues, limit: config.netBatchSize, mode: config.netDequeue,
+                                               shape: config.netSingularDequeue)
+        if items.isEmpty {
+            if config.idle == .wakeOnEnqueue {
+                try await context.store.waitForWork(queues, signal: wake)
+            } else {
+                try await context.runtime.sleep(for: config.idle.sleep(afterIdleRounds: idleRounds))
+            }
+            idleRounds += 1
+            return
+        }
+        idleRounds = 0
+        for item in items {
+            if lanes.isEmpty {
+                _ = try await processor.process(item, on: connection)
+            } else {
+                try await route(item)
             }
         }
     }
@@ -114,9 +128,9 @@ actor NetDispatcher {
     private func startWorkers() -> [SimTask] {
         let count = context.config.netWorkers
         lanes = Array(repeating: Deque(), count: count)
-        laneSignals = (0..<count).map { _ in Signal(executor: context.sim.executor) }
+        laneSignals = (0..<count).map { _ in context.runtime.makeSignal() }
         return (0..<count).map { index in
-            context.sim.spawn("\(claimer)/worker-\(index)", role: .daemon) { [self] in await work(lane: index) }
+            context.runtime.spawn("\(claimer)/worker-\(index)", role: .daemon) { [self] in await work(lane: index) }
         }
     }
 
@@ -128,7 +142,8 @@ actor NetDispatcher {
     }
 
     private func work(lane: Int) async {
-        let connection = context.connect("\(claimer)/worker-\(lane)")
+        let name = "\(claimer)/worker-\(lane)"
+        let connection = context.connect(name)
         do {
             while true {
                 guard let item = lanes[lane].popFirst() else {
@@ -136,7 +151,12 @@ actor NetDispatcher {
                     continue
                 }
                 space.notifyAll()
-                _ = try await processor.process(item, on: connection)
+                do {
+                    _ = try await processor.process(item, on: connection)
+                } catch let error as DatabaseError where error.isUnavailable {
+                    // The item stays claimed until the reaper frees it; the worker goes on.
+                    context.recorder.itemLeftToReaper(name, item, error)
+                }
             }
         } catch is CancellationError {
             // Cancelled with the dispatcher.

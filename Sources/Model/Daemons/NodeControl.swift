@@ -3,7 +3,7 @@ import Sim
 /// Starts and stops each node's daemons: sf-net, sf-queues and the maintain loop.
 actor NodeControl {
     nonisolated let context: ClusterContext
-    nonisolated var unownedExecutor: UnownedSerialExecutor { context.sim.executor.asUnownedSerialExecutor() }
+    nonisolated var unownedExecutor: UnownedSerialExecutor { context.runtime.actorExecutor }
 
     private struct Running {
         var tasks: [SimTask]
@@ -27,16 +27,16 @@ actor NodeControl {
     /// Starts the node's daemons unless they run already.
     func start(_ node: NodeID) {
         guard running[node] == nil, let api else { return }
-        let sim = context.sim
+        let runtime = context.runtime
         let net = NetDispatcher(context: context, node: node)
         let pool = QueueWorkerPool(context: context, node: node)
         let maintainer = Maintainer(context: context, node: node, api: api,
                                     generation: generation[node, default: 0])
         generation[node, default: 0] += 1
         running[node] = Running(tasks: [
-            sim.spawn("\(node)/sf-net", role: .daemon) { await net.run() },
-            sim.spawn("\(node)/sf-queues", role: .daemon) { await pool.run() },
-            sim.spawn("\(node)/maintain", role: .daemon) { await maintainer.run() },
+            runtime.spawn("\(node)/sf-net", role: .daemon) { await net.run() },
+            runtime.spawn("\(node)/sf-queues", role: .daemon) { await pool.run() },
+            runtime.spawn("\(node)/maintain", role: .daemon) { await maintainer.run() },
         ], pool: pool)
     }
 

@@ -10,16 +10,16 @@ import Sim
 /// notices a freed slot up to one idle interval late.
 actor QueueWorkerPool {
     nonisolated let context: ClusterContext
-    nonisolated var unownedExecutor: UnownedSerialExecutor { context.sim.executor.asUnownedSerialExecutor() }
+    nonisolated var unownedExecutor: UnownedSerialExecutor { context.runtime.actorExecutor }
     let node: NodeID
     let claimer: String
-    private let connection: SimConnection
+    private let connection: any QueueConnection
     private let memory: DeferMemory
-    private let wake: Signal
+    private let wake: any WakeSignal
     private(set) var busy = 0
     private var diskLoad = 0.0
     private var diskMetric = 0.0
-    private var diskMetricAt: SimClock.Instant?
+    private var diskMetricAt: Duration?
     private var workers: [RowID: SimTask] = [:]
 
     init(context: ClusterContext, node: NodeID) {
@@ -28,7 +28,7 @@ actor QueueWorkerPool {
         claimer = "\(node)/sf-queues"
         connection = context.connect(claimer)
         memory = DeferMemory(policy: context.config.queuesDefer, source: .persisted)
-        wake = Signal(executor: context.sim.executor)
+        wake = context.runtime.makeSignal()
     }
 
     private var maxWorkers: Double { context.config.maxWorkers(cpus: context.topology.cpus(of: node)) }
@@ -61,7 +61,7 @@ actor QueueWorkerPool {
     func run() async {
         let config = context.config
         let ideal = config.idle == .wakeOnEnqueue
-        if ideal { await context.database.subscribe(wake, to: allQueues) }
+        if ideal { await context.store.subscribe(wake, to: allQueues) }
         var idleRounds = 0
         do {
             if config.startupReleasesClaims {
@@ -69,37 +69,13 @@ actor QueueWorkerPool {
                 context.recorder.releasedAtStartup(released)
             }
             while true {
-                refreshDiskMetric()
-                let limit: Int
-                if config.ideal {
-                    // Exact pool: never more than int(max_workers) at once.
-                    limit = Int(maxWorkers) - busy
-                    if limit <= 0 {
-                        try await wake.wait()
-                        continue
-                    }
-                } else {
-                    if Double(busy) > maxWorkers {
-                        try await idle(rounds: idleRounds)
-                        idleRounds += 1
-                        continue
-                    }
-                    limit = max(1, Int(maxWorkers) - busy)
+                do {
+                    try await round(ideal: ideal, idleRounds: &idleRounds)
+                } catch let error as DatabaseError where error.isUnavailable {
+                    // DatabaseUnavailable: sleep and go round again (the claimed items run on).
+                    context.recorder.databaseUnavailable(claimer, error)
+                    try await context.runtime.sleep(for: DatabaseFailurePolicy.shakenFist.unavailableBackoff)
                 }
-                let queues = requestedQueues()
-                let items = try await connection.claim(queues, limit: limit, mode: config.queuesDequeue,
-                                                       shape: config.queuesSingularDequeue)
-                if items.isEmpty {
-                    if ideal {
-                        try await context.database.waitForWork(queues, signal: wake)
-                    } else {
-                        try await idle(rounds: idleRounds)
-                        idleRounds += 1
-                    }
-                    continue
-                }
-                idleRounds = 0
-                for item in items { start(item) }
             }
         } catch is CancellationError {
             // The node stopped or the run ended.
@@ -108,13 +84,49 @@ actor QueueWorkerPool {
         }
     }
 
+    /// One round of the loop: claim what the pool has room for and start it, or idle.
+    private func round(ideal: Bool, idleRounds: inout Int) async throws {
+        let config = context.config
+        refreshDiskMetric()
+        let limit: Int
+        if config.ideal {
+            // Exact pool: never more than int(max_workers) at once.
+            limit = Int(maxWorkers) - busy
+            if limit <= 0 {
+                try await wake.wait()
+                return
+            }
+        } else {
+            if Double(busy) > maxWorkers {
+                try await idle(rounds: idleRounds)
+                idleRounds += 1
+                return
+            }
+            limit = max(1, Int(maxWorkers) - busy)
+        }
+        let queues = requestedQueues()
+        let items = try await connection.claim(queues, limit: limit, mode: config.queuesDequeue,
+                                               shape: config.queuesSingularDequeue)
+        if items.isEmpty {
+            if ideal {
+                try await context.store.waitForWork(queues, signal: wake)
+            } else {
+                try await idle(rounds: idleRounds)
+                idleRounds += 1
+            }
+            return
+        }
+        idleRounds = 0
+        for item in items { start(item) }
+    }
+
     private func idle(rounds: Int) async throws {
-        try await context.clock.sleep(for: context.config.idle.sleep(afterIdleRounds: rounds))
+        try await context.runtime.sleep(for: context.config.idle.sleep(afterIdleRounds: rounds))
     }
 
     private func refreshDiskMetric() {
-        let now = context.clock.now
-        if let last = diskMetricAt, last.duration(to: now) < context.config.diskMetricRefresh { return }
+        let now = context.runtime.now
+        if let last = diskMetricAt, now - last < context.config.diskMetricRefresh { return }
         diskMetric = diskLoad
         diskMetricAt = now
     }
@@ -123,7 +135,7 @@ actor QueueWorkerPool {
         busy += 1
         context.recorder.busy(claimer, busy)
         let name = "\(claimer)/\(item.rowID)"
-        workers[item.rowID] = context.sim.spawn(name, role: .daemon) { [self] in
+        workers[item.rowID] = context.runtime.spawn(name, role: .daemon) { [self] in
             await work(item, name: name)
         }
     }
@@ -137,6 +149,9 @@ actor QueueWorkerPool {
             _ = try await processor.process(item, on: connection)
         } catch is CancellationError {
             // The node stopped (its claim stays, as a crash leaves it) or the run ended.
+        } catch let error as DatabaseError where error.isUnavailable {
+            // The worker gives the item up: its row stays claimed until the reaper frees it.
+            context.recorder.itemLeftToReaper(name, item, error)
         } catch {
             context.recorder.daemonFailed(name, error)
         }

@@ -4,8 +4,8 @@ import Sim
 /// released; a row that has reached 5 attempts is deleted and its op set to `error`.
 actor Reaper {
     nonisolated let context: ClusterContext
-    nonisolated var unownedExecutor: UnownedSerialExecutor { context.sim.executor.asUnownedSerialExecutor() }
-    private let connection: SimConnection
+    nonisolated var unownedExecutor: UnownedSerialExecutor { context.runtime.actorExecutor }
+    private let connection: any QueueConnection
 
     init(context: ClusterContext) {
         self.context = context
@@ -15,12 +15,19 @@ actor Reaper {
     func run() async {
         do {
             while true {
-                try await context.clock.sleep(for: context.config.reaperInterval)
-                let result = try await connection.reap()
-                context.recorder.reaped(released: result.released)
+                try await context.runtime.sleep(for: context.config.reaperInterval)
+                do {
+                    let result = try await connection.reap()
+                    context.recorder.reaped(released: result.released)
+                } catch let error as DatabaseError where error.isUnavailable {
+                    // The next pass tries again.
+                    context.recorder.databaseUnavailable("reaper", error)
+                }
             }
-        } catch {
+        } catch is CancellationError {
             // Cancelled at the end of the run.
+        } catch {
+            context.recorder.daemonFailed("reaper", error)
         }
     }
 }

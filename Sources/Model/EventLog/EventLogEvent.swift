@@ -33,7 +33,7 @@ public struct EventLogEvent: Sendable {
     }
 
     /// When the model emitted it (virtual time).
-    public var time: SimClock.Instant
+    public var time: Duration
     public var kind: Kind
     public var op: OpID
     /// What the op is: its type, tasks, priority, queue and target columns. For a
@@ -44,7 +44,7 @@ public struct EventLogEvent: Sendable {
     /// The row's queue (a defer or retry keeps the op's queue).
     public var queue: String
 
-    public init(time: SimClock.Instant, kind: Kind, op: OpID, spec: OpSpec, node: String?, queue: String) {
+    public init(time: Duration, kind: Kind, op: OpID, spec: OpSpec, node: String?, queue: String) {
         self.time = time
         self.kind = kind
         self.op = op

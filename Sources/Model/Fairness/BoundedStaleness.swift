@@ -7,10 +7,10 @@ extension ClaimIndex {
     ///
     /// A row scheduled in the future (a defer) is not eligible however old its op is; such rows
     /// are set aside while the age order is read and put back after.
-    mutating func claimBoundedStaleness(_ queues: [QueueName], after: Duration, limit: Int, now: SimClock.Instant,
+    mutating func claimBoundedStaleness(_ queues: [QueueName], after: Duration, limit: Int, now: Duration,
                                         into picked: inout [RowID]) {
-        if after < now.offset {
-            let threshold = SimClock.Instant(offset: now.offset - after)
+        if after < now {
+            let threshold = now - after
             var notDue: [(queue: QueueName, key: AgeKey)] = []
             while picked.count < limit {
                 var best: (queue: QueueName, key: AgeKey)?
@@ -29,7 +29,7 @@ extension ClaimIndex {
 
     /// The oldest live, due row of `queue` whose op was created before `threshold`, left at
     /// the top of the queue's age order; live rows not yet due are moved to `notDue`.
-    private mutating func firstStale(_ queue: QueueName, before threshold: SimClock.Instant, now: SimClock.Instant,
+    private mutating func firstStale(_ queue: QueueName, before threshold: Duration, now: Duration,
                                      notDue: inout [(queue: QueueName, key: AgeKey)]) -> AgeKey? {
         while let key = self[queue].byAge?.min {
             if !isLive(key.rowID) {

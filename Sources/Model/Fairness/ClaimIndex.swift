@@ -18,9 +18,9 @@ struct ClaimIndex {
     struct Entry {
         let rowID: RowID
         let queue: QueueName
-        let scheduledAt: SimClock.Instant
+        let scheduledAt: Duration
         /// The op's `created_at` (not the row's: a deferred op keeps its age).
-        let opCreatedAt: SimClock.Instant
+        let opCreatedAt: Duration
         let networkID: NetworkID?
         let nodeID: NodeID?
         let opType: OperationType
@@ -28,9 +28,9 @@ struct ClaimIndex {
 
     /// A row in the order of its op's age: `created_at`, then row id.
     struct AgeKey: Comparable {
-        let opCreatedAt: SimClock.Instant
+        let opCreatedAt: Duration
         let rowID: RowID
-        let scheduledAt: SimClock.Instant
+        let scheduledAt: Duration
 
         static func < (lhs: AgeKey, rhs: AgeKey) -> Bool {
             lhs.opCreatedAt != rhs.opCreatedAt ? lhs.opCreatedAt < rhs.opCreatedAt : lhs.rowID < rhs.rowID
@@ -126,7 +126,7 @@ struct ClaimIndex {
     }
 
     /// The earliest `scheduled_at` among the live rows of `queue` (ideal mode's wait).
-    mutating func earliest(_ queue: QueueName) -> SimClock.Instant? {
+    mutating func earliest(_ queue: QueueName) -> Duration? {
         guard queue.index < queues.count else { return nil }
         return top(queue.index)?.scheduledAt
     }
@@ -144,7 +144,7 @@ struct ClaimIndex {
     }
 
     /// The first row of `queue` if it is due.
-    mutating func firstDue(_ queue: QueueName, now: SimClock.Instant) -> RowKey? {
+    mutating func firstDue(_ queue: QueueName, now: Duration) -> RowKey? {
         guard queue.index < queues.count, let first = top(queue.index), first.scheduledAt <= now else { return nil }
         return first
     }
@@ -186,7 +186,7 @@ struct ClaimIndex {
     /// The rows a claim of `queues` with `limit` takes now, in claim order: the claim rule of
     /// the policy of the daemon that drains these queues. The rows are no longer live after.
     mutating func claim(_ queues: [QueueName], limit: Int, by claimer: String,
-                        now: SimClock.Instant) -> [RowID] {
+                        now: Duration) -> [RowID] {
         var picked: [RowID] = []
         guard let first = queues.first, limit > 0 else { return picked }
         switch fairness.policy(draining: first) {
@@ -206,7 +206,7 @@ struct ClaimIndex {
 
     /// `strict` (model file 3): queue by queue in request order, rows by `scheduled_at`, until
     /// `limit` rows are picked in all.
-    mutating func claimStrict(_ queues: [QueueName], limit: Int, now: SimClock.Instant, into picked: inout [RowID]) {
+    mutating func claimStrict(_ queues: [QueueName], limit: Int, now: Duration, into picked: inout [RowID]) {
         for queue in queues where picked.count < limit {
             while picked.count < limit, firstDue(queue, now: now) != nil {
                 takeFirst(queue, into: &picked)

@@ -12,7 +12,7 @@ extension ClaimIndex {
     /// Over any stretch in which lanes stay backlogged, each lane's service is within one
     /// quantum plus one row of its weighted share (Shreedhar and Varghese, 1996, lemma 2).
     mutating func claimDeficitRoundRobin(_ queues: [QueueName], _ weights: LaneWeights, limit: Int, by claimer: String,
-                                         now: SimClock.Instant, into picked: inout [RowID]) {
+                                         now: Duration, into picked: inout [RowID]) {
         let lanes = Priority.allCases
         let smallest = weights.values.filter { $0 > 0 }.min() ?? 1
         let queuesOfLane = lanes.map { lane in queues.filter { $0.priority == lane } }

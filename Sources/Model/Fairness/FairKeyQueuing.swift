@@ -7,7 +7,7 @@ extension ClaimIndex {
     /// in `scheduled_at` order. The last service of each key is kept across claims (it is the
     /// database's state, shared by every claimer of the queue). Queues of other lanes are
     /// `strict`.
-    mutating func claimFairKey(_ queues: [QueueName], _ key: FairKey, limit: Int, now: SimClock.Instant,
+    mutating func claimFairKey(_ queues: [QueueName], _ key: FairKey, limit: Int, now: Duration,
                                into picked: inout [RowID]) {
         for queue in queues where picked.count < limit {
             guard key.lanes.contains(queue.priority), queue.index < queueCount, self[queue].keyed != nil else {
@@ -27,7 +27,7 @@ extension ClaimIndex {
 
     /// The key whose turn it is in `queue` and its first row, if any key has a due row. Keys
     /// are scanned in the order they first appeared (a few networks, nodes or op types).
-    private mutating func nextTurn(_ queue: QueueName, now: SimClock.Instant) -> (key: String, first: RowKey)? {
+    private mutating func nextTurn(_ queue: QueueName, now: Duration) -> (key: String, first: RowKey)? {
         guard let values = self[queue].keyed?.heaps.keys else { return nil }
         var best: (key: String, served: Int, first: RowKey)?
         for value in values {

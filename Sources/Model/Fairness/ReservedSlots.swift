@@ -10,7 +10,7 @@ extension ClaimIndex {
     /// uniform number from the claimer's stream `lottery/<claimer>`), and takes that lane's
     /// first row in `strict` order.
     mutating func claimReservedSlots(_ queues: [QueueName], _ reserved: ReservedSlots, limit: Int, by claimer: String,
-                                     now: SimClock.Instant, into picked: inout [RowID]) {
+                                     now: Duration, into picked: inout [RowID]) {
         let reservedLimit = min(reserved.slots, limit)
         let named = queues.filter { reserved.lanes.contains($0.priority) }
         if let weights = reserved.lottery {

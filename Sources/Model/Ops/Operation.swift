@@ -119,7 +119,15 @@ public struct OpSpec: Sendable {
 public struct OpRecord: Sendable {
     public let id: OpID
     public var spec: OpSpec
-    public let createdAt: SimClock.Instant
+    public let createdAt: Duration
     public var state: OpState
-    public var stateChangedAt: SimClock.Instant
+    public var stateChangedAt: Duration
+
+    public init(id: OpID, spec: OpSpec, createdAt: Duration, state: OpState, stateChangedAt: Duration) {
+        self.id = id
+        self.spec = spec
+        self.createdAt = createdAt
+        self.state = state
+        self.stateChangedAt = stateChangedAt
+    }
 }

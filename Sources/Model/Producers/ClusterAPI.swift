@@ -9,11 +9,11 @@ import Sim
 /// only serialises access to the placement facts.
 actor ClusterAPI {
     nonisolated let context: ClusterContext
-    nonisolated var unownedExecutor: UnownedSerialExecutor { context.sim.executor.asUnownedSerialExecutor() }
+    nonisolated var unownedExecutor: UnownedSerialExecutor { context.runtime.actorExecutor }
     let nodes: NodeControl
 
     struct NetworkEntry {
-        var stateChangedAt: SimClock.Instant
+        var stateChangedAt: Duration
         /// Routed addresses on the network (maintain reconciles one `route_address` each).
         var routes: Int
     }
@@ -76,7 +76,7 @@ actor ClusterAPI {
             case .instanceDelete(let instance):
                 try await instanceDelete(instance, random: random, connection: connection)
             case .networkCreate(let network):
-                networks[network] = NetworkEntry(stateChangedAt: context.clock.now, routes: networks[network]?.routes ?? 0)
+                networks[network] = NetworkEntry(stateChangedAt: context.runtime.now, routes: networks[network]?.routes ?? 0)
                 let op = try await create(.netOp, [.createNetworkNode], .userFacing, .networkNode, .clusterOperation,
                                           network: network, key: random.derived("create"), on: connection)
                 try await context.wait(for: op, on: connection, waiter: connection.name)
@@ -116,7 +116,7 @@ actor ClusterAPI {
     /// (per-interface work such as floating IPs stays in the loop). Then the instance's start
     /// op on its node, `depends_on` all of them, and a REST client waits for it.
     private func instanceStart(_ instance: InstanceID, node: NodeID, interfaces: [NetworkID], floatingIPs: Bool,
-                               random: RandomStream, connection: SimConnection) async throws {
+                               random: RandomStream, connection: any QueueConnection) async throws {
         instances[instance] = InstanceEntry(node: node, interfaces: interfaces, floatingIPs: [])
         var dependencies: [OpID] = []
         var reconciled: Set<NetworkID> = []
@@ -155,7 +155,7 @@ actor ClusterAPI {
     /// network work (each interface's DHCP lease, `update_dnsmasq` once per distinct network)
     /// is enqueued by the delete op's handler while it runs on sf-queues (``TaskProfile``
     /// of `instance_delete`), not here.
-    private func instanceDelete(_ instance: InstanceID, random: RandomStream, connection: SimConnection) async throws {
+    private func instanceDelete(_ instance: InstanceID, random: RandomStream, connection: any QueueConnection) async throws {
         guard let entry = instances.removeValue(forKey: instance) else { return }
         let delete = try await context.createAndEnqueue(OpSpec(
             type: .nodeInstOp, tasks: [.instanceDelete], priority: .userFacing,
@@ -167,7 +167,7 @@ actor ClusterAPI {
 
     /// Network delete: the network-node op, and on every other participating node the
     /// hypervisor-side delete; the caller waits for the network-node op.
-    private func networkDelete(_ network: NetworkID, random: RandomStream, connection: SimConnection) async throws {
+    private func networkDelete(_ network: NetworkID, random: RandomStream, connection: any QueueConnection) async throws {
         let hypervisors = participants(of: network).filter { $0 != networkNode }
         networks[network] = nil
         let delete = try await create(.netOp, [.deleteNetworkNode], .userFacing, .networkNode, .clusterOperation,
@@ -182,7 +182,7 @@ actor ClusterAPI {
     /// Node startup (`startup_tasks.py`): one network at a time, per instance
     /// `create_on_hypervisor` then `Network.ensure_mesh`, waiting for each; `ensure_mesh` is,
     /// as always, one op per participating node (model file 8b).
-    private func restoreInstances(on node: NodeID, random: RandomStream, connection: SimConnection) async throws {
+    private func restoreInstances(on node: NodeID, random: RandomStream, connection: any QueueConnection) async throws {
         let restoring = instances.keys.sorted().filter { instances[$0]?.node == node }
         var byNetwork: [NetworkID: [InstanceID]] = [:]
         for instance in restoring {
@@ -204,7 +204,7 @@ actor ClusterAPI {
     /// `Network.ensure_mesh`: one `net_op` per participating node, on that node's sf-net
     /// (`{node}-network-{priority}`); waited for one after another if asked.
     func ensureMesh(_ network: NetworkID, priority: Priority = .userFacing, key: RandomStream, wait: Bool,
-                    on connection: SimConnection) async throws {
+                    on connection: any QueueConnection) async throws {
         var created: [OpID?] = []
         for participant in participants(of: network) {
             created.append(try await create(.netOp, [.ensureMesh], priority, .node(participant), .network,
@@ -221,7 +221,7 @@ actor ClusterAPI {
     /// Creates the op the real caller creates (see ``ClusterContext/enqueue(_:caller:on:isolation:)``).
     func create(_ type: OperationType, _ tasks: [TaskName], _ priority: Priority, _ target: QueueTarget,
                 _ family: QueueFamily, network: NetworkID? = nil, node: NodeID? = nil, instance: InstanceID? = nil,
-                parameters: [String] = [], key: RandomStream, on connection: SimConnection) async throws -> OpID? {
+                parameters: [String] = [], key: RandomStream, on connection: any QueueConnection) async throws -> OpID? {
         let spec = OpSpec(type: type, tasks: tasks, priority: priority, queue: QueueName(target, family, priority),
                           networkID: network, nodeID: node, instanceID: instance, parameters: parameters,
                           randomKey: key.key)
@@ -235,7 +235,7 @@ extension ClusterAPI {
     /// Sleeps until the action's time, then performs it.
     func perform(_ event: ScheduledAction, random: RandomStream) async {
         do {
-            try await context.clock.sleep(until: SimClock.Instant(offset: event.at))
+            try await context.runtime.sleep(until: event.at)
         } catch {
             return  // Cancelled before its time: the run ended.
         }
@@ -249,17 +249,17 @@ extension ClusterAPI {
         let keys = random.derived("ops")
         let connection = context.connect("source/\(source.name)")
         let interArrival = source.arrivals.interArrival
-        var next = SimClock.Instant(offset: source.start)
+        var next = source.start
         var index = 0
         do {
             while source.count.map({ index < $0 }) ?? true {
-                next = next.advanced(by: interArrival.sample(&arrivals))
-                if let until = source.until, next.offset > until { break }
-                try await context.clock.sleep(until: next)
+                next = next + interArrival.sample(&arrivals)
+                if let until = source.until, next > until { break }
+                try await context.runtime.sleep(until: next)
                 let key = keys.derived(UInt64(index))
                 if source.wait {
                     let label = "source/\(source.name)/\(index)"
-                    tracker.spawn(label, in: context.sim) { [self] in
+                    tracker.spawn(label, in: context.runtime) { [self] in
                         await perform(.op(source.op, wait: true), label: label, random: key)
                     }
                 } else {

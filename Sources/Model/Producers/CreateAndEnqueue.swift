@@ -4,7 +4,7 @@ extension ClusterContext {
     /// How a caller gets an op done: in the `inline` era network work runs right here, under
     /// the network's lock, and nil is returned (there is no op to depend on or wait for);
     /// otherwise the op is created through `create_and_enqueue`.
-    func enqueue(_ spec: OpSpec, caller: @autoclosure () -> String, on connection: SimConnection,
+    func enqueue(_ spec: OpSpec, caller: @autoclosure () -> String, on connection: any QueueConnection,
                  isolation: isolated (any Actor)? = #isolation) async throws -> OpID? {
         if config.inlineNetworkWork && spec.type.isNetworkWork {
             try await runInline(spec, on: connection)
@@ -23,7 +23,7 @@ extension ClusterContext {
     /// nothing. The lookup and the insert are separate round trips with no lock between them,
     /// so two callers can both miss and both insert; step 4's fold catches the duplicate at
     /// dispatch.
-    func createAndEnqueue(_ spec: OpSpec, caller: @autoclosure () -> String, on connection: SimConnection,
+    func createAndEnqueue(_ spec: OpSpec, caller: @autoclosure () -> String, on connection: any QueueConnection,
                           isolation: isolated (any Actor)? = #isolation) async throws -> OpID {
         var random = config.events.isFree(.created) && config.events.isFree(.deduplicated)
             ? RandomStream(key: spec.randomKey) : RandomStream(key: spec.randomKey).derived("event/enqueue")
@@ -61,10 +61,10 @@ extension ClusterContext {
     /// Polls the op's state (one read each) until it is terminal or gone, or, for an API
     /// handler, until `API_ASYNC_WAIT` has passed: a timed-out wait, recorded with who waited
     /// and where the op sat at that moment.
-    func wait(for op: OpID?, on connection: SimConnection, as style: WaitStyle = .api, waiter: String,
+    func wait(for op: OpID?, on connection: any QueueConnection, as style: WaitStyle = .api, waiter: String,
               isolation: isolated (any Actor)? = #isolation) async throws {
         guard let op else { return }
-        let deadline = clock.now.advanced(by: config.apiAsyncWait)
+        let deadline = runtime.now + config.apiAsyncWait
         let poll = style == .api ? config.waiterPoll : config.restClientPoll
         while true {
             let record = try await connection.loadOp(op)
@@ -72,12 +72,12 @@ extension ClusterContext {
                 recorder.waitEnded(op, timedOut: false)
                 return
             }
-            if style == .api && clock.now >= deadline {
-                let whereabouts = await database.whereIs(op)
+            if style == .api && runtime.now >= deadline {
+                let whereabouts = await store.whereIs(op)
                 recorder.waitTimedOut(op, waiter: waiter, after: config.apiAsyncWait, whereabouts: whereabouts)
                 return
             }
-            try await clock.sleep(for: poll)
+            try await runtime.sleep(for: poll)
         }
     }
 }

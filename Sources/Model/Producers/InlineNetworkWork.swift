@@ -5,24 +5,24 @@ import Sim
 /// the network node, under a per-network lock. There is no op and no queue row; what a report
 /// calls its wait is the time spent waiting for the lock (queue `inline-network-lock`).
 actor InlineNetworkLocks {
-    nonisolated let sim: Simulation
-    nonisolated var unownedExecutor: UnownedSerialExecutor { sim.executor.asUnownedSerialExecutor() }
+    nonisolated let runtime: any Runtime
+    nonisolated var unownedExecutor: UnownedSerialExecutor { runtime.actorExecutor }
 
     /// One network's lock: held or not, and who waits for it, first come first served.
     private struct NetworkLock {
         var held = false
-        var waiters = Deque<Signal>()
+        var waiters = Deque<any WakeSignal>()
     }
     private var locks: [NetworkID: NetworkLock] = [:]
 
-    init(sim: Simulation) {
-        self.sim = sim
+    init(runtime: any Runtime) {
+        self.runtime = runtime
     }
 
     /// Returns once the caller holds `network`'s lock.
     func acquire(_ network: NetworkID) async throws {
         if locks[network, default: NetworkLock()].held {
-            let turn = Signal(executor: sim.executor)
+            let turn = runtime.makeSignal()
             locks[network, default: NetworkLock()].waiters.append(turn)
             try await turn.wait()  // ownership is handed over by the releaser
         } else {
@@ -42,19 +42,19 @@ actor InlineNetworkLocks {
 
 extension ClusterContext {
     /// Takes the network's lock (one round trip), runs the tasks, releases it (one round trip).
-    func runInline(_ spec: OpSpec, on connection: SimConnection,
+    func runInline(_ spec: OpSpec, on connection: any QueueConnection,
                    isolation: isolated (any Actor)? = #isolation) async throws {
-        let requested = clock.now
+        let requested = runtime.now
         let network = spec.networkID ?? NetworkID("")
         try await connection.writeLock()
         try await inlineLocks.acquire(network)
-        recorder.inlineStarted(spec, waited: requested.duration(to: clock.now))
+        recorder.inlineStarted(spec, waited: runtime.now - requested)
         for (index, task) in spec.tasks.enumerated() {
             var random = RandomStream(key: spec.randomKey).derived(UInt64(index))
-            try await clock.sleep(for: config.profile(task).service.sample(&random))
+            try await runtime.sleep(for: config.profile(task).service.sample(&random))
         }
         try await connection.writeLock()
         await inlineLocks.release(network)
-        recorder.inlineFinished(spec, after: requested.duration(to: clock.now))
+        recorder.inlineFinished(spec, after: runtime.now - requested)
     }
 }

@@ -12,10 +12,10 @@ import Sim
 /// is counted (`maintain_reads`).
 actor Maintainer {
     nonisolated let context: ClusterContext
-    nonisolated var unownedExecutor: UnownedSerialExecutor { context.sim.executor.asUnownedSerialExecutor() }
+    nonisolated var unownedExecutor: UnownedSerialExecutor { context.runtime.actorExecutor }
     let node: NodeID
     let api: ClusterAPI
-    private let connection: SimConnection
+    private let connection: any QueueConnection
     private var health: RandomStream
     private let keys: RandomStream
     private var pass = 0
@@ -48,11 +48,11 @@ actor Maintainer {
         let first = config.maintainStaggered
             ? Distribution.uniform(.zero, config.maintainInterval).sample(&phase) : config.maintainInterval
         do {
-            try await context.clock.sleep(for: first)
+            try await context.runtime.sleep(for: first)
             while true {
                 try await runPass()
                 pass += 1
-                try await context.clock.sleep(for: config.maintainInterval)
+                try await context.runtime.sleep(for: config.maintainInterval)
             }
         } catch is CancellationError {
             // The node stopped or the run ended.
@@ -74,14 +74,14 @@ actor Maintainer {
             recorder.maintainRead()
             try await connection.read()
             let unhealthy = health.nextUnit() < config.maintainUnhealthyProbability
-            if entry.stateChangedAt.duration(to: context.clock.now) < config.maintainSettleTime || !unhealthy { continue }
+            if context.runtime.now - entry.stateChangedAt < config.maintainSettleTime || !unhealthy { continue }
             let meshOnly = config.maintainMeshOnlyFraction > 0 && health.nextUnit() < config.maintainMeshOnlyFraction
             recorder.maintainRead()
             if try await connection.hasPendingOp(network: network) { continue }
             recorder.maintainRead()
             let recent = try await connection.recentOutcomes(network: network)
             if let last = recent.last, last.state == .error,
-               last.at.duration(to: context.clock.now) < config.maintainErrorBackoff { continue }
+               context.runtime.now - last.at < config.maintainErrorBackoff { continue }
             if recent.count >= config.maintainErrorStreak
                 && recent.suffix(config.maintainErrorStreak).allSatisfy({ $0.state == .error }) { continue }
             try await reconcile(network, meshOnly: meshOnly, routes: entry.routes)

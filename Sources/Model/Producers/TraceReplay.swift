@@ -52,7 +52,7 @@ extension ClusterAPI {
         let connection = context.connect("trace/\(trace.name)")
         do {
             for (index, op) in trace.ops.enumerated() {
-                try await context.clock.sleep(until: SimClock.Instant(offset: op.at))
+                try await context.runtime.sleep(until: op.at)
                 _ = try await context.createAndEnqueue(OpSpec(
                     type: op.type, tasks: op.tasks, priority: op.queue.priority, queue: op.queue,
                     networkID: op.networkID, nodeID: op.nodeID, instanceID: op.instanceID,

@@ -30,37 +30,36 @@ struct StepFlags: Sendable {
 
 /// What every model actor of one run shares.
 public struct ClusterContext: Sendable {
-    public let sim: Simulation
+    /// The clock, tasks and signals: the simulator's kernel, or live mode's wall clock.
+    public let runtime: any Runtime
     public let config: ModelConfig
     let coalescing: CoalescingTable
     /// The plan's steps, as flags read on every item (a set lookup hashes; a flag does not).
     let steps: StepFlags
     public let topology: Topology
-    public let database: SimDatabase
+    /// The database the daemons and producers talk to (through ``QueueConnection``s).
+    public let store: any QueueStore
     public let recorder: RunRecorder
     /// The run's root random stream; every stream is derived from it by name.
     public let random: RandomStream
     /// `inline` era: the per-network locks network work runs under.
     let inlineLocks: InlineNetworkLocks
 
-    public var clock: SimClock { sim.clock }
-
-    init(sim: Simulation, config: ModelConfig, topology: Topology, database: SimDatabase, recorder: RunRecorder,
-         random: RandomStream) {
-        self.sim = sim
+    public init(runtime: any Runtime, config: ModelConfig, topology: Topology, store: any QueueStore,
+                recorder: RunRecorder, random: RandomStream) {
+        self.runtime = runtime
         self.config = config
         self.coalescing = CoalescingTable(config)
         self.steps = StepFlags(config.steps)
         self.topology = topology
-        self.database = database
+        self.store = store
         self.recorder = recorder
         self.random = random
-        inlineLocks = InlineNetworkLocks(sim: sim)
+        inlineLocks = InlineNetworkLocks(runtime: runtime)
     }
 
     /// A new database connection whose round trips come from the stream `db/<name>`.
-    func connect(_ name: String) -> SimConnection {
-        SimConnection(database: database, clock: sim.clock, roundTrip: config.roundTrip, name: name,
-                      random: random.derived("db/" + name))
+    func connect(_ name: String) -> any QueueConnection {
+        store.connect(name, random: random.derived("db/" + name))
     }
 }

@@ -80,43 +80,17 @@ public enum ClusterRun {
     public static func run(config: ModelConfig, topology: Topology, workload: Workload,
                            options: RunOptions) -> RunResult {
         let sim = Simulation()
-        let recorder = RunRecorder(clock: sim.clock, tracing: options.tracing,
+        let recorder = RunRecorder(clock: sim, tracing: options.tracing,
                                    checkingEffects: !config.steps.isDisjoint(with: [.workerFold, .enqueueDedup]),
                                    warmup: options.warmup, figures: options.figures, eventLog: options.eventLog)
         let database = SimDatabase(sim: sim, config: config, recorder: recorder,
                                    random: RandomStream(seed: options.seed).derived("fairness"))
-        let context = ClusterContext(sim: sim, config: config, topology: topology, database: database,
+        let context = ClusterContext(runtime: sim, config: config, topology: topology, store: database,
                                      recorder: recorder, random: RandomStream(seed: options.seed))
-        let nodes = NodeControl(context: context)
-        let api = ClusterAPI(context: context, nodes: nodes, workload: workload)
-        let reaper = Reaper(context: context)
-        let tracker = ProducerTracker(executor: sim.executor)
-
-        sim.spawn("setup") {
-            await nodes.attach(api)
-            for node in topology.nodes { await nodes.start(node) }
-        }
-        sim.spawn("reaper", role: .daemon) { await reaper.run() }
-        let workloadRandom = context.random.derived("workload")
-        for event in workload.events {
-            let random = workloadRandom.derived("event/" + event.label)
-            tracker.spawn("event/\(event.label)", in: sim) { await api.perform(event, random: random) }
-        }
-        // A task's closure is left as it was: code after its await would add a job (the hop
-        // back from the actor), and so change the run's job count.
-        let sources = workload.sources.map { source in
-            let random = workloadRandom.derived("source/" + source.name)
-            return tracker.spawn("source/\(source.name)", in: sim) {
-                await api.run(source, random: random, tracker: tracker)
-            }
-        }
-        let traces = workload.traces.map { trace in
-            let random = workloadRandom.derived("trace/" + trace.name)
-            return tracker.spawn("trace/\(trace.name)", in: sim) { await api.replay(trace, random: random) }
-        }
+        let (tracker, sources) = start(context: context, workload: workload)
         sim.spawn("drain") { await database.waitUntilDrained(after: tracker) }
         let watcher = ProgressWatcher(recorder: recorder, config: config, topology: topology, workload: workload,
-                                      sourcesArriving: { (sources + traces).contains { sim.isLive($0) } })
+                                      sourcesArriving: { sources.contains { sim.isLive($0) } })
 
         let outcome = sim.run(limit: options.timeLimit, guards: SimExecutor.Guards(
             jobsPerInstant: options.jobsPerInstant, jobs: options.jobLimit, watch: watcher.watch))
@@ -131,16 +105,39 @@ public enum ClusterRun {
             peakBusy: recorder.peakBusy, effectViolations: effects.violations, timedOutWaits: recorder.timedOutWaits,
             failures: recorder.failures, roundTrips: recorder.roundTrips, fairness: recorder.fairness)
     }
-}
 
-extension SimDatabase {
-    /// Returns once every producer has finished and then no op is pending and no row is left.
-    func waitUntilDrained(after tracker: ProducerTracker) async {
-        do {
-            while !tracker.isDone { try await tracker.finished.wait() }
-            while !isQuiet { try await quiet.wait() }
-        } catch {
-            // Cancelled at the time limit (the only error a signal wait throws).
+    /// Starts a cluster on `context`'s runtime: the nodes' daemons, the reaper, and the
+    /// workload's events and sources (foreground, counted by the returned tracker). Returns
+    /// the tracker and the sources' tasks. The caller waits for the drain.
+    public static func start(context: ClusterContext, workload: Workload) -> (ProducerTracker, [SimTask]) {
+        let runtime = context.runtime
+        let nodes = NodeControl(context: context)
+        let api = ClusterAPI(context: context, nodes: nodes, workload: workload)
+        let reaper = Reaper(context: context)
+        let tracker = ProducerTracker(runtime: runtime)
+
+        runtime.spawn("setup", role: .foreground) {
+            await nodes.attach(api)
+            for node in context.topology.nodes { await nodes.start(node) }
         }
+        runtime.spawn("reaper", role: .daemon) { await reaper.run() }
+        let workloadRandom = context.random.derived("workload")
+        for event in workload.events {
+            let random = workloadRandom.derived("event/" + event.label)
+            tracker.spawn("event/\(event.label)", in: runtime) { await api.perform(event, random: random) }
+        }
+        // A task's closure is left as it was: code after its await would add a job (the hop
+        // back from the actor), and so change the run's job count.
+        let sources = workload.sources.map { source in
+            let random = workloadRandom.derived("source/" + source.name)
+            return tracker.spawn("source/\(source.name)", in: runtime) {
+                await api.run(source, random: random, tracker: tracker)
+            }
+        }
+        let traces = workload.traces.map { trace in
+            let random = workloadRandom.derived("trace/" + trace.name)
+            return tracker.spawn("trace/\(trace.name)", in: runtime) { await api.replay(trace, random: random) }
+        }
+        return (tracker, sources + traces)
     }
 }

@@ -3,21 +3,22 @@ import Synchronization
 
 /// Counts the workload's producer tasks, so the run can wait for them to finish and then for
 /// the queue to drain.
-final class ProducerTracker: Sendable {
+public final class ProducerTracker: Sendable {
     private let active = Mutex(0)
-    let finished: Signal
+    /// Notified when the last producer finishes.
+    public let finished: any WakeSignal
 
-    init(executor: SimExecutor) {
-        finished = Signal(executor: executor)
+    public init(runtime: any Runtime) {
+        finished = runtime.makeSignal()
     }
 
-    var isDone: Bool { active.withLock { $0 == 0 } }
+    public var isDone: Bool { active.withLock { $0 == 0 } }
 
     /// Starts `body` as a foreground producer task, counted until it returns.
     @discardableResult
-    func spawn(_ name: String, in sim: Simulation, _ body: @escaping @Sendable () async -> Void) -> SimTask {
+    func spawn(_ name: String, in runtime: any Runtime, _ body: @escaping @Sendable () async -> Void) -> SimTask {
         active.withLock { $0 += 1 }
-        return sim.spawn(name) { [self] in
+        return runtime.spawn(name, role: .foreground) { [self] in
             await body()
             let last = active.withLock { count -> Bool in
                 count -= 1

@@ -13,9 +13,9 @@ extension RunRecorder {
     /// One execution of `op` ended (the `execution duration` event): its tasks ran from
     /// `workStarted` to now, after it was picked up at `pickup`; `state` is what it left the
     /// op in. Only the event log reads it (the histograms were fed at ``started``).
-    func executionEnded(_ op: OpRecord, item: WorkItem, pickup: SimClock.Instant, workStarted: SimClock.Instant,
+    func executionEnded(_ op: OpRecord, item: WorkItem, pickup: Duration, workStarted: Duration,
                         state: OpState, by claimer: String) {
-        emit(.executionDuration(seconds: workStarted.duration(to: clock.now), wait: op.createdAt.duration(to: pickup),
+        emit(.executionDuration(seconds: clock.now - workStarted, wait: pickup - op.createdAt,
                                 deferCount: item.deferCount, state: state),
              op: op.id, spec: op.spec, node: EventLogEvent.node(of: claimer), queue: item.queue.description)
     }

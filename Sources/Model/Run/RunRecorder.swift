@@ -73,7 +73,7 @@ public struct OpCounts: Sendable, Equatable {
 
 /// A wait that reached `API_ASYNC_WAIT`: who waited, for which op, and where that op sat.
 public struct TimedOutWait: Sendable, Equatable, CustomStringConvertible {
-    public var at: SimClock.Instant
+    public var at: Duration
     public var waiter: String
     public var op: OpID
     /// The op's state and rows when the wait gave up (``SimDatabase/whereIs(_:)``).
@@ -81,7 +81,7 @@ public struct TimedOutWait: Sendable, Equatable, CustomStringConvertible {
     public var after: Duration
 
     public var description: String {
-        "\(waiter) gave up at \(at) after \(after.seconds.formatted6) s waiting for \(whereabouts)"
+        "\(waiter) gave up at \(at.instantDescription) after \(after.seconds.formatted6) s waiting for \(whereabouts)"
     }
 }
 
@@ -92,7 +92,7 @@ public struct TraceEvent: Sendable, Equatable {
         case dependencyFailed = "dependency_failed"
         case waitTimedOut = "wait_timed_out"
     }
-    public var time: SimClock.Instant
+    public var time: Duration
     public var kind: Kind
     public var op: OpID
     public var task: String
@@ -120,6 +120,7 @@ public final class RunRecorder: Sendable {
         var roundTrips: [String: Int] = [:]
         var timedOutWaits: [TimedOutWait] = []
         var failures: [String] = []
+        var incidents: [String] = []
         /// Kept only when figure settings were given.
         var fairness: FairnessFigures?
         /// Ops whose terminal instant the effect ledger needs: dependencies of some op, and
@@ -127,7 +128,7 @@ public final class RunRecorder: Sendable {
         var watched: Set<OpID> = []
     }
 
-    let clock: SimClock
+    let clock: any Runtime
     let tracing: Bool
     /// Where the eventlog events go (`--events`), if anywhere (see ``EventLogSink``).
     let eventLog: (any EventLogSink)?
@@ -137,16 +138,16 @@ public final class RunRecorder: Sendable {
 
     /// Ops created before this instant are left out of the wait, completion and effect
     /// histograms (the warm-up of a run).
-    let statisticsFrom: SimClock.Instant
+    let statisticsFrom: Duration
 
-    init(clock: SimClock, tracing: Bool, checkingEffects: Bool, warmup: Duration = .zero,
-         figures: FigureSettings? = nil, eventLog: (any EventLogSink)? = nil) {
+    public init(clock: any Runtime, tracing: Bool, checkingEffects: Bool, warmup: Duration = .zero,
+                figures: FigureSettings? = nil, eventLog: (any EventLogSink)? = nil) {
         self.eventLog = eventLog
         store = Mutex(Store(fairness: figures.map { FairnessFigures(settings: $0) }))
         self.clock = clock
         self.tracing = tracing
         self.checkingEffects = checkingEffects
-        statisticsFrom = SimClock.Instant(offset: warmup)
+        statisticsFrom = warmup
     }
 
     public var counts: OpCounts { store.withLock { $0.counts } }
@@ -199,7 +200,7 @@ public final class RunRecorder: Sendable {
                                       queue: spec.queue.description, by: by, detail: detail()))
     }
 
-    func created(_ id: OpID, _ spec: OpSpec) {
+    public func created(_ id: OpID, _ spec: OpSpec) {
         store.withLock { store in
             store.counts.created += 1
             if checkingEffects { store.watched.formUnion(spec.dependsOn) }
@@ -213,7 +214,7 @@ public final class RunRecorder: Sendable {
     /// `wait_seconds` (creation to now, defers included) and `defer_count`.
     func pickedUp(_ op: OpRecord, item: WorkItem, by claimer: String) {
         guard tracing else { return }
-        let waited = op.createdAt.duration(to: clock.now)
+        let waited = clock.now - op.createdAt
         store.withLock { store in
             log(&store, .started, op.id, op.spec, by: claimer,
                 detail: "wait_seconds=\(waited.seconds.formatted6) defer_count=\(item.deferCount)")
@@ -222,8 +223,8 @@ public final class RunRecorder: Sendable {
 
     /// The `executing` write took: the op executes, and its `wait_seconds` (creation to
     /// `pickup`) is recorded. (An op whose write was refused never executed and is not counted.)
-    func started(_ op: OpRecord, item: WorkItem, pickup: SimClock.Instant) {
-        let waited = op.createdAt.duration(to: pickup)
+    func started(_ op: OpRecord, item: WorkItem, pickup: Duration) {
+        let waited = pickup - op.createdAt
         store.withLock { store in
             store.counts.executed += 1
             store.pending[op.id]?.state = .executing
@@ -239,7 +240,7 @@ public final class RunRecorder: Sendable {
     /// keeps the change it made (by its `scope`) when coalescing is checked and the task is
     /// one that can coalesce (`scope` nil: not kept).
     func finishedTask(_ op: OpRecord, task: TaskName, by claimer: String, on node: NodeID,
-                      startedAt: SimClock.Instant, scope: TaskScope?) {
+                      startedAt: Duration, scope: TaskScope?) {
         store.withLock { store in
             if checkingEffects, let scope {
                 store.watched.insert(op.id)
@@ -343,7 +344,7 @@ public final class RunRecorder: Sendable {
 
     /// `op` reached its terminal state at `time`; `byFold` when a sibling's fold completed it
     /// (its `effect_seconds` then comes from the execution that made its change).
-    func terminal(_ op: OpRecord, at time: SimClock.Instant, byFold: Bool) {
+    public func terminal(_ op: OpRecord, at time: Duration, byFold: Bool) {
         store.withLock { store in
             switch op.state {
             case .complete: store.counts.completed += 1
@@ -354,7 +355,7 @@ public final class RunRecorder: Sendable {
             store.pending[op.id] = nil
             if checkingEffects && store.watched.contains(op.id) { store.effects.ended[op.id] = (op.state, time) }
             if op.createdAt >= statisticsFrom {
-                let elapsed = op.createdAt.duration(to: time)
+                let elapsed = time - op.createdAt
                 let labels = (queue: op.spec.queue.description, type: op.spec.type.rawValue, task: op.spec.taskLabel)
                 store.completion.record(elapsed, queue: labels.queue, opType: labels.type, task: labels.task)
                 // Without coalescing every request's effect is its own terminal state, so
@@ -372,7 +373,7 @@ public final class RunRecorder: Sendable {
         store.withLock { store in
             store.counts.created += 1
             store.counts.executed += 1
-            if clock.now.advanced(by: .zero - waited) >= statisticsFrom {
+            if clock.now - waited >= statisticsFrom {
                 store.wait.record(waited, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
             }
         }
@@ -382,7 +383,7 @@ public final class RunRecorder: Sendable {
     func inlineFinished(_ spec: OpSpec, after elapsed: Duration) {
         store.withLock { store in
             store.counts.completed += 1
-            if clock.now.advanced(by: .zero - elapsed) >= statisticsFrom {
+            if clock.now - elapsed >= statisticsFrom {
                 store.completion.record(elapsed, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
                 if checkingEffects {
                     store.effect.record(elapsed, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
@@ -426,11 +427,24 @@ public final class RunRecorder: Sendable {
     }
 
     /// A daemon or producer ended with an error other than cancellation.
-    func daemonFailed(_ name: String, _ error: any Error) {
+    public func daemonFailed(_ name: String, _ error: any Error) {
         store.withLock { $0.failures.append("\(name): \(error)") }
     }
 
-    func roundTrip(by connection: String) {
+    /// A daemon met an unavailable database and carried on (it sleeps, or leaves its item to
+    /// the reaper). Never happens in the simulator.
+    func databaseUnavailable(_ name: String, _ error: DatabaseError) {
+        store.withLock { $0.incidents.append("\(name): \(error); retrying") }
+    }
+
+    func itemLeftToReaper(_ name: String, _ item: WorkItem, _ error: DatabaseError) {
+        store.withLock { $0.incidents.append("\(name): \(error); \(item.opID) left claimed for the reaper") }
+    }
+
+    /// Database failures the daemons met and handled, in order (live mode).
+    public var incidents: [String] { store.withLock { $0.incidents } }
+
+    public func roundTrip(by connection: String) {
         guard tracing else { return }
         store.withLock { $0.roundTrips[connection, default: 0] += 1 }
     }

@@ -6,7 +6,7 @@ import Sim
 ///
 /// A connection belongs to one actor or task at a time; its methods run in the caller's
 /// isolation, so a round trip costs one kernel job.
-public final class SimConnection {
+public final class SimConnection: QueueConnection {
     let database: SimDatabase
     let clock: SimClock
     let roundTrip: Distribution
@@ -33,10 +33,9 @@ public final class SimConnection {
     }
 
     /// Step 5's lookup of a pending sibling (its own round trip, before any insert).
-    public func findPending(type: OperationType, task: TaskName, key: CoalescingKey, columns: [TargetColumn],
-                            atLeastAsUrgentAs priority: Priority?,
-                            isolation: isolated (any Actor)? = #isolation) async throws -> OpID? {
-        try await pay(isolation: isolation)
+    nonisolated(nonsending) public func findPending(type: OperationType, task: TaskName, key: CoalescingKey, columns: [TargetColumn],
+                            atLeastAsUrgentAs priority: Priority?) async throws -> OpID? {
+        try await pay(isolation: #isolation)
         return await database.findPending(type: type, task: task, key: key, columns: columns,
                                           atLeastAsUrgentAs: priority)
     }
@@ -45,36 +44,34 @@ public final class SimConnection {
     /// drawn from `random`, a stream of the op the event is about, so variants that write
     /// the same events see the same costs (common random numbers). A database write counts as
     /// a round trip of this connection.
-    public func writeEvent(_ kind: EventKind, costs: EventCosts, random: inout RandomStream,
-                           isolation: isolated (any Actor)? = #isolation) async throws {
+    nonisolated(nonsending) public func writeEvent(_ kind: EventKind, costs: EventCosts, random: inout RandomStream) async throws {
         guard !costs.isFree(kind) else { return }
         if costs.isRoundTrip(kind) { database.recorder.roundTrip(by: name) }
-        try await pay(costs.sample(kind, roundTrip: roundTrip, &random), isolation: isolation)
+        try await pay(costs.sample(kind, roundTrip: roundTrip, &random), isolation: #isolation)
     }
 
     /// Step 4's fold transaction, which takes `cost` (measured separately from a plain round
     /// trip; counted as one round trip).
-    public func fold(into survivor: OpID, type: OperationType, tasks: [TaskName], key: CoalescingKey,
-                     columns: [TargetColumn], cost: Duration,
-                     isolation: isolated (any Actor)? = #isolation) async throws -> [OpRecord] {
+    nonisolated(nonsending) public func fold(into survivor: OpID, type: OperationType, tasks: [TaskName], key: CoalescingKey,
+                     columns: [TargetColumn], cost: Duration) async throws -> [OpRecord] {
         database.recorder.roundTrip(by: name)
-        try await pay(cost, isolation: isolation)
+        try await pay(cost, isolation: #isolation)
         return await database.fold(into: survivor, type: type, tasks: tasks, key: key, columns: columns)
     }
 
-    public func createOp(_ spec: OpSpec, isolation: isolated (any Actor)? = #isolation) async throws -> OpID {
-        try await pay(isolation: isolation)
+    nonisolated(nonsending) public func createOp(_ spec: OpSpec) async throws -> OpID {
+        try await pay(isolation: #isolation)
         return await database.createOp(spec)
     }
 
-    public func loadOp(_ id: OpID, isolation: isolated (any Actor)? = #isolation) async throws -> OpRecord? {
-        try await pay(isolation: isolation)
+    nonisolated(nonsending) public func loadOp(_ id: OpID) async throws -> OpRecord? {
+        try await pay(isolation: #isolation)
         return await database.loadOp(id)
     }
 
     @discardableResult
-    public func setState(_ id: OpID, _ state: OpState, isolation: isolated (any Actor)? = #isolation) async throws -> Bool {
-        try await pay(isolation: isolation)
+    nonisolated(nonsending) public func setState(_ id: OpID, _ state: OpState) async throws -> Bool {
+        try await pay(isolation: #isolation)
         return await database.setState(id, state)
     }
 
@@ -83,8 +80,7 @@ public final class SimConnection {
     /// most one row, shaped as a round (every queue asked once, at most `limit` rows in all)
     /// or a restart walk (stop at the first queue that yields a row). Every item returned
     /// carries the size of the claim it came in (phase 11 skips the fold for a claim of one).
-    public func claim(_ queues: [QueueName], limit: Int, mode: DequeueMode, shape: SingularDequeueShape,
-                      isolation: isolated (any Actor)? = #isolation) async throws -> [WorkItem] {
+    nonisolated(nonsending) public func claim(_ queues: [QueueName], limit: Int, mode: DequeueMode, shape: SingularDequeueShape) async throws -> [WorkItem] {
         var items: [WorkItem]
         switch (mode, shape) {
         case (.batched, _):
@@ -107,62 +103,60 @@ public final class SimConnection {
 
     /// `restart_work_queue` at daemon start: releases the rows of `queues` that this node's
     /// daemons had claimed (one statement).
-    public func releaseClaims(on queues: [QueueName], claimedByPrefix prefix: String,
-                              isolation: isolated (any Actor)? = #isolation) async throws -> Int {
-        try await pay(isolation: isolation)
+    nonisolated(nonsending) public func releaseClaims(on queues: [QueueName], claimedByPrefix prefix: String) async throws -> Int {
+        try await pay(isolation: #isolation)
         return await database.releaseClaims(on: queues, claimedByPrefix: prefix)
     }
 
     /// Taking or releasing a lock held in the database (a write whose content the model keeps
     /// elsewhere).
-    public func writeLock(isolation: isolated (any Actor)? = #isolation) async throws {
-        try await pay(isolation: isolation)
+    nonisolated(nonsending) public func writeLock() async throws {
+        try await pay(isolation: #isolation)
     }
 
     /// A read whose content the model keeps elsewhere (e.g. a network object maintain loads).
-    public func read(isolation: isolated (any Actor)? = #isolation) async throws {
-        try await pay(isolation: isolation)
+    nonisolated(nonsending) public func read() async throws {
+        try await pay(isolation: #isolation)
     }
 
     /// An error report row (a write whose content the model does not need).
-    public func writeErrorReport(_ id: OpID, isolation: isolated (any Actor)? = #isolation) async throws {
-        try await pay(isolation: isolation)
+    nonisolated(nonsending) public func writeErrorReport(_ id: OpID) async throws {
+        try await pay(isolation: #isolation)
     }
 
-    public func claim(_ queues: [QueueName], limit: Int, isolation: isolated (any Actor)? = #isolation) async throws -> [WorkItem] {
-        try await pay(isolation: isolation)
+    nonisolated(nonsending) public func claim(_ queues: [QueueName], limit: Int) async throws -> [WorkItem] {
+        try await pay(isolation: #isolation)
         return await database.claim(queues, limit: limit, by: name)
     }
 
-    public func deleteRow(_ id: RowID, isolation: isolated (any Actor)? = #isolation) async throws {
-        try await pay(isolation: isolation)
+    nonisolated(nonsending) public func deleteRow(_ id: RowID) async throws {
+        try await pay(isolation: #isolation)
         await database.deleteRow(id)
     }
 
-    public func reschedule(_ item: WorkItem, after delay: Duration, isDefer: Bool,
-                           isolation: isolated (any Actor)? = #isolation) async throws {
-        try await pay(isolation: isolation)
+    nonisolated(nonsending) public func reschedule(_ item: WorkItem, after delay: Duration, isDefer: Bool) async throws {
+        try await pay(isolation: #isolation)
         await database.reschedule(item, after: delay, isDefer: isDefer)
     }
 
-    public func reap(isolation: isolated (any Actor)? = #isolation) async throws -> (released: Int, errored: Int) {
-        try await pay(isolation: isolation)
+    nonisolated(nonsending) public func reap() async throws -> (released: Int, errored: Int) {
+        try await pay(isolation: #isolation)
         return await database.reap()
     }
 
-    public func depth(of queues: [QueueName], isolation: isolated (any Actor)? = #isolation) async throws -> Int {
-        try await pay(isolation: isolation)
+    nonisolated(nonsending) public func depth(of queues: [QueueName]) async throws -> Int {
+        try await pay(isolation: #isolation)
         return await database.depth(of: queues)
     }
 
-    public func hasPendingOp(network: NetworkID, isolation: isolated (any Actor)? = #isolation) async throws -> Bool {
-        try await pay(isolation: isolation)
+    nonisolated(nonsending) public func hasPendingOp(network: NetworkID) async throws -> Bool {
+        try await pay(isolation: #isolation)
         return await database.hasPendingOp(network: network)
     }
 
-    public func recentOutcomes(network: NetworkID, isolation: isolated (any Actor)? = #isolation) async throws
-        -> [(at: SimClock.Instant, state: OpState)] {
-        try await pay(isolation: isolation)
+    nonisolated(nonsending) public func recentOutcomes(network: NetworkID) async throws
+        -> [(at: Duration, state: OpState)] {
+        try await pay(isolation: #isolation)
         return await database.recentOutcomes(network: network)
     }
 }

@@ -7,7 +7,7 @@ import Sim
 /// Each method is one statement or transaction and takes effect atomically at the instant it
 /// runs; callers pay the round trip before calling (see ``SimConnection``). Because nothing
 /// else runs during a method, `SELECT ... FOR UPDATE SKIP LOCKED` has nothing to skip here.
-public actor SimDatabase {
+public actor SimDatabase: QueueStore {
     nonisolated let sim: Simulation
     public nonisolated var unownedExecutor: UnownedSerialExecutor { sim.executor.asUnownedSerialExecutor() }
     let config: ModelConfig
@@ -22,21 +22,21 @@ public actor SimDatabase {
     private var nextOp = 0
     private var nextRow = 0
     /// Terminal ops in the order they became terminal, for the hard-delete sweep.
-    private var terminalOrder = Deque<(at: SimClock.Instant, id: OpID)>()
+    private var terminalOrder = Deque<(at: Duration, id: OpID)>()
     private var pendingOps = 0
     /// Non-terminal ops per network (maintain's "has a pending op").
     private var pendingByNetwork: [NetworkID: Int] = [:]
     /// The last terminal states per network, newest last (maintain's error checks).
-    private var recentOutcomes: [NetworkID: Deque<(at: SimClock.Instant, state: OpState)>] = [:]
+    private var recentOutcomes: [NetworkID: Deque<(at: Duration, state: OpState)>] = [:]
     /// Non-terminal single-task ops of coalescible tasks, by task: the candidates of step 4's
     /// fold and step 5's lookup (kept only when one of those steps is on).
     private var singleTaskPending: [TaskName: Set<OpID>] = [:]
     private let coalescing: CoalescingTable
     private let indexesCoalescible: Bool
     /// Ideal mode: who to wake when a row appears in a queue, in subscription order.
-    private var subscribers: [[Signal]] = []
+    private var subscribers: [[any WakeSignal]] = []
     /// Notified whenever the database becomes quiet (no pending op, no row).
-    public nonisolated let quiet: Signal
+    public nonisolated let quiet: any WakeSignal
 
     /// `random` is the stream the claimers' lottery streams are derived from (`fairness` of
     /// the run's root stream; only a `reserved_slots` lottery draws from it).
@@ -46,7 +46,7 @@ public actor SimDatabase {
         self.config = config
         self.recorder = recorder
         unclaimed = ClaimIndex(fairness: config.fairness, random: random)
-        self.quiet = Signal(executor: sim.executor)
+        self.quiet = sim.makeSignal()
         coalescing = CoalescingTable(config)
         indexesCoalescible = !config.steps.isDisjoint(with: [.workerFold, .enqueueDedup])
     }
@@ -56,7 +56,7 @@ public actor SimDatabase {
         indexesCoalescible && spec.tasks.count == 1 && coalescing.rule(for: spec, task: spec.tasks[0]) != nil
     }
 
-    private var now: SimClock.Instant { sim.clock.now }
+    private var now: Duration { sim.now }
 
     // MARK: Ops
 
@@ -114,16 +114,16 @@ public actor SimDatabase {
     private func purgeExpired() {
         let interval = config.hardDeleteInterval
         if interval <= .zero {
-            while let first = terminalOrder.first, first.at.duration(to: now) > config.hardDeleteAfter {
+            while let first = terminalOrder.first, now - first.at > config.hardDeleteAfter {
                 terminalOrder.removeFirst()
                 ops[first.id] = nil
             }
             return
         }
-        let sweeps = now.offset.nanosecondsClamped / interval.nanosecondsClamped
+        let sweeps = now.nanosecondsClamped / interval.nanosecondsClamped
         guard sweeps > 0 else { return }
-        let lastSweep = SimClock.Instant(offset: interval * sweeps)
-        while let first = terminalOrder.first, first.at.duration(to: lastSweep) >= config.hardDeleteAfter {
+        let lastSweep = interval * sweeps
+        while let first = terminalOrder.first, lastSweep - first.at >= config.hardDeleteAfter {
             terminalOrder.removeFirst()
             ops[first.id] = nil
         }
@@ -186,7 +186,7 @@ public actor SimDatabase {
     }
 
     private func insertRow(queue: QueueName, op: OpID, type: OperationType, network: NetworkID?, deferCount: Int,
-                           retries: Int, at scheduledAt: SimClock.Instant) {
+                           retries: Int, at scheduledAt: Duration) {
         nextRow += 1
         let row = WorkItem(rowID: RowID(nextRow), queue: queue, opID: op, opType: type,
                            networkID: network, deferCount: deferCount,
@@ -242,7 +242,7 @@ public actor SimDatabase {
         }
         insertRow(queue: item.queue, op: item.opID, type: item.opType, network: item.networkID,
                   deferCount: item.deferCount + (isDefer ? 1 : 0), retries: item.retries + (isDefer ? 0 : 1),
-                  at: now.advanced(by: delay))
+                  at: now + delay)
         deleteRow(item.rowID)
     }
 
@@ -254,7 +254,7 @@ public actor SimDatabase {
         var errored: [OpID] = []
         for id in rows.keys.sorted() {
             guard var row = rows[id], let claimedAt = row.claimedAt,
-                  claimedAt.duration(to: now) > config.claimTimeout else { continue }
+                  now - claimedAt > config.claimTimeout else { continue }
             if row.attempts >= config.maxAttempts {
                 deleteRow(id)
                 errored.append(row.opID)
@@ -299,7 +299,7 @@ public actor SimDatabase {
 
     /// Where `op` is, for a message about a wait that timed out: its state and its rows
     /// (queue, claimed by whom, or due when). Not a statement of the real system.
-    func whereIs(_ op: OpID) -> String {
+    public func whereIs(_ op: OpID) -> String {
         purgeExpired()
         guard let record = ops[op] else { return "\(op) no longer exists" }
         var parts = ["\(op) (\(record.spec.taskLabel)) \(record.state.rawValue)"]
@@ -307,7 +307,7 @@ public actor SimDatabase {
             if let by = row.claimedBy {
                 parts.append("on \(row.queue), claimed by \(by)")
             } else if row.scheduledAt > now {
-                parts.append("on \(row.queue), deferred until \(row.scheduledAt)")
+                parts.append("on \(row.queue), deferred until \(row.scheduledAt.instantDescription)")
             } else {
                 let key = RowKey(scheduledAt: row.scheduledAt, rowID: row.rowID)
                 let ahead = rows.values.filter {
@@ -330,11 +330,28 @@ public actor SimDatabase {
     func hasPendingOp(network: NetworkID) -> Bool { (pendingByNetwork[network] ?? 0) > 0 }
 
     /// The last (up to five) terminal states of ops on `network`, oldest first.
-    func recentOutcomes(network: NetworkID) -> [(at: SimClock.Instant, state: OpState)] {
+    func recentOutcomes(network: NetworkID) -> [(at: Duration, state: OpState)] {
         Array(recentOutcomes[network] ?? [])
     }
 
     // MARK: Quiet and wake-ups
+
+    /// A connection whose round trips are drawn from `random` (see ``SimConnection``).
+    public nonisolated func connect(_ name: String, random: RandomStream) -> any QueueConnection {
+        SimConnection(database: self, clock: sim.clock, roundTrip: config.roundTrip, name: name, random: random)
+    }
+
+    /// Returns once every producer has finished and then no op is pending and no row is left.
+    public func waitUntilDrained(after producers: ProducerTracker) async {
+        do {
+            while !producers.isDone { try await producers.finished.wait() }
+            while !isQuiet { try await quiet.wait() }
+        } catch is CancellationError {
+            // Cancelled at the time limit.
+        } catch {
+            recorder.daemonFailed("drain", error)
+        }
+    }
 
     /// True when no op is pending and no row exists.
     var isQuiet: Bool { pendingOps == 0 && rows.isEmpty }
@@ -345,7 +362,7 @@ public actor SimDatabase {
 
 
     /// Ideal mode: wake `signal` whenever a row appears (or is released) in one of `queues`.
-    func subscribe(_ signal: Signal, to queues: [QueueName]) {
+    public func subscribe(_ signal: any WakeSignal, to queues: [QueueName]) {
         for queue in queues {
             ensureSlots(for: queue)
             subscribers[queue.index].append(signal)
@@ -360,13 +377,13 @@ public actor SimDatabase {
 
     /// Ideal mode: returns at once if a row is due in `queues`; otherwise waits on `signal`
     /// until a row appears or the earliest deferred row becomes due.
-    func waitForWork(_ queues: [QueueName], signal: Signal) async throws {
-        var earliest: SimClock.Instant?
+    public func waitForWork(_ queues: [QueueName], signal: any WakeSignal) async throws {
+        var earliest: Duration?
         for queue in queues {
             guard let first = unclaimed.earliest(queue) else { continue }
             if first <= now { return }
             earliest = min(earliest ?? first, first)
         }
-        try await signal.wait(until: earliest)
+        try await signal.wait(untilOffset: earliest)
     }
 }

@@ -11,18 +11,35 @@ public struct WorkItem: Sendable {
     public let networkID: NetworkID?
     public let deferCount: Int
     public let retries: Int
-    public let scheduledAt: SimClock.Instant
-    public let createdAt: SimClock.Instant
-    public var claimedAt: SimClock.Instant?
+    public let scheduledAt: Duration
+    public let createdAt: Duration
+    public var claimedAt: Duration?
     public var claimedBy: String?
     public var attempts: Int
     /// How many items the claim that returned this one returned (set by the claimer).
     public var claimBatch: Int = 1
+
+    public init(rowID: RowID, queue: QueueName, opID: OpID, opType: OperationType, networkID: NetworkID?,
+                deferCount: Int, retries: Int, scheduledAt: Duration, createdAt: Duration, claimedAt: Duration?,
+                claimedBy: String?, attempts: Int) {
+        self.rowID = rowID
+        self.queue = queue
+        self.opID = opID
+        self.opType = opType
+        self.networkID = networkID
+        self.deferCount = deferCount
+        self.retries = retries
+        self.scheduledAt = scheduledAt
+        self.createdAt = createdAt
+        self.claimedAt = claimedAt
+        self.claimedBy = claimedBy
+        self.attempts = attempts
+    }
 }
 
 /// Where a row sits in its queue's claim order: `scheduled_at`, then row id.
 struct RowKey: Comparable {
-    let scheduledAt: SimClock.Instant
+    let scheduledAt: Duration
     let rowID: RowID
 
     static func < (lhs: RowKey, rhs: RowKey) -> Bool {

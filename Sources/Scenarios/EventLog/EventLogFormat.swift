@@ -67,7 +67,7 @@ public enum EventLogFormat {
             message = reason
             extra = [queue]
         }
-        let timestamp = decimal(.seconds(epochSeconds) + event.time.offset)
+        let timestamp = decimal(.seconds(epochSeconds) + event.time)
         var out = "{\"timestamp\": \(timestamp), \"event_type\": \"audit\", \"object_type\": \(string(spec.type.rawValue)), "
         out += "\"object_uuid\": \(string(event.op.description)), \"fqdn\": \(event.node.map(string) ?? "null"), "
         out += "\"duration\": \(duration), \"message\": \(string(message)), \"extra\": {"

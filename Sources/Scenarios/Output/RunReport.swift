@@ -57,7 +57,7 @@ public struct RunReport: SimulationReport {
         var out = "variant\ttime\tkind\top\ttask\tqueue\tby\tdetail\n"
         for run in runs {
             for event in run.result.trace {
-                out += [run.variant, formatFixed(event.time.offset.seconds, decimals: 6), event.kind.rawValue,
+                out += [run.variant, formatFixed(event.time.seconds, decimals: 6), event.kind.rawValue,
                         event.op.description, event.task, event.queue, event.by, event.detail]
                     .joined(separator: "\t") + "\n"
             }
@@ -108,7 +108,7 @@ public struct RunReport: SimulationReport {
             ("ops", .object(OpCounts.fields.map { name, count in (name, .int(count(counts))) })),
             ("timed_out_waits", .array(result.timedOutWaits.map { wait in
                 .object([
-                    ("at", .number(wait.at.offset.seconds)),
+                    ("at", .number(wait.at.seconds)),
                     ("waiter", .string(wait.waiter)),
                     ("op", .string(wait.op.description)),
                     ("where", .string(wait.whereabouts)),

@@ -11,18 +11,19 @@ import Testing
 final class Bench: Sendable {
     let sim = Simulation()
     let context: ClusterContext
+    let database: SimDatabase
 
     init(config: ModelConfig, nodes: Int = 1, networkNode: Int = 0, cpus: Int = 4, seed: UInt64 = 1) {
-        let recorder = RunRecorder(clock: sim.clock, tracing: true, checkingEffects: true)
+        let recorder = RunRecorder(clock: sim, tracing: true, checkingEffects: true)
         let database = SimDatabase(sim: sim, config: config, recorder: recorder)
+        self.database = database
         context = ClusterContext(
-            sim: sim, config: config,
+            runtime: sim, config: config,
             topology: Topology(nodeCount: nodes, networkNode: NodeID(index: networkNode),
                                cpus: Array(repeating: cpus, count: nodes)),
-            database: database, recorder: recorder, random: RandomStream(seed: seed))
+            store: database, recorder: recorder, random: RandomStream(seed: seed))
     }
 
-    var database: SimDatabase { context.database }
     var trace: [TraceEvent] { context.recorder.trace }
     var counts: OpCounts { context.recorder.counts }
 
@@ -42,7 +43,7 @@ final class Bench: Sendable {
     /// cancelled) or at `limit`. An error other than the cancellation at `limit` fails the test.
     @discardableResult
     func run(limit: Duration? = nil, _ body: @escaping @Sendable (Driver) async throws -> Void) -> Simulation.Outcome {
-        let driver = Driver(context: context)
+        let driver = Driver(context: context, database: database)
         sim.spawn("script") {
             do {
                 try await body(driver)
@@ -82,21 +83,23 @@ final class Bench: Sendable {
 /// The scripted caller of a ``Bench``: it runs on the simulation's executor, as model code must.
 actor Driver {
     nonisolated let context: ClusterContext
-    nonisolated var unownedExecutor: UnownedSerialExecutor { context.sim.executor.asUnownedSerialExecutor() }
+    nonisolated let database: SimDatabase
+    nonisolated var unownedExecutor: UnownedSerialExecutor { context.runtime.actorExecutor }
     private var nextKey: UInt64 = 0
 
-    init(context: ClusterContext) {
+    init(context: ClusterContext, database: SimDatabase) {
         self.context = context
+        self.database = database
     }
 
-    var now: Duration { context.clock.now.offset }
+    var now: Duration { context.runtime.now }
 
     /// Creates an op (its state and its row) directly in the database, at the current instant.
     @discardableResult
     func create(_ tasks: [TaskName], on queue: QueueName, type: OperationType = .netOp,
                 network: NetworkID? = nil, node: NodeID? = nil, parameters: [String] = [],
                 dependsOn: [OpID] = [], runsAfter: [OpID] = []) async -> OpID {
-        await context.database.createOp(spec(tasks, on: queue, type: type, network: network, node: node,
+        await database.createOp(spec(tasks, on: queue, type: type, network: network, node: node,
                                              parameters: parameters, dependsOn: dependsOn, runsAfter: runsAfter))
     }
 
@@ -117,22 +120,22 @@ actor Driver {
     }
 
     func setState(_ op: OpID, _ state: OpState) async {
-        await context.database.setState(op, state)
+        await database.setState(op, state)
     }
 
     func load(_ op: OpID) async -> OpRecord? {
-        await context.database.loadOp(op)
+        await database.loadOp(op)
     }
 
     func sleep(until seconds: Double) async throws {
-        try await context.clock.sleep(until: SimClock.Instant(offset: .seconds(double: seconds)))
+        try await context.runtime.sleep(until: .seconds(double: seconds))
     }
 
     /// Sleeps until `op` is terminal (checked every 0.1 s), or throws at `deadline` seconds.
     func awaitTerminal(_ op: OpID, deadline: Double) async throws {
-        while await context.database.loadOp(op).map({ !$0.state.isTerminal }) ?? false {
+        while await database.loadOp(op).map({ !$0.state.isTerminal }) ?? false {
             guard now < .seconds(double: deadline) else { throw BenchTimeout() }
-            try await context.clock.sleep(for: .milliseconds(100))
+            try await context.runtime.sleep(for: .milliseconds(100))
         }
     }
 }
@@ -190,7 +193,7 @@ extension [TraceEvent] {
 
 extension TraceEvent {
     /// Seconds since the start of the run.
-    var seconds: Double { time.offset.seconds }
+    var seconds: Double { time.seconds }
 
     /// `wait_seconds` of a `started` event.
     var waitSeconds: Double? {

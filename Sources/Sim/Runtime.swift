@@ -1,0 +1,94 @@
+/// What the model needs from whatever runs it: a clock, a way to start tasks, signals to
+/// wait on, and the serial executor its actors share.
+///
+/// Two implementations: ``Simulation`` (virtual time, deterministic, the default) and
+/// ``LiveRuntime`` (the wall clock, for live mode against a real database). Model code reads
+/// time as a `Duration` since the start of the run, never as a clock's instant, so what it
+/// records means the same under both.
+public protocol Runtime: AnyObject, Sendable {
+    /// Time since the start of the run.
+    var now: Duration { get }
+
+    /// Suspends for `duration` (of run time); resumes on `isolation`.
+    /// Throws `CancellationError` when the task is cancelled.
+    func pause(for duration: Duration, isolation: isolated (any Actor)?) async throws
+
+    /// Suspends until `deadline` (run time since the start); resumes on `isolation`.
+    func pause(until deadline: Duration, isolation: isolated (any Actor)?) async throws
+
+    /// A new condition to wait on.
+    func makeSignal() -> any WakeSignal
+
+    /// Starts `body` as a task: foreground (the run waits for it) or a daemon.
+    @discardableResult
+    func spawn(_ name: String, role: Simulation.Role, _ body: @escaping @Sendable () async -> Void) -> SimTask
+
+    /// The serial executor every model actor runs on.
+    var actorExecutor: UnownedSerialExecutor { get }
+}
+
+extension Runtime {
+    /// Suspends for `duration`; resumes on the caller's actor.
+    public func sleep(for duration: Duration, isolation: isolated (any Actor)? = #isolation) async throws {
+        try await pause(for: duration, isolation: isolation)
+    }
+
+    /// Suspends until `deadline` (since the start); resumes on the caller's actor.
+    public func sleep(until deadline: Duration, isolation: isolated (any Actor)? = #isolation) async throws {
+        try await pause(until: deadline, isolation: isolation)
+    }
+}
+
+/// A condition tasks wait on, optionally with a deadline (see ``Signal`` for the contract).
+public protocol WakeSignal: AnyObject, Sendable {
+    /// Waits until notified or until `deadline` (run time since the start; nil: no deadline).
+    /// Returns `true` if notified. Throws `CancellationError` when the task is cancelled.
+    @discardableResult
+    func waitForNotify(until deadline: Duration?, isolation: isolated (any Actor)?) async throws -> Bool
+
+    /// Wakes every current waiter.
+    func notifyAll()
+}
+
+extension WakeSignal {
+    /// Waits until notified (no deadline).
+    @discardableResult
+    public func wait(isolation: isolated (any Actor)? = #isolation) async throws -> Bool {
+        try await waitForNotify(until: nil, isolation: isolation)
+    }
+
+    /// Waits until notified or until `deadline` (since the start; nil: no deadline).
+    @discardableResult
+    public func wait(untilOffset deadline: Duration?, isolation: isolated (any Actor)? = #isolation)
+        async throws -> Bool {
+        try await waitForNotify(until: deadline, isolation: isolation)
+    }
+}
+
+extension Simulation: Runtime {
+    public var now: Duration { executor.now }
+
+    public func pause(for duration: Duration, isolation: isolated (any Actor)?) async throws {
+        try await clock.sleep(for: duration, isolation: isolation)
+    }
+
+    public func pause(until deadline: Duration, isolation: isolated (any Actor)?) async throws {
+        try await clock.sleep(until: SimClock.Instant(offset: deadline), isolation: isolation)
+    }
+
+    public func makeSignal() -> any WakeSignal { Signal(executor: executor) }
+
+    public var actorExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+}
+
+extension Signal: WakeSignal {
+    @discardableResult
+    public func waitForNotify(until deadline: Duration?, isolation: isolated (any Actor)?) async throws -> Bool {
+        try await wait(until: deadline.map { SimClock.Instant(offset: $0) }, isolation: isolation)
+    }
+}
+
+extension Duration {
+    /// A time since the start of the run as `t=1.500000s` (messages and traces).
+    public var instantDescription: String { "t=\(seconds.formatted6)s" }
+}
