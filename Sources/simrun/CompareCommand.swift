@@ -60,8 +60,8 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        let target = try out.reportTarget()
-        try refuseClashes([target], inputs: [self.scenario])
+        let target = try out.targets()
+        try refuseClashes(target.files, inputs: [self.scenario])
         let focus = queues.map { ComparisonFocus(.queue, $0) } + tasks.map { ComparisonFocus(.task, $0) }
         if !vary.isEmpty {
             try runSensitivity(focus: focus, to: target)
@@ -116,7 +116,7 @@ struct CompareCommand: ParsableCommand {
 
 extension CompareCommand {
     /// `--vary`: the comparison at every point of the grid.
-    private func runSensitivity(focus: [ComparisonFocus], to target: OutputFile) throws {
+    private func runSensitivity(focus: [ComparisonFocus], to target: OutputOptions.Targets) throws {
         let grid: SweepGrid
         do {
             var axes: [SweepGrid.Axis] = []

@@ -40,9 +40,9 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report = try out.reportTarget()
+        let targets = try out.targets()
         let traceTarget = try trace.map { (path) throws(ExitCode) in try OutputFile.check(path, flag: "--trace") }
-        try refuseClashes([report] + (traceTarget.map { [$0] } ?? []), inputs: [self.scenario])
+        try refuseClashes(targets.files + (traceTarget.map { [$0] } ?? []), inputs: [self.scenario])
         let scenario = try limits.loadScenario(self.scenario, settings: set.settings())
         let chosen: [Variant]
         do {
@@ -57,13 +57,13 @@ struct RunCommand: ParsableCommand {
                                             threads: replication.threads, warmup: replication.warmupDuration,
                                             measureWallTime: !out.deterministic,
                                             progress: out.progressLine.callAsFunction)
-            try out.finish(replicated, table: replicated.table, to: report)
+            try out.finish(replicated, table: replicated.table, to: targets)
             return
         }
         let single = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
                                         tracing: trace != nil, warmup: replication.warmupDuration,
                                         progress: out.progressLine.callAsFunction)
         if let traceTarget { try traceTarget.write(single.traceLines) }
-        try out.finish(single, table: single.table, to: report)
+        try out.finish(single, table: single.table, to: targets)
     }
 }
