@@ -3,7 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Model
-import Scenarios
+@testable import Scenarios
 import Sim
 import Testing
 
@@ -79,11 +79,15 @@ final class ElementCounter: NSObject, XMLParserDelegate {
         let paths = svg.components(separatedBy: "d=\"").dropFirst().map { $0.prefix { $0 != "\"" } }
         #expect(paths.count == 2)
         for path in paths {
-            let numbers = path.split(whereSeparator: { $0 == "M" || $0 == "L" || $0 == " " }).compactMap { Double($0) }
-            let ys = stride(from: 1, to: numbers.count, by: 2).map { numbers[$0] }
+            let numbers: [Double] = path.split(whereSeparator: { $0 == "M" || $0 == "L" || $0 == " " })
+                .compactMap { Double(String($0)) }
+            let ys: [Double] = stride(from: 1, to: numbers.count, by: 2).map { numbers[$0] }
             // Pairs of points per bin, after the opening point.
-            let heights = stride(from: 1, to: ys.count - 1, by: 2).map { (frame.y(0) - ys[$0]) / frame.plotHeight * 50 }
-            #expect(abs(heights.reduce(0, +) - 100) < 1, "\(heights)")
+            var total = 0.0
+            for index in stride(from: 1, to: ys.count - 1, by: 2) {
+                total += (frame.y(0) - ys[index]) / frame.plotHeight * 50
+            }
+            #expect(abs(total - 100) < 1, "\(total)")
         }
         #expect(SVGChart.decadeLabel(-6) == "1 µs" && SVGChart.decadeLabel(-2) == "10 ms"
                 && SVGChart.decadeLabel(3) == "1000 s" && SVGChart.decadeLabel(4) == "1e4 s")
@@ -102,5 +106,44 @@ final class ElementCounter: NSObject, XMLParserDelegate {
         let counts = try #require(ElementCounter.parse(HTMLReport.render(title: "log", sections: [section])).counts)
         #expect(counts["svg"] == 5)
         #expect(section.table?.rows.first?[1] == "100")
+    }
+}
+
+@Suite(.serialized) struct ReportOutputCommandTests {
+    /// `--html`, `--hgrm` and `--format csv` together: the HTML is well-formed and the same
+    /// twice; one histogram file per histogram; the CSV has a row per figure.
+    @Test func runWritesHTMLHistogramsAndCSV() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("simrun-out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var pages: [String] = []
+        for index in 0..<2 {
+            let html = directory.appendingPathComponent("r\(index).html").path
+            let hgrm = directory.appendingPathComponent("h\(index)").path
+            let result = try CLI.run(["run", "scenarios/six-instance-starts.yaml", "--deterministic", "--html", html,
+                                      "--hgrm", hgrm])
+            #expect(result.status == 0, "\(result.stderr)")
+            pages.append(try String(contentsOfFile: html, encoding: .utf8))
+            let files = try FileManager.default.contentsOfDirectory(atPath: hgrm).sorted()
+            #expect(files.contains("facade.wait_seconds.all.hgrm") && files.allSatisfy { $0.hasSuffix(".hgrm") })
+            let all = try String(contentsOfFile: hgrm + "/facade.wait_seconds.all.hgrm", encoding: .utf8)
+            #expect(all.hasPrefix("       Value     Percentile TotalCount 1/(1-Percentile)\n\n"))
+        }
+        #expect(pages[0] == pages[1])
+        #expect(ElementCounter.parse(pages[0]).counts != nil)
+
+        let csv = try CLI.run(["run", "scenarios/six-instance-starts.yaml", "--deterministic", "--format", "csv",
+                               "--hgrm", directory.appendingPathComponent("c").path])
+        let lines = csv.stdout.split(separator: "\n")
+        #expect(lines.first == "variant,figure,n,mean,ci95_low,ci95_high")
+        #expect(lines.contains { $0.hasPrefix("facade,ops/executed,1,") })
+        #expect(lines.contains { $0.hasPrefix("plan,wait_seconds/all/p99,1,") })
+        let csvFiles = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("c").path)
+        #expect(!csvFiles.isEmpty && csvFiles.allSatisfy { $0.hasSuffix(".csv") })
+
+        // A file where the directory should be is refused before anything runs.
+        let clash = try CLI.run(["run", "scenarios/six-instance-starts.yaml", "--hgrm", pages.isEmpty ? "" :
+                                 directory.appendingPathComponent("r0.html").path])
+        #expect(clash.status == 2 && clash.stderr.contains("--hgrm") && clash.stderr.contains("is not a directory"))
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Model
-import Scenarios
+@testable import Scenarios
 import Sim
 import Testing
 
