@@ -147,3 +147,16 @@ final class ElementCounter: NSObject, XMLParserDelegate {
         #expect(clash.status == 2 && clash.stderr.contains("--hgrm") && clash.stderr.contains("is not a directory"))
     }
 }
+
+@Suite struct MeasuredTableTests {
+    /// Histograms alone (as an event log gives them) tabulate exactly as the run's own table.
+    @Test func measuredHistogramsTabulateLikeTheRun() throws {
+        let report = try HTMLReportTests.sixStarts()
+        let table = report.table
+        for variant in report.measured {
+            let lines = variant.table(.wait)
+            #expect(lines.count > 3)
+            #expect(table.contains(lines.joined(separator: "\n")), "\(lines.joined(separator: "\n"))")
+        }
+    }
+}

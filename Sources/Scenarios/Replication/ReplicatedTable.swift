@@ -90,19 +90,48 @@ extension ReplicatedReport {
     /// row each, every statistic a column, each cell as `cell` renders the figure's values.
     static func distributionTable(_ metric: Metric, of run: ReplicatedVariant,
                                   cell: (Figure, [Double?]) -> String) -> TextTable {
+        let subjects = run.figures.compactMap { figure, _ -> Subject? in
+            guard case .distribution(metric, let subject, .count) = figure else { return nil }
+            return subject
+        }
+        return distributionTable(metric, subjects: subjects) { cell($0, run.values($0)) }
+    }
+
+    /// The same table for any source of figures: a row per subject, in the order given.
+    static func distributionTable(_ metric: Metric, subjects: [Subject], cell: (Figure) -> String) -> TextTable {
         var table = TextTable([metric.rawValue] + Statistic.allCases.map(\.heading))
-        for (figure, _) in run.figures {
-            guard case .distribution(metric, let subject, .count) = figure else { continue }
+        for subject in subjects {
             let label: String
             switch subject {
             case .all: label = "all"
             case .group(let grouping, let name): label = "\(grouping.rawValue) \(name)"
             }
-            table.add([label] + Statistic.allCases.map { statistic in
-                let figure = Figure.distribution(metric, subject, statistic)
-                return cell(figure, run.values(figure))
-            })
+            table.add([label] + Statistic.allCases.map { cell(.distribution(metric, subject, $0)) })
         }
         return table
+    }
+}
+
+extension MeasuredVariant {
+    /// The table `simrun run` prints for one metric of one run (`wait_seconds` unless given),
+    /// from histograms however they were measured: the same rows, columns and digits, so
+    /// waits read from an event log tabulate exactly as the run that wrote it.
+    public func table(_ metric: Metric = .wait, indent: String = "  ") -> [String] {
+        guard let breakdown = metric == .wait ? wait : metric == .effect ? effect : nil else { return [] }
+        var subjects: [Subject] = [.all]
+        var summaries: [Subject: WaitHistogram.Summary] = [.all: breakdown.all.summary]
+        for grouping in Grouping.allCases {
+            let map = grouping.histograms(in: breakdown)
+            for name in map.keys.sorted() {
+                guard let histogram = map[name] else { continue }
+                subjects.append(.group(grouping, name))
+                summaries[.group(grouping, name)] = histogram.summary
+            }
+        }
+        return ReplicatedReport.distributionTable(metric, subjects: subjects) { figure in
+            guard case .distribution(_, let subject, let statistic) = figure, let summary = summaries[subject] else { return "-" }
+            let value = statistic.value(of: summary)
+            return figure.isCount ? String(UInt64(value)) : formatFixed(value, decimals: 3)
+        }.lines(indent: indent)
     }
 }

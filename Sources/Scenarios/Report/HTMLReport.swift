@@ -137,6 +137,10 @@ public enum HTMLReport {
         th, td { padding: 0.15rem 0.6rem; text-align: right; border-bottom: 1px solid #ddd; }
         th.name { text-align: left; }
         .lost { font-family: ui-monospace, monospace; font-size: 0.85rem; }
+        @media (max-width: 40rem) {
+          svg.wide .tick { font-size: 17px; }
+          svg.wide .axis { font-size: 18px; }
+        }
         @media print {
           body { max-width: none; }
           figure, table { break-inside: avoid; }

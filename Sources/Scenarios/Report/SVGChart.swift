@@ -78,7 +78,7 @@ enum SVGChart {
     struct Frame {
         var width = 640.0
         var height = 340.0
-        var left = 64.0
+        var left = 84.0
         var right = 16.0
         var top = 14.0
         var bottom = 50.0
@@ -93,7 +93,8 @@ enum SVGChart {
     /// its axis titles; the caller adds the series and closes it with `</svg>`.
     static func open(_ frame: Frame, label: String, xTicks: [(Double, String)], yTicks: [(Double, String)],
                      xTitle: String, yTitle: String) -> String {
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(number(frame.width)) \(number(frame.height))\" "
+        let size = frame.width >= 500 ? "wide" : "small"
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"\(size)\" viewBox=\"0 0 \(number(frame.width)) \(number(frame.height))\" "
             + "role=\"img\" aria-label=\"\(HTMLReport.escape(label))\">\n"
         out += "<title>\(HTMLReport.escape(label))</title>\n"
         out += "<rect class=\"plot\" x=\"\(number(frame.left))\" y=\"\(number(frame.top))\" width=\"\(number(frame.plotWidth))\" "
@@ -112,7 +113,7 @@ enum SVGChart {
         }
         out += "<text class=\"axis\" x=\"\(number(frame.x(0.5)))\" y=\"\(number(frame.height - 8))\" text-anchor=\"middle\">"
             + "\(HTMLReport.escape(xTitle))</text>\n"
-        out += "<text class=\"axis\" transform=\"translate(14 \(number(frame.y(0.5)))) rotate(-90)\" text-anchor=\"middle\">"
+        out += "<text class=\"axis\" transform=\"translate(18 \(number(frame.y(0.5)))) rotate(-90)\" text-anchor=\"middle\">"
             + "\(HTMLReport.escape(yTitle))</text>\n"
         return out
     }
