@@ -41,6 +41,9 @@ public struct ComparisonFocus: Sendable, Equatable {
         self.name = name
     }
 
+    /// The ops the focus covers.
+    public var subject: Subject { .group(kind == .queue ? .queue : .task, name) }
+
     func histogram(in result: RunResult) -> WaitHistogram? {
         histogram(in: result.wait)
     }
@@ -52,14 +55,7 @@ public struct ComparisonFocus: Sendable, Equatable {
 
 extension RunReport {
     /// The default focus: the three queues with the highest p99 wait in the first run.
-    public func slowestQueues(_ count: Int = 3) -> [ComparisonFocus] {
-        guard let first = runs.first else { return [] }
-        return first.result.wait.byQueue
-            .map { (name: $0.key, p99: $0.value.summary.p99) }
-            .sorted { $0.p99 != $1.p99 ? $0.p99 > $1.p99 : $0.name < $1.name }
-            .prefix(count)
-            .map { ComparisonFocus(.queue, $0.name) }
-    }
+    public func slowestQueues(_ count: Int = 3) -> [ComparisonFocus] { model.slowestQueues(count) }
 
     /// `simrun compare`'s table: one row per variant; op counts, wait_seconds percentiles
     /// overall and for each focus with the change of p99 against the first run (the

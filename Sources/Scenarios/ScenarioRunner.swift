@@ -63,6 +63,7 @@ public enum ScenarioRunner {
                                    wallSeconds: measureWallTime ? elapsed : nil))
         }
         var report = RunReport(scenario: scenario.name, seed: seed, runs: runs)
+        report.warmup = warmup
         if scenario.isFairnessStudy {
             report.fairness = FairnessSection(scenario, variants: chosen, results: runs.map { [$0.result] }, seeds: [seed])
         }

@@ -18,6 +18,18 @@ public struct SensitivityReport: SimulationReport {
     public var points: [Point]
 
     public var isWhole: Bool { points.allSatisfy(\.report.isWhole) }
+
+    /// Every point's variants as one report, each named by its point (`12s round / facade`).
+    public var model: ReplicatedReport {
+        let runs = points.flatMap { point in
+            point.report.variants.map { variant in
+                ReplicatedVariant(variant: (point.values + [variant.variant]).joined(separator: " / "), era: variant.era,
+                                  results: variant.results)
+            }
+        }
+        return ReplicatedReport(scenario: scenario, file: "", seed: seed, seeds: [seed], warmup: .zero, runs: runs,
+                                wallSeconds: nil)
+    }
     public var hasEffectViolations: Bool { points.contains { $0.report.hasEffectViolations } }
 
     /// Runs `variants` (names; empty: the defaults) of `file` at every point of `grid`, with
@@ -101,7 +113,7 @@ public struct SensitivityReport: SimulationReport {
             ("points", .array(points.map { point in
                 .object([
                     ("values", .array(point.values.map { .string($0) })),
-                    ("runs", .array(point.report.runs.map(RunReport.json(for:)))),
+                    ("runs", .array(point.report.runsJSON)),
                 ])
             })),
         ])

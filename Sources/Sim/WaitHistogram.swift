@@ -107,6 +107,16 @@ public struct WaitHistogram: Sendable {
         minMicroseconds = encoded.count > 0 ? encoded.minMicroseconds : .max
     }
 
+    /// The non-empty buckets in ascending order: each one's highest equivalent value (the
+    /// largest value it stands for) and its count, in microseconds.
+    public var buckets: [(highestMicroseconds: UInt64, count: UInt64)] {
+        guard count > 0 else { return [] }
+        return histogram.recordedValues().map { (histogram.highestEquivalentForValue($0.value), UInt64($0.count)) }
+    }
+
+    /// Standard deviation in seconds, from the buckets (each value at its bucket's middle).
+    public var standardDeviationSeconds: Double { count == 0 ? 0 : histogram.stdDeviation / 1e6 }
+
     /// Exact sum of the recorded values, in microseconds.
     public var totalMicroseconds: Int64 { Int64(clamping: sumMicroseconds) }
 

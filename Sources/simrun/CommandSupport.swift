@@ -35,7 +35,7 @@ struct Progress {
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json
+    case table, json, csv
 }
 
 /// Loads a scenario file with `settings` (`--set`) applied, turning any problem into a
@@ -168,18 +168,54 @@ struct OutputOptions: ParsableArguments {
     @Flag(help: "Exit with status 3 if coalescing lost work (an op folded or deduplicated into one that never made its change).")
     var strict = false
 
+    @Option(help: ArgumentHelp("Also write an HTML report with charts to this file (self-contained; written like --output).",
+                               valueName: "file"))
+    var html: String?
+
+    @Option(help: ArgumentHelp("Also write HdrHistogram percentile distributions of wait_seconds (overall, per queue, op type and task of each variant) into this directory, as .hgrm files (.csv with --format csv).",
+                               valueName: "dir"))
+    var hgrm: String?
+
     var progressLine: Progress { Progress(forced: progress) }
 
-    /// Where the report goes, checked before anything runs.
-    func reportTarget() throws(ExitCode) -> OutputFile {
-        try OutputFile.check(output ?? "-", flag: "--output")
+    /// Where the outputs go, checked before anything runs.
+    struct Targets {
+        var report: OutputFile
+        var html: OutputFile?
+        var histograms: HistogramDirectory?
+
+        /// The files, to refuse clashes between them and with the inputs.
+        var files: [OutputFile] { [report] + (html.map { [$0] } ?? []) }
     }
 
-    /// Writes `report` (as `table` or JSON) to `target` and exits non-zero if a run was
-    /// incomplete or, under --strict, if coalescing lost work. An incomplete run's report is
-    /// written too: its endings say how each run ended.
-    func finish(_ report: some SimulationReport, table: String, to target: OutputFile) throws {
-        try target.write(format == .json ? report.json.rendered() + "\n" : table)
+    func targets() throws(ExitCode) -> Targets {
+        Targets(report: try OutputFile.check(output ?? "-", flag: "--output"),
+                html: try html.map { (path) throws(ExitCode) in try OutputFile.check(path, flag: "--html") },
+                histograms: try hgrm.map { (path) throws(ExitCode) in try HistogramDirectory.check(path) })
+    }
+
+    /// Writes `report` (as `table`, JSON or CSV) to its target, the HTML report and the
+    /// histogram files if asked for, then exits non-zero if a run was incomplete or, under
+    /// --strict, if coalescing lost work. An incomplete run's report is written too: its
+    /// endings say how each run ended.
+    func finish(_ report: some SimulationReport, table: String, to targets: Targets) throws {
+        let text: String
+        switch format {
+        case .table: text = table
+        case .json: text = report.json.rendered() + "\n"
+        case .csv: text = report.model.csv
+        }
+        try targets.report.write(text)
+        if targets.html != nil || targets.histograms != nil {
+            let model = report.model
+            if let html = targets.html {
+                let chart = model.replications > 1 ? ChartReport(model) : ChartReport(singleRun: model)
+                try html.write(HTMLReport.render(title: "simrun: scenario \(model.scenario)", sections: [chart]))
+            }
+            if let histograms = targets.histograms {
+                try histograms.write(PercentileDistribution.files(model.measured, format: format == .csv ? .csv : .hgrm))
+            }
+        }
         if !report.isWhole {
             throw fail("a run ended before its work was done (see the endings in the report)",
                        status: ExitStatus.incomplete)

@@ -66,9 +66,9 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        let target = try out.reportTarget()
+        let target = try out.targets()
         let eventsTarget = try events.target()
-        try refuseClashes([target] + [eventsTarget].compactMap { $0 }, inputs: [self.scenario])
+        try refuseClashes(target.files + [eventsTarget].compactMap { $0 }, inputs: [self.scenario])
         let focus = queues.map { ComparisonFocus(.queue, $0) } + tasks.map { ComparisonFocus(.task, $0) }
         if !vary.isEmpty {
             try runSensitivity(focus: focus, to: target)
@@ -126,7 +126,7 @@ struct CompareCommand: ParsableCommand {
 
 extension CompareCommand {
     /// `--vary`: the comparison at every point of the grid.
-    private func runSensitivity(focus: [ComparisonFocus], to target: OutputFile) throws {
+    private func runSensitivity(focus: [ComparisonFocus], to target: OutputOptions.Targets) throws {
         let grid: SweepGrid
         do {
             var axes: [SweepGrid.Axis] = []

@@ -48,6 +48,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Write the report to this file instead of standard output.")
     var output: String?
 
+    @Option(help: ArgumentHelp("Also write an HTML report with charts (a section per study) to this file.", valueName: "file"))
+    var html: String?
+
     @Flag(help: "Print progress to standard error even when it is not a terminal.")
     var progress = false
 
@@ -64,7 +67,8 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let target = try OutputFile.check(output ?? "-", flag: "--output")
-        try refuseClashes([target], inputs: scenarios)
+        let htmlTarget = try html.map { (path) throws(ExitCode) in try OutputFile.check(path, flag: "--html") }
+        try refuseClashes([target] + (htmlTarget.map { [$0] } ?? []), inputs: scenarios)
         let criteria: DecisionReport.Criteria
         do {
             criteria = DecisionReport.Criteria(userP99Budget: try parseDuration(userP99Budget),
@@ -91,6 +95,8 @@ struct ReportCommand: ParsableCommand {
         do {
             let report = try DecisionReport(results, criteria: criteria)
             try target.write(format == .md ? report.markdown : report.json.rendered() + "\n")
+            try htmlTarget?.write(HTMLReport.render(title: "simrun report: the fairness decision",
+                                                    sections: results.map { ChartReport(sweep: $0) }))
         } catch let error as DecisionReport.Failure {
             throw fail(error.message)
         }

@@ -43,10 +43,10 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report = try out.reportTarget()
+        let targets = try out.targets()
         let traceTarget = try trace.map { (path) throws(ExitCode) in try OutputFile.check(path, flag: "--trace") }
         let eventsTarget = try events.target()
-        try refuseClashes([report] + [traceTarget, eventsTarget].compactMap { $0 }, inputs: [self.scenario])
+        try refuseClashes(targets.files + [traceTarget, eventsTarget].compactMap { $0 }, inputs: [self.scenario])
         let scenario = try limits.loadScenario(self.scenario, settings: set.settings())
         let chosen: [Variant]
         do {
@@ -61,7 +61,7 @@ struct RunCommand: ParsableCommand {
                                             threads: replication.threads, warmup: replication.warmupDuration,
                                             measureWallTime: !out.deterministic,
                                             progress: out.progressLine.callAsFunction)
-            try out.finish(replicated, table: replicated.table, to: report)
+            try out.finish(replicated, table: replicated.table, to: targets)
             return
         }
         let (eventStream, eventLog) = try EventsOption.open(eventsTarget)
@@ -75,6 +75,6 @@ struct RunCommand: ParsableCommand {
             throw error
         }
         try eventStream?.commit()
-        try out.finish(single, table: single.table, to: report)
+        try out.finish(single, table: single.table, to: targets)
     }
 }

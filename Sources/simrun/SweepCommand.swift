@@ -55,6 +55,10 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Write the output to this file instead of standard output.")
     var output: String?
 
+    @Option(help: ArgumentHelp("Also write an HTML report with charts (every point and variant's pooled waits) to this file.",
+                               valueName: "file"))
+    var html: String?
+
     @Flag(help: "Print progress to standard error even when it is not a terminal.")
     var progress = false
 
@@ -73,7 +77,8 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         let target = try OutputFile.check(output ?? "-", flag: "--output")
-        try refuseClashes([target], inputs: [scenario])
+        let htmlTarget = try html.map { (path) throws(ExitCode) in try OutputFile.check(path, flag: "--html") }
+        try refuseClashes([target] + (htmlTarget.map { [$0] } ?? []), inputs: [scenario])
         var request: Sweep.Request
         do {
             let axes = try grid.map { (axis) throws(CommandLineError) in try SweepGrid.Axis.parse(axis) }
@@ -99,6 +104,8 @@ struct SweepCommand: ParsableCommand {
         }
         line("sweep done in \(formatFixed(wallSeconds() - started, decimals: 2)) s wall")
         try target.write(result.rendered(format ?? (shard == nil ? .table : .json)))
+        try htmlTarget?.write(HTMLReport.render(title: "simrun sweep: scenario \(result.header.scenario)",
+                                                sections: [ChartReport(sweep: result)]))
     }
 }
 

@@ -175,7 +175,7 @@ public struct EventLogAnalysis: Sendable {
         for (name, wait) in variants {
             lines.append("")
             if !name.isEmpty { lines.append("variant \(name)") }
-            lines += RunReport.breakdownTable("wait_seconds", Self.grouped(wait, by: grouping))
+            lines += MeasuredVariant(name: name, wait: Self.grouped(wait, by: grouping)).table(.wait)
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -194,8 +194,24 @@ public struct EventLogAnalysis: Sendable {
             ("label_missing", problems(incomplete)),
             ("variants", .array(variants.map { variant in
                 .object([("variant", .string(variant.name)),
-                         ("wait_seconds", RunReport.json(for: Self.grouped(variant.wait, by: grouping)))])
+                         ("wait_seconds", Self.json(for: Self.grouped(variant.wait, by: grouping)))])
             })),
         ])
+    }
+
+    /// A breakdown's summaries as the `wait_seconds` part of `run`'s JSON names them
+    /// (`all`, `by_queue`, `by_op_type`, `by_task`, each with its ``Statistic``s).
+    static func json(for breakdown: Breakdown) -> JSONValue {
+        func summary(_ histogram: WaitHistogram) -> JSONValue {
+            let summary = histogram.summary
+            return .object(Statistic.allCases.map { statistic in
+                (statistic.rawValue, statistic == .count ? JSONValue.int(Int(summary.count))
+                                                         : JSONValue.number(statistic.value(of: summary)))
+            })
+        }
+        return .object([("all", summary(breakdown.all))] + Scenarios.Grouping.allCases.map { grouping in
+            let map = grouping.histograms(in: breakdown)
+            return (grouping.key, JSONValue.object(map.keys.sorted().compactMap { key in map[key].map { (key, summary($0)) } }))
+        })
     }
 }

@@ -26,6 +26,24 @@ public struct GateSettings: Sendable, Equatable {
     public init() {}
 
     public func threshold(for path: String) -> Double { thresholds[path] ?? threshold }
+
+    /// Whether `figure` is gated: the chosen counts, and the chosen statistics of wait_seconds
+    /// and effect_seconds overall and by the chosen queues and tasks.
+    public func gates(_ figure: Figure) -> Bool {
+        switch figure {
+        case .ops(let counter): return counts.contains(counter.rawValue)
+        case .effectViolations: return counts.contains("effect_violations")
+        case .distribution(.completion, _, _), .virtualSeconds, .jobs: return false
+        case .distribution(_, .all, let statistic): return statistics.contains(statistic.rawValue)
+        case .distribution(_, .group(let grouping, let name), let statistic):
+            guard statistics.contains(statistic.rawValue) else { return false }
+            switch grouping {
+            case .queue: return queues.map { $0.contains(name) } ?? true
+            case .task: return tasks.map { $0.contains(name) } ?? true
+            case .opType: return false
+            }
+        }
+    }
 }
 
 /// One scenario's entry in a baseline file: how it was run and what it gave.
@@ -68,21 +86,8 @@ public struct Baseline: Sendable {
     public static func gatedFigures(of report: ReplicatedReport, gate: GateSettings) -> [(path: String, values: [Double?])] {
         var out: [(path: String, values: [Double?])] = []
         for run in report.runs {
-            for figure in run.figures {
-                let path = figure.path
-                let gated: Bool
-                switch (path.first, path.count) {
-                case ("ops", 2): gated = gate.counts.contains(path[1])
-                case ("effect_violations", 1): gated = gate.counts.contains("effect_violations")
-                case ("wait_seconds", 3), ("effect_seconds", 3):
-                    gated = path[1] == "all" && gate.statistics.contains(path[2])
-                case ("wait_seconds", 4), ("effect_seconds", 4):
-                    let names = path[1] == "by_queue" ? gate.queues : path[1] == "by_task" ? gate.tasks : []
-                    gated = gate.statistics.contains(path[3]) && (path[1] == "by_queue" || path[1] == "by_task")
-                        && (names.map { $0.contains(path[2]) } ?? true)
-                default: gated = false
-                }
-                if gated { out.append((path: ([run.variant] + path).joined(separator: "/"), values: figure.values)) }
+            for (figure, values) in run.figures where gate.gates(figure) {
+                out.append((path: ([run.variant] + figure.path).joined(separator: "/"), values: values))
             }
         }
         return out
@@ -196,13 +201,13 @@ public struct Baseline: Sendable {
         if let value = fields.optional("statistics") {
             gate.statistics = []
             for item in try value.elements() {
-                gate.statistics.append(try item.enumValue(WaitHistogram.Summary.fields.map(\.0)))
+                gate.statistics.append(try item.enumValue(Statistic.allCases.map(\.rawValue)))
             }
         }
         if let value = fields.optional("counts") {
             gate.counts = []
             for item in try value.elements() {
-                gate.counts.append(try item.enumValue(OpCounts.fields.map(\.0) + ["effect_violations"]))
+                gate.counts.append(try item.enumValue(OpCounter.allCases.map(\.rawValue) + ["effect_violations"]))
             }
         }
         if let value = fields.optional("queues") {

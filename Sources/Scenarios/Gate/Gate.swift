@@ -103,7 +103,10 @@ public enum Gate {
     static func judge(path: String, old: [Double], new: [Double], threshold: Double, alpha: Double,
                       thresholdOnly: Bool, random: inout RandomStream) -> FigureVerdict {
         let oldMean = mean(old), newMean = mean(new)
-        let floor = path.contains("/ops/") || path.hasSuffix("/effect_violations") || path.hasSuffix("/count") ? 1.0 : 0.001
+        // A baseline path is `variant/figure path`; the variant may itself hold a slash.
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let isCount = (0..<parts.count).contains { Figure(path: Array(parts[($0 + 1)...]))?.isCount ?? false }
+        let floor = isCount ? 1.0 : 0.001
         let margin = max(threshold * abs(oldMean), floor)
         var verdict = FigureVerdict(path: path, kind: .within, oldMean: oldMean, newMean: newMean, threshold: threshold)
         let direction: Double

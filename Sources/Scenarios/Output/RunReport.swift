@@ -24,13 +24,23 @@ public protocol SimulationReport: Sendable {
     var isWhole: Bool { get }
     /// Coalescing lost work in some run.
     var hasEffectViolations: Bool { get }
+    /// The report in the one report model, which the CSV, HTML and histogram outputs read.
+    var model: ReplicatedReport { get }
 }
 
 /// The report of `simrun run`: one scenario, one seed, one entry per variant.
+///
+/// The runs are held twice over: as the model's results (for what only a single run lists:
+/// its ending, timed-out waits, lost work, the trace) and as the one report model
+/// (``variants``, each a replicated variant of one replication), from which every figure is
+/// read.
 public struct RunReport: SimulationReport {
     public var scenario: String
     public var seed: UInt64
-    public var runs: [VariantRun]
+    public let runs: [VariantRun]
+    /// The runs in the one report model: each variant with a single replication.
+    public let variants: [ReplicatedVariant]
+    public var warmup: Duration = .zero
     /// Step 7's figures, for a fairness study (``Scenario/isFairnessStudy``).
     public var fairness: FairnessSection?
 
@@ -38,6 +48,16 @@ public struct RunReport: SimulationReport {
         self.scenario = scenario
         self.seed = seed
         self.runs = runs
+        variants = runs.map { ReplicatedVariant(variant: $0.variant, era: $0.era, results: [$0.result]) }
+    }
+
+    /// This report as the one report model: a replicated report of one replication.
+    public var model: ReplicatedReport {
+        let walls = runs.compactMap(\.wallSeconds)
+        var report = ReplicatedReport(scenario: scenario, file: "", seed: seed, seeds: [seed], warmup: warmup,
+                                      runs: variants, wallSeconds: walls.isEmpty ? nil : walls.reduce(0, +))
+        report.fairness = fairness
+        return report
     }
 
     /// Coalescing lost work in some variant.
@@ -71,17 +91,24 @@ public struct RunReport: SimulationReport {
         .object([
             ("scenario", .string(scenario)),
             ("seed", .uint(seed)),
-            ("runs", .array(runs.map { run in
+            ("runs", .array(zip(runs, variants).map { run, figures in
                 guard let fairness = fairness?.json(variant: run.variant),
-                      case .object(let fields) = Self.json(for: run) else { return Self.json(for: run) }
+                      case .object(let fields) = Self.json(for: run, figures: figures) else {
+                    return Self.json(for: run, figures: figures)
+                }
                 return .object(fields + [("fairness", fairness)])
             })),
         ])
     }
 
-    static func json(for run: VariantRun) -> JSONValue {
+    /// Each run as JSON, in order.
+    public var runsJSON: [JSONValue] { zip(runs, variants).map { Self.json(for: $0, figures: $1) } }
+
+    /// One run's JSON: how it ended and what it lost (from the result), and its figures from
+    /// the report model, counts as integers.
+    static func json(for run: VariantRun, figures: ReplicatedVariant) -> JSONValue {
         let result = run.result
-        let counts = result.counts
+        func counter(_ counter: OpCounter) -> Int { Int(figures.values(.ops(counter)).first.flatMap { $0 } ?? 0) }
         var ending: [(String, JSONValue)] = []
         switch result.ending {
         case .completed: ending.append(("state", .string("completed")))
@@ -105,7 +132,7 @@ public struct RunReport: SimulationReport {
             ("variant", .string(run.variant)),
             ("era", .string(run.era.rawValue)),
             ("ending", .object(ending)),
-            ("ops", .object(OpCounts.fields.map { name, count in (name, .int(count(counts))) })),
+            ("ops", .object(OpCounter.allCases.map { ($0.rawValue, .int(counter($0))) })),
             ("timed_out_waits", .array(result.timedOutWaits.map { wait in
                 .object([
                     ("at", .number(wait.at.seconds)),
@@ -124,38 +151,15 @@ public struct RunReport: SimulationReport {
                     ("reason", .string(violation.reason)),
                 ])
             })),
-            ("wait_seconds", json(for: result.wait)),
-            ("effect_seconds", json(for: result.effect)),
-            ("completion_seconds", json(for: result.completion)),
+        ] + JSONValue.nest(figures.figures.compactMap { figure, values in
+            guard case .distribution = figure, let value = values.first.flatMap({ $0 }) else { return nil }
+            return (figure.path, figure.isCount ? .int(Int(value)) : .number(value))
+        }) + [
             // Wall-clock time is left out under --deterministic, so the bytes depend only on the
             // scenario and the seed.
             ("sim", .object([("virtual_seconds", .number(result.virtualTime.seconds))]
                 + (run.wallSeconds.map { [("wall_seconds", JSONValue.number($0))] } ?? [])
                 + [("jobs", .int(Int(result.jobs)))])),
-        ])
-    }
-
-    static func json(for breakdown: Breakdown) -> JSONValue {
-        func group(_ map: [String: WaitHistogram]) -> JSONValue {
-            .object(map.keys.sorted().compactMap { key in map[key].map { (key, json(for: $0.summary)) } })
-        }
-        return .object([
-            ("all", json(for: breakdown.all.summary)),
-            ("by_queue", group(breakdown.byQueue)),
-            ("by_op_type", group(breakdown.byOpType)),
-            ("by_task", group(breakdown.byTask)),
-        ])
-    }
-
-    static func json(for summary: WaitHistogram.Summary) -> JSONValue {
-        .object([
-            ("count", .int(Int(summary.count))),
-            ("mean", .number(summary.mean)),
-            ("p50", .number(summary.p50)),
-            ("p90", .number(summary.p90)),
-            ("p99", .number(summary.p99)),
-            ("p999", .number(summary.p999)),
-            ("max", .number(summary.max)),
         ])
     }
 }

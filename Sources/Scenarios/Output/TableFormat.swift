@@ -5,8 +5,8 @@ import Sim
 extension RunReport {
     public var table: String {
         var lines = ["scenario \(scenario)  seed \(seed)", ""]
-        for run in runs {
-            lines += Self.section(for: run)
+        for (run, figures) in zip(runs, variants) {
+            lines += Self.section(for: run, figures: figures)
             lines.append("")
         }
         if runs.count > 1 { lines += comparison() }
@@ -19,7 +19,7 @@ extension RunReport {
 
     static func seconds(_ value: Double) -> String { formatFixed(value, decimals: 3) }
 
-    static func section(for run: VariantRun) -> [String] {
+    static func section(for run: VariantRun, figures: ReplicatedVariant) -> [String] {
         let result = run.result
         let counts = result.counts
         var lines = ["variant \(run.variant) (era \(run.era.rawValue))"]
@@ -65,29 +65,14 @@ extension RunReport {
             if result.pendingOps.count > 10 { lines.append("    ... and \(result.pendingOps.count - 10) more") }
         }
         lines.append("")
-        lines += breakdownTable("wait_seconds", result.wait)
-        lines.append("")
-        lines += breakdownTable("effect_seconds", result.effect)
-        lines.append("")
-        lines += breakdownTable("completion_seconds", result.completion)
+        for metric in Metric.allCases {
+            if metric != .wait { lines.append("") }
+            lines += ReplicatedReport.distributionTable(metric, of: figures) { figure, values in
+                let value = values.first.flatMap { $0 } ?? 0
+                return figure.isCount ? String(UInt64(value)) : seconds(value)
+            }.lines(indent: "  ")
+        }
         return lines
-    }
-
-    static func breakdownTable(_ title: String, _ breakdown: Breakdown) -> [String] {
-        var table = TextTable([title, "count", "mean", "p50", "p90", "p99", "p99.9", "max"])
-        func add(_ label: String, _ histogram: WaitHistogram) {
-            let s = histogram.summary
-            table.add([label, String(s.count), seconds(s.mean), seconds(s.p50), seconds(s.p90), seconds(s.p99),
-                       seconds(s.p999), seconds(s.max)])
-        }
-        add("all", breakdown.all)
-        for (group, map) in [("queue", breakdown.byQueue), ("op_type", breakdown.byOpType),
-                             ("task", breakdown.byTask)] {
-            for key in map.keys.sorted() {
-                if let histogram = map[key] { add("\(group) \(key)", histogram) }
-            }
-        }
-        return table.lines(indent: "  ")
     }
 
     /// Variants side by side: wait_seconds p50/p99/max per task, and overall.

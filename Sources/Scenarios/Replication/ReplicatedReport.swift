@@ -7,42 +7,30 @@ public struct ReplicatedVariant: Sendable {
     public var era: Era
     /// One result per replication, in replication order.
     public let results: [RunResult]
-    /// Every figure of the report as a path and its value in each replication (nil where a
-    /// replication has no such figure, e.g. a queue none of its ops used). Computed once:
-    /// histogram summaries are the expensive part.
-    public let figures: [(path: [String], values: [Double?])]
+    /// Every figure of the report (``Figure/table(of:)``) and its value in each replication
+    /// (nil where a replication has no such figure, e.g. a queue none of its ops used).
+    /// Computed once: histogram summaries are the expensive part.
+    public let figures: [(figure: Figure, values: [Double?])]
+    private let index: [Figure: Int]
 
     public init(variant: String, era: Era, results: [RunResult]) {
         self.variant = variant
         self.era = era
         self.results = results
-        figures = Self.figures(of: results)
+        figures = Figure.table(of: results)
+        index = Dictionary(figures.enumerated().map { ($1.figure, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    private static func figures(of results: [RunResult]) -> [(path: [String], values: [Double?])] {
-        var out: [(path: [String], values: [Double?])] = []
-        for (name, count) in OpCounts.fields {
-            out.append((["ops", name], results.map { Double(count($0.counts)) }))
-        }
-        out.append((["effect_violations"], results.map { Double($0.effectViolations.count) }))
-        for (metric, breakdowns) in [("wait_seconds", results.map(\.wait)), ("effect_seconds", results.map(\.effect)),
-                                     ("completion_seconds", results.map(\.completion))] {
-            func add(_ path: [String], _ summaries: [WaitHistogram.Summary?]) {
-                for (stat, pick) in WaitHistogram.Summary.fields {
-                    out.append((path + [stat], summaries.map { $0.map(pick) }))
-                }
-            }
-            add([metric, "all"], breakdowns.map { $0.all.summary })
-            for (group, maps) in [("by_queue", breakdowns.map(\.byQueue)), ("by_op_type", breakdowns.map(\.byOpType)),
-                                  ("by_task", breakdowns.map(\.byTask))] {
-                for key in Set(maps.flatMap(\.keys)).sorted() {
-                    add([metric, group, key], maps.map { $0[key]?.summary })
-                }
-            }
-        }
-        out.append((["sim", "virtual_seconds"], results.map { $0.virtualTime.seconds }))
-        out.append((["sim", "jobs"], results.map { Double($0.jobs) }))
-        return out
+    /// The values of `figure`, one per replication (empty when no replication has it).
+    public func values(_ figure: Figure) -> [Double?] {
+        index[figure].map { figures[$0].values } ?? []
+    }
+
+    /// The histograms of `metric` with every replication's waits pooled.
+    public func pooled(_ metric: Metric) -> Breakdown {
+        var pooled = Breakdown()
+        for result in results { pooled.merge(metric.breakdown(of: result)) }
+        return pooled
     }
 
     /// How the replications ended (a replication with a model error does not count as
@@ -58,27 +46,6 @@ public struct ReplicatedVariant: Sendable {
             }
         }
     }
-}
-
-extension OpCounts {
-    /// The counts reported, by their JSON names.
-    public static let fields: [(String, @Sendable (OpCounts) -> Int)] = [
-        ("created", \.created), ("executed", \.executed), ("completed", \.completed), ("deferred", \.deferred),
-        ("errored", \.errored), ("aborted", \.aborted), ("retried", \.retried),
-        ("skipped_terminal", \.skippedTerminal), ("missing", \.missing), ("reaped", \.reaped),
-        ("released_at_startup", \.releasedAtStartup), ("folds_run", \.foldsRun), ("folded", \.folded),
-        ("folds_skipped", \.foldsSkipped), ("enqueue_lookups", \.enqueueLookups), ("deduplicated", \.deduplicated),
-        ("tasks_dropped", \.tasksDropped), ("waits_completed", \.waitsCompleted),
-        ("waits_timed_out", \.waitsTimedOut), ("maintain_reads", \.maintainReads),
-    ]
-}
-
-extension WaitHistogram.Summary {
-    /// The statistics reported, by their JSON names.
-    public static let fields: [(String, @Sendable (WaitHistogram.Summary) -> Double)] = [
-        ("count", { Double($0.count) }), ("mean", \.mean), ("p50", \.p50), ("p90", \.p90), ("p99", \.p99),
-        ("p999", \.p999), ("max", \.max),
-    ]
 }
 
 /// The report of a replicated `run` or `compare`: every figure's per-replication values,
@@ -97,6 +64,8 @@ public struct ReplicatedReport: SimulationReport {
     public var fairness: FairnessSection? = nil
 
     public var replications: Int { seeds.count }
+
+    public var model: ReplicatedReport { self }
 
     /// True when every replication of every variant completed.
     public var isWhole: Bool { runs.allSatisfy { $0.endings.completed == $0.results.count } }
@@ -140,7 +109,7 @@ public struct ReplicatedReport: SimulationReport {
                                     + (endings.noProgress > 0 ? [("no_progress", .int(endings.noProgress))] : [])
                                     + (endings.jobLimit > 0 ? [("job_limit", .int(endings.jobLimit))] : []))),
             ]
-            fields += JSONValue.nest(run.figures.map { ($0.path, Self.statistic($0.values)) })
+            fields += JSONValue.nest(run.figures.map { ($0.figure.path, Self.statistic($0.values)) })
             if let fairness = fairness?.json(variant: run.variant) { fields.append(("fairness", fairness)) }
             return .object(fields)
         })))

@@ -27,33 +27,22 @@ extension ReplicatedReport {
             if endings.noProgress > 0 { header += ", \(endings.noProgress) stopped making NO PROGRESS in virtual time" }
             if endings.jobLimit > 0 { header += ", \(endings.jobLimit) hit the JOB LIMIT" }
             lines.append(header)
-            let figures = run.figures
-            let byPath = Dictionary(figures.map { ($0.path.joined(separator: "/"), $0.values) },
-                                    uniquingKeysWith: { first, _ in first })
             // Counts that are zero in every replication are left out.
-            let counts = OpCounts.fields.compactMap { name, _ -> String? in
-                let values = byPath["ops/\(name)"] ?? []
+            let counts = OpCounter.allCases.compactMap { counter -> String? in
+                let values = run.values(.ops(counter))
                 guard values.contains(where: { ($0 ?? 0) != 0 }) else { return nil }
-                return "\(name) \(Self.cell(values, decimals: 1))"
+                return "\(counter.rawValue) \(Self.cell(values, decimals: 1))"
             }
             lines.append("  ops (zero counts left out): " + counts.joined(separator: ", "))
-            if let lost = byPath["effect_violations"], lost.contains(where: { ($0 ?? 0) > 0 }) {
+            let lost = run.values(.effectViolations)
+            if lost.contains(where: { ($0 ?? 0) > 0 }) {
                 lines.append("  LOST WORK (coalesced ops whose change no survivor made): \(Self.cell(lost, decimals: 1))")
             }
-            for metric in ["wait_seconds", "effect_seconds", "completion_seconds"] {
-                var table = TextTable([metric, "count", "mean", "p50", "p90", "p99", "p99.9", "max"])
-                let rows = figures.filter { $0.path.first == metric && $0.path.last == "count" }
-                for row in rows {
-                    let prefix = row.path.dropLast().joined(separator: "/")
-                    let label = row.path.dropFirst().dropLast().joined(separator: " ")
-                        .replacingAll("by_queue ", with: "queue ").replacingAll("by_op_type ", with: "op_type ")
-                        .replacingAll("by_task ", with: "task ")
-                    table.add([label] + WaitHistogram.Summary.fields.map { stat, _ in
-                        Self.cell(byPath["\(prefix)/\(stat)"] ?? [], decimals: stat == "count" ? 1 : 3)
-                    })
-                }
+            for metric in Metric.allCases {
                 lines.append("")
-                lines += table.lines(indent: "  ")
+                lines += Self.distributionTable(metric, of: run) { figure, values in
+                    Self.cell(values, decimals: figure.isCount ? 1 : 3)
+                }.lines(indent: "  ")
             }
             lines.append("")
         }
@@ -65,22 +54,20 @@ extension ReplicatedReport {
     public func comparisonTable(focus: [ComparisonFocus]) -> String {
         var lines = ["scenario \(scenario)  seed \(seed)  \(replications) replications per variant, the same seeds "
                      + "for every variant (figures: mean ±95% confidence half-width)", ""]
-        func section(_ title: String, _ path: [String]) {
+        func section(_ title: String, _ subject: Subject) {
             var table = TextTable(["variant", "executed", "p50", "p90", "p99", "max", "effect p99"])
             for run in runs {
-                let byPath = Dictionary(run.figures.map { ($0.path, $0.values) }, uniquingKeysWith: { a, _ in a })
-                table.add([run.variant, Self.cell(byPath[["ops", "executed"]] ?? [], decimals: 1)]
-                          + ["p50", "p90", "p99", "max"].map { Self.cell(byPath[["wait_seconds"] + path + [$0]] ?? []) }
-                          + [Self.cell(byPath[["effect_seconds"] + path + ["p99"]] ?? [])])
+                table.add([run.variant, Self.cell(run.values(.ops(.executed)), decimals: 1)]
+                          + [Statistic.p50, .p90, .p99, .max].map { Self.cell(run.values(.distribution(.wait, subject, $0))) }
+                          + [Self.cell(run.values(.distribution(.effect, subject, .p99)))])
             }
             lines.append(title)
             lines += table.lines(indent: "  ")
             lines.append("")
         }
-        section("wait_seconds (and effect_seconds p99), all ops", ["all"])
+        section("wait_seconds (and effect_seconds p99), all ops", .all)
         for item in focus {
-            section("wait_seconds (and effect_seconds p99), \(item.kind.rawValue) \(item.name)",
-                    [item.kind == .queue ? "by_queue" : "by_task", item.name])
+            section("wait_seconds (and effect_seconds p99), \(item.kind.rawValue) \(item.name)", item.subject)
         }
         if let fairness { lines += fairness.comparisonLines + [""] }
         return lines.joined(separator: "\n")
@@ -90,13 +77,61 @@ extension ReplicatedReport {
     public func slowestQueues(_ count: Int = 3) -> [ComparisonFocus] {
         guard let first = runs.first else { return [] }
         var queues: [(name: String, p99: Double)] = []
-        for figure in first.figures where figure.path.count == 4 {
-            let path = figure.path
-            guard path[0] == "wait_seconds", path[1] == "by_queue", path[3] == "p99" else { continue }
-            let present = figure.values.compactMap { $0 }
-            queues.append((path[2], present.reduce(0, +) / Double(max(present.count, 1))))
+        for (figure, values) in first.figures {
+            guard case .distribution(.wait, .group(.queue, let name), .p99) = figure else { continue }
+            let present = values.compactMap { $0 }
+            queues.append((name, present.reduce(0, +) / Double(max(present.count, 1))))
         }
         queues.sort { $0.p99 != $1.p99 ? $0.p99 > $1.p99 : $0.name < $1.name }
         return queues.prefix(count).map { ComparisonFocus(.queue, $0.name) }
+    }
+
+    /// The table of one metric's distributions: overall, then by queue, op type and task, one
+    /// row each, every statistic a column, each cell as `cell` renders the figure's values.
+    static func distributionTable(_ metric: Metric, of run: ReplicatedVariant,
+                                  cell: (Figure, [Double?]) -> String) -> TextTable {
+        let subjects = run.figures.compactMap { figure, _ -> Subject? in
+            guard case .distribution(metric, let subject, .count) = figure else { return nil }
+            return subject
+        }
+        return distributionTable(metric, subjects: subjects) { cell($0, run.values($0)) }
+    }
+
+    /// The same table for any source of figures: a row per subject, in the order given.
+    static func distributionTable(_ metric: Metric, subjects: [Subject], cell: (Figure) -> String) -> TextTable {
+        var table = TextTable([metric.rawValue] + Statistic.allCases.map(\.heading))
+        for subject in subjects {
+            let label: String
+            switch subject {
+            case .all: label = "all"
+            case .group(let grouping, let name): label = "\(grouping.rawValue) \(name)"
+            }
+            table.add([label] + Statistic.allCases.map { cell(.distribution(metric, subject, $0)) })
+        }
+        return table
+    }
+}
+
+extension MeasuredVariant {
+    /// The table `simrun run` prints for one metric of one run (`wait_seconds` unless given),
+    /// from histograms however they were measured: the same rows, columns and digits, so
+    /// waits read from an event log tabulate exactly as the run that wrote it.
+    public func table(_ metric: Metric = .wait, indent: String = "  ") -> [String] {
+        guard let breakdown = metric == .wait ? wait : metric == .effect ? effect : nil else { return [] }
+        var subjects: [Subject] = [.all]
+        var summaries: [Subject: WaitHistogram.Summary] = [.all: breakdown.all.summary]
+        for grouping in Grouping.allCases {
+            let map = grouping.histograms(in: breakdown)
+            for name in map.keys.sorted() {
+                guard let histogram = map[name] else { continue }
+                subjects.append(.group(grouping, name))
+                summaries[.group(grouping, name)] = histogram.summary
+            }
+        }
+        return ReplicatedReport.distributionTable(metric, subjects: subjects) { figure in
+            guard case .distribution(_, let subject, let statistic) = figure, let summary = summaries[subject] else { return "-" }
+            let value = statistic.value(of: summary)
+            return figure.isCount ? String(UInt64(value)) : formatFixed(value, decimals: 3)
+        }.lines(indent: indent)
     }
 }
