@@ -33,6 +33,9 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var limits: LimitOptions
 
+    @Flag(help: "Simulate every poll of a waiter tick by tick (same results, more kernel jobs; the default skips the polls that cannot see a change).")
+    var naivePolling = false
+
     func validate() throws {
         if trace != nil && replication.replications > 1 {
             throw ValidationError("--trace records one run; use it without --replications")
@@ -62,7 +65,7 @@ struct RunCommand: ParsableCommand {
         }
         let single = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
                                         tracing: trace != nil, warmup: replication.warmupDuration,
-                                        progress: out.progressLine.callAsFunction)
+                                        naivePolling: naivePolling, progress: out.progressLine.callAsFunction)
         if let traceTarget { try traceTarget.write(single.traceLines) }
         try out.finish(single, table: single.table, to: report)
     }

@@ -42,11 +42,14 @@ public struct ClusterContext: Sendable {
     public let random: RandomStream
     /// `inline` era: the per-network locks network work runs under.
     let inlineLocks: InlineNetworkLocks
+    /// Waiters poll tick by tick instead of skipping the polls that cannot see a change
+    /// (``RunOptions/naivePolling``).
+    let naivePolling: Bool
 
     public var clock: SimClock { sim.clock }
 
     init(sim: Simulation, config: ModelConfig, topology: Topology, database: SimDatabase, recorder: RunRecorder,
-         random: RandomStream) {
+         random: RandomStream, naivePolling: Bool = false) {
         self.sim = sim
         self.config = config
         self.coalescing = CoalescingTable(config)
@@ -56,6 +59,7 @@ public struct ClusterContext: Sendable {
         self.recorder = recorder
         self.random = random
         inlineLocks = InlineNetworkLocks(sim: sim)
+        self.naivePolling = naivePolling
     }
 
     /// A new database connection whose round trips come from the stream `db/<name>`.

@@ -18,6 +18,12 @@ public struct RunOptions: Sendable {
     public var jobsPerInstant: UInt64?
     /// Kernel jobs the whole run may take (nil: no bound).
     public var jobLimit: UInt64?
+    /// Simulate every poll of an op's state tick by tick, as the real waiter makes them.
+    /// Off (the default), a waiter sleeps until its op can have changed and then accounts
+    /// for the polls it skipped (their round-trip draws and counts), with the same results:
+    /// only the kernel job count differs (`--naive-polling`; the test
+    /// `NaivePollingEquivalence` compares the two on every shipped scenario).
+    public var naivePolling: Bool = false
 
     public init(seed: UInt64, timeLimit: Duration?, tracing: Bool = false, warmup: Duration = .zero,
                 jobsPerInstant: UInt64? = 10_000_000, jobLimit: UInt64? = nil, figures: FigureSettings? = nil) {
@@ -84,7 +90,8 @@ public enum ClusterRun {
         let database = SimDatabase(sim: sim, config: config, recorder: recorder,
                                    random: RandomStream(seed: options.seed).derived("fairness"))
         let context = ClusterContext(sim: sim, config: config, topology: topology, database: database,
-                                     recorder: recorder, random: RandomStream(seed: options.seed))
+                                     recorder: recorder, random: RandomStream(seed: options.seed),
+                                     naivePolling: options.naivePolling)
         let nodes = NodeControl(context: context)
         let api = ClusterAPI(context: context, nodes: nodes, workload: workload)
         let reaper = Reaper(context: context)

@@ -42,6 +42,9 @@ public actor SimDatabase {
     private var subscribers: [[Signal]] = []
     /// Notified whenever the database becomes quiet (no pending op, no row).
     public nonisolated let quiet: Signal
+    /// Ops someone waits on (a poller that skips its empty polls), notified when the op
+    /// becomes terminal; an entry lives only while its op is watched and pending.
+    private var terminalWatches: [OpID: Signal] = [:]
 
     /// `random` is the stream the claimers' lottery streams are derived from (`fairness` of
     /// the run's root stream; only a `reserved_slots` lottery draws from it).
@@ -115,6 +118,7 @@ public actor SimDatabase {
             }
             terminalOrder.append((now, id))
             recorder.terminal(op, at: now, byFold: byFold)
+            terminalWatches.removeValue(forKey: id)?.notifyAll()
             notifyIfQuiet()
         }
         return true
@@ -141,6 +145,22 @@ public actor SimDatabase {
             terminalOrder.removeFirst()
             ops[first.id] = nil
         }
+    }
+
+    /// The signal notified when `id` becomes terminal, or nil if it already is (or is gone).
+    /// Not a statement of the real system: a waiter's way to sleep through the polls that
+    /// would see it still pending.
+    func watchTerminal(_ id: OpID) -> Signal? {
+        guard let op = ops[id], !op.state.isTerminal else { return nil }
+        if let signal = terminalWatches[id] { return signal }
+        let signal = Signal(executor: sim.executor)
+        terminalWatches[id] = signal
+        return signal
+    }
+
+    /// Whether `id` is terminal or gone (what a poll's read would conclude), without a read.
+    func hasEnded(_ id: OpID) -> Bool {
+        ops[id].map { $0.state.isTerminal } ?? true
     }
 
     // MARK: Coalescing (steps 4 and 5)
