@@ -120,7 +120,8 @@ public enum Benchmarks {
         defer { fclose(file) }
         var line = [CChar](repeating: 0, count: 256)
         while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(cString: line)
+            let bytes = line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+            let text = String(decoding: bytes, as: UTF8.self)
             guard text.hasPrefix("VmHWM:") else { continue }
             let digits = text.dropFirst(6).filter { $0.isNumber }
             return Double(String(digits)).map { $0 / 1024 }
