@@ -22,9 +22,10 @@ public enum ScenarioRunner {
     /// the scenario's). `progress` is called before and after each variant.
     public static func run(_ scenario: Scenario, variants variantNames: [String] = [], seed: UInt64? = nil,
                            measureWallTime: Bool = true, tracing: Bool = false, warmup: Duration = .zero,
+                           naivePolling: Bool = false,
                            progress: (String) -> Void = { _ in }) throws(UnknownVariant) -> RunReport {
         try run(scenario, chosen: variants(variantNames, of: scenario), seed: seed, measureWallTime: measureWallTime,
-                tracing: tracing, warmup: warmup, progress: progress)
+                tracing: tracing, warmup: warmup, naivePolling: naivePolling, progress: progress)
     }
 
     /// The variants named (default: the scenario's default variants).
@@ -45,6 +46,7 @@ public enum ScenarioRunner {
     public static func run(_ scenario: Scenario, chosen: [Variant], seed: UInt64? = nil,
                            measureWallTime: Bool = true, tracing: Bool = false, warmup: Duration = .zero,
                            eventLog: ((String) -> any EventLogSink)? = nil,
+                           naivePolling: Bool = false,
                            progress: (String) -> Void = { _ in }) -> RunReport {
         let seed = seed ?? scenario.seed
         var runs: [VariantRun] = []
@@ -52,7 +54,8 @@ public enum ScenarioRunner {
             progress("variant \(variant.name) (\(index + 1)/\(chosen.count)) ...")
             let started = wallSeconds()
             let config = scenario.config(for: variant)
-            var options = scenario.runOptions(config: config, seed: seed, tracing: tracing, warmup: warmup)
+            var options = scenario.runOptions(config: config, seed: seed, tracing: tracing, warmup: warmup,
+                                              naivePolling: naivePolling)
             options.eventLog = eventLog?(variant.name)
             let result = ClusterRun.run(config: config, topology: scenario.topology, workload: scenario.workload,
                                         options: options)
@@ -75,11 +78,13 @@ extension Scenario {
     /// The options of one run of `config`: the scenario's time limit, and the kernel's guards
     /// sized from the run's estimated cost (``RunCost``).
     public func runOptions(config: ModelConfig, seed: UInt64, tracing: Bool = false,
-                           warmup: Duration = .zero) -> RunOptions {
+                           warmup: Duration = .zero, naivePolling: Bool = false) -> RunOptions {
         let cost = RunCost(of: self, config: config)
-        return RunOptions(seed: seed, timeLimit: timeLimit, tracing: tracing, warmup: warmup,
-                          jobsPerInstant: cost.jobsPerInstant, jobLimit: cost.jobLimit,
-                          figures: isFairnessStudy ? figureSettings : nil)
+        var options = RunOptions(seed: seed, timeLimit: timeLimit, tracing: tracing, warmup: warmup,
+                                 jobsPerInstant: cost.jobsPerInstant, jobLimit: cost.jobLimit,
+                                 figures: isFairnessStudy ? figureSettings : nil)
+        options.naivePolling = naivePolling
+        return options
     }
 }
 

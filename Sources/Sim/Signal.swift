@@ -12,13 +12,14 @@ public final class Signal: Sendable {
 
     public init(executor: SimExecutor) { self.executor = executor }
 
-    /// Waits until notified or until `deadline`. Returns `true` if notified.
+    /// Waits until notified or until `deadline` (an observer timer if `observing`: ordering
+    /// contract, rule 3). Returns `true` if notified.
     /// Throws `CancellationError` when the task is cancelled.
     @discardableResult
-    public func wait(until deadline: SimClock.Instant? = nil,
+    public func wait(until deadline: SimClock.Instant? = nil, observing: Bool = false,
                      isolation: isolated (any Actor)? = #isolation) async throws -> Bool {
         var registered: Waiter?
-        let reason = await executor.suspend(deadline: deadline?.offset, register: { waiter in
+        let reason = await executor.suspend(deadline: deadline?.offset, observer: observing, register: { waiter in
             registered = waiter
             waiters.withLock { $0.append(waiter) }
         }, isolation: isolation)

@@ -43,6 +43,16 @@ public struct SimClock: Clock {
         }
     }
 
+    /// Suspends until `deadline` as an *observer* (ordering contract, rule 3): among the
+    /// timers of that instant this one fires after every ordinary one. For polls that only
+    /// look at the state, so that a poll skipped and one taken see the same thing.
+    public func sleep(until deadline: Instant, observing: Bool,
+                      isolation: isolated (any Actor)? = #isolation) async throws {
+        if await executor.suspend(deadline: deadline.offset, observer: observing, isolation: isolation) == .cancelled {
+            throw CancellationError()
+        }
+    }
+
     /// Suspends for `duration`; resumes on the caller's actor without an extra hop.
     public func sleep(for duration: Duration, tolerance: Duration? = nil,
                       isolation: isolated (any Actor)? = #isolation) async throws {
@@ -57,7 +67,7 @@ extension SimExecutor {
     /// `register` with the waiter first so a signal can find it.
     ///
     /// The continuation resumes on `isolation` (the caller's actor), so a wake-up costs one job.
-    func suspend(deadline: Duration?, register: (Waiter) -> Void = { _ in },
+    func suspend(deadline: Duration?, observer: Bool = false, register: (Waiter) -> Void = { _ in },
                  isolation: isolated (any Actor)?) async -> Waiter.Reason {
         if Task.isCancelled { return .cancelled }
         let (id, sampling) = nextWaiterID()
@@ -66,7 +76,7 @@ extension SimExecutor {
         return await withTaskCancellationHandler(operation: {
             await withUnsafeContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Waiter.Reason, Never>) in
                 waiter.install(continuation)
-                if let deadline { schedule(waiter, at: deadline) } else { park(waiter) }
+                if let deadline { schedule(waiter, at: deadline, observer: observer) } else { park(waiter) }
                 register(waiter)
             }
         }, onCancel: {

@@ -16,7 +16,11 @@ import Synchronization
 ///    deadline; among timers with equal deadlines, the one scheduled first. The clock jumps
 ///    to its deadline (never backwards), the sleeping task is resumed, and rule 1 applies to
 ///    everything that follows until the queue is empty again. Only then does the next timer,
-///    even one at the same instant, fire.
+///    even one at the same instant, fire. An *observer* timer (a poll that only looks, see
+///    ``SimClock/sleep(until:observing:isolation:)``) fires after every ordinary timer of its
+///    instant, so what a poll at an instant sees does not depend on when it was scheduled:
+///    that is what lets a poller skip the polls that can see nothing new and still see what
+///    polling tick by tick would have seen.
 /// 4. A sleep of zero (or until an instant already passed) is a timer at `now`: it lets every
 ///    runnable job and every earlier-scheduled timer at `now` go first.
 /// 5. Cancelling a sleeping task resumes it at once (as a job, at the current instant) with
@@ -94,11 +98,15 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
 
     struct TimerEntry: Comparable {
         var deadline: Duration
+        /// An observer fires after the ordinary timers of its instant (rule 3).
+        var observer: Bool
         var sequence: UInt64
         var waiter: Waiter
 
         static func < (lhs: TimerEntry, rhs: TimerEntry) -> Bool {
-            lhs.deadline != rhs.deadline ? lhs.deadline < rhs.deadline : lhs.sequence < rhs.sequence
+            if lhs.deadline != rhs.deadline { return lhs.deadline < rhs.deadline }
+            if lhs.observer != rhs.observer { return !lhs.observer }
+            return lhs.sequence < rhs.sequence
         }
         static func == (lhs: TimerEntry, rhs: TimerEntry) -> Bool {
             lhs.deadline == rhs.deadline && lhs.sequence == rhs.sequence
@@ -186,12 +194,14 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
 
     // MARK: Timers
 
-    /// Registers `waiter` to be woken at `deadline` (clamped to `now`).
-    func schedule(_ waiter: Waiter, at deadline: Duration) {
+    /// Registers `waiter` to be woken at `deadline` (clamped to `now`), as an observer timer
+    /// if `observer` (rule 3).
+    func schedule(_ waiter: Waiter, at deadline: Duration, observer: Bool = false) {
         state.withLock { state in
             state.sequence &+= 1
             let when = max(deadline, state.now)
-            state.timers.insert(TimerEntry(deadline: when, sequence: state.sequence, waiter: waiter))
+            state.timers.insert(TimerEntry(deadline: when, observer: observer, sequence: state.sequence,
+                                           waiter: waiter))
         }
     }
 

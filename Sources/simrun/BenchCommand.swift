@@ -8,8 +8,10 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure the simulator's speed and memory, and print the figures.",
         discussion: """
-            Measures an M/M/1 (rho 0.8) on bare kernel actors and through the full model in ideal \
-            mode, then each default variant of the scenarios given (default: scenarios/*.yaml). \
+            Measures an M/M/1 (rho 0.8) as a plain event loop (no actors), on bare kernel actors and \
+            through the full model in ideal mode, then each default variant of the scenarios given \
+            (default: scenarios/*.yaml). Peak memory is each row's own where Linux can reset it. \
+            scripts/bench-vs-simpy.sh runs the M/M/1 rows against SimPy's on the same machine. \
             Build in release mode for meaningful figures: swift run -c release simrun bench. \
             Targets on a 2-core machine: kernel >= 500,000 customers/s, model >= 150,000 \
             customers/s, six-instance-starts under 50 ms per variant.
@@ -23,6 +25,18 @@ struct BenchCommand: ParsableCommand {
 
     @Argument(help: "Scenario files to measure (default: scenarios/*.yaml).")
     var scenarios: [String] = []
+
+    @Flag(help: "Measure only the three M/M/1 rows (scripts/bench-vs-simpy.sh uses this).")
+    var mm1 = false
+
+    @Flag(help: "Measure the large scenarios instead: scenarios/bench/*.yaml (a 50-node cluster-day, ten million ops), once each.")
+    var large = false
+
+    @Option(help: "Measure the backlog instead: N instance starts at one instant on one network (scenarios/six-instance-starts.yaml with its count set), for each N given (comma-separated).")
+    var backlog: String?
+
+    @Option(help: "The variant --backlog runs.")
+    var backlogVariant = "plan"
 
     @Flag(help: "Measure a sweep instead: scenarios/starvation-blobs.yaml, variant staleness, 24 points (fairness.after x cluster.cpus) x 10 replications on every core; target under 60 s on 2 cores.")
     var sweep = false
@@ -40,23 +54,42 @@ struct BenchCommand: ParsableCommand {
             try measureSweep()
             return
         }
-        var table = [["benchmark", "customers", "wall s", "customers/s", "kernel jobs/s", "virtual/wall"]]
-        func add(_ m: Benchmarks.Measurement) {
+        if let backlog {
+            try measureBacklog(backlog)
+            return
+        }
+        var table = [["benchmark", "customers", "wall s", "customers/s", "kernel jobs/s", "virtual/wall", "peak MiB"]]
+        @discardableResult
+        func add(_ measure: () -> Benchmarks.Measurement) -> Benchmarks.Measurement {
+            let m = Benchmarks.measuringPeak(measure)
             table.append([m.name, String(m.customers), formatFixed(m.wallSeconds, decimals: 4),
                           formatFixed(m.customersPerSecond, decimals: 0), formatFixed(m.jobsPerSecond, decimals: 0),
-                          formatFixed(m.speedup, decimals: 0)])
+                          formatFixed(m.speedup, decimals: 0), formatFixed(m.peakMiB, decimals: 1)])
             print("  measured \(m.name)")
+            return m
         }
-        add(Benchmarks.kernelMM1(customers: customers))
-        add(Benchmarks.modelMM1(customers: customers))
-        for path in try scenarioFiles() {
-            let scenario = try loadScenario(path)
-            for name in scenario.defaultVariants {
-                guard let variant = scenario.variant(named: name) else { continue }
-                add(Benchmarks.scenario(scenario, variant: variant, repeats: repeats))
+        let plain = add { Benchmarks.plainMM1(customers: customers) }
+        let kernel = add { Benchmarks.kernelMM1(customers: customers) }
+        let model = add { Benchmarks.modelMM1(customers: customers) }
+        if !mm1 {
+            for path in try large ? scenarioFiles(in: "scenarios/bench") : scenarioFiles() {
+                let scenario = try loadScenario(path)
+                for name in scenario.defaultVariants {
+                    guard let variant = scenario.variant(named: name) else { continue }
+                    add { Benchmarks.scenario(scenario, variant: variant, repeats: large ? 1 : repeats) }
+                }
             }
         }
         print("")
+        printTable(table)
+        print("")
+        print("actor cost: the kernel M/M/1 takes \(formatFixed(plain.customersPerSecond / kernel.customersPerSecond, decimals: 1))x "
+              + "the plain event loop's time per customer, the full model \(formatFixed(plain.customersPerSecond / model.customersPerSecond, decimals: 1))x "
+              + "(targets: kernel within 4x; model >= 300,000 customers/s)")
+        print("peak resident memory: \(formatFixed(Benchmarks.peakResidentMiB(), decimals: 1)) MiB")
+    }
+
+    private func printTable(_ table: [[String]]) {
         let widths = (0..<table[0].count).map { column in table.map { $0[column].count }.max() ?? 0 }
         for row in table {
             let cells = row.enumerated().map { index, cell in
@@ -65,8 +98,6 @@ struct BenchCommand: ParsableCommand {
             }
             print(cells.joined(separator: "  "))
         }
-        print("")
-        print("peak resident memory: \(formatFixed(Benchmarks.peakResidentMiB(), decimals: 1)) MiB")
     }
 
     /// The step-7 benchmark: a 24-point sweep of a starvation scenario, 10 replications each.
@@ -98,9 +129,39 @@ struct BenchCommand: ParsableCommand {
         print("peak resident memory: \(formatFixed(Benchmarks.peakResidentMiB(), decimals: 1)) MiB")
     }
 
-    private func scenarioFiles() throws -> [String] {
+    /// Cost per start as the backlog of simultaneous starts grows: flat means linear growth.
+    private func measureBacklog(_ list: String) throws {
+        let sizes = list.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 && $0 <= 1_000_000 }) else {
+            throw fail("--backlog: expected comma-separated counts from 1 to 1000000, got \"\(list)\"")
+        }
+        var table = [["starts", "ops", "wall s", "us per start", "jobs per start", "virtual s", "peak MiB"]]
+        for size in sizes {
+            let settings: [YAMLSetting]
+            do {
+                settings = [try YAMLSetting.parse("workload[0].repeat.count=\(size)"),
+                            try YAMLSetting.parse("time_limit=1000h")]
+            } catch {
+                throw fail("\(error)")
+            }
+            let scenario = try loadScenario("scenarios/six-instance-starts.yaml", settings: settings)
+            guard let variant = scenario.variant(named: backlogVariant) else {
+                throw fail("--backlog-variant: scenarios/six-instance-starts.yaml has no variant \"\(backlogVariant)\"")
+            }
+            let m = Benchmarks.measuringPeak { Benchmarks.scenario(scenario, variant: variant, repeats: 1) }
+            table.append([String(size), String(m.customers), formatFixed(m.wallSeconds, decimals: 3),
+                          formatFixed(m.wallSeconds * 1e6 / Double(size), decimals: 0),
+                          formatFixed(Double(m.jobs) / Double(size), decimals: 1),
+                          formatFixed(m.virtualSeconds, decimals: 1), formatFixed(m.peakMiB, decimals: 1)])
+            print("  measured \(size) starts")
+        }
+        print("")
+        print("\(backlogVariant): N instance starts at one instant on one network (scenarios/six-instance-starts.yaml)")
+        printTable(table)
+    }
+
+    private func scenarioFiles(in directory: String = "scenarios") throws -> [String] {
         if !scenarios.isEmpty { return scenarios }
-        let directory = "scenarios"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.filter { $0.hasSuffix(".yaml") }.sorted().map { "\(directory)/\($0)" }
     }

@@ -30,6 +30,9 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var limits: LimitOptions
 
+    @Flag(help: "Simulate every poll of a waiter tick by tick (same results; only the kernel job count, and so the fingerprint, differs).")
+    var naivePolling = false
+
     @Flag(help: "List every gated figure, not only those out of bounds.")
     var verbose = false
 
@@ -67,7 +70,7 @@ struct CheckCommand: ParsableCommand {
         }
         for (entry, scenario, chosen) in runs {
             let report = Replicator.run(scenario, chosen: chosen, seed: entry.seed, replications: entry.replications,
-                                        threads: jobs.threads, warmup: entry.warmup,
+                                        threads: jobs.threads, warmup: entry.warmup, naivePolling: naivePolling,
                                         progress: Progress(forced: progress).callAsFunction)
             guard report.isWhole else {
                 throw fail("\(entry.file): a replication ended before its work was done; the gate needs whole runs")

@@ -35,6 +35,9 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var limits: LimitOptions
 
+    @Flag(help: "Simulate every poll of a waiter tick by tick (same results, more kernel jobs; the default skips the polls that cannot see a change).")
+    var naivePolling = false
+
     func validate() throws {
         if trace != nil && replication.replications > 1 {
             throw ValidationError("--trace records one run; use it without --replications")
@@ -67,7 +70,7 @@ struct RunCommand: ParsableCommand {
         let (eventStream, eventLog) = try EventsOption.open(eventsTarget)
         let single = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
                                         tracing: trace != nil, warmup: replication.warmupDuration,
-                                        eventLog: eventLog, progress: out.progressLine.callAsFunction)
+                                        eventLog: eventLog, naivePolling: naivePolling, progress: out.progressLine.callAsFunction)
         do {
             if let traceTarget { try traceTarget.write(single.traceLines) }
         } catch {

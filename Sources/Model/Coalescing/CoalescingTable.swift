@@ -6,6 +6,9 @@ struct CoalescingTable: Sendable {
     /// Every task some rule names: the tasks whose runs can make a change on behalf of
     /// another op, so the effect ledger keeps only their runs.
     let tasks: Set<TaskName>
+    /// The distinct key column lists of the rules naming each task, in rule order: the keys
+    /// under which a pending op of that task can be looked up as a sibling.
+    let keyColumns: [TaskName: [[TargetColumn]]]
 
     init(_ config: ModelConfig) {
         var rules: [OperationType: [CoalescingRule]] = [:]
@@ -17,6 +20,15 @@ struct CoalescingTable: Sendable {
         }
         self.rules = rules
         self.tasks = tasks
+        var columns: [TaskName: [[TargetColumn]]] = [:]
+        for type in OperationType.allCases {
+            for rule in rules[type] ?? [] {
+                for task in rule.tasks where !(columns[task] ?? []).contains(rule.key) {
+                    columns[task, default: []].append(rule.key)
+                }
+            }
+        }
+        keyColumns = columns
         set = config.coalescing
     }
 

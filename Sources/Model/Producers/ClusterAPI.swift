@@ -26,6 +26,9 @@ actor ClusterAPI {
 
     private(set) var networks: [NetworkID: NetworkEntry] = [:]
     private(set) var instances: [InstanceID: InstanceEntry] = [:]
+    /// Instances per node on each network (an index of `instances`, so a start costs the same
+    /// however many instances the cluster already runs).
+    private var instancesOnNetwork: [NetworkID: [NodeID: Int]] = [:]
 
     init(context: ClusterContext, nodes: NodeControl, workload: Workload) {
         self.context = context
@@ -37,6 +40,9 @@ actor ClusterAPI {
             instances[existing.instance] = InstanceEntry(node: existing.node, interfaces: existing.interfaces,
                                                          floatingIPs: [])
         }
+        for entry in instances.values {
+            for network in Set(entry.interfaces) { instancesOnNetwork[network, default: [:]][entry.node, default: 0] += 1 }
+        }
     }
 
     private var config: ModelConfig { context.config }
@@ -46,8 +52,26 @@ actor ClusterAPI {
     /// instance on it, in node order.
     func participants(of network: NetworkID) -> [NodeID] {
         var nodes: Set<NodeID> = [networkNode]
-        for entry in instances.values where entry.interfaces.contains(network) { nodes.insert(entry.node) }
+        for node in (instancesOnNetwork[network] ?? [:]).keys { nodes.insert(node) }
         return nodes.sorted()
+    }
+
+    /// Records `instance` (replacing what was recorded under its id), keeping the index.
+    private func place(_ instance: InstanceID, _ entry: InstanceEntry) {
+        remove(instance)
+        instances[instance] = entry
+        for network in Set(entry.interfaces) { instancesOnNetwork[network, default: [:]][entry.node, default: 0] += 1 }
+    }
+
+    /// Forgets `instance`, keeping the index; returns what was recorded.
+    @discardableResult
+    private func remove(_ instance: InstanceID) -> InstanceEntry? {
+        guard let entry = instances.removeValue(forKey: instance) else { return nil }
+        for network in Set(entry.interfaces) {
+            let left = (instancesOnNetwork[network]?[entry.node] ?? 1) - 1
+            instancesOnNetwork[network]?[entry.node] = left > 0 ? left : nil
+        }
+        return entry
     }
 
     /// The floating IPs on `network` (instance and interface index, in order): maintain
@@ -117,7 +141,7 @@ actor ClusterAPI {
     /// op on its node, `depends_on` all of them, and a REST client waits for it.
     private func instanceStart(_ instance: InstanceID, node: NodeID, interfaces: [NetworkID], floatingIPs: Bool,
                                random: RandomStream, connection: any QueueConnection) async throws {
-        instances[instance] = InstanceEntry(node: node, interfaces: interfaces, floatingIPs: [])
+        place(instance, InstanceEntry(node: node, interfaces: interfaces, floatingIPs: []))
         var dependencies: [OpID] = []
         var reconciled: Set<NetworkID> = []
         for (index, network) in interfaces.enumerated() {
@@ -156,7 +180,7 @@ actor ClusterAPI {
     /// is enqueued by the delete op's handler while it runs on sf-queues (``TaskProfile``
     /// of `instance_delete`), not here.
     private func instanceDelete(_ instance: InstanceID, random: RandomStream, connection: any QueueConnection) async throws {
-        guard let entry = instances.removeValue(forKey: instance) else { return }
+        guard let entry = remove(instance) else { return }
         let delete = try await context.createAndEnqueue(OpSpec(
             type: .nodeInstOp, tasks: [.instanceDelete], priority: .userFacing,
             queue: QueueName(.node(entry.node), .clusterOperation, .userFacing), nodeID: entry.node,

@@ -57,27 +57,4 @@ extension ClusterContext {
         /// A REST client polling an asynchronous request every 1 s until it is done.
         case restClient
     }
-
-    /// Polls the op's state (one read each) until it is terminal or gone, or, for an API
-    /// handler, until `API_ASYNC_WAIT` has passed: a timed-out wait, recorded with who waited
-    /// and where the op sat at that moment.
-    func wait(for op: OpID?, on connection: any QueueConnection, as style: WaitStyle = .api, waiter: String,
-              isolation: isolated (any Actor)? = #isolation) async throws {
-        guard let op else { return }
-        let deadline = runtime.now + config.apiAsyncWait
-        let poll = style == .api ? config.waiterPoll : config.restClientPoll
-        while true {
-            let record = try await connection.loadOp(op)
-            if record.map({ $0.state.isTerminal }) ?? true {
-                recorder.waitEnded(op, timedOut: false)
-                return
-            }
-            if style == .api && runtime.now >= deadline {
-                let whereabouts = await store.whereIs(op)
-                recorder.waitTimedOut(op, waiter: waiter, after: config.apiAsyncWait, whereabouts: whereabouts)
-                return
-            }
-            try await runtime.sleep(for: poll)
-        }
-    }
 }

@@ -44,9 +44,12 @@ public struct ClusterContext: Sendable {
     public let random: RandomStream
     /// `inline` era: the per-network locks network work runs under.
     let inlineLocks: InlineNetworkLocks
+    /// Waiters poll tick by tick instead of skipping the polls that cannot see a change
+    /// (``RunOptions/naivePolling``).
+    let naivePolling: Bool
 
     public init(runtime: any Runtime, config: ModelConfig, topology: Topology, store: any QueueStore,
-                recorder: RunRecorder, random: RandomStream) {
+                recorder: RunRecorder, random: RandomStream, naivePolling: Bool = false) {
         self.runtime = runtime
         self.config = config
         self.coalescing = CoalescingTable(config)
@@ -56,6 +59,7 @@ public struct ClusterContext: Sendable {
         self.recorder = recorder
         self.random = random
         inlineLocks = InlineNetworkLocks(runtime: runtime)
+        self.naivePolling = naivePolling
     }
 
     /// A new database connection whose round trips come from the stream `db/<name>`.

@@ -20,6 +20,12 @@ public struct RunOptions: Sendable {
     public var jobLimit: UInt64?
     /// Where the run's eventlog events go (`--events`), if anywhere.
     public var eventLog: (any EventLogSink)?
+    /// Simulate every poll of an op's state tick by tick, as the real waiter makes them.
+    /// Off (the default), a waiter sleeps until its op can have changed and then accounts
+    /// for the polls it skipped (their round-trip draws and counts), with the same results:
+    /// only the kernel job count differs (`--naive-polling`; the test
+    /// `NaivePollingEquivalence` compares the two on every shipped scenario).
+    public var naivePolling: Bool = false
 
     public init(seed: UInt64, timeLimit: Duration?, tracing: Bool = false, warmup: Duration = .zero,
                 jobsPerInstant: UInt64? = 10_000_000, jobLimit: UInt64? = nil, figures: FigureSettings? = nil) {
@@ -86,7 +92,8 @@ public enum ClusterRun {
         let database = SimDatabase(sim: sim, config: config, recorder: recorder,
                                    random: RandomStream(seed: options.seed).derived("fairness"))
         let context = ClusterContext(runtime: sim, config: config, topology: topology, store: database,
-                                     recorder: recorder, random: RandomStream(seed: options.seed))
+                                     recorder: recorder, random: RandomStream(seed: options.seed),
+                                     naivePolling: options.naivePolling)
         let (tracker, sources) = start(context: context, workload: workload)
         sim.spawn("drain") { await database.waitUntilDrained(after: tracker) }
         let watcher = ProgressWatcher(recorder: recorder, config: config, topology: topology, workload: workload,

@@ -69,6 +69,27 @@ public final class SimConnection: QueueConnection {
         return await database.loadOp(id)
     }
 
+    // MARK: Polls
+
+    /// A poll's read of an op: the round trip is an observer sleep (ordering contract, rule
+    /// 3), so the read sees every ordinary event of its instant whenever it was scheduled.
+    func pollOp(_ id: OpID, isolation: isolated (any Actor)? = #isolation) async throws -> OpRecord? {
+        database.recorder.roundTrip(by: name)
+        let delay = roundTrip.sample(&random)
+        if delay > .zero { try await clock.sleep(until: clock.now.advanced(by: delay), observing: true) }
+        return await database.loadOp(id)
+    }
+
+    /// A poll that is not simulated: its round trip is counted and drawn, exactly as
+    /// ``pollOp(_:isolation:)`` would, and returned so the caller can place the read.
+    func skipPoll() -> Duration {
+        database.recorder.roundTrip(by: name)
+        return roundTrip.sample(&random)
+    }
+
+    /// A copy of this connection's stream and its distribution, to preview draws.
+    var roundTripPreview: (stream: RandomStream, distribution: Distribution) { (random, roundTrip) }
+
     @discardableResult
     nonisolated(nonsending) public func setState(_ id: OpID, _ state: OpState) async throws -> Bool {
         try await pay(isolation: #isolation)

@@ -15,6 +15,9 @@ public actor SimDatabase: QueueStore {
 
     private var ops: [OpID: OpRecord] = [:]
     private var rows: [RowID: WorkItem] = [:]
+    /// The claimed rows (the reaper's and `restart_work_queue`'s candidates): as many as
+    /// items in flight, so neither scans the backlog.
+    private var claimedRows: Set<RowID> = []
     /// Unclaimed rows of each queue in the orders the claim policies read (step 7's fairness).
     private var unclaimed: ClaimIndex
     /// Rows per queue, claimed or not (queue depth).
@@ -31,12 +34,17 @@ public actor SimDatabase: QueueStore {
     /// Non-terminal single-task ops of coalescible tasks, by task: the candidates of step 4's
     /// fold and step 5's lookup (kept only when one of those steps is on).
     private var singleTaskPending: [TaskName: Set<OpID>] = [:]
+    /// The same candidates by (task, type, key), for lookups and folds in O(1) amortised.
+    private var siblings: SiblingIndex
     private let coalescing: CoalescingTable
     private let indexesCoalescible: Bool
     /// Ideal mode: who to wake when a row appears in a queue, in subscription order.
     private var subscribers: [[any WakeSignal]] = []
     /// Notified whenever the database becomes quiet (no pending op, no row).
     public nonisolated let quiet: any WakeSignal
+    /// Ops someone waits on (a poller that skips its empty polls), notified when the op
+    /// becomes terminal; an entry lives only while its op is watched and pending.
+    private var terminalWatches: [OpID: Signal] = [:]
 
     /// `random` is the stream the claimers' lottery streams are derived from (`fairness` of
     /// the run's root stream; only a `reserved_slots` lottery draws from it).
@@ -48,6 +56,7 @@ public actor SimDatabase: QueueStore {
         unclaimed = ClaimIndex(fairness: config.fairness, random: random)
         self.quiet = sim.makeSignal()
         coalescing = CoalescingTable(config)
+        siblings = SiblingIndex(keyColumns: coalescing.keyColumns)
         indexesCoalescible = !config.steps.isDisjoint(with: [.workerFold, .enqueueDedup])
     }
 
@@ -67,7 +76,10 @@ public actor SimDatabase: QueueStore {
         ops[id] = OpRecord(id: id, spec: spec, createdAt: now, state: .queued, stateChangedAt: now)
         pendingOps += 1
         if let network = spec.networkID { pendingByNetwork[network, default: 0] += 1 }
-        if isCandidate(spec) { singleTaskPending[spec.tasks[0], default: []].insert(id) }
+        if isCandidate(spec) {
+            singleTaskPending[spec.tasks[0], default: []].insert(id)
+            siblings.insert(id, spec: spec, task: spec.tasks[0])
+        }
         insertRow(queue: spec.queue, op: id, type: spec.type, network: spec.networkID, deferCount: 0, retries: 0,
                   at: now)
         recorder.created(id, spec)
@@ -91,7 +103,12 @@ public actor SimDatabase: QueueStore {
         ops[id] = op
         if state.isTerminal {
             pendingOps -= 1
-            if isCandidate(op.spec) { singleTaskPending[op.spec.tasks[0]]?.remove(id) }
+            if isCandidate(op.spec) {
+                singleTaskPending[op.spec.tasks[0]]?.remove(id)
+                siblings.ended(id, spec: op.spec, task: op.spec.tasks[0]) { [ops] in
+                    ops[$0].map { !$0.state.isTerminal } ?? false
+                }
+            }
             if let network = op.spec.networkID {
                 pendingByNetwork[network, default: 1] -= 1
                 var recent = recentOutcomes[network, default: []]
@@ -101,6 +118,7 @@ public actor SimDatabase: QueueStore {
             }
             terminalOrder.append((now, id))
             recorder.terminal(op, at: now, byFold: byFold)
+            terminalWatches.removeValue(forKey: id)?.notifyAll()
             notifyIfQuiet()
         }
         return true
@@ -129,6 +147,22 @@ public actor SimDatabase: QueueStore {
         }
     }
 
+    /// The signal notified when `id` becomes terminal, or nil if it already is (or is gone).
+    /// Not a statement of the real system: a waiter's way to sleep through the polls that
+    /// would see it still pending.
+    func watchTerminal(_ id: OpID) -> Signal? {
+        guard let op = ops[id], !op.state.isTerminal else { return nil }
+        if let signal = terminalWatches[id] { return signal }
+        let signal = Signal(executor: sim.executor)
+        terminalWatches[id] = signal
+        return signal
+    }
+
+    /// Whether `id` is terminal or gone (what a poll's read would conclude), without a read.
+    func hasEnded(_ id: OpID) -> Bool {
+        ops[id].map { $0.state.isTerminal } ?? true
+    }
+
     // MARK: Coalescing (steps 4 and 5)
 
     /// Queued single-task ops of `type` running `task` whose key columns hold `key`, oldest
@@ -139,8 +173,21 @@ public actor SimDatabase: QueueStore {
     /// reach ops on others); with `atLeastAsUrgentAs`, only ops of that priority or a more
     /// urgent one (phase 11's enqueue reuse).
     private func queuedSiblings(type: OperationType, task: TaskName, key: CoalescingKey, columns: [TargetColumn],
-                                atLeastAsUrgentAs priority: Priority? = nil) -> [OpID] {
-        (singleTaskPending[task] ?? []).sorted().filter { id in
+                                atLeastAsUrgentAs priority: Priority? = nil, first: Bool = false) -> [OpID] {
+        if siblings.covers(task: task, columns: columns) {
+            let candidates = siblings.pending(task: task, type: type, key: key) { [ops] in
+                ops[$0].map { !$0.state.isTerminal } ?? false
+            }
+            var found: [OpID] = []
+            for id in candidates {
+                guard let op = ops[id], op.state == .queued else { continue }
+                if let priority, op.spec.priority > priority { continue }
+                found.append(id)
+                if first { break }
+            }
+            return found
+        }
+        return (singleTaskPending[task] ?? []).sorted().filter { id in
             guard let op = ops[id], op.state == .queued, op.spec.type == type,
                   coalescing.rule(for: op.spec, task: task) != nil else { return false }
             if let priority, op.spec.priority > priority { return false }
@@ -154,7 +201,8 @@ public actor SimDatabase: QueueStore {
                      atLeastAsUrgentAs priority: Priority?) -> OpID? {
         purgeExpired()
         guard config.coalescingSQL == .matches else { return nil }
-        return queuedSiblings(type: type, task: task, key: key, columns: columns, atLeastAsUrgentAs: priority).first
+        return queuedSiblings(type: type, task: task, key: key, columns: columns, atLeastAsUrgentAs: priority,
+                              first: true).first
     }
 
     /// Step 4's fold, one transaction: every other queued single-task op of the survivor's
@@ -220,6 +268,7 @@ public actor SimDatabase: QueueStore {
             row.claimedBy = claimer
             row.attempts += 1
             rows[row.rowID] = row
+            claimedRows.insert(row.rowID)
             return row
         }
     }
@@ -227,6 +276,7 @@ public actor SimDatabase: QueueStore {
     /// Deletes a row (the item is finished).
     func deleteRow(_ id: RowID) {
         guard let row = rows.removeValue(forKey: id) else { return }
+        claimedRows.remove(id)
         unclaimed.remove(id)
         rowCount[row.queue.index] -= 1
         notifyIfQuiet()
@@ -252,7 +302,7 @@ public actor SimDatabase: QueueStore {
     func reap() -> (released: Int, errored: Int) {
         var released = 0
         var errored: [OpID] = []
-        for id in rows.keys.sorted() {
+        for id in claimedRows.sorted() {
             guard var row = rows[id], let claimedAt = row.claimedAt,
                   now - claimedAt > config.claimTimeout else { continue }
             if row.attempts >= config.maxAttempts {
@@ -262,6 +312,7 @@ public actor SimDatabase: QueueStore {
                 row.claimedAt = nil
                 row.claimedBy = nil
                 rows[id] = row
+                claimedRows.remove(id)
                 unclaimed.insert(indexEntry(row))
                 wake(row.queue)
                 released += 1
@@ -279,12 +330,13 @@ public actor SimDatabase: QueueStore {
     func releaseClaims(on queues: [QueueName], claimedByPrefix prefix: String) -> Int {
         let wanted = Set(queues.map(\.index))
         var released = 0
-        for id in rows.keys.sorted() {
+        for id in claimedRows.sorted() {
             guard var row = rows[id], row.claimedAt != nil, wanted.contains(row.queue.index),
                   row.claimedBy?.hasPrefix(prefix) ?? false else { continue }
             row.claimedAt = nil
             row.claimedBy = nil
             rows[id] = row
+            claimedRows.remove(id)
             if var op = ops[row.opID], op.state == .executing {
                 op.state = .queued
                 op.stateChangedAt = now

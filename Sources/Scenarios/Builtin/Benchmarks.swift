@@ -19,6 +19,9 @@ public enum Benchmarks {
         public var jobs: UInt64
         public var virtualSeconds: Double
         public var wallSeconds: Double
+        /// Peak resident memory during this measurement alone (MiB), where the system can
+        /// reset the peak between measurements (Linux); otherwise the process's peak so far.
+        public var peakMiB: Double = 0
 
         public var customersPerSecond: Double { Double(customers) / wallSeconds }
         public var jobsPerSecond: Double { Double(jobs) / wallSeconds }
@@ -38,6 +41,17 @@ public enum Benchmarks {
                                            servers: 1, customers: customers, seed: seed))
         return Measurement(name: "kernel M/M/1 (bare actors)", customers: Int(result.wait.count),
                            jobs: result.outcome.jobs, virtualSeconds: result.outcome.virtualTime.seconds,
+                           wallSeconds: wallSeconds() - started)
+    }
+
+    /// The same M/M/1 as a plain event loop over a heap (``EventLoopQueue``): no actors, no
+    /// tasks. Its "jobs" are the events it took from its heap.
+    public static func plainMM1(customers: Int, seed: UInt64 = 1) -> Measurement {
+        let started = wallSeconds()
+        let result = EventLoopQueue.runMM1(interArrival: mm1Arrival, service: mm1Service, customers: customers,
+                                           seed: seed)
+        return Measurement(name: "plain M/M/1 (event loop, no actors)", customers: Int(result.wait.count),
+                           jobs: result.events, virtualSeconds: result.virtualTime.seconds,
                            wallSeconds: wallSeconds() - started)
     }
 
@@ -76,6 +90,46 @@ public enum Benchmarks {
             if best.map({ measured.wallSeconds < $0.wallSeconds }) ?? true { best = measured }
         }
         return best!
+    }
+
+    /// Runs `body` and sets its measurement's peak memory: on Linux the kernel's peak
+    /// (`VmHWM`) is reset first through `/proc/self/clear_refs`, so the figure is this
+    /// measurement's own; elsewhere it is the process's peak so far.
+    public static func measuringPeak(_ body: () -> Measurement) -> Measurement {
+        let reset = resetPeakResident()
+        var measured = body()
+        measured.peakMiB = reset ? (currentPeakResidentMiB() ?? peakResidentMiB()) : peakResidentMiB()
+        return measured
+    }
+
+    /// Resets the kernel's record of this process's peak resident memory (Linux 4.0+).
+    private static func resetPeakResident() -> Bool {
+        #if os(Linux)
+        guard let file = fopen("/proc/self/clear_refs", "w") else { return false }
+        defer { fclose(file) }
+        return fputs("5", file) >= 0
+        #else
+        return false
+        #endif
+    }
+
+    /// `VmHWM` of `/proc/self/status` in MiB (peak resident memory since the last reset).
+    private static func currentPeakResidentMiB() -> Double? {
+        #if os(Linux)
+        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let bytes = line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard text.hasPrefix("VmHWM:") else { continue }
+            let digits = text.dropFirst(6).filter { $0.isNumber }
+            return Double(String(digits)).map { $0 / 1024 }
+        }
+        return nil
+        #else
+        return nil
+        #endif
     }
 
     /// Peak resident memory of this process so far, in MiB.

@@ -30,6 +30,7 @@ public enum Replicator {
 
     public static func run(_ scenario: Scenario, chosen: [Variant], seed: UInt64? = nil, replications: Int,
                            threads: Int = availableThreads, warmup: Duration = .zero, measureWallTime: Bool = true,
+                           naivePolling: Bool = false,
                            progress: @escaping @Sendable (String) -> Void = { _ in }) -> ReplicatedReport {
         let seed = seed ?? scenario.seed
         let seeds = (0..<replications).map { Self.seed(seed, replication: $0) }
@@ -39,7 +40,9 @@ public enum Replicator {
         let done = Atomic<Int>(0)
         let started = wallSeconds()
         let configs = chosen.map { scenario.config(for: $0) }
-        let options = configs.map { scenario.runOptions(config: $0, seed: seed, warmup: warmup) }
+        let options = configs.map {
+            scenario.runOptions(config: $0, seed: seed, warmup: warmup, naivePolling: naivePolling)
+        }
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, jobs.count))) { _ in
             while true {
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue

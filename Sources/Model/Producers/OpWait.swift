@@ -1,0 +1,127 @@
+import Sim
+
+extension ClusterContext {
+    /// Polls the op's state (one read each) until it is terminal or gone, or, for an API
+    /// handler, until `API_ASYNC_WAIT` has passed: a timed-out wait, recorded with who waited
+    /// and where the op sat at that moment.
+    ///
+    /// Every poll is a round trip on `connection` (drawn from its stream, counted) and then a
+    /// read. A read is an observer (ordering contract, rule 3): it sees every ordinary event
+    /// of its instant. That makes the polls that see the op still pending skippable: unless
+    /// ``naivePolling`` is set, the first poll is taken as written, then the waiter sleeps
+    /// until the op ends (or until the poll that would time out), draws and counts the round
+    /// trips of the polls it slept through, and takes only the poll that sees the end at the
+    /// instant polling tick by tick would have taken it. The random stream, the round-trip
+    /// counts, the instant and the order of what follows are the same either way; only the
+    /// kernel's job count differs.
+    func wait(for op: OpID?, on connection: any QueueConnection, as style: WaitStyle = .api, waiter: String,
+              isolation: isolated (any Actor)? = #isolation) async throws {
+        guard let op else { return }
+        if let simulated = connection as? SimConnection {
+            try await simulatedWait(for: op, on: simulated, as: style, waiter: waiter)
+        } else {
+            try await pollingWait(for: op, on: connection, as: style, waiter: waiter)
+        }
+    }
+
+    /// Any backend (live mode): every poll is a real read.
+    private func pollingWait(for op: OpID, on connection: any QueueConnection, as style: WaitStyle, waiter: String,
+                             isolation: isolated (any Actor)? = #isolation) async throws {
+        let deadline = runtime.now + config.apiAsyncWait
+        let poll = style == .api ? config.waiterPoll : config.restClientPoll
+        while true {
+            let record = try await connection.loadOp(op)
+            if record.map({ $0.state.isTerminal }) ?? true {
+                recorder.waitEnded(op, timedOut: false)
+                return
+            }
+            if style == .api && runtime.now >= deadline {
+                let whereabouts = await store.whereIs(op)
+                recorder.waitTimedOut(op, waiter: waiter, after: config.apiAsyncWait, whereabouts: whereabouts)
+                return
+            }
+            try await runtime.sleep(for: poll)
+        }
+    }
+
+    /// The simulated database: polls are observers of the virtual clock, so the empty ones
+    /// can be skipped (see ``wait(for:on:as:waiter:isolation:)``).
+    private func simulatedWait(for op: OpID, on connection: SimConnection, as style: WaitStyle, waiter: String,
+                               isolation: isolated (any Actor)? = #isolation) async throws {
+        let clock = connection.clock
+        let database = connection.database
+        let deadline = clock.now.advanced(by: config.apiAsyncWait)
+        let poll = style == .api ? config.waiterPoll : config.restClientPoll
+        let timesOut = style == .api
+        while true {
+            let record = try await connection.pollOp(op)
+            if record.map({ $0.state.isTerminal }) ?? true {
+                recorder.waitEnded(op, timedOut: false)
+                return
+            }
+            if timesOut && clock.now >= deadline {
+                let whereabouts = await database.whereIs(op)
+                recorder.waitTimedOut(op, waiter: waiter, after: config.apiAsyncWait, whereabouts: whereabouts)
+                return
+            }
+            if naivePolling {
+                try await clock.sleep(until: clock.now.advanced(by: poll), observing: true)
+                continue
+            }
+            try await skipPolls(of: op, from: clock.now.advanced(by: poll), every: poll,
+                                until: timesOut ? deadline : nil, on: connection, waiter: waiter)
+            return
+        }
+    }
+
+    /// The polls after the first, skipped: `start` is when the next poll's round trip begins.
+    private func skipPolls(of op: OpID, from start: SimClock.Instant, every poll: Duration,
+                           until deadline: SimClock.Instant?, on connection: SimConnection, waiter: String,
+                           isolation: isolated (any Actor)? = #isolation) async throws {
+        let clock = connection.clock
+        let database = connection.database
+        // The poll that would time out, found on a copy of the connection's stream.
+        var timeoutRead: SimClock.Instant?
+        if let deadline {
+            var stream = connection.roundTripPreview.stream
+            let distribution = connection.roundTripPreview.distribution
+            var next = start
+            while true {
+                let read = next.advanced(by: distribution.sample(&stream))
+                if read >= deadline { timeoutRead = read; break }
+                next = read.advanced(by: poll)
+            }
+        }
+        var endedAt: SimClock.Instant?
+        do {
+            if let ended = await database.watchTerminal(op) {
+                if try await ended.wait(until: timeoutRead, observing: true) { endedAt = clock.now }
+            } else {
+                endedAt = clock.now
+            }
+        } catch {
+            // The run ended: count the polls begun by now, as polling would have.
+            var next = start
+            while next <= clock.now { next = next.advanced(by: connection.skipPoll()).advanced(by: poll) }
+            throw error
+        }
+        var next = start
+        while true {
+            let read = next.advanced(by: connection.skipPoll())
+            if let endedAt, read >= endedAt {
+                try await clock.sleep(until: read, observing: true)
+                _ = await database.loadOp(op)
+                recorder.waitEnded(op, timedOut: false)
+                return
+            }
+            if let deadline, read >= deadline {
+                // Woken by the timeout read's own observer timer: this is that instant.
+                _ = await database.loadOp(op)
+                let whereabouts = await database.whereIs(op)
+                recorder.waitTimedOut(op, waiter: waiter, after: config.apiAsyncWait, whereabouts: whereabouts)
+                return
+            }
+            next = read.advanced(by: poll)
+        }
+    }
+}
