@@ -52,7 +52,7 @@ let package = Package(
         ),
         .testTarget(name: "SimTests", dependencies: ["Sim"]),
         .testTarget(name: "ModelTests", dependencies: ["Sim", "Model"]),
-        .testTarget(name: "LiveTests", dependencies: ["Sim", "Model", "Live"]),
+        .testTarget(name: "LiveTests", dependencies: ["Sim", "Model", "Scenarios", "Live"]),
         .testTarget(
             name: "ScenariosTests",
             dependencies: ["Sim", "Model", "Scenarios", .product(name: "Yams", package: "Yams")]

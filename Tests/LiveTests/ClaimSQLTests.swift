@@ -6,8 +6,8 @@ import Testing
 /// The claim rule (model file §3) on the real server, through the built-in SQL: list order,
 /// `scheduled_at`, `limit` and the server cap, spill-over to lower lanes, and concurrent
 /// claimers that never get the same row (`FOR UPDATE SKIP LOCKED`).
-@Suite(.serialized, .enabled(if: LiveServer.available, LiveServer.skipped))
-struct ClaimSQLTests {
+extension LiveServerTests {
+@Suite struct ClaimSQLTests {
     static let urgent = QueueName(.networkNode, .clusterOperation, .userFacing)
     static let lower = QueueName(.networkNode, .clusterOperation, .background)
 
@@ -101,9 +101,11 @@ struct ClaimSQLTests {
         let store = try LiveServer.store()
         let creator = Self.connection(store, "creator")
         let created = try await Self.create(240, on: Self.urgent, creator)
+        // Every claimer connected before any claims, so they start together.
+        let claimers = (0..<8).map { Self.connection(store, "node-\($0 + 1)/sf-net") }
+        for claimer in claimers { _ = try await claimer.row("now") }
         let claims = try await withThrowingTaskGroup(of: [OpID].self) { group in
-            for index in 0..<8 {
-                let connection = Self.connection(store, "node-\(index + 1)/sf-net")
+            for connection in claimers {
                 group.addTask {
                     var mine: [OpID] = []
                     while true {
@@ -123,4 +125,5 @@ struct ClaimSQLTests {
         #expect(claims.filter { !$0.isEmpty }.count > 1, "the claimers should have shared the work")
         #expect(try await store.counters().leftClaimed == 240)
     }
+}
 }

@@ -3,6 +3,10 @@ import Model
 import Sim
 import Testing
 
+/// Every live test, one at a time (they share the server's tables).
+@Suite(.serialized, .enabled(if: LiveServer.available, LiveServer.skipped))
+enum LiveServerTests {}
+
 /// The server the live tests use: `SIMRUN_MARIADB_URL` (`.ci/run` starts one with
 /// scripts/mariadb.sh and sets it). Without it every live test is skipped with this message.
 enum LiveServer {
