@@ -26,9 +26,19 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Write the tables to this file instead of standard output: whole or not at all.")
     var output: String?
 
+    @Option(help: ArgumentHelp("Also write an HTML report with charts of the log's waits to this file (self-contained; written like --output).",
+                               valueName: "file"))
+    var html: String?
+
+    @Option(help: ArgumentHelp("Also write HdrHistogram percentile distributions of the log's wait_seconds (overall, per queue, op type and task) into this directory, as .hgrm files.",
+                               valueName: "dir"))
+    var hgrm: String?
+
     func run() throws {
         let target = try OutputFile.check(output ?? "-", flag: "--output")
-        try refuseClashes([target], inputs: [file])
+        let htmlTarget = try html.map { (path) throws(ExitCode) in try OutputFile.check(path, flag: "--html") }
+        let histograms = try hgrm.map { (path) throws(ExitCode) in try HistogramDirectory.check(path) }
+        try refuseClashes([target] + [htmlTarget].compactMap { $0 }, inputs: [file])
         let analysis: EventLogAnalysis
         do {
             analysis = try EventLogAnalysis.read(path: file)
@@ -36,5 +46,14 @@ struct AnalyzeCommand: ParsableCommand {
             throw fail(error.description)
         }
         try target.write(format == .json ? analysis.json(by: by).rendered() + "\n" : analysis.table(by: by))
+        // The same pictures and percentile files as run's, drawn from the log's histograms.
+        let measured = analysis.variants.map { MeasuredVariant(name: $0.name.isEmpty ? "log" : $0.name, wait: $0.wait) }
+        if let htmlTarget {
+            let chart = ChartReport(title: "event log \(file)", notes: analysis.summaryLines, variants: measured)
+            try htmlTarget.write(HTMLReport.render(title: "simrun analyze: \(file)", sections: [chart]))
+        }
+        if let histograms {
+            try histograms.write(PercentileDistribution.files(measured, format: .hgrm))
+        }
     }
 }

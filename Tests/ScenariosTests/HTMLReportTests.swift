@@ -110,6 +110,26 @@ final class ElementCounter: NSObject, XMLParserDelegate {
 }
 
 @Suite(.serialized) struct ReportOutputCommandTests {
+    /// `analyze --html --hgrm` on the shipped example export: the charts are drawn from the
+    /// log's histograms (well-formed, one SVG per chart: histogram, CDF, ladder and one
+    /// panel per queue, five queues in that log), and one .hgrm file per histogram.
+    @Test func analyzeWritesHTMLAndHistogramsFromALog() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("simrun-analyze-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let html = directory.appendingPathComponent("log.html").path
+        let hgrm = directory.appendingPathComponent("h").path
+        let result = try CLI.run(["analyze", "docs/examples/cluster-eventlog.jsonl", "--html", html, "--hgrm", hgrm])
+        #expect(result.status == 0, "\(result.stderr)")
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        let counts = try #require(ElementCounter.parse(page).counts)
+        let files = try FileManager.default.contentsOfDirectory(atPath: hgrm).sorted()
+        let queues = files.filter { $0.hasPrefix("log.wait_seconds.queue.") }.count
+        #expect(queues > 0)
+        #expect(counts["svg"] == 3 + queues)
+        #expect(files.contains("log.wait_seconds.all.hgrm"))
+    }
+
     /// `--html`, `--hgrm` and `--format csv` together: the HTML is well-formed and the same
     /// twice; one histogram file per histogram; the CSV has a row per figure.
     @Test func runWritesHTMLHistogramsAndCSV() throws {

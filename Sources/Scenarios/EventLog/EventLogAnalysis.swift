@@ -151,7 +151,8 @@ public struct EventLogAnalysis: Sendable {
 
     // MARK: Output
 
-    private var summaryLines: [String] {
+    /// What was read: record counts by kind, and the records left out or used incomplete.
+    public var summaryLines: [String] {
         let kindText = kinds.map { "\($0.kind) \($0.count)" }.joined(separator: ", ")
         var lines = ["event log \(file): \(records) records (\(kindText.isEmpty ? "none" : kindText)); "
                      + "\(executions) executions in the tables"]
