@@ -90,31 +90,11 @@ struct LiveRunCommand: ParsableCommand {
             every claimed row.
             """)
 
-    @Argument(help: "Scenario file (YAML).")
-    var scenario: String
-
-    @Option(help: "The variant to run (default: the scenario's first default variant).")
-    var variant: String?
-
-    @OptionGroup var server: ServerOptions
-
-    @Option(help: "Wall seconds per scenario second (0.01 to 10).")
-    var timeScale: Double = 1
-
-    @Option(parsing: .unconditional, help: "Seed for every random stream (default: the scenario's seed).")
-    var seed: UInt64?
-
-    @OptionGroup var set: SettingOptions
-
-    func validate() throws {
-        guard timeScale >= 0.01, timeScale <= 10 else {
-            throw ValidationError("--time-scale must be from 0.01 to 10, got \(timeScale)")
-        }
-    }
+    @OptionGroup var replay: LiveReplayOptions
 
     func run() throws {
-        let plan = try LivePlan(scenario: scenario, variant: variant, server: server, settings: set)
-        let result = try plan.runLive(timeScale: timeScale, seed: seed)
+        let plan = try replay.plan()
+        let result = try plan.runLive(timeScale: replay.timeScale, seed: replay.seed)
         print(LiveReport.table(live: result, scenario: plan.scenario.name), terminator: "")
         if !result.failures.isEmpty || result.ending != "completed" { throw ExitStatus.incomplete }
     }
@@ -129,32 +109,12 @@ struct LiveCompareCommand: ParsableCommand {
             differ from the simulator's (exit status 1).
             """)
 
-    @Argument(help: "Scenario file (YAML).")
-    var scenario: String
-
-    @Option(help: "The variant to run (default: the scenario's first default variant).")
-    var variant: String?
-
-    @OptionGroup var server: ServerOptions
-
-    @Option(help: "Wall seconds per scenario second (0.01 to 10).")
-    var timeScale: Double = 1
-
-    @Option(parsing: .unconditional, help: "Seed for every random stream (default: the scenario's seed).")
-    var seed: UInt64?
-
-    @OptionGroup var set: SettingOptions
-
-    func validate() throws {
-        guard timeScale >= 0.01, timeScale <= 10 else {
-            throw ValidationError("--time-scale must be from 0.01 to 10, got \(timeScale)")
-        }
-    }
+    @OptionGroup var replay: LiveReplayOptions
 
     func run() throws {
-        let plan = try LivePlan(scenario: scenario, variant: variant, server: server, settings: set)
-        let simulated = plan.runSimulated(seed: seed)
-        let live = try plan.runLive(timeScale: timeScale, seed: seed)
+        let plan = try replay.plan()
+        let simulated = plan.runSimulated(seed: replay.seed)
+        let live = try plan.runLive(timeScale: replay.timeScale, seed: replay.seed)
         let comparison = LiveComparison(simulated: simulated, live: live)
         print(comparison.table(scenario: plan.scenario.name), terminator: "")
         if comparison.diverges || !live.failures.isEmpty || live.ending != "completed" {
@@ -232,4 +192,34 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
 
 private final class ResultBox<T>: @unchecked Sendable {
     var value: T?
+}
+
+/// What `live run` and `live compare` both take: the scenario, its variant, the server, the
+/// time scale and the seed.
+struct LiveReplayOptions: ParsableArguments {
+    @Argument(help: "Scenario file (YAML).")
+    var scenario: String
+
+    @Option(help: "The variant to run (default: the scenario's first default variant).")
+    var variant: String?
+
+    @OptionGroup var server: ServerOptions
+
+    @Option(help: "Wall seconds per scenario second (0.01 to 10).")
+    var timeScale: Double = 1
+
+    @Option(parsing: .unconditional, help: "Seed for every random stream (default: the scenario's seed).")
+    var seed: UInt64?
+
+    @OptionGroup var set: SettingOptions
+
+    func validate() throws {
+        guard timeScale >= 0.01, timeScale <= 10 else {
+            throw ValidationError("--time-scale must be from 0.01 to 10, got \(timeScale)")
+        }
+    }
+
+    func plan() throws -> LivePlan {
+        try LivePlan(scenario: scenario, variant: variant, server: server, settings: set)
+    }
 }
