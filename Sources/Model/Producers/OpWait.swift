@@ -5,8 +5,9 @@ extension ClusterContext {
     /// handler, until `API_ASYNC_WAIT` has passed: a timed-out wait, recorded with who waited
     /// and where the op sat at that moment.
     ///
-    /// Every poll is a round trip on `connection` (drawn from its stream, counted) and then a
-    /// read. A read is an observer (ordering contract, rule 3): it sees every ordinary event
+    /// On a live backend every poll is a real read. On the simulated database every poll is a
+    /// round trip on `connection` (drawn from its stream, counted) and then a read; a read is
+    /// an observer (ordering contract, rule 3): it sees every ordinary event
     /// of its instant. That makes the polls that see the op still pending skippable: unless
     /// ``naivePolling`` is set, the first poll is taken as written, then the waiter sleeps
     /// until the op ends (or until the poll that would time out), draws and counts the round
