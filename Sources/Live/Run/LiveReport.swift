@@ -44,9 +44,29 @@ public struct LiveComparison: Sendable {
 
     public var distance: Double { simulated.waits.kolmogorovSmirnov(live.waits) }
 
-    /// Live folds or deduplications differ from the simulator's.
+    /// Requests the simulator predicted would be answered without an execution of their own
+    /// (folded or deduplicated), and the number the server answered so.
+    public var coalesced: (predicted: Int, live: Int) {
+        (simulated.counts.folded + simulated.counts.deduplicated, live.counters.folded + live.counters.deduplicated)
+    }
+
+    /// How far the live coalesced count may stray from the prediction before it is a divergence.
+    /// Which of two equivalent requests is folded and which deduplicated depends on whether the
+    /// survivor was claimed before its sibling was requested: a race on the wall clock, so
+    /// only the sum is compared, and a request that races a claim and runs alone moves the
+    /// sum by one. Measured, not derived: on six-instance-starts `plan` (20 predicted), eight
+    /// live runs at time scales 0.2 and 1.0 gave 20 or 21, with the fold/dedup split anywhere
+    /// from 15/5 to 19/2. The allowance, a tenth of the prediction and at least 2, covers that
+    /// and is far below the inert case it exists to catch (nothing coalesced at all).
+    public static func raceAllowance(predicted: Int) -> Int { max(2, predicted / 10) }
+
+    /// The server coalesced (folded plus deduplicated) a different number of requests than
+    /// the simulator predicted, beyond the race allowance, or none where some were predicted
+    /// (or some where none were).
     public var diverges: Bool {
-        simulated.counts.folded != live.counters.folded || simulated.counts.deduplicated != live.counters.deduplicated
+        let (predicted, measured) = coalesced
+        if (predicted == 0) != (measured == 0) { return true }
+        return abs(predicted - measured) > Self.raceAllowance(predicted: predicted)
     }
 
     public func table(scenario: String) -> String {
@@ -71,7 +91,9 @@ public struct LiveComparison: Sendable {
         if diverges {
             lines.append("DIVERGENCE: the server folded \(live.counters.folded) and deduplicated "
                          + "\(live.counters.deduplicated) where the simulator predicted \(simulated.counts.folded) "
-                         + "and \(simulated.counts.deduplicated): the SQL does not do what the model assumes")
+                         + "and \(simulated.counts.deduplicated) (allowance for wall-clock races: "
+                         + "\(Self.raceAllowance(predicted: coalesced.predicted)) in their sum): "
+                         + "the SQL does not do what the model assumes")
         }
         for incident in live.incidents { lines.append("database: \(incident)") }
         for failure in live.failures { lines.append("FAILED: \(failure)") }
