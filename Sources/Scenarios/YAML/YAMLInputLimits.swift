@@ -4,12 +4,6 @@ import Glibc
 import Darwin
 #endif
 
-#if canImport(Glibc)
-private let systemRead = Glibc.read
-#elseif canImport(Darwin)
-private let systemRead = Darwin.read
-#endif
-
 /// What a YAML input may cost before it is parsed, so that no file can exhaust memory or hang
 /// the parser: its size, and aliases in the one place where the parser expands them.
 ///
@@ -26,32 +20,11 @@ public enum YAMLInputLimits {
     /// Reads at most `maxBytes` from `path` (a file, a FIFO, a device), failing beyond that
     /// without reading the rest.
     static func readBytes(path: String, maxBytes: Int) throws(ScenarioError) -> [UInt8] {
-        let failure = { (message: String) in ScenarioError(file: path, message: message) }
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw failure(errno == EACCES ? "cannot read the file (permission denied)" : "file not found")
-        }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw failure("expected a YAML file, got a directory") }
-        let tooLarge = "the file is larger than \(maxBytes) bytes (--max-file-size raises the limit)"
-        if (info.st_mode & S_IFMT) == S_IFREG && Int(info.st_size) > maxBytes { throw failure(tooLarge) }
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else {
-            throw failure(errno == EACCES ? "cannot read the file (permission denied)"
-                                          : "cannot read the file (\(String(cString: strerror(errno))))")
-        }
-        defer { close(descriptor) }
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw failure("cannot read the file (\(String(cString: strerror(errno))))")
-            }
-            if count == 0 { return bytes }
-            bytes += chunk[0..<count]
-            if bytes.count > maxBytes { throw failure(tooLarge) }
+        try InputFile.forEachChunk(path: path, maxBytes: maxBytes, expected: "a YAML file") { chunk throws(ScenarioError) in
+            bytes += chunk
         }
+        return bytes
     }
 
     /// The first alias written as a mapping key (`*name: value`, `? *name`), with its line.
