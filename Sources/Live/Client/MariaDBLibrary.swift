@@ -41,6 +41,11 @@ final class MariaDBLibrary: @unchecked Sendable {
     /// The library names tried, in order.
     static let names = ["libmariadb.so.3", "libmariadb.so", "libmariadb.3.dylib", "libmariadb.dylib"]
 
+    /// The environment variable that names the library file to load instead (only it is
+    /// tried): for a Connector/C outside the loader's path, and for the test of the message a
+    /// machine without the library gets.
+    static let pathVariable = "SIMRUN_LIBMARIADB"
+
     /// What to tell a user whose machine lacks the library.
     static let missingMessage = "live mode needs MariaDB Connector/C (libmariadb.so.3), which was not found: "
         + "install Debian's libmariadb3 package (apt-get install libmariadb3, or libmariadb-dev)"
@@ -79,7 +84,8 @@ final class MariaDBLibrary: @unchecked Sendable {
     }
 
     private static let loaded: Swift.Result<MariaDBLibrary, LiveError> = {
-        for name in names {
+        let override = getenv(pathVariable).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+        for name in override.map({ [$0] }) ?? names {
             if let handle = dlopen(name, RTLD_NOW | RTLD_GLOBAL) {
                 do {
                     return .success(try MariaDBLibrary(handle))
@@ -90,6 +96,7 @@ final class MariaDBLibrary: @unchecked Sendable {
                 }
             }
         }
+        if let override { return .failure(.library(missingMessage + " (\(pathVariable)=\(override) could not be loaded)")) }
         return .failure(.library(missingMessage))
     }()
 

@@ -26,6 +26,10 @@ public enum LiveReport {
         let c = live.counters
         lines.append("  from the server: created \(c.created), executed \(c.executed), folded \(c.folded), "
                      + "deduplicated \(c.deduplicated), deferred \(c.deferred), rows left claimed \(c.leftClaimed)")
+        if live.transient != LiveStore.TransientFailures() {
+            lines.append("  retried: \(live.transient.deadlocks) deadlocks, \(live.transient.lockWaitTimeouts) lock wait "
+                         + "timeouts, \(live.transient.lostConnections) lost connections")
+        }
         for incident in live.incidents { lines.append("  database: \(incident)") }
         for failure in live.failures { lines.append("  FAILED: \(failure)") }
         return lines.joined(separator: "\n") + "\n"

@@ -14,6 +14,8 @@ public struct LiveResult: Sendable {
     /// What the model's own bookkeeping saw (for comparison only).
     public var recorded: OpCounts
     public var failures: [String]
+    /// Deadlocks and lost connections the connections met (and retried, as the real daemons do).
+    public var transient: LiveStore.TransientFailures
     public var incidents: [String]
     /// Scenario seconds the run took, and wall seconds.
     public var runSeconds: Double
@@ -83,7 +85,8 @@ public enum LiveRun {
         if ending != "completed" { try await store.releaseAll() }
         let counters = try await store.counters()
         return LiveResult(variant: variant.name, waits: WaitSample(trace: recorder.trace), counters: counters,
-                          recorded: recorder.counts, failures: recorder.failures, incidents: recorder.incidents,
+                          recorded: recorder.counts, failures: recorder.failures,
+                          transient: store.transientFailures, incidents: recorder.incidents,
                           runSeconds: (runtime.now - started).seconds,
                           wallSeconds: runtime.wall(runtime.now - started).seconds, ending: ending)
     }

@@ -30,6 +30,14 @@ public final class LiveStore: QueueStore, @unchecked Sendable {
         /// Wall time (run time) of the last statement that succeeded, and the last failure.
         var lastSuccess: Duration = .zero
         var lastFailure: DatabaseError?
+        /// Transient failures met (each one retried or, after the last try, unavailable).
+        var transient = TransientFailures()
+    }
+
+    /// Transient failures the connections met during a run, by kind: 1213 deadlocks, 1205
+    /// lock wait timeouts (both retried as deadlocks), lost connections.
+    public struct TransientFailures: Sendable, Equatable {
+        public var deadlocks = 0, lockWaitTimeouts = 0, lostConnections = 0
     }
 
     /// Connects once to check the URL and the credentials, empties the tables and reads the
@@ -72,7 +80,20 @@ public final class LiveStore: QueueStore, @unchecked Sendable {
         book.withLock { $0.lastSuccess = now }
     }
 
-    func noteFailure(_ error: DatabaseError) { book.withLock { $0.lastFailure = error } }
+    func noteFailure(_ error: DatabaseError) {
+        book.withLock { book in
+            book.lastFailure = error
+            switch error {
+            case .deadlock(let message) where message.hasPrefix("1205 "): book.transient.lockWaitTimeouts += 1
+            case .deadlock: book.transient.deadlocks += 1
+            case .lostConnection: book.transient.lostConnections += 1
+            case .unavailable, .accessDenied, .other: break
+            }
+        }
+    }
+
+    /// The deadlocks and lost connections met so far (the policy retried each).
+    public var transientFailures: TransientFailures { book.withLock { $0.transient } }
 
     /// How long (run time) no statement has succeeded, and the last failure, if any.
     public var silence: (since: Duration, error: DatabaseError?) {
@@ -146,7 +167,12 @@ public final class LiveStore: QueueStore, @unchecked Sendable {
         MariaDBConnection(store: self, name: name, random: random)
     }
 
-    /// Live mode has no wake-ups: daemons poll (ideal variants are refused before the run).
+    /// Shaken Fist has no wake-up on enqueue (model file §6: `facade` and `plan` poll every
+    /// 0.2 s, `later` backs off from 0.2 s to 2 s; step 1's visibility event is an eventlog
+    /// row, not a notification), so live mode adds none: after an empty claim the daemons
+    /// sleep their era's idle policy, as in the simulator. Ideal variants, the only callers
+    /// of these two, are refused before a live run starts; one that got here would poll at
+    /// §6's 0.2 s.
     public func subscribe(_ signal: any WakeSignal, to queues: [QueueName]) async {}
 
     public func waitForWork(_ queues: [QueueName], signal: any WakeSignal) async throws {

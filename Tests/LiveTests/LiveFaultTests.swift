@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import Foundation
+@testable import Live
+import Model
+import Scenarios
+import Sim
+import Testing
+
+/// Faults during whole live runs: a deadlock forced on the run's own statements by a second
+/// session, and a server killed under a running `simrun live run`.
+extension LiveServerTests {
+@Suite struct LiveFaultTests {
+    /// A second session on its own thread (its statements block that thread, never the
+    /// run's executor).
+    final class Session: @unchecked Sendable {
+        private let queue = DispatchQueue(label: "simrun.test.interferer")
+        private var session: MariaDBSession?
+        let url: DatabaseURL
+
+        init(_ url: DatabaseURL) { self.url = url }
+
+        func perform<T: Sendable>(_ body: @escaping @Sendable (MariaDBSession) throws -> T) async throws -> T {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                queue.async { [self] in
+                    continuation.resume(with: Result {
+                        let session = try self.session ?? MariaDBSession(url)
+                        self.session = session
+                        return try body(session)
+                    })
+                }
+            }
+        }
+    }
+
+    /// A real deadlock (1213) on the run's first `create_and_enqueue` transaction, forced by a
+    /// second session that locks in the opposite order:
+    ///
+    /// 1. the interferer (REPEATABLE READ) inserts 200 ballast rows, so it is the heavier
+    ///    transaction and InnoDB picks the run's as the victim, then locks the gap where the
+    ///    first op's state row goes (on an empty `object_states`: every insert waits);
+    /// 2. the run's first op inserts its `cluster_operations` row (holding it) and waits on
+    ///    that gap with `insert_state` (seen in `information_schema.INNODB_TRX`);
+    /// 3. the interferer asks for the first op's row: a cycle, so the server rolls back the
+    ///    run's transaction with 1213 and the interferer goes on, then rolls back.
+    ///
+    /// The connection retries the transaction with jitter as the daemons do; the run
+    /// completes with every request accounted for.
+    @Test func aDeadlockForcedOnTheRunIsRetriedAndTheRunCompletes() async throws {
+        _ = try LiveServer.store()  // empty tables: the interferer's gap is the whole table
+        let url = try LiveServer.url
+        let first = LiveStore.uuid(OpID(1)), firstState = LiveStore.dashed(LiveStore.uuid(OpID(1)))
+        let interferer = Session(url), monitor = Session(url)
+        try await interferer.perform { session in
+            try session.execute("CREATE TABLE IF NOT EXISTS simrun_test_ballast (id INT PRIMARY KEY) ENGINE=InnoDB")
+            try session.execute("DELETE FROM simrun_test_ballast")
+            try session.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            try session.execute("START TRANSACTION")
+            try session.execute("INSERT INTO simrun_test_ballast (id) WITH RECURSIVE n(i) AS "
+                                + "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) SELECT i FROM n")
+            try session.query("SELECT object_uuid FROM object_states WHERE object_type = 'cluster_operation' "
+                              + "AND object_uuid = '\(firstState)' FOR UPDATE")
+        }
+        let scenario = try ScenarioParser.load(path: LiveRunTests.scenarioPath)
+        let variant = try #require(scenario.variant(named: "plan"))
+        let run = Task {
+            try await LiveRun.run(scenario, variant: variant, url: url, sql: SQLStatements.builtIn(),
+                                  timeScale: 0.2, seed: scenario.seed)
+        }
+        // Step 2: the run's first op waits on the gap (at most 20 s). Polled every 250 ms:
+        // the server refreshes INNODB_TRX only when it was last read more than 0.1 s ago.
+        var waiting = false
+        for _ in 0..<80 where !waiting {
+            waiting = try await monitor.perform { session in
+                try session.query("SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT' "
+                                  + "AND trx_query LIKE '%\(firstState)%'").rows.first?.first.flatMap { $0 } != "0"
+            }
+            if !waiting { try await Task.sleep(for: .milliseconds(250)) }
+        }
+        if !waiting {
+            let transactions = try await monitor.perform { session in
+                try session.query("SELECT trx_state, trx_query FROM information_schema.INNODB_TRX").rows
+            }
+            Issue.record("the run's first insert_state never waited on the interferer's gap lock: \(transactions)")
+        }
+        // Step 3: the cycle. The interferer must not be the victim.
+        let interfererOutcome: String? = await {
+            do {
+                try await interferer.perform { session in
+                    try session.query("SELECT uuid FROM cluster_operations WHERE uuid = '\(first)' FOR UPDATE")
+                }
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }()
+        try await interferer.perform { session in
+            try session.execute("ROLLBACK")
+            try session.execute("DROP TABLE IF EXISTS simrun_test_ballast")
+        }
+        #expect(interfererOutcome == nil, "the interferer was the deadlock victim: \(interfererOutcome ?? "")")
+        let live = try await run.value
+        #expect(live.transient.deadlocks >= 1, "no deadlock (1213) reached the run's connections: \(live.transient)")
+        #expect(live.ending == "completed")
+        #expect(live.failures.isEmpty, "\(live.failures)")
+        #expect(live.counters.leftClaimed == 0)
+        // Every request accounted for once, as in the run without a fault.
+        let simulated = ScenarioRunner.run(scenario, chosen: [variant], measureWallTime: false, tracing: false)
+        let predicted = simulated.runs[0].result.counts, measured = live.counters
+        #expect(measured.executed + measured.folded + measured.deduplicated
+                == predicted.executed + predicted.folded + predicted.deduplicated,
+                "live \(measured), simulated \(predicted)")
+    }
+
+    /// `simrun live run` against a server of its own, killed (SIGKILL) two seconds into the
+    /// run: one line on standard error, a non-zero exit status, no crash, nothing printed as
+    /// if the run were whole.
+    @Test func aServerKilledMidRunEndsTheRunWithOneLine() async throws {
+        let directory = "/tmp/simrun-kill-\(getpid())"
+        let environment = ["SIMRUN_MARIADB_DIR": directory]
+        var failure: (any Error)?
+        do {
+            try await Self.killMidRun(directory: directory, environment: environment)
+        } catch {
+            failure = error
+        }
+        // Stopped, and its directory deleted, however the test went.
+        _ = try? await LiveProcess.run(LiveProcess.script, ["stop"], environment: environment)
+        if let failure { throw failure }
+    }
+
+    static func killMidRun(directory: String, environment: [String: String]) async throws {
+        let started = try await LiveProcess.run(LiveProcess.script, ["start"], environment: environment)
+        try #require(started.status == 0, "scripts/mariadb.sh start: \(started.stderr)")
+        let url = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try #require(pid_t(String(contentsOfFile: directory + "/pid", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        // At time scale 1 the scenario runs for well over two seconds.
+        let running = try LiveProcess.Running(LiveProcess.simrun, [
+            "live", "run", LiveRunTests.scenarioPath, "--variant", "plan", "--mariadb", url, "--time-scale", "1"])
+        try await Task.sleep(for: .seconds(2))
+        #expect(running.isRunning, "the run ended before the server was killed")
+        #expect(kill(pid, SIGKILL) == 0)
+        let outcome = await running.finish()
+        #expect(!outcome.signalled, "simrun died of a signal: \(outcome.stderr)")
+        #expect(outcome.status != 0)
+        #expect(outcome.stderr.hasPrefix("simrun: live run: "), "\(outcome.stderr)")
+        #expect(outcome.stderr.filter { $0 == "\n" }.count == 1, "\(outcome.stderr)")
+        #expect(outcome.stdout.isEmpty, "\(outcome.stdout)")
+    }
+}
+}
+
+/// Needs no server: a machine without MariaDB Connector/C gets one line from any live
+/// command, before anything runs. `SIMRUN_LIBMARIADB` points the loader at a missing file.
+@Suite struct LiveLibraryTests {
+    @Test func aMissingClientLibraryIsOneLineAndStatusTwo() async throws {
+        let missing = "/nonexistent/simrun-test/libmariadb.so.3"
+        let outcome = try await LiveProcess.run(LiveProcess.simrun, [
+            "live", "init", "--mariadb", "mariadb://root@localhost/simrun?socket=/nonexistent/sock"],
+            environment: [MariaDBLibrary.pathVariable: missing])
+        #expect(outcome.status == 2)
+        #expect(!outcome.signalled)
+        #expect(outcome.stderr == "simrun: live init: \(MariaDBLibrary.missingMessage) "
+                + "(\(MariaDBLibrary.pathVariable)=\(missing) could not be loaded)\n")
+        #expect(outcome.stdout.isEmpty)
+    }
+}
