@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Model
 import Scenarios
 import Sim
 
@@ -41,6 +42,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Measure a sweep instead: scenarios/starvation-blobs.yaml, variant staleness, 24 points (fairness.after x cluster.cpus) x 10 replications on every core; target under 60 s on 2 cores.")
     var sweep = false
 
+    @Flag(help: "Measure the database seam instead: wall ns per simulated claim called on the store directly, through the QueueConnection protocol, and through it with the plan's round trip (docs/live.md).")
+    var seam = false
+
     func validate() throws {
         guard customers > 0 else { throw ValidationError("--customers must be positive") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
@@ -52,6 +56,10 @@ struct BenchCommand: ParsableCommand {
         #endif
         if sweep {
             try measureSweep()
+            return
+        }
+        if seam {
+            try measureSeam()
             return
         }
         if let backlog {
@@ -98,6 +106,28 @@ struct BenchCommand: ParsableCommand {
             }
             print(cells.joined(separator: "  "))
         }
+    }
+
+    /// What the database seam costs a claim (``SeamCost``): best of `repeats` rounds.
+    private func measureSeam() throws {
+        let claims = 200_000
+        var best: SeamCost.Figures?
+        for _ in 0..<repeats {
+            let figures: SeamCost.Figures
+            do { figures = try SeamCost.measure(claims: claims) } catch { throw fail("bench --seam: \(error)") }
+            guard var current = best else { best = figures; continue }
+            current.direct = min(current.direct, figures.direct)
+            current.throughSeam = min(current.throughSeam, figures.throughSeam)
+            current.throughSeamWithRoundTrip = min(current.throughSeamWithRoundTrip, figures.throughSeamWithRoundTrip)
+            best = current
+        }
+        guard let best else { return }
+        print("seam: \(claims) idle claims (empty queues), best of \(repeats) rounds, wall ns per claim")
+        print("  store called directly:                   \(formatFixed(best.direct, decimals: 0))")
+        print("  through QueueConnection, no round trip:  \(formatFixed(best.throughSeam, decimals: 0)) "
+              + "(the seam adds \(formatFixed(best.throughSeam - best.direct, decimals: 0)))")
+        print("  through QueueConnection, plan round trip: \(formatFixed(best.throughSeamWithRoundTrip, decimals: 0)) "
+              + "(one kernel sleep per claim)")
     }
 
     /// The step-7 benchmark: a 24-point sweep of a starvation scenario, 10 replications each.

@@ -147,7 +147,7 @@ extension LiveServerTests {
         #expect(kill(pid, SIGKILL) == 0)
         let outcome = await running.finish()
         #expect(!outcome.signalled, "simrun died of a signal: \(outcome.stderr)")
-        #expect(outcome.status != 0)
+        #expect(outcome.status == 2)
         #expect(outcome.stderr.hasPrefix("simrun: live run: "), "\(outcome.stderr)")
         #expect(outcome.stderr.filter { $0 == "\n" }.count == 1, "\(outcome.stderr)")
         #expect(outcome.stdout.isEmpty, "\(outcome.stdout)")
