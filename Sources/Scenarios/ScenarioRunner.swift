@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Runs the variants of a scenario and collects their reports.
+/// Runs the variants of a scenario once each: a report of one replication.
 public enum ScenarioRunner {
     /// A request for an unknown variant.
     public struct UnknownVariant: Error, CustomStringConvertible {
@@ -23,7 +23,7 @@ public enum ScenarioRunner {
     public static func run(_ scenario: Scenario, variants variantNames: [String] = [], seed: UInt64? = nil,
                            measureWallTime: Bool = true, tracing: Bool = false, warmup: Duration = .zero,
                            naivePolling: Bool = false,
-                           progress: (String) -> Void = { _ in }) throws(UnknownVariant) -> RunReport {
+                           progress: (String) -> Void = { _ in }) throws(UnknownVariant) -> ReplicatedReport {
         try run(scenario, chosen: variants(variantNames, of: scenario), seed: seed, measureWallTime: measureWallTime,
                 tracing: tracing, warmup: warmup, naivePolling: naivePolling, progress: progress)
     }
@@ -47,9 +47,9 @@ public enum ScenarioRunner {
                            measureWallTime: Bool = true, tracing: Bool = false, warmup: Duration = .zero,
                            eventLog: ((String) -> any EventLogSink)? = nil,
                            naivePolling: Bool = false,
-                           progress: (String) -> Void = { _ in }) -> RunReport {
+                           progress: (String) -> Void = { _ in }) -> ReplicatedReport {
         let seed = seed ?? scenario.seed
-        var runs: [VariantRun] = []
+        var runs: [ReplicatedVariant] = []
         for (index, variant) in chosen.enumerated() {
             progress("variant \(variant.name) (\(index + 1)/\(chosen.count)) ...")
             let started = wallSeconds()
@@ -62,13 +62,14 @@ public enum ScenarioRunner {
             let elapsed = wallSeconds() - started
             progress("variant \(variant.name): \(formatFixed(result.virtualTime.seconds, decimals: 3)) s virtual "
                      + "in \(formatFixed(elapsed, decimals: 3)) s wall, \(result.jobs) jobs")
-            runs.append(VariantRun(variant: variant.name, era: scenario.era(of: variant), result: result,
-                                   wallSeconds: measureWallTime ? elapsed : nil))
+            runs.append(ReplicatedVariant(variant: variant.name, era: scenario.era(of: variant), results: [result],
+                                          wallSeconds: measureWallTime ? elapsed : nil))
         }
-        var report = RunReport(scenario: scenario.name, seed: seed, runs: runs)
-        report.warmup = warmup
+        let walls = runs.compactMap(\.wallSeconds)
+        var report = ReplicatedReport(scenario: scenario.name, file: scenario.file, seed: seed, seeds: [seed],
+                                      warmup: warmup, runs: runs, wallSeconds: walls.isEmpty ? nil : walls.reduce(0, +))
         if scenario.isFairnessStudy {
-            report.fairness = FairnessSection(scenario, variants: chosen, results: runs.map { [$0.result] }, seeds: [seed])
+            report.fairness = FairnessSection(scenario, variants: chosen, results: runs.map(\.results), seeds: [seed])
         }
         return report
     }

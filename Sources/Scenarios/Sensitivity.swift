@@ -9,7 +9,7 @@ public struct SensitivityReport: SimulationReport {
     public struct Point: Sendable {
         /// The value of each axis at this point, as written.
         public var values: [String]
-        public var report: RunReport
+        public var report: ReplicatedReport
     }
 
     public var scenario: String
@@ -22,7 +22,7 @@ public struct SensitivityReport: SimulationReport {
     /// Every point's variants as one report, each named by its point (`12s round / facade`).
     public var model: ReplicatedReport {
         let runs = points.flatMap { point in
-            point.report.variants.map { variant in
+            point.report.runs.map { variant in
                 ReplicatedVariant(variant: (point.values + [variant.variant]).joined(separator: " / "), era: variant.era,
                                   results: variant.results)
             }
@@ -86,17 +86,14 @@ public struct SensitivityReport: SimulationReport {
         var table = TextTable(header)
         for point in points {
             for run in point.report.runs {
-                let result = run.result
-                var name = run.variant
-                if case .completed = result.ending {} else { name += " (INCOMPLETE)" }
-                var row = point.values + [name, String(result.counts.executed),
-                                          String(result.counts.errored + result.counts.aborted),
-                                          String(result.counts.waitsTimedOut), String(result.effectViolations.count),
-                                          RunReport.seconds(result.wait.all.summary.p99),
-                                          RunReport.seconds(result.effect.all.summary.p99)]
+                // One run per point: each figure's value (the report model's cells).
+                func cell(_ figure: Figure) -> String { ReplicatedReport.cell(figure, run.values(figure)) }
+                var row = point.values + [run.variant + (run.isWhole ? "" : " (INCOMPLETE)"), cell(.ops(.executed)),
+                                          ReplicatedReport.cell(.ops(.errored), run.sum(.ops(.errored), .ops(.aborted))), cell(.ops(.waitsTimedOut)),
+                                          cell(.effectViolations), cell(.distribution(.wait, .all, .p99)),
+                                          cell(.distribution(.effect, .all, .p99))]
                 for item in focus {
-                    row.append(item.histogram(in: result.wait).map { RunReport.seconds($0.summary.p99) } ?? "-")
-                    row.append(item.histogram(in: result.effect).map { RunReport.seconds($0.summary.p99) } ?? "-")
+                    row += [cell(.distribution(.wait, item.subject, .p99)), cell(.distribution(.effect, item.subject, .p99))]
                 }
                 table.add(row)
             }

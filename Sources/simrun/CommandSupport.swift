@@ -149,6 +149,31 @@ struct ReplicationOptions: ParsableArguments {
     var warmupDuration: Duration { warmup.duration }
 
     var threads: Int { jobs.threads }
+
+    /// The report of `chosen`: with replications, in parallel; else each variant once, its
+    /// eventlog streamed to `events` and `written` given the report before the log is
+    /// committed (the log is abandoned if it throws).
+    func run(_ scenario: Scenario, chosen: [Variant], seed: UInt64?, out: OutputOptions, events: OutputFile?,
+             tracing: Bool = false, naivePolling: Bool = false,
+             written: (ReplicatedReport) throws -> Void = { _ in }) throws -> ReplicatedReport {
+        guard replications == 1 else {
+            return Replicator.run(scenario, chosen: chosen, seed: seed, replications: replications, threads: threads,
+                                  warmup: warmupDuration, measureWallTime: !out.deterministic,
+                                  naivePolling: naivePolling, progress: out.progressLine.callAsFunction)
+        }
+        let (eventStream, eventLog) = try EventsOption.open(events)
+        let report = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
+                                        tracing: tracing, warmup: warmupDuration, eventLog: eventLog,
+                                        naivePolling: naivePolling, progress: out.progressLine.callAsFunction)
+        do {
+            try written(report)
+        } catch {
+            eventStream?.abandon()
+            throw error
+        }
+        try eventStream?.commit()
+        return report
+    }
 }
 
 /// Output options shared by `run` and `compare`.
@@ -209,8 +234,7 @@ struct OutputOptions: ParsableArguments {
         if targets.html != nil || targets.histograms != nil {
             let model = report.model
             if let html = targets.html {
-                let chart = model.replications > 1 ? ChartReport(model) : ChartReport(singleRun: model)
-                try html.write(HTMLReport.render(title: "simrun: scenario \(model.scenario)", sections: [chart]))
+                try html.write(HTMLReport.render(title: "simrun: scenario \(model.scenario)", sections: [ChartReport(model)]))
             }
             if let histograms = targets.histograms {
                 try histograms.write(PercentileDistribution.files(model.measured, format: format == .csv ? .csv : .hgrm))

@@ -86,19 +86,7 @@ struct CompareCommand: ParsableCommand {
             }
         }
         try limits.checkBudget(scenario, variants: chosen, replications: replication.replications)
-        if replication.replications > 1 {
-            let report = Replicator.run(scenario, chosen: chosen, seed: seed, replications: replication.replications,
-                                        threads: replication.threads, warmup: replication.warmupDuration,
-                                        measureWallTime: !out.deterministic, progress: out.progressLine.callAsFunction)
-            try out.finish(report, table: report.comparisonTable(focus: focus.isEmpty ? report.slowestQueues() : focus),
-                           to: target)
-            return
-        }
-        let (eventStream, eventLog) = try EventsOption.open(eventsTarget)
-        let report = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
-                                        warmup: replication.warmupDuration, eventLog: eventLog,
-                                        progress: out.progressLine.callAsFunction)
-        try eventStream?.commit()
+        let report = try replication.run(scenario, chosen: chosen, seed: seed, out: out, events: eventsTarget)
         try out.finish(report, table: report.comparisonTable(focus: focus.isEmpty ? report.slowestQueues() : focus),
                        to: target)
     }

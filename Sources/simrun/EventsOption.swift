@@ -2,9 +2,9 @@ import ArgumentParser
 import Model
 import Scenarios
 
-/// `--events FILE.jsonl`, on `run` and `compare`: the runs' eventlog, streamed to a file
-/// written like `--output` (docs/eventlog.md). One run per variant, so not with
-/// `--replications` (nor `compare --vary`).
+/// `--events FILE.jsonl`, on `run`, `compare` and `sweep`: the runs' eventlog, streamed to a
+/// file written like `--output` (docs/eventlog.md). One run per variant (and point), so not
+/// with `--replications` above 1 (nor `compare --vary`, nor `sweep --shard`).
 struct EventsOption: ParsableArguments {
     @Option(help: ArgumentHelp("Also write the runs' eventlog: one JSON line per event in the shape of Shaken Fist's eventlog, each naming its variant (docs/eventlog.md), streamed as the runs go; written like --output.",
                                valueName: "file.jsonl"))
@@ -26,7 +26,7 @@ struct EventsOption: ParsableArguments {
 
     /// Opens `target` and gives the per-variant sinks that write into it.
     static func open(_ target: OutputFile?) throws(ExitCode)
-        -> (stream: StreamingOutput?, sinks: ((String) -> any EventLogSink)?) {
+        -> (stream: StreamingOutput?, sinks: (@Sendable (String) -> any EventLogSink)?) {
         guard let target else { return (nil, nil) }
         let stream = try StreamingOutput(target)
         return (stream, { variant in EventLogLines(variant: variant, emit: stream.append) })

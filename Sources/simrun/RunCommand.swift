@@ -59,25 +59,10 @@ struct RunCommand: ParsableCommand {
         }
         try limits.checkBudget(scenario, variants: chosen, replications: replication.replications,
                                tracing: trace != nil)
-        if replication.replications > 1 {
-            let replicated = Replicator.run(scenario, chosen: chosen, seed: seed, replications: replication.replications,
-                                            threads: replication.threads, warmup: replication.warmupDuration,
-                                            measureWallTime: !out.deterministic,
-                                            progress: out.progressLine.callAsFunction)
-            try out.finish(replicated, table: replicated.table, to: targets)
-            return
+        let report = try replication.run(scenario, chosen: chosen, seed: seed, out: out, events: eventsTarget,
+                                         tracing: trace != nil, naivePolling: naivePolling) { report in
+            if let traceTarget { try traceTarget.write(report.traceLines) }
         }
-        let (eventStream, eventLog) = try EventsOption.open(eventsTarget)
-        let single = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
-                                        tracing: trace != nil, warmup: replication.warmupDuration,
-                                        eventLog: eventLog, naivePolling: naivePolling, progress: out.progressLine.callAsFunction)
-        do {
-            if let traceTarget { try traceTarget.write(single.traceLines) }
-        } catch {
-            eventStream?.abandon()
-            throw error
-        }
-        try eventStream?.commit()
-        try out.finish(single, table: single.table, to: targets)
+        try out.finish(report, table: report.table, to: targets)
     }
 }

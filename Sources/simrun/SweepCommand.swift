@@ -62,6 +62,8 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Print progress to standard error even when it is not a terminal.")
     var progress = false
 
+    @OptionGroup var events: EventsOption
+
     @OptionGroup var limits: LimitOptions
 
     func validate() throws {
@@ -73,12 +75,20 @@ struct SweepCommand: ParsableCommand {
         if shard != nil, let format, format != .json {
             throw ValidationError("--shard writes JSON for simrun merge; leave --format out or give json")
         }
+        if events.events != nil {
+            if replications > 1 {
+                throw ValidationError("--events records one run per point and variant; give --replications 1")
+            }
+            if shard != nil { throw ValidationError("--events records the whole sweep; use it without --shard") }
+            try events.validate(replications: replications, output: output)
+        }
     }
 
     func run() throws {
         let target = try OutputFile.check(output ?? "-", flag: "--output")
         let htmlTarget = try html.map { (path) throws(ExitCode) in try OutputFile.check(path, flag: "--html") }
-        try refuseClashes([target] + (htmlTarget.map { [$0] } ?? []), inputs: [scenario])
+        let eventsTarget = try events.target()
+        try refuseClashes([target] + [htmlTarget, eventsTarget].compactMap { $0 }, inputs: [scenario])
         var request: Sweep.Request
         do {
             let axes = try grid.map { (axis) throws(CommandLineError) in try SweepGrid.Axis.parse(axis) }
@@ -94,14 +104,17 @@ struct SweepCommand: ParsableCommand {
         let line = Progress(forced: progress)
         let started = wallSeconds()
         let result: SweepResult
+        let (eventStream, eventLog) = try EventsOption.open(eventsTarget)
         do {
             result = try Sweep.run(request, threads: jobs ?? Replicator.availableThreads,
                                    check: { [limits, replications] scenario, variants in
                                        limits.refusal(scenario, variants: variants, replications: replications)
-                                   }, progress: line.callAsFunction)
+                                   }, eventLog: eventLog, progress: line.callAsFunction)
         } catch {
+            eventStream?.abandon()
             throw fail(error.description, status: error.isCommandLine ? ExitCode.validationFailure : ExitStatus.badInput)
         }
+        try eventStream?.commit()
         line("sweep done in \(formatFixed(wallSeconds() - started, decimals: 2)) s wall")
         try target.write(result.rendered(format ?? (shard == nil ? .table : .json)))
         try htmlTarget?.write(HTMLReport.render(title: "simrun sweep: scenario \(result.header.scenario)",

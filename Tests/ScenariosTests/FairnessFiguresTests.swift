@@ -22,7 +22,7 @@ import Testing
         #expect(FairnessFigures.jain([Self.tally(2), FairnessFigures.Tally()]) == 1)
     }
 
-    static func studyRun() throws -> RunReport {
+    static func studyRun() throws -> ReplicatedReport {
         let scenario = try ScenarioParser.load(text: SweepCommandTests.scenario, file: "small-study.yaml")
         return try ScenarioRunner.run(scenario, variants: ["strict"], measureWallTime: false)
     }

@@ -30,7 +30,7 @@ final class ElementCounter: NSObject, XMLParserDelegate {
 }
 
 @Suite struct HTMLReportTests {
-    static func sixStarts() throws -> RunReport {
+    static func sixStarts() throws -> ReplicatedReport {
         let scenario = try ScenarioParser.load(path: CLI.packageRoot.appendingPathComponent(
             "scenarios/six-instance-starts.yaml").path)
         return ScenarioRunner.run(scenario, chosen: scenario.variants, measureWallTime: false)

@@ -96,7 +96,7 @@ import Testing
         let report = try ScenarioRunner.run(scenario, variants: ["no-mesh", "plan-set", "mesh-per-node"],
                                             measureWallTime: false, tracing: true)
         #expect(report.isWhole)
-        func folded(_ run: VariantRun, _ task: TaskName) -> Int {
+        func folded(_ run: ReplicatedVariant, _ task: TaskName) -> Int {
             run.result.trace.filter { ($0.kind == .folded || $0.kind == .deduplicated) && $0.task == task.name }.count
         }
         let (none, plan, node) = (report.runs[0], report.runs[1], report.runs[2])
@@ -124,7 +124,7 @@ import Testing
                 repeat: {count: 6, every: 0s}
                 instance_start: {name: "web-{i}", node: [node-2, node-3], interfaces: [net-a, net-a]}
             """, file: "crn.yaml")
-        func services(_ run: VariantRun) -> [Double] {
+        func services(_ run: ReplicatedVariant) -> [Double] {
             let trace = run.result.trace.filter { $0.task == TaskName.instanceStart.name }
             return Set(trace.map(\.op)).compactMap { op -> Double? in
                 guard let started = trace.first(where: { $0.op == op && $0.kind == .started }),

@@ -92,14 +92,12 @@ public struct DecisionReport: Sendable {
             }
             let bound = criteria.backgroundBound ?? strict.figures.waitBound
             func row(_ point: SweepPoint) -> Row {
-                func values(_ group: FairnessFigure.Group, _ statistic: FairnessFigure.Statistic,
-                            of sample: FairnessSample) -> [Double] {
-                    sample.values(FairnessFigure(group, statistic))
-                }
-                let user = values(.laneClass(.user), .p99, of: point.sample)
-                let background = values(.laneClass(.background), .max, of: point.sample)
-                let strictUser = values(.laneClass(.user), .p99, of: strict.sample)
-                let strictBackground = values(.laneClass(.background), .max, of: strict.sample)
+                let userP99 = FairnessFigure(.laneClass(.user), .p99)
+                let backgroundMax = FairnessFigure(.laneClass(.background), .max)
+                let user = point.sample.values(userP99)
+                let background = point.sample.values(backgroundMax)
+                let strictUser = strict.sample.values(userP99)
+                let strictBackground = strict.sample.values(backgroundMax)
                 let cost = Estimate(zip(user, strictUser).map { $0 - $1 })
                 let maximum = Estimate(background)
                 return Row(
@@ -107,7 +105,7 @@ public struct DecisionReport: Sendable {
                     kind: String(point.policy.split(separator: " ").first ?? ""),
                     completed: point.sample.completedAll, userP99: Estimate(user), userCost: cost,
                     backgroundMax: maximum, backgroundGain: Estimate(zip(strictBackground, background).map { $0 - $1 }),
-                    backgroundAboveBound: Estimate(values(.laneClass(.background), .aboveBound, of: point.sample)),
+                    backgroundAboveBound: Estimate(point.sample.values(FairnessFigure(.laneClass(.background), .aboveBound))),
                     withinBudget: cost.upper <= criteria.userP99Budget.seconds,
                     boundsBackground: maximum.upper <= bound.seconds)
             }

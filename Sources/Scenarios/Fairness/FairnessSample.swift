@@ -119,14 +119,21 @@ public struct FairnessSample: Sendable {
         ReplicationSummary(values(figure), confidence: 0.95)
     }
 
+    /// `figure` as a table shows it: the report model's cell (mean ±95% half-width; a single
+    /// replication's value, a count as an integer), counts with one decimal, the rest three.
+    public func cell(_ figure: FairnessFigure) -> String {
+        ReplicatedReport.cell(values(figure), decimals: figure.isCount ? 1 : 3, count: figure.isCount)
+    }
+
     /// Keys seen in any replication, sorted.
     public var keys: [String] { Array(Set(records.flatMap { $0.keys.map(\.name) })).sorted() }
 
     public var completedAll: Bool { records.allSatisfy(\.isCompleted) }
 }
 
-/// One figure of a run, by name: a statistic of a group of ops, a group's share of all
-/// executions, or Jain's index.
+/// One figure of a run's fairness figures: a statistic of the report model (``Statistic``) of
+/// a group of ops (a lane, a lane class, a key, or all), a group's share of all executions, its
+/// waits over the bound, or Jain's index.
 public struct FairnessFigure: Sendable, Hashable {
     public enum Group: Sendable, Hashable {
         case all
@@ -163,36 +170,57 @@ public struct FairnessFigure: Sendable, Hashable {
         }
     }
 
-    public enum Statistic: String, Sendable, Hashable, CaseIterable {
-        case count, share, mean, p50, p90, p99, p999, max
+    /// What fairness adds to the report model's statistics.
+    public enum Measure: String, Sendable, Hashable {
+        /// The group's share of all executions.
+        case share
+        /// Waits longer than the scenario's bound.
         case aboveBound = "above_bound"
         /// Jain's index over keys (of the group's keys: all keys, or one lane's).
         case jain
     }
 
+    public enum Kind: Sendable, Hashable {
+        case statistic(Statistic)
+        case measure(Measure)
+
+        public var name: String {
+            switch self {
+            case .statistic(let statistic): statistic.rawValue
+            case .measure(let measure): measure.rawValue
+            }
+        }
+    }
+
     public var group: Group
-    public var statistic: Statistic
+    public var kind: Kind
 
     public init(_ group: Group, _ statistic: Statistic) {
         self.group = group
-        self.statistic = statistic
+        kind = .statistic(statistic)
     }
 
-    public var path: String { "\(group.path).\(statistic.rawValue)" }
+    public init(_ group: Group, _ measure: Measure) {
+        self.group = group
+        kind = .measure(measure)
+    }
+
+    public var path: String { "\(group.path).\(kind.name)" }
+
+    /// Counted in whole units (ops), not in seconds or fractions.
+    public var isCount: Bool { kind == .statistic(.count) || kind == .measure(.aboveBound) }
 
     /// The figure in one run (0 for a group with no ops in it).
     public func value(_ run: RunFigures) -> Double {
-        switch statistic {
-        case .share:
+        switch kind {
+        case .measure(.share):
             let count = group.figures(in: run)?.count ?? 0
             return run.all.count == 0 ? 0 : Double(count) / Double(run.all.count)
-        case .jain:
+        case .measure(.jain):
             if case .lane(let lane) = group { return Double(run.laneJainMillionths[lane.laneIndex]) / 1e6 }
             return Double(run.jainMillionths) / 1e6
-        default:
-            guard let figures = group.figures(in: run),
-                  let pick = GroupFigures.statistics.first(where: { $0.name == statistic.rawValue }) else { return 0 }
-            return pick.value(figures)
+        case .measure(.aboveBound): return Double(group.figures(in: run)?.aboveBound ?? 0)
+        case .statistic(let statistic): return group.figures(in: run)?.value(statistic) ?? 0
         }
     }
 }

@@ -59,26 +59,17 @@ public struct FairnessSection: Sendable {
     }
 
     private func row(_ group: FairnessFigure.Group, _ sample: FairnessSample, jain: Bool) -> [String] {
-        func cell(_ statistic: FairnessFigure.Statistic, _ decimals: Int) -> String {
-            ReplicatedReport.cell(sample.values(FairnessFigure(group, statistic)), decimals: decimals)
-        }
-        return [group.name, cell(.share, 3), cell(.count, 1), cell(.mean, 3), cell(.p99, 3), cell(.p999, 3),
-                cell(.max, 3), cell(.aboveBound, 1), jain ? cell(.jain, 3) : "-"]
+        [group.name, sample.cell(FairnessFigure(group, .share)), sample.cell(FairnessFigure(group, .count)),
+         sample.cell(FairnessFigure(group, .mean)), sample.cell(FairnessFigure(group, .p99)),
+         sample.cell(FairnessFigure(group, .p999)), sample.cell(FairnessFigure(group, .max)),
+         sample.cell(FairnessFigure(group, .aboveBound)), jain ? sample.cell(FairnessFigure(group, .jain)) : "-"]
     }
 
     /// One row per variant: what the decision turns on.
     public var comparisonLines: [String] {
-        var table = TextTable(["variant", "user p99", "user p99.9", "background p99", "background max",
-                               "background \(boundLabel)", "jain"])
-        for entry in entries {
-            let sample = entry.sample
-            func cell(_ group: FairnessFigure.Group, _ statistic: FairnessFigure.Statistic, _ decimals: Int = 3) -> String {
-                ReplicatedReport.cell(sample.values(FairnessFigure(group, statistic)), decimals: decimals)
-            }
-            table.add([entry.variant, cell(.laneClass(.user), .p99), cell(.laneClass(.user), .p999),
-                       cell(.laneClass(.background), .p99), cell(.laneClass(.background), .max),
-                       cell(.laneClass(.background), .aboveBound, 1), cell(.all, .jain)])
-        }
+        let columns = SweepFigures.decision(background: "background", bound: boundLabel, share: false)
+        var table = TextTable(["variant"] + columns.map(\.heading))
+        for entry in entries { table.add([entry.variant] + columns.map { entry.sample.cell($0.figure) }) }
         return ["fairness: user-facing and background lanes (wait_seconds)"] + table.lines(indent: "  ")
     }
 

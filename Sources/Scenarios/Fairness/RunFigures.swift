@@ -28,14 +28,18 @@ public struct GroupFigures: Sendable, Equatable {
         aboveBound = group.aboveBound
     }
 
-    /// The statistics, by their JSON names, in seconds (counts as counts).
-    public static let statistics: [(name: String, value: @Sendable (GroupFigures) -> Double)] = [
-        ("count", { Double($0.count) }),
-        ("mean", { $0.count == 0 ? 0 : Double($0.sumMicroseconds) / Double($0.count) / 1e6 }),
-        ("p50", { Double($0.p50) / 1e6 }), ("p90", { Double($0.p90) / 1e6 }), ("p99", { Double($0.p99) / 1e6 }),
-        ("p999", { Double($0.p999) / 1e6 }), ("max", { Double($0.max) / 1e6 }),
-        ("above_bound", { Double($0.aboveBound) }),
-    ]
+    /// A statistic of the report model (``Statistic``), in seconds (the count as a count).
+    public func value(_ statistic: Statistic) -> Double {
+        switch statistic {
+        case .count: Double(count)
+        case .mean: count == 0 ? 0 : Double(sumMicroseconds) / Double(count) / 1e6
+        case .p50: Double(p50) / 1e6
+        case .p90: Double(p90) / 1e6
+        case .p99: Double(p99) / 1e6
+        case .p999: Double(p999) / 1e6
+        case .max: Double(max) / 1e6
+        }
+    }
 
     var json: JSONValue {
         .object([("count", .uint(count)), ("sum_us", .int(Int(sumMicroseconds))), ("p50_us", .int(Int(p50))),
@@ -90,13 +94,7 @@ public struct RunFigures: Sendable, Equatable {
     public init(_ result: RunResult, replication: Int, seed: UInt64) {
         self.replication = replication
         self.seed = seed
-        switch result.ending {
-        case .completed: ending = "completed"
-        case .timeLimit: ending = "time_limit"
-        case .stuck: ending = "stuck"
-        case .noProgress: ending = "no_progress"
-        case .jobLimit: ending = "job_limit"
-        }
+        ending = result.endingState
         let figures = result.fairness
         var all = FairnessFigures.Group()
         for lane in figures.lanes { all.merge(lane) }

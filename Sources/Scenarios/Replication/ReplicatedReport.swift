@@ -1,7 +1,7 @@
 import Model
 import Sim
 
-/// One variant's replications.
+/// One variant's replications (a single run is one replication).
 public struct ReplicatedVariant: Sendable {
     public var variant: String
     public var era: Era
@@ -12,18 +12,32 @@ public struct ReplicatedVariant: Sendable {
     /// Computed once: histogram summaries are the expensive part.
     public let figures: [(figure: Figure, values: [Double?])]
     private let index: [Figure: Int]
+    /// Wall-clock seconds this variant's runs took (a single run's; nil under --deterministic
+    /// and for replications, whose time is the report's).
+    public var wallSeconds: Double?
 
-    public init(variant: String, era: Era, results: [RunResult]) {
+    public init(variant: String, era: Era, results: [RunResult], wallSeconds: Double? = nil) {
         self.variant = variant
         self.era = era
         self.results = results
+        self.wallSeconds = wallSeconds
         figures = Figure.table(of: results)
         index = Dictionary(figures.enumerated().map { ($1.figure, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// The first replication's result: the run itself, for a report of a single run.
+    public var result: RunResult { results[0] }
+
     /// The values of `figure`, one per replication (empty when no replication has it).
     public func values(_ figure: Figure) -> [Double?] {
         index[figure].map { figures[$0].values } ?? []
+    }
+
+    /// The sum of counts `figures` in each replication (errors: errored and aborted); a figure
+    /// a replication lacks (a queue or task none of its ops had) counts 0.
+    public func sum(_ figures: Figure...) -> [Double?] {
+        let columns = figures.map(values)
+        return results.indices.map { index in columns.reduce(0.0) { $0 + (index < $1.count ? $1[index] ?? 0 : 0) } }
     }
 
     /// The histograms of `metric` with every replication's waits pooled.
@@ -32,6 +46,9 @@ public struct ReplicatedVariant: Sendable {
         for result in results { pooled.merge(metric.breakdown(of: result)) }
         return pooled
     }
+
+    /// Every replication completed (no time limit hit, nothing stuck, no model error).
+    public var isWhole: Bool { endings.completed == results.count }
 
     /// How the replications ended (a replication with a model error does not count as
     /// completed).
@@ -48,8 +65,23 @@ public struct ReplicatedVariant: Sendable {
     }
 }
 
-/// The report of a replicated `run` or `compare`: every figure's per-replication values,
-/// their across-replication mean and a 95% Student-t confidence interval.
+/// What `run` and `compare` print: the one report model (``ReplicatedReport``), or a grid of
+/// them (``SensitivityReport``).
+public protocol SimulationReport: Sendable {
+    var json: JSONValue { get }
+    /// Every run (or replication) completed: no time limit hit, nothing stuck.
+    var isWhole: Bool { get }
+    /// Coalescing lost work in some run.
+    var hasEffectViolations: Bool { get }
+    /// The report in the one report model, which the CSV, HTML and histogram outputs read.
+    var model: ReplicatedReport { get }
+}
+
+/// The one report model of `run` and `compare`: every variant's replications, every figure's
+/// per-replication values, their mean and a 95% Student-t confidence interval. A single run is
+/// a report of one replication: the same table, JSON, CSV, HTML and gate, printed without
+/// intervals and with what only one run can list (how it ended, its timed-out waits, its lost
+/// work, its trace).
 public struct ReplicatedReport: SimulationReport {
     public var scenario: String
     public var file: String
@@ -63,12 +95,26 @@ public struct ReplicatedReport: SimulationReport {
     /// Step 7's figures, for a fairness study (``Scenario/isFairnessStudy``).
     public var fairness: FairnessSection? = nil
 
+    public init(scenario: String, file: String, seed: UInt64, seeds: [UInt64], warmup: Duration,
+                runs: [ReplicatedVariant], wallSeconds: Double?) {
+        self.scenario = scenario
+        self.file = file
+        self.seed = seed
+        self.seeds = seeds
+        self.warmup = warmup
+        self.runs = runs
+        self.wallSeconds = wallSeconds
+    }
+
     public var replications: Int { seeds.count }
+
+    /// One replication per variant: printed as a single run.
+    public var isSingleRun: Bool { replications == 1 }
 
     public var model: ReplicatedReport { self }
 
     /// True when every replication of every variant completed.
-    public var isWhole: Bool { runs.allSatisfy { $0.endings.completed == $0.results.count } }
+    public var isWhole: Bool { runs.allSatisfy(\.isWhole) }
 
     public var hasEffectViolations: Bool {
         runs.contains { $0.results.contains { !$0.effectViolations.isEmpty } }
@@ -89,41 +135,74 @@ public struct ReplicatedReport: SimulationReport {
         ])
     }
 
-    public var json: JSONValue {
-        var top: [(String, JSONValue)] = [
-            ("scenario", .string(scenario)),
-            ("seed", .uint(seed)),
-            ("replications", .int(replications)),
-            ("seeds", .array(seeds.map { .uint($0) })),
-            ("warmup_seconds", .number(warmup.seconds)),
-        ]
-        top.append(("runs", .array(runs.map { run in
-            let endings = run.endings
-            var fields: [(String, JSONValue)] = [
-                ("variant", .string(run.variant)),
-                ("era", .string(run.era.rawValue)),
-                // The guards' endings appear only when they happened, so reports of whole runs
-                // (and the fingerprints of baselines) are what they were before the guards.
-                ("endings", .object([("completed", .int(endings.completed)), ("time_limit", .int(endings.timeLimit)),
-                                     ("stuck", .int(endings.stuck))]
-                                    + (endings.noProgress > 0 ? [("no_progress", .int(endings.noProgress))] : [])
-                                    + (endings.jobLimit > 0 ? [("job_limit", .int(endings.jobLimit))] : []))),
+    /// `--format json`. Replicated, each figure is its mean, interval and per-replication
+    /// values (``statistic(_:)``); a single run gives each figure's value itself, counts as
+    /// integers, with how the run ended, its timed-out waits and its lost work in full.
+    public var json: JSONValue { json(single: isSingleRun) }
+
+    /// Each variant as JSON, in order (the `runs` of ``json``).
+    public var runsJSON: [JSONValue] { runs.map { json(for: $0, single: isSingleRun) } }
+
+    func json(single: Bool) -> JSONValue {
+        var top: [(String, JSONValue)] = [("scenario", .string(scenario)), ("seed", .uint(seed))]
+        if !single {
+            top += [
+                ("replications", .int(replications)),
+                ("seeds", .array(seeds.map { .uint($0) })),
+                ("warmup_seconds", .number(warmup.seconds)),
             ]
-            fields += JSONValue.nest(run.figures.map { ($0.figure.path, Self.statistic($0.values)) })
-            if let fairness = fairness?.json(variant: run.variant) { fields.append(("fairness", fairness)) }
-            return .object(fields)
-        })))
-        if let wallSeconds { top.append(("wall_seconds", .number(wallSeconds))) }
+        }
+        top.append(("runs", .array(runs.map { json(for: $0, single: single) })))
+        if !single, let wallSeconds { top.append(("wall_seconds", .number(wallSeconds))) }
         return .object(top)
     }
 
+    private func json(for run: ReplicatedVariant, single: Bool) -> JSONValue {
+        var fields: [(String, JSONValue)] = [("variant", .string(run.variant)), ("era", .string(run.era.rawValue))]
+        if single {
+            fields.append(("ending", run.result.endingJSON))
+        } else {
+            let endings = run.endings
+            // The guards' endings appear only when they happened, so reports of whole runs
+            // (and the fingerprints of baselines) are what they were before the guards.
+            fields.append(("endings", .object([("completed", .int(endings.completed)),
+                                               ("time_limit", .int(endings.timeLimit)), ("stuck", .int(endings.stuck))]
+                                              + (endings.noProgress > 0 ? [("no_progress", .int(endings.noProgress))] : [])
+                                              + (endings.jobLimit > 0 ? [("job_limit", .int(endings.jobLimit))] : []))))
+        }
+        var entries: [([String], JSONValue)] = []
+        for (figure, values) in run.figures {
+            guard single else {
+                entries.append((figure.path, Self.statistic(values)))
+                continue
+            }
+            // A single run: each figure's value; the lost work listed (after the timed-out
+            // waits), and the run's wall time beside its virtual time.
+            switch figure {
+            case .effectViolations:
+                entries.append((["timed_out_waits"], run.result.timedOutWaitsJSON))
+                entries.append((figure.path, run.result.effectViolationsJSON))
+            case .jobs:
+                if let wall = run.wallSeconds { entries.append((["sim", "wall_seconds"], .number(wall))) }
+                fallthrough
+            default:
+                guard let value = values.first.flatMap({ $0 }) else { continue }
+                entries.append((figure.path, figure.isCount ? .int(Int(value)) : .number(value)))
+            }
+        }
+        fields += JSONValue.nest(entries)
+        if let fairness = fairness?.json(variant: run.variant) { fields.append(("fairness", fairness)) }
+        return .object(fields)
+    }
+
     /// A 64-bit FNV-1a hash of the JSON without wall-clock figures, as 16 hex digits: equal
-    /// fingerprints mean the model behaved identically, replication by replication.
+    /// fingerprints mean the model behaved identically, replication by replication. Always
+    /// of the replicated form of the JSON, whatever the number of replications.
     public var fingerprint: String {
         var copy = self
         copy.wallSeconds = nil
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in copy.json.rendered().utf8 {
+        for byte in copy.json(single: false).rendered().utf8 {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01B3
         }

@@ -71,10 +71,7 @@ public struct ChartReport: Sendable {
         var rows: [[String]] = []
         let hasEffect = variants.contains { $0.effect != nil }
         for variant in variants {
-            let all = variant.wait.all
-            var row = [variant.name, String(all.count)]
-            row += Self.ladder.map { Self.seconds(all.seconds(atPercentile: $0.percentile)) }
-            row += [Self.seconds(all.maxSeconds), Self.change(all.seconds(atPercentile: 99), from: base)]
+            var row = Self.row(variant.name, variant.wait.all, base: base)
             if hasEffect { row.append(variant.effect.map { Self.seconds($0.all.seconds(atPercentile: 99)) } ?? "-") }
             row.append(String(variant.lostWork.count))
             rows.append(row)
@@ -89,6 +86,13 @@ public struct ChartReport: Sendable {
                   table: Table(caption: caption, header: header, rows: rows), lostWork: lost)
     }
 
+    /// A row of the table: the series' name, its ops, the ladder's percentiles, the maximum
+    /// and the change of p99 against `base`.
+    static func row(_ name: String, _ all: WaitHistogram, base: Double?) -> [String] {
+        [name, String(all.count)] + ladder.map { seconds(all.seconds(atPercentile: $0.percentile)) }
+            + [seconds(all.maxSeconds), change(all.seconds(atPercentile: 99), from: base)]
+    }
+
     static func seconds(_ value: Double) -> String { formatFixed(value, decimals: 3) }
 
     static func change(_ value: Double, from base: Double?) -> String {
@@ -99,19 +103,12 @@ public struct ChartReport: Sendable {
 }
 
 extension ChartReport {
-    /// The section of a run or comparison.
-    public init(_ report: RunReport) { self.init(singleRun: report.model) }
-
-    /// The section of a report of one replication per variant.
-    public init(singleRun report: ReplicatedReport) {
-        self.init(title: "scenario \(report.scenario)", notes: ["seed \(report.seed)"], variants: report.measured)
-    }
-
-    /// The section of a replicated run or comparison: each variant's replications pooled.
+    /// The section of a run or comparison; replicated, each variant's replications pooled.
     public init(_ report: ReplicatedReport) {
         self.init(title: "scenario \(report.scenario)",
-                  notes: ["seed \(report.seed), \(report.replications) replications per variant (the same seeds for "
-                          + "every variant); the charts pool every replication's waits"],
+                  notes: [report.isSingleRun ? "seed \(report.seed)"
+                          : "seed \(report.seed), \(report.replications) replications per variant (the same seeds for "
+                              + "every variant); the charts pool every replication's waits"],
                   variants: report.measured)
     }
 }

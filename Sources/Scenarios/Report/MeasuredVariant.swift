@@ -49,7 +49,3 @@ extension ReplicatedReport {
     /// Every variant's waits pooled over its replications.
     public var measured: [MeasuredVariant] { runs.map(MeasuredVariant.init) }
 }
-
-extension RunReport {
-    public var measured: [MeasuredVariant] { variants.map(MeasuredVariant.init) }
-}

@@ -17,11 +17,7 @@ extension ChartReport {
             return Series(name: name(point), all: pooled.all, panels: panels)
         }
         let base = sweep.points.first?.sample.pooled.all.seconds(atPercentile: 99)
-        let rows = sweep.points.map { point -> [String] in
-            let all = point.sample.pooled.all
-            return [name(point), String(all.count)] + Self.ladder.map { Self.seconds(all.seconds(atPercentile: $0.percentile)) }
-                + [Self.seconds(all.maxSeconds), Self.change(all.seconds(atPercentile: 99), from: base)]
-        }
+        let rows = sweep.points.map { Self.row(name($0), $0.sample.pooled.all, base: base) }
         let axes = header.grid.axes.map(\.path.description)
         let table = Table(caption: "wait_seconds of all ops in seconds, pooled over \(header.replications) replications; "
                           + "p99 vs base: change against the first row",

@@ -97,11 +97,22 @@ public enum Sweep {
         return points
     }
 
+    /// The name a sweep's eventlog gives a run: the point's settings and the variant,
+    /// `cluster.cpus=4 fairness.after=30s / staleness` (the `variant` of each of its records).
+    public static func eventLogName(_ request: Request, point: Int, variant: String) -> String {
+        let settings = zip(request.grid.axes, request.grid.values(ofPoint: point)).map { "\($0.path)=\($1)" }
+        return settings.isEmpty ? variant : settings.joined(separator: " ") + " / " + variant
+    }
+
     /// Runs the request's slice; `progress` gets a line per finished run. Every point is read,
-    /// and passed to `check`, before any run starts.
+    /// and passed to `check`, before any run starts. With `eventLog`, each run's eventlog
+    /// events go to the sink it gives for the run's ``eventLogName(_:point:variant:)``, and the
+    /// runs go one at a time in (point, variant, replication) order, so the log's lines are too.
     public static func run(_ request: Request, threads: Int = Replicator.availableThreads,
                            check: (Scenario, [Variant]) -> String? = { _, _ in nil },
+                           eventLog: (@Sendable (String) -> any EventLogSink)? = nil,
                            progress: @escaping @Sendable (String) -> Void = { _ in }) throws(Failure) -> SweepResult {
+        let threads = eventLog == nil ? threads : 1
         let points = try points(request, check: check)
         struct Job {
             let point: Int
@@ -156,6 +167,8 @@ public enum Sweep {
                 let seed = seeds[job.point][job.replication]
                 var runOptions = options[job.point][job.variant]
                 runOptions.seed = seed
+                runOptions.eventLog = eventLog?(eventLogName(request, point: job.point,
+                                                             variant: points[job.point].variants[job.variant].name))
                 let result = ClusterRun.run(
                     config: configs[job.point][job.variant], topology: scenario.topology, workload: scenario.workload,
                     options: runOptions)

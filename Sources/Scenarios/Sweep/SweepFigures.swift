@@ -6,14 +6,26 @@ import Sim
 public enum SweepFigures {
     static let groups: [FairnessFigure.Group] = [.all] + LaneClass.allCases.map { .laneClass($0) }
         + Priority.allCases.map { .lane($0) }
-    static let statistics: [FairnessFigure.Statistic] = [.share, .count, .mean, .p50, .p90, .p99, .p999, .max,
-                                                         .aboveBound]
 
-    /// Every figure of a row, in column order: each statistic of all ops, the two lane classes
-    /// and the five lanes, then Jain's index over keys.
+    /// Every figure of a row, in column order: of all ops, the two lane classes and the five
+    /// lanes, the share, every statistic of the report model (``Statistic``) and the waits over
+    /// the bound; then Jain's index over keys.
     public static let columns: [FairnessFigure] = groups.flatMap { group in
-        statistics.map { FairnessFigure(group, $0) }
+        [FairnessFigure(group, .share)] + Statistic.allCases.map { FairnessFigure(group, $0) }
+            + [FairnessFigure(group, .aboveBound)]
     } + [FairnessFigure(.all, .jain)]
+
+    /// The columns a decision turns on, with their headings: the user-facing lanes' p99 and
+    /// p99.9, the background lanes' p99, longest wait, waits over the bound (and, if asked,
+    /// share), and Jain's index over keys. `background` names the background class.
+    static func decision(background: String, bound: String, share: Bool) -> [(heading: String, figure: FairnessFigure)] {
+        [("user p99", FairnessFigure(.laneClass(.user), .p99)), ("user p99.9", FairnessFigure(.laneClass(.user), .p999)),
+         ("\(background) p99", FairnessFigure(.laneClass(.background), .p99)),
+         ("\(background) max", FairnessFigure(.laneClass(.background), .max)),
+         ("\(background) \(bound)", FairnessFigure(.laneClass(.background), .aboveBound))]
+            + (share ? [("\(background) share", FairnessFigure(.laneClass(.background), .share))] : [])
+            + [("jain", FairnessFigure(.all, .jain))]
+    }
 }
 
 extension SweepResult {
@@ -28,21 +40,12 @@ extension SweepResult {
         if !header.settings.isEmpty { lines.append("set: " + header.settings.joined(separator: "  ")) }
         if let shard { lines.append("shard \(shard.index)/\(shard.count): only this slice's replications") }
         lines.append("")
-        var table = TextTable(header.grid.axes.map(\.path.description)
-                              + ["variant", "n", "user p99", "user p99.9", "bg p99", "bg max", "bg \(bound)", "bg share",
-                                 "jain"])
+        let columns = SweepFigures.decision(background: "bg", bound: bound, share: true)
+        var table = TextTable(header.grid.axes.map(\.path.description) + ["variant", "n"] + columns.map(\.heading))
         for point in points {
             let sample = point.sample
-            func cell(_ group: FairnessFigure.Group, _ statistic: FairnessFigure.Statistic, _ decimals: Int = 3) -> String {
-                ReplicatedReport.cell(sample.values(FairnessFigure(group, statistic)), decimals: decimals)
-            }
-            var name = point.variant
-            if !sample.completedAll { name += " (INCOMPLETE)" }
-            table.add(point.values + [name, String(sample.records.count), cell(.laneClass(.user), .p99),
-                                      cell(.laneClass(.user), .p999), cell(.laneClass(.background), .p99),
-                                      cell(.laneClass(.background), .max),
-                                      cell(.laneClass(.background), .aboveBound, 1),
-                                      cell(.laneClass(.background), .share), cell(.all, .jain)])
+            table.add(point.values + [point.variant + (sample.completedAll ? "" : " (INCOMPLETE)"),
+                                      String(sample.records.count)] + columns.map { sample.cell($0.figure) })
         }
         lines += table.lines()
         return lines.joined(separator: "\n") + "\n"
@@ -55,29 +58,13 @@ extension SweepResult {
         for figure in SweepFigures.columns {
             header += [figure.path + ".mean", figure.path + ".ci_low", figure.path + ".ci_high"]
         }
-        var lines = [header.map(Self.csvField).joined(separator: ",")]
+        var lines = [header.map(CSV.field).joined(separator: ",")]
         for point in points {
             var row = point.values + [point.variant, point.policy, String(point.sample.records.count),
                                       String(point.sample.records.filter(\.isCompleted).count)]
-            for figure in SweepFigures.columns {
-                let values = point.sample.values(figure)
-                if values.isEmpty {
-                    row += ["", "", ""]
-                    continue
-                }
-                let summary = ReplicationSummary(values, confidence: 0.95)
-                row.append(formatFixed(summary.mean, decimals: 6))
-                row += values.count > 1 ? [formatFixed(summary.lower, decimals: 6), formatFixed(summary.upper, decimals: 6)]
-                    : ["", ""]
-            }
-            lines.append(row.map(Self.csvField).joined(separator: ","))
+            for figure in SweepFigures.columns { row += CSV.interval(point.sample.values(figure)) }
+            lines.append(row.map(CSV.field).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return text }
-        return "\"" + text.replacingAll("\"", with: "\"\"") + "\""
     }
 }
