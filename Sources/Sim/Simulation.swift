@@ -69,6 +69,7 @@ public final class Simulation: Sendable {
                 finished(id)
             }
         }
+        slot.own(task.hashValue)
         // Named from out here: a task has not run yet when spawn returns (the loop runs on
         // this thread, or this is a job of it), and code added inside the task's closure can
         // change how its jobs are split, and so the run's job count.

@@ -15,8 +15,23 @@ final class WaitSlot: Sendable {
 
     private let waiter = Mutex<Waiter?>(nil)
     private let executor: SimExecutor
+    /// The hash of the task the slot belongs to (0 until ``own(_:)``). A task started inside
+    /// a spawned one inherits its task-locals, and with them this slot: it must not use it.
+    private let owner = Atomic<Int>(0)
 
     init(executor: SimExecutor) { self.executor = executor }
+
+    /// Binds the slot to `task` (its `hashValue`, the current-task hash once it runs).
+    func own(_ task: Int) {
+        owner.store(task, ordering: .relaxed)
+    }
+
+    /// The current task's slot, if the current task was started by ``Simulation/spawn``.
+    static var ofCurrentTask: WaitSlot? {
+        guard let slot = current else { return nil }
+        let task = withUnsafeCurrentTask { $0?.hashValue }
+        return task == slot.owner.load(ordering: .relaxed) ? slot : nil
+    }
 
     /// The task suspends in `waiter` (called before the continuation can be resumed by
     /// anyone else: jobs run one at a time).
