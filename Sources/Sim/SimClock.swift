@@ -73,6 +73,15 @@ extension SimExecutor {
         let (id, sampling) = nextWaiterID()
         if sampling { noteSuspension() }
         let waiter = Waiter(id: id, timed: deadline != nil)
+        if let slot = WaitSlot.ofCurrentTask {
+            // A spawned task: cancellation reaches the wait through its slot (see WaitSlot).
+            return await withUnsafeContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Waiter.Reason, Never>) in
+                waiter.install(continuation)
+                if let deadline { schedule(waiter, at: deadline, observer: observer) } else { park(waiter) }
+                register(waiter)
+                slot.hold(waiter)
+            }
+        }
         return await withTaskCancellationHandler(operation: {
             await withUnsafeContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Waiter.Reason, Never>) in
                 waiter.install(continuation)

@@ -36,7 +36,7 @@ public final class Simulation: Sendable {
     private struct Book {
         var nextID: UInt64 = 0
         var foreground = 0
-        var live: [UInt64: (name: String, role: Role, task: Task<Void, Never>?)] = [:]
+        var live: [UInt64: (name: String, role: Role, task: Task<Void, Never>?, slot: WaitSlot)] = [:]
     }
 
     public let executor: SimExecutor
@@ -54,16 +54,22 @@ public final class Simulation: Sendable {
     @discardableResult
     public func spawn(_ name: String, role: Role = .foreground,
                       _ body: @escaping @Sendable () async -> Void) -> SimTask {
+        let slot = WaitSlot(executor: executor)
         let id: UInt64 = book.withLock { book in
             book.nextID += 1
-            book.live[book.nextID] = (name, role, nil)
+            book.live[book.nextID] = (name, role, nil, slot)
             if role == .foreground { book.foreground += 1 }
             return book.nextID
         }
-        let task = Task(executorPreference: executor) { [self] in
-            await body()
-            finished(id)
+        // The slot is bound around the task's creation, which copies it into the task: code
+        // added inside the closure could change how its jobs are split (see below).
+        let task = WaitSlot.$current.withValue(slot) {
+            Task(executorPreference: executor) { [self] in
+                await body()
+                finished(id)
+            }
         }
+        slot.own(task.hashValue)
         // Named from out here: a task has not run yet when spawn returns (the loop runs on
         // this thread, or this is a job of it), and code added inside the task's closure can
         // change how its jobs are split, and so the run's job count.
@@ -71,7 +77,7 @@ public final class Simulation: Sendable {
         book.withLock { book in
             if book.live[id] != nil { book.live[id]?.task = task }
         }
-        return SimTask(task: task, id: id)
+        return SimTask(task: task, id: id, slot: slot)
     }
 
     /// Whether `task` has not finished yet. Asking costs no job, so a watch may ask.
@@ -102,7 +108,7 @@ public final class Simulation: Sendable {
             guards.watch?.every = .nanoseconds(1)
         }
         let stop = executor.run(until: limit, guards: guards)
-        let leftovers: [(name: String, role: Role, task: Task<Void, Never>?)] = book.withLock { book in
+        let leftovers: [(name: String, role: Role, task: Task<Void, Never>?, slot: WaitSlot)] = book.withLock { book in
             book.live.keys.sorted().compactMap { book.live[$0] }
         }
         let pendingForeground = leftovers.filter { $0.role == .foreground }.map(\.name)
@@ -119,7 +125,10 @@ public final class Simulation: Sendable {
             reason = why
         }
         let outcome = Outcome(ending: ending, reason: reason, virtualTime: executor.now, jobs: executor.jobsRun)
-        for entry in leftovers { entry.task?.cancel() }
+        for entry in leftovers {
+            entry.task?.cancel()
+            entry.slot.cancel()
+        }
         executor.drainForShutdown()
         return outcome
     }
@@ -130,7 +139,18 @@ public struct SimTask: Sendable {
     let task: Task<Void, Never>
     /// The simulation's number for the task (see ``Simulation/isLive(_:)``).
     let id: UInt64
+    /// The kernel wait the task is in (nil for a task of another runtime).
+    let slot: WaitSlot?
+
+    init(task: Task<Void, Never>, id: UInt64, slot: WaitSlot? = nil) {
+        self.task = task
+        self.id = id
+        self.slot = slot
+    }
 
     /// Cancels the task: a kernel wait it is in ends at once with `CancellationError`.
-    public func cancel() { task.cancel() }
+    public func cancel() {
+        task.cancel()
+        slot?.cancel()
+    }
 }

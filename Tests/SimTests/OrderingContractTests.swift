@@ -168,4 +168,45 @@ import Testing
         #expect(log.entries == [at(0, "sleeper starts"), at(1, "cancel sent"), at(1, "sleeper got CancellationError"),
                                 at(1, "joined"), at(3, "later")])
     }
+
+    // Rule 5, for tasks started by `Simulation.spawn`: their waits are ended through the
+    // task's WaitSlot, not a cancellation handler. A sleep and a signal wait, each cancelled
+    // through `SimTask.cancel()`, end at the instant of the cancel, in the order cancelled.
+    @Test func cancellingASpawnedTaskEndsItsSleepOrSignalWaitAtOnce() {
+        let sim = sim, performer = performer
+        let signal = Signal(executor: sim.executor)
+        let sleeper = sim.spawn("sleeper") {
+            await performer.perform { me in
+                do {
+                    try await me.sleep(for: .seconds(10))
+                    me.note("sleeper slept")
+                } catch {
+                    me.note("sleeper got \(error is CancellationError ? "CancellationError" : "\(error)")")
+                }
+            }
+        }
+        let listener = sim.spawn("listener") {
+            await performer.perform { me in
+                do {
+                    try await signal.wait()
+                    me.note("listener notified")
+                } catch {
+                    me.note("listener got \(error is CancellationError ? "CancellationError" : "\(error)")")
+                }
+            }
+        }
+        sim.spawn("controller", on: performer) { me in
+            try? await me.sleep(for: .seconds(1))
+            listener.cancel()
+            sleeper.cancel()
+            me.note("cancels sent")
+            try? await me.sleep(for: .seconds(2))
+            me.note("later, waiting: \(signal.waiting)")
+        }
+        let outcome = sim.run(limit: nil)
+        #expect(outcome.ending == .completed)
+        #expect(outcome.virtualTime == .seconds(3))
+        #expect(log.entries == [at(1, "cancels sent"), at(1, "listener got CancellationError"),
+                                at(1, "sleeper got CancellationError"), at(3, "later, waiting: 0")])
+    }
 }

@@ -43,19 +43,28 @@ actor QueueWorkerPool {
 
     /// The request list for the current pool state, in priority order.
     func requestedQueues() -> [QueueName] {
+        let background = Double(busy) <= maxWorkers - Double(context.config.reservedUserSlots)
+        let diskBusy = background && diskMetric > context.config.diskBusyThresholdMillisecondsPerSecond
+        // One of three lists; built once each (a queue name renders its string when made).
+        let shape = background ? (diskBusy ? 2 : 1) : 0
+        if let cached = requestLists[shape] { return cached }
         var queues = [QueueTarget.node(node), .any].flatMap { target in
             Self.userLanes.map { QueueName(target, .clusterOperation, $0) }
         }
-        if Double(busy) <= maxWorkers - Double(context.config.reservedUserSlots) {
-            let diskBusy = diskMetric > context.config.diskBusyThresholdMillisecondsPerSecond
+        if background {
             for target in [QueueTarget.node(node), .any] {
                 for lane in Self.backgroundLanes where !(lane.isHighIO && diskBusy) {
                     queues.append(QueueName(target, .clusterOperation, lane))
                 }
             }
         }
+        requestLists[shape] = queues
         return queues
     }
+
+    /// The request lists already built: user lanes only; with the background lanes; with
+    /// them but not the high-I/O ones (disk busy).
+    private var requestLists: [[QueueName]?] = [nil, nil, nil]
 
     /// The daemon loop; returns when the task is cancelled.
     func run() async {

@@ -66,9 +66,13 @@ final class ProgressWatcher: Sendable {
     /// Nil while progress is possible; otherwise what every remaining op waits on.
     func check(now: Duration) -> String? {
         guard now >= lastEventAt, !sourcesArriving() else { return forget() }
+        let running = runningNodes(at: now)
+        // An op with no dependency on a queue some running daemon claims is not dead, so not
+        // every op is: the answer below, without copying every pending op (which made a long
+        // backlog cost its size at every check).
+        if recorder.hasIndependentPending(on: { servesQueue($0, running: running) }) { return forget() }
         let pending = recorder.pendingOps
         guard !pending.isEmpty else { return forget() }
-        let running = runningNodes(at: now)
         var dead: Set<OpID> = []
         // An op executing on a stopped node was cut off: the reaper puts its row back on the
         // same queue, so one rule covers queued and executing ops.

@@ -4,10 +4,13 @@ import Sim
 /// ``EventLogSink`` at the instant the model emits them, never kept.
 extension RunRecorder {
     /// Hands an eventlog event to the sink, if there is one.
-    func emit(_ kind: EventLogEvent.Kind, op: OpID, spec: OpSpec, node: String?, queue: String? = nil) {
+    /// The kind, node and queue are evaluated only when an event log is kept (they build
+    /// strings, on every op's path).
+    func emit(_ kind: @autoclosure () -> EventLogEvent.Kind, op: OpID, spec: OpSpec,
+              node: @autoclosure () -> String?, queue: @autoclosure () -> String? = nil) {
         guard let eventLog else { return }
-        eventLog.write(EventLogEvent(time: clock.now, kind: kind, op: op, spec: spec, node: node,
-                                     queue: queue ?? spec.queue.description))
+        eventLog.write(EventLogEvent(time: clock.now, kind: kind(), op: op, spec: spec, node: node(),
+                                     queue: queue() ?? spec.queue.description))
     }
 
     /// One execution of `op` ended (the `execution duration` event): its tasks ran from

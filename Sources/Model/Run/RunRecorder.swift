@@ -107,14 +107,25 @@ public struct TraceEvent: Sendable, Equatable {
 public final class RunRecorder: Sendable {
     struct Store {
         var counts = OpCounts()
-        var wait = Breakdown()
-        var completion = Breakdown()
+        var wait = CellBreakdown()
+        var completion = CellBreakdown()
         /// `effect_seconds` of ops whose change their own execution made (or that ended in
         /// error or abort); the coalesced victims' are added when the run is read.
-        var effect = Breakdown()
+        var effect = CellBreakdown()
         var trace: [TraceEvent] = []
         /// Ops not yet terminal, with what they were last seen doing.
         var pending: [OpID: (spec: OpSpec, state: OpState)] = [:]
+        /// Pending ops with neither `depends_on` nor `runs_after`, by queue index (with the
+        /// queue): the progress watch's quick test (such an op on a served queue can run).
+        var independent: [(queue: QueueName?, count: Int)] = []
+
+        mutating func countIndependent(_ spec: OpSpec, _ delta: Int) {
+            guard spec.dependsOn.isEmpty && spec.runsAfter.isEmpty else { return }
+            let index = spec.queue.index
+            while independent.count <= index { independent.append((nil, 0)) }
+            independent[index].queue = spec.queue
+            independent[index].count += delta
+        }
         var peakBusy: [String: Int] = [:]
         var effects = EffectLedger()
         var roundTrips: [String: Int] = [:]
@@ -151,8 +162,8 @@ public final class RunRecorder: Sendable {
     }
 
     public var counts: OpCounts { store.withLock { $0.counts } }
-    public var wait: Breakdown { store.withLock { $0.wait } }
-    public var completion: Breakdown { store.withLock { $0.completion } }
+    public var wait: Breakdown { store.withLock { $0.wait.breakdown } }
+    public var completion: Breakdown { store.withLock { $0.completion.breakdown } }
     /// Waits by lane and key (step 7).
     public var fairness: FairnessFigures { store.withLock { $0.fairness ?? FairnessFigures(settings: FigureSettings()) } }
     public var trace: [TraceEvent] { store.withLock { $0.trace } }
@@ -170,8 +181,8 @@ public final class RunRecorder: Sendable {
     /// or 5 ran). Resolving the victims walks the ledger, so read it once, after the run.
     public var effects: (seconds: Breakdown, violations: [EffectViolation]) {
         store.withLock { store in
-            guard checkingEffects else { return (store.effect.merged(with: store.completion), []) }
-            var seconds = store.effect
+            guard checkingEffects else { return (store.effect.breakdown.merged(with: store.completion.breakdown), []) }
+            var seconds = store.effect.breakdown
             let (served, violations) = store.effects.resolve(from: statisticsFrom)
             for (work, value) in served {
                 seconds.record(value, queue: work.queue, opType: work.opType, task: work.taskLabel)
@@ -182,6 +193,14 @@ public final class RunRecorder: Sendable {
 
     /// The work coalescing lost (see ``effects``).
     public var effectViolations: [EffectViolation] { effects.violations }
+
+    /// Whether some pending op with no dependency sits on a queue `served` accepts (such an
+    /// op is not dead: the progress watch asks this before it copies the pending ops).
+    func hasIndependentPending(on served: (QueueName) -> Bool) -> Bool {
+        store.withLock { store in
+            store.independent.contains { entry in entry.count > 0 && entry.queue.map(served) == true }
+        }
+    }
 
     /// Ops that never reached a terminal state, oldest first.
     public var pendingOps: [(id: OpID, spec: OpSpec, state: OpState)] {
@@ -205,6 +224,7 @@ public final class RunRecorder: Sendable {
             store.counts.created += 1
             if checkingEffects { store.watched.formUnion(spec.dependsOn) }
             store.pending[id] = (spec, .queued)
+            store.countIndependent(spec, 1)
             log(&store, .created, id, spec)
         }
         emit(.created, op: id, spec: spec, node: nil)
@@ -352,7 +372,7 @@ public final class RunRecorder: Sendable {
             case .abort, .deleted: store.counts.aborted += 1
             case .queued, .executing: return
             }
-            store.pending[op.id] = nil
+            if let ended = store.pending.removeValue(forKey: op.id) { store.countIndependent(ended.spec, -1) }
             if checkingEffects && store.watched.contains(op.id) { store.effects.ended[op.id] = (op.state, time) }
             if op.createdAt >= statisticsFrom {
                 let elapsed = time - op.createdAt

@@ -13,7 +13,14 @@ public actor SimDatabase: QueueStore {
     let config: ModelConfig
     let recorder: RunRecorder
 
+    /// Ops with their full record: the pending ones, and ended ones a row still refers to
+    /// (a folded op's row, dropped when dispatched, reads its spec).
     private var ops: [OpID: OpRecord] = [:]
+    /// Rows per op, for the ops that have any.
+    private var rowsPerOp: [OpID: Int] = [:]
+    /// Ended ops no row refers to, until the hard-delete sweep: only their state is kept (a
+    /// tombstone; see ``loadOp(_:)``), so memory held by ended ops is a few bytes each.
+    private var ended: [OpID: OpState] = [:]
     private var rows: [RowID: WorkItem] = [:]
     /// The claimed rows (the reaper's and `restart_work_queue`'s candidates): as many as
     /// items in flight, so neither scans the backlog.
@@ -26,6 +33,8 @@ public actor SimDatabase: QueueStore {
     private var nextRow = 0
     /// Terminal ops in the order they became terminal, for the hard-delete sweep.
     private var terminalOrder = Deque<(at: Duration, id: OpID)>()
+    /// The last sweep instant at or before `now`, kept so most reads skip the division.
+    private var lastSweepCache: Duration?
     private var pendingOps = 0
     /// Non-terminal ops per network (maintain's "has a pending op").
     private var pendingByNetwork: [NetworkID: Int] = [:]
@@ -87,9 +96,27 @@ public actor SimDatabase: QueueStore {
     }
 
     /// The op and its state, or nil if it never existed or was hard-deleted.
+    ///
+    /// An ended op that no row refers to any more is a tombstone: its record carries the
+    /// state and nothing else (an empty spec, zero times). Only dependency checks and waiters
+    /// read such an op, and they read its state alone; a row's op (what a dispatcher loads)
+    /// always has its full record.
     func loadOp(_ id: OpID) -> OpRecord? {
         purgeExpired()
-        return ops[id]
+        if let op = ops[id] { return op }
+        return ended[id].map { OpRecord(id: id, spec: Self.tombstoneSpec, createdAt: .zero, state: $0,
+                                        stateChangedAt: .zero) }
+    }
+
+    /// The spec a tombstone's record carries.
+    private static let tombstoneSpec = OpSpec(type: .netOp, tasks: [], priority: .background,
+                                              queue: QueueName(.any, .clusterOperation, .background), randomKey: 0)
+
+    /// Keeps only the state of `id` if it has ended and no row refers to it.
+    private func retireIfEnded(_ id: OpID) {
+        guard rowsPerOp[id] == nil, let op = ops[id], op.state.isTerminal else { return }
+        ops[id] = nil
+        ended[id] = op.state
     }
 
     /// Writes a new state. Terminal states are final: a write to a terminal op is ignored and
@@ -120,6 +147,7 @@ public actor SimDatabase: QueueStore {
             recorder.terminal(op, at: now, byFold: byFold)
             terminalWatches.removeValue(forKey: id)?.notifyAll()
             notifyIfQuiet()
+            retireIfEnded(id)
         }
         return true
     }
@@ -135,15 +163,23 @@ public actor SimDatabase: QueueStore {
             while let first = terminalOrder.first, now - first.at > config.hardDeleteAfter {
                 terminalOrder.removeFirst()
                 ops[first.id] = nil
+                ended[first.id] = nil
             }
             return
         }
-        let sweeps = now.nanosecondsClamped / interval.nanosecondsClamped
-        guard sweeps > 0 else { return }
-        let lastSweep = interval * sweeps
+        guard let first = terminalOrder.first else { return }
+        let lastSweep: Duration
+        if let cached = lastSweepCache, now >= cached, now - cached < interval {
+            lastSweep = cached
+        } else {
+            lastSweep = interval * (now.nanosecondsClamped / interval.nanosecondsClamped)
+            lastSweepCache = lastSweep
+        }
+        guard lastSweep > .zero, lastSweep - first.at >= config.hardDeleteAfter else { return }
         while let first = terminalOrder.first, lastSweep - first.at >= config.hardDeleteAfter {
             terminalOrder.removeFirst()
             ops[first.id] = nil
+            ended[first.id] = nil
         }
     }
 
@@ -241,6 +277,7 @@ public actor SimDatabase: QueueStore {
                            retries: retries, scheduledAt: scheduledAt, createdAt: now, claimedAt: nil,
                            claimedBy: nil, attempts: 0)
         rows[row.rowID] = row
+        rowsPerOp[op, default: 0] += 1
         ensureSlots(for: queue)
         rowCount[queue.index] += 1
         unclaimed.insert(indexEntry(row))
@@ -276,6 +313,12 @@ public actor SimDatabase: QueueStore {
     /// Deletes a row (the item is finished).
     func deleteRow(_ id: RowID) {
         guard let row = rows.removeValue(forKey: id) else { return }
+        if let count = rowsPerOp[row.opID], count > 1 {
+            rowsPerOp[row.opID] = count - 1
+        } else {
+            rowsPerOp[row.opID] = nil
+            retireIfEnded(row.opID)
+        }
         claimedRows.remove(id)
         unclaimed.remove(id)
         rowCount[row.queue.index] -= 1
