@@ -155,11 +155,24 @@ public struct RunReport: SimulationReport {
             guard case .distribution = figure, let value = values.first.flatMap({ $0 }) else { return nil }
             return (figure.path, figure.isCount ? .int(Int(value)) : .number(value))
         }) + [
+            ("database", databaseJSON(result.load)),
             // Wall-clock time is left out under --deterministic, so the bytes depend only on the
             // scenario and the seed.
             ("sim", .object([("virtual_seconds", .number(result.virtualTime.seconds))]
                 + (run.wallSeconds.map { [("wall_seconds", JSONValue.number($0))] } ?? [])
                 + [("jobs", .int(Int(result.jobs)))])),
+        ])
+    }
+
+    /// The database load: round trips the real system would have made (skipped polls
+    /// included), in all and per kind of connection.
+    static func databaseJSON(_ load: DatabaseLoad) -> JSONValue {
+        func counts(_ counts: DatabaseLoad.Counts) -> [(String, JSONValue)] {
+            [("round_trips", .int(counts.roundTrips)), ("claims", .int(counts.claims)),
+             ("empty_claims", .int(counts.emptyClaims))]
+        }
+        return .object(counts(load.total) + [
+            ("by_kind", .object(load.sorted.map { ($0.kind, .object(counts($0.counts))) })),
         ])
     }
 }

@@ -47,6 +47,7 @@ extension RunReport {
                          + "deduplicated \(counts.deduplicated); repeated tasks dropped \(counts.tasksDropped)")
         }
         if counts.maintainReads > 0 { lines.append("  maintain: \(counts.maintainReads) database reads") }
+        lines += databaseLines(result.load)
         if !result.effectViolations.isEmpty {
             lines.append("  LOST WORK: \(result.effectViolations.count) coalesced ops whose change no survivor made:")
             for violation in result.effectViolations.prefix(10) { lines.append("    \(violation)") }
@@ -96,5 +97,18 @@ extension RunReport {
         row("all") { $0.wait.all }
         for task in tasks.sorted() { row(task) { $0.wait.byTask[task] } }
         return ["comparison of variants"] + table.lines(indent: "  ")
+    }
+
+    /// The database load (round trips the real system would have made, skipped polls
+    /// included): the total, then each kind of connection.
+    static func databaseLines(_ load: DatabaseLoad) -> [String] {
+        func describe(_ counts: DatabaseLoad.Counts) -> String {
+            counts.claims > 0
+                ? "\(counts.roundTrips) (claims \(counts.claims), empty \(counts.emptyClaims))"
+                : "\(counts.roundTrips)"
+        }
+        guard !load.byKind.isEmpty else { return [] }
+        return ["  database round trips: \(describe(load.total))",
+                "    " + load.sorted.map { "\($0.kind) \(describe($0.counts))" }.joined(separator: "; ")]
     }
 }
