@@ -79,12 +79,30 @@ struct IdleClaims {
         }
     }
 
-    /// One round of the grid: when it starts (its idle sleep ends) and its reads' instants.
-    struct Round {
-        let start: Duration
-        var reads: [Duration]
-        /// The connection's stream once this round's round trips are drawn.
-        var streamAfter: RandomStream
+    /// The polling grid from some round on, drawn on a stream: each round's start (its idle
+    /// sleep ends) and its reads' instants. Nothing is stored: a search walks a copy.
+    struct Grid {
+        var stream: RandomStream
+        /// The instant of the last read before the next round (its sleep starts there).
+        var lastRead: Duration
+        /// Empty rounds so far, which the next round's sleep depends on.
+        var idleRounds: Int
+        let distribution: Distribution
+        let idle: IdlePolicy
+        let readsPerRound: Int
+
+        /// Draws the next round: its start, then `read(j, instant)` for each of its reads.
+        mutating func nextRound(_ read: (Int, Duration) -> Void = { _, _ in }) -> Duration {
+            let start = lastRead + idle.sleep(afterIdleRounds: idleRounds)
+            var at = start
+            for index in 0..<readsPerRound {
+                at += distribution.sample(&stream)
+                read(index, at)
+            }
+            lastRead = at
+            idleRounds += 1
+            return start
+        }
     }
 
     /// How a skipped stretch ended.
@@ -99,15 +117,9 @@ struct IdleClaims {
 
     let connection: SimConnection
     let request: Request
-    let idle: IdlePolicy
     let signal: CountedSignal
-    /// The rounds drawn ahead on a copy of the connection's stream, the first not yet taken.
-    private var ahead = Deque<Round>()
-    private var preview: RandomStream
-    /// Idle rounds before the first of `ahead` (what the sleep after it depends on).
-    private var idleRounds: Int
-    /// When the round after the last of `ahead` starts (its sleep is still to be added).
-    private var lastRead: Duration
+    /// The grid from the first round not yet taken; its stream is the connection's.
+    private var base: Grid
 
     /// `idleRounds` counts the empty rounds so far, including the one that just ended at
     /// `now` (the sleep before the next round is `idle.sleep(afterIdleRounds: idleRounds - 1)`).
@@ -115,59 +127,63 @@ struct IdleClaims {
          idleRounds: Int, now: Duration) {
         self.connection = connection
         self.request = request
-        self.idle = idle
         self.signal = signal
-        self.idleRounds = idleRounds - 1
-        preview = connection.roundTripPreview.stream
-        lastRead = now
+        let preview = connection.roundTripPreview
+        base = Grid(stream: preview.stream, lastRead: now, idleRounds: idleRounds - 1,
+                    distribution: preview.distribution, idle: idle, readsPerRound: request.reads.count)
     }
 
-    /// Whether `config`'s daemons skip their idle claims on `connection`: only on the
-    /// simulated database, polling (not ideal mode), with round trips drawn from a continuous
-    /// distribution, unless naive polling was asked for.
+    /// Whether `context`'s daemons skip their idle claims on `connection`: only on the
+    /// simulated database, when the configuration allows it
+    /// (``ModelConfig/idleClaimsCanBeSkipped``), unless naive polling was asked for.
     static func skipsIdleClaims(_ context: ClusterContext, on connection: any QueueConnection) -> SimConnection? {
-        guard !context.naivePolling, let simulated = connection as? SimConnection else { return nil }
-        if case .wakeOnEnqueue = context.config.idle { return nil }
-        switch simulated.roundTrip {
-        case .lognormal, .exponential: return simulated
-        case .uniform(let low, let high): return low < high ? simulated : nil
-        case .constant, .empirical, .quantiles: return nil
-        }
+        guard !context.naivePolling, context.config.idleClaimsCanBeSkipped,
+              let simulated = connection as? SimConnection else { return nil }
+        return simulated
     }
 
-    /// Draws the next round of the grid on the preview stream.
-    private mutating func drawRound() {
-        let distribution = connection.roundTripPreview.distribution
-        let start = lastRead + idle.sleep(afterIdleRounds: idleRounds + ahead.count)
-        var at = start
-        var reads: [Duration] = []
-        reads.reserveCapacity(request.reads.count)
-        for _ in request.reads {
-            at += distribution.sample(&preview)
-            reads.append(at)
-        }
-        ahead.append(Round(start: start, reads: reads, streamAfter: preview))
-        lastRead = at
+    /// What a walk of the grid from `base` found.
+    private struct Plan {
+        /// Leading rounds wholly before now and before `stop`: empty, to be counted at once.
+        var settled = 0
+        /// The first round starting at or after `stop`, if it comes no later than the target.
+        var stopRound: (index: Int, start: Duration)?
+        /// The first read at or after its queues' first visible row.
+        var target: (round: Int, read: Int, at: Duration)?
     }
 
-    /// The first (round, read) whose instant is at or after its queues' first visible row, or
-    /// nil if no queue holds a row. `visible[j]` is read `j`'s threshold.
-    private mutating func firstSeeing(_ visible: [Duration?]) -> (round: Int, read: Int)? {
-        guard visible.contains(where: { $0 != nil }) else { return nil }
+    /// Walks the grid from `base` to the first read that can see a row (`visible[j]` is read
+    /// `j`'s threshold) or the first round starting at or after `stop`, whichever comes first.
+    private func plan(visible: [Duration?], stop: Duration?, now: Duration) -> Plan {
+        var plan = Plan()
+        let looking = visible.contains { $0 != nil }
+        guard looking || stop != nil else { return plan }
+        var grid = base
         var index = 0
+        var settling = true
         while true {
-            if index == ahead.count { drawRound() }
-            for (read, at) in ahead[index].reads.enumerated() {
-                if let threshold = visible[read], at >= threshold { return (index, read) }
+            var found: (read: Int, at: Duration)?
+            let start = grid.nextRound { read, at in
+                if found == nil, let threshold = visible[read], at >= threshold { found = (read, at) }
             }
+            if let stop, start >= stop {
+                plan.stopRound = (index, start)
+                return plan
+            }
+            if let found {
+                plan.target = (index, found.read, found.at)
+                return plan
+            }
+            if settling && grid.lastRead < now { plan.settled += 1 } else { settling = false }
             index += 1
         }
     }
 
     /// Sleeps through the empty rounds, then takes the one that can see a row, or returns at
     /// the start of the first round starting at or after `stopAt` (the daemon's own state
-    /// changes then), or at the start of the first round after a notification for which
-    /// `stateChanged` answers true. `idleRounds` ends counting the rounds skipped.
+    /// changes then), or at the start of the first round after `stateChanged` first answers
+    /// true. `started` sees each skipped or taken round's start, in order. `count` (the
+    /// daemon's idle rounds) ends counting the rounds skipped.
     mutating func skip(idleRounds count: inout Int, stopAt: Duration? = nil, stateChanged: () -> Bool = { false },
                        started: (Duration) -> Void = { _ in },
                        isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
@@ -182,27 +198,16 @@ struct IdleClaims {
             let visible = await database.earliestScheduled(request.reads).map { $0.map { max($0, now) } }
             // A row added (or the daemon's state changed) while the database answered.
             if signal.notifications != seen { continue }
-            let target = firstSeeing(visible)
-            // The first round starting at or after `stop`, if it is not after the target's round.
-            var stopRound: Int?
-            if let stop {
-                var index = 0
-                while index <= (target?.round ?? Int.max - 1) {
-                    if index == ahead.count { drawRound() }
-                    if ahead[index].start >= stop { stopRound = index; break }
-                    index += 1
-                }
+            var plan = plan(visible: visible, stop: stop, now: now)
+            // Rounds wholly past are empty: count them now, so no walk repeats them.
+            if plan.settled > 0 {
+                consume(rounds: plan.settled, idleRounds: &count, started: started)
+                if let stopRound = plan.stopRound { plan.stopRound = (stopRound.index - plan.settled, stopRound.start) }
+                if let target = plan.target { plan.target = (target.round - plan.settled, target.read, target.at) }
             }
-            let deadline: Duration?
-            if let stopRound {
-                deadline = ahead[stopRound].start
-            } else if let target {
-                deadline = ahead[target.round].reads[target.read]
-            } else {
-                // Nothing to see: sleep until notified; the far deadline lets a time limit end
-                // the run where polling would have ended it.
-                deadline = Self.farFuture
-            }
+            // Nothing to see: sleep until notified; the far deadline lets a time limit end the
+            // run where polling would have ended it.
+            let deadline = plan.stopRound?.start ?? plan.target?.at ?? Self.farFuture
             let notified: Bool
             do {
                 notified = try await signal.wait(untilOffset: deadline)
@@ -212,20 +217,17 @@ struct IdleClaims {
                 throw error
             }
             if notified { continue }
-            if deadline == Self.farFuture { return .roundStartsNow }
-            if let stopRound {
-                consume(rounds: stopRound, idleRounds: &count, started: started)
+            if let stopRound = plan.stopRound {
+                consume(rounds: stopRound.index, idleRounds: &count, started: started)
                 return .roundStartsNow
             }
-            guard let target else { return .roundStartsNow }
+            // Past any time limit (none was set): poll tick by tick from here.
+            guard let target = plan.target else { return .roundStartsNow }
             consume(rounds: target.round, idleRounds: &count, started: started)
-            started(ahead[0].start)
-            let items = try await take(read: target.read)
+            let items = try await take(read: target.read, started: started)
             if !items.isEmpty { return .claimed(items) }
             // An empty round after all: the next round's sleep follows it.
             count += 1
-            idleRounds += 1
-            ahead.removeFirst()
         }
     }
 
@@ -233,54 +235,45 @@ struct IdleClaims {
     /// cannot overflow.
     static let farFuture = Duration.seconds(Int64(1) << 40)
 
-    /// Counts the first `rounds` rounds of `ahead` as skipped (all their claims empty), moves
-    /// the connection's stream past their round trips and drops them; `started` sees each
-    /// round's start in order.
+    /// Counts the next `rounds` rounds as skipped (all their claims empty) and moves the
+    /// connection's stream past their round trips; `started` sees each round's start.
     private mutating func consume(rounds: Int, idleRounds count: inout Int, started: (Duration) -> Void) {
         guard rounds > 0 else { return }
-        var claims = 0
-        var stream = connection.roundTripPreview.stream
-        for _ in 0..<rounds {
-            let round = ahead.removeFirst()
-            started(round.start)
-            claims += round.reads.count
-            stream = round.streamAfter
-        }
-        connection.skipClaims(claims, drawnTo: stream)
+        for _ in 0..<rounds { started(base.nextRound()) }
+        connection.skipClaims(rounds * request.reads.count, drawnTo: base.stream)
         count += rounds
-        idleRounds += rounds
     }
 
     /// The run ended at `now`: counts the reads whose round trip had begun by then.
     private mutating func countBegun(by now: Duration) {
-        var index = 0
         var claims = 0
+        var stream = base.stream
+        let distribution = base.distribution
+        var lastRead = base.lastRead
+        var idleRounds = base.idleRounds
         while true {
-            if index == ahead.count { drawRound() }
-            let round = ahead[index]
-            guard round.start <= now else { break }
-            var begun = round.start
-            for read in round.reads {
+            var begun = lastRead + base.idle.sleep(afterIdleRounds: idleRounds)
+            guard begun <= now else { break }
+            for _ in 0..<request.reads.count {
                 guard begun <= now else { break }
                 claims += 1
-                begun = read
+                begun += distribution.sample(&stream)
             }
-            index += 1
+            lastRead = begun
+            idleRounds += 1
         }
-        // Draw on the real stream exactly the claims counted.
-        var stream = connection.roundTripPreview.stream
-        let distribution = connection.roundTripPreview.distribution
-        for _ in 0..<claims { _ = distribution.sample(&stream) }
+        // `stream` has drawn exactly the round trips counted.
         connection.skipClaims(claims, drawnTo: stream)
     }
 
-    /// Round 0 of `ahead` reaches its read `read` now: the reads before it were empty (skipped),
+    /// The next round reaches its read `read` now: the reads before it were empty (skipped),
     /// this one claims now, and the rest of the round runs as
     /// ``SimConnection/claim(_:limit:mode:shape:)`` would (each read paying its round trip).
-    private mutating func take(read: Int, isolation: isolated (any Actor)? = #isolation) async throws -> [WorkItem] {
-        var stream = connection.roundTripPreview.stream
-        let distribution = connection.roundTripPreview.distribution
-        for _ in 0..<read { _ = distribution.sample(&stream) }
+    private mutating func take(read: Int, started: (Duration) -> Void,
+                               isolation: isolated (any Actor)? = #isolation) async throws -> [WorkItem] {
+        started(base.lastRead + base.idle.sleep(afterIdleRounds: base.idleRounds))
+        var stream = base.stream
+        for _ in 0..<read { _ = base.distribution.sample(&stream) }
         connection.skipClaims(read, drawnTo: stream)
         var items = await connection.claimNow(request.reads[read], limit: request.readLimit)
         for next in (read + 1)..<request.reads.count {
@@ -297,7 +290,25 @@ struct IdleClaims {
                 }
             }
         }
+        // The round is over: the next one starts after its last read, now.
+        base.stream = connection.roundTripPreview.stream
+        base.lastRead = connection.clock.now.offset
+        base.idleRounds += 1
         for index in items.indices { items[index].claimBatch = items.count }
         return items
+    }
+}
+
+extension ModelConfig {
+    /// Whether the daemons' idle claims are skipped on the simulated database (unless naive
+    /// polling is asked for): polling daemons (not ideal mode) whose round trips come from a
+    /// continuous distribution (see ``IdleClaims``).
+    public var idleClaimsCanBeSkipped: Bool {
+        if case .wakeOnEnqueue = idle { return false }
+        switch roundTrip {
+        case .lognormal, .exponential: return true
+        case .uniform(let low, let high): return low < high
+        case .constant, .empirical, .quantiles: return false
+        }
     }
 }
