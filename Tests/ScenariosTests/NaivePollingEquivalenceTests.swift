@@ -114,8 +114,9 @@ import Testing
         let slow = try #require(naive.runs.first).result
         #expect(Self.withoutJobs(skipped.table) == Self.withoutJobs(naive.table))
         #expect(fast.load == slow.load)
-        // Polling tick by tick: ten daemons, three or more jobs per claim, 17,850 rounds each.
-        #expect(slow.jobs > 400_000)
+        // Polling tick by tick: ten daemons of 17,850 rounds each, two jobs or more per round
+        // (the idle sleep's wake-up and the round trip's).
+        #expect(slow.jobs > 300_000)
         #expect(fast.jobs < 2_000)
         let claims = Double((fast.load.byKind["sf-net"]?.claims ?? 0) + (fast.load.byKind["sf-queues"]?.claims ?? 0))
         let expected = 10 * fast.virtualTime.seconds / 0.2016317
