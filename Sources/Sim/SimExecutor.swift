@@ -28,7 +28,10 @@ import Synchronization
 /// 6. **A watch runs between instants, never inside one.** When the job queue is empty and
 ///    the next timer lies later than `now`, a ``Guards/watch`` that is due runs on the loop
 ///    thread before the clock moves: it sees the state every job of the instant left, runs no
-///    job (so job counts and order are unchanged) and may end the run.
+///    job (so job counts and order are unchanged) and may end the run. It is due every
+///    ``Watch/every`` from zero: when the next timer lies beyond the watch's instant, the clock
+///    stops at that instant for the watch alone, so the instants it looks at do not depend on
+///    how far the clock jumps.
 ///
 /// ## Guards
 ///
@@ -282,7 +285,18 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
                         return .stop(.timeLimit)
                     }
                     if first.deadline > state.now {
-                        if guards.watch != nil && state.now >= state.nextWatch { return .watch(state.now) }
+                        if guards.watch != nil {
+                            if state.now >= state.nextWatch { return .watch(state.now) }
+                            // The clock would jump past the watch's instant: stop it there first
+                            // (rule 6), so the watch looks at the same instants however long the
+                            // jumps are (a run whose pollers skip their idle polls jumps far).
+                            if first.deadline > state.nextWatch && limit.map({ state.nextWatch <= $0 }) ?? true {
+                                state.now = state.nextWatch
+                                state.jobsAtInstant = 0
+                                if state.sample?.perInstant == true { state.sample = nil }
+                                return .watch(state.now)
+                            }
+                        }
                         state.jobsAtInstant = 0
                         if state.sample?.perInstant == true { state.sample = nil }
                     }

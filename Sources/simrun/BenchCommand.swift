@@ -14,8 +14,9 @@ struct BenchCommand: ParsableCommand {
             (default: scenarios/*.yaml). Peak memory is each row's own where Linux can reset it. \
             scripts/bench-vs-simpy.sh runs the M/M/1 rows against SimPy's on the same machine. \
             Build in release mode for meaningful figures: swift run -c release simrun bench. \
-            Targets on a 2-core machine: kernel >= 500,000 customers/s, model >= 150,000 \
-            customers/s, six-instance-starts under 50 ms per variant.
+            Targets on a 2-core machine (issue 12): kernel actors within 4x the plain loop and \
+            >= 10x SimPy, full model >= 300,000 customers/s and >= 3x SimPy, six-instance-starts \
+            under 50 ms per variant; docs/performance.md says which are reached.
             """)
 
     @Option(help: "Customers in each M/M/1 run.")

@@ -84,12 +84,13 @@ actor NetDispatcher {
     /// Claims from `queues` and runs (or routes) what it gets, idling when a claim is empty.
     private func drain(_ queues: [QueueName], connection: any QueueConnection) async throws {
         let config = context.config
-        let wake = context.runtime.makeSignal()
-        if config.idle == .wakeOnEnqueue { await context.store.subscribe(wake, to: queues) }
+        let wake = CountedSignal(context.runtime.makeSignal())
+        let skipping = IdleClaims.skipsIdleClaims(context, on: connection)
+        if config.idle == .wakeOnEnqueue || skipping != nil { await context.store.subscribe(wake, to: queues) }
         var idleRounds = 0
         while true {
             do {
-                try await round(queues, connection: connection, wake: wake, idleRounds: &idleRounds)
+                try await round(queues, connection: connection, skipping: skipping, wake: wake, idleRounds: &idleRounds)
             } catch let error as DatabaseError where error.isUnavailable {
                 // DatabaseUnavailable: sleep 5 s and claim again; an item it was running stays
                 // claimed until the reaper frees it.
@@ -99,20 +100,33 @@ actor NetDispatcher {
         }
     }
 
-    /// One claim and what it brought, or one idle sleep.
-    private func round(_ queues: [QueueName], connection: any QueueConnection, wake: any WakeSignal,
-                       idleRounds: inout Int) async throws {
+    /// One claim and what it brought, or one idle sleep (on the simulated database, the idle
+    /// claims up to the one that can see a row: ``IdleClaims``).
+    private func round(_ queues: [QueueName], connection: any QueueConnection, skipping: SimConnection?,
+                       wake: CountedSignal, idleRounds: inout Int) async throws {
         let config = context.config
-        let items = try await connection.claim(queues, limit: config.netBatchSize, mode: config.netDequeue,
+        var items = try await connection.claim(queues, limit: config.netBatchSize, mode: config.netDequeue,
                                                shape: config.netSingularDequeue)
         if items.isEmpty {
             if config.idle == .wakeOnEnqueue {
                 try await context.store.waitForWork(queues, signal: wake)
-            } else {
+                idleRounds += 1
+                return
+            }
+            guard let skipping else {
                 try await context.runtime.sleep(for: config.idle.sleep(afterIdleRounds: idleRounds))
+                idleRounds += 1
+                return
             }
             idleRounds += 1
-            return
+            let request = IdleClaims.Request(queues: queues, limit: config.netBatchSize, mode: config.netDequeue,
+                                             shape: config.netSingularDequeue)
+            var idle = IdleClaims(connection: skipping, request: request, idle: config.idle, signal: wake,
+                                  idleRounds: idleRounds, now: context.runtime.now)
+            switch try await idle.skip(idleRounds: &idleRounds) {
+            case .claimed(let found): items = found
+            case .roundStartsNow: return
+            }
         }
         idleRounds = 0
         for item in items {

@@ -15,12 +15,14 @@ actor QueueWorkerPool {
     let claimer: String
     private let connection: any QueueConnection
     private let memory: DeferMemory
-    private let wake: any WakeSignal
+    private let wake: CountedSignal
     private(set) var busy = 0
     private var diskLoad = 0.0
     private var diskMetric = 0.0
     private var diskMetricAt: Duration?
     private var workers: [RowID: SimTask] = [:]
+    /// Whether the idle claims are skipped (``IdleClaims``).
+    private var skipsIdleClaims = false
 
     init(context: ClusterContext, node: NodeID) {
         self.context = context
@@ -28,7 +30,7 @@ actor QueueWorkerPool {
         claimer = "\(node)/sf-queues"
         connection = context.connect(claimer)
         memory = DeferMemory(policy: context.config.queuesDefer, source: .persisted)
-        wake = context.runtime.makeSignal()
+        wake = CountedSignal(context.runtime.makeSignal())
     }
 
     private var maxWorkers: Double { context.config.maxWorkers(cpus: context.topology.cpus(of: node)) }
@@ -70,7 +72,9 @@ actor QueueWorkerPool {
     func run() async {
         let config = context.config
         let ideal = config.idle == .wakeOnEnqueue
-        if ideal { await context.store.subscribe(wake, to: allQueues) }
+        let skipping = IdleClaims.skipsIdleClaims(context, on: connection)
+        skipsIdleClaims = skipping != nil
+        if ideal || skipping != nil { await context.store.subscribe(wake, to: allQueues) }
         var idleRounds = 0
         do {
             if config.startupReleasesClaims {
@@ -79,7 +83,7 @@ actor QueueWorkerPool {
             }
             while true {
                 do {
-                    try await round(ideal: ideal, idleRounds: &idleRounds)
+                    try await round(ideal: ideal, skipping: skipping, idleRounds: &idleRounds)
                 } catch let error as DatabaseError where error.isUnavailable {
                     // DatabaseUnavailable: sleep and go round again (the claimed items run on).
                     context.recorder.databaseUnavailable(claimer, error)
@@ -94,7 +98,7 @@ actor QueueWorkerPool {
     }
 
     /// One round of the loop: claim what the pool has room for and start it, or idle.
-    private func round(ideal: Bool, idleRounds: inout Int) async throws {
+    private func round(ideal: Bool, skipping: SimConnection?, idleRounds: inout Int) async throws {
         let config = context.config
         refreshDiskMetric()
         let limit: Int
@@ -114,29 +118,70 @@ actor QueueWorkerPool {
             limit = max(1, Int(maxWorkers) - busy)
         }
         let queues = requestedQueues()
-        let items = try await connection.claim(queues, limit: limit, mode: config.queuesDequeue,
+        let stateAtStart = (busy: busy, diskLoad: diskLoad)
+        var items = try await connection.claim(queues, limit: limit, mode: config.queuesDequeue,
                                                shape: config.queuesSingularDequeue)
         if items.isEmpty {
             if ideal {
                 try await context.store.waitForWork(queues, signal: wake)
-            } else {
+                return
+            }
+            guard let skipping else {
                 try await idle(rounds: idleRounds)
                 idleRounds += 1
+                return
             }
-            return
+            idleRounds += 1
+            guard let found = try await skipIdleClaims(queues, limit: limit, requestedWith: stateAtStart, on: skipping,
+                                                       idleRounds: &idleRounds) else {
+                return
+            }
+            items = found
         }
         idleRounds = 0
         for item in items { start(item) }
+    }
+
+    /// The idle claims after an empty one, skipped up to the one that can see a row
+    /// (``IdleClaims``): the items it found, or nil when a round must run whole now (a worker
+    /// ended or the disk metric's refresh changes it, so its request may differ).
+    ///
+    /// While the pool sleeps its request is fixed: `busy` and the disk load change only when
+    /// a worker ends or reports load, which notifies `wake`. Each skipped round's start
+    /// refreshes the disk metric as the round would have; a refresh that changes the metric
+    /// (its load differs) is a round run whole.
+    private func skipIdleClaims(_ queues: [QueueName], limit: Int, requestedWith state: (busy: Int, diskLoad: Double),
+                                on connection: SimConnection, idleRounds: inout Int) async throws -> [WorkItem]? {
+        let config = context.config
+        let request = IdleClaims.Request(queues: queues, limit: limit, mode: config.queuesDequeue,
+                                         shape: config.queuesSingularDequeue)
+        var idle = IdleClaims(connection: connection, request: request, idle: config.idle, signal: wake,
+                              idleRounds: idleRounds, now: context.runtime.now)
+        // The request was made at the round's start, with `state`: a change since then (a
+        // worker that ended during the claim) makes the next round differ.
+        let stopAt = diskMetric != state.diskLoad ? diskMetricAt.map { $0 + config.diskMetricRefresh } : nil
+        var changedAt: Duration?
+        let outcome = try await idle.skip(idleRounds: &idleRounds, stopAt: stopAt, stateChanged: {
+            if changedAt == nil && (busy != state.busy || diskLoad != state.diskLoad) { changedAt = context.runtime.now }
+            return changedAt != nil
+        }, started: { start in
+            // A skipped round's refresh reads the load of its own start.
+            refreshDiskMetric(at: start, load: changedAt.map { start < $0 } ?? true ? state.diskLoad : diskLoad)
+        })
+        switch outcome {
+        case .claimed(let items): return items
+        case .roundStartsNow: return nil
+        }
     }
 
     private func idle(rounds: Int) async throws {
         try await context.runtime.sleep(for: context.config.idle.sleep(afterIdleRounds: rounds))
     }
 
-    private func refreshDiskMetric() {
-        let now = context.runtime.now
+    private func refreshDiskMetric(at now: Duration? = nil, load: Double? = nil) {
+        let now = now ?? context.runtime.now
         if let last = diskMetricAt, now - last < context.config.diskMetricRefresh { return }
-        diskMetric = diskLoad
+        diskMetric = load ?? diskLoad
         diskMetricAt = now
     }
 
@@ -171,6 +216,8 @@ actor QueueWorkerPool {
 
     private func addDiskLoad(_ load: Double) {
         diskLoad += load
+        // A pool skipping its idle claims must run its next round whole (see above).
+        if load != 0 && skipsIdleClaims { wake.notifyAll() }
     }
 
     /// Cancels every running worker (the node stops).

@@ -75,6 +75,8 @@ public struct RunResult: Sendable {
     public var failures: [String]
     /// Round trips per database connection name; filled only when tracing.
     public var roundTrips: [String: Int]
+    /// Round trips and claims per kind of connection, skipped polls included (always kept).
+    public var load: DatabaseLoad = DatabaseLoad()
     /// Waits by lane and key (step 7's figures).
     public var fairness: FairnessFigures
 }
@@ -110,7 +112,8 @@ public enum ClusterRun {
             },
             ending: outcome.ending, endingReason: outcome.reason, virtualTime: outcome.virtualTime, jobs: outcome.jobs,
             peakBusy: recorder.peakBusy, effectViolations: effects.violations, timedOutWaits: recorder.timedOutWaits,
-            failures: recorder.failures, roundTrips: recorder.roundTrips, fairness: recorder.fairness)
+            failures: recorder.failures, roundTrips: recorder.roundTrips, load: recorder.load,
+            fairness: recorder.fairness)
     }
 
     /// Starts a cluster on `context`'s runtime: the nodes' daemons, the reaper, and the

@@ -129,6 +129,7 @@ public final class RunRecorder: Sendable {
         var peakBusy: [String: Int] = [:]
         var effects = EffectLedger()
         var roundTrips: [String: Int] = [:]
+        var load = DatabaseLoad()
         var timedOutWaits: [TimedOutWait] = []
         var failures: [String] = []
         var incidents: [String] = []
@@ -173,6 +174,8 @@ public final class RunRecorder: Sendable {
     /// while tracing, like the trace: sf-queues names one connection per item, so the table
     /// grows with the run.
     public var roundTrips: [String: Int] { store.withLock { $0.roundTrips } }
+    /// Round trips and claims per kind of connection (always counted).
+    public var load: DatabaseLoad { store.withLock { $0.load } }
     public var timedOutWaits: [TimedOutWait] { store.withLock { $0.timedOutWaits } }
     /// Errors that ended a daemon or a producer other than by cancellation (none expected).
     public var failures: [String] { store.withLock { $0.failures } }
@@ -465,8 +468,28 @@ public final class RunRecorder: Sendable {
     public var incidents: [String] { store.withLock { $0.incidents } }
 
     public func roundTrip(by connection: String) {
-        guard tracing else { return }
-        store.withLock { $0.roundTrips[connection, default: 0] += 1 }
+        roundTrip(by: connection, kind: DatabaseLoad.kind(of: connection))
+    }
+
+    /// One round trip of `connection`, whose kind is `kind` (``DatabaseLoad/kind(of:)``).
+    public func roundTrip(by connection: String, kind: String) {
+        roundTrips(1, by: connection, kind: kind)
+    }
+
+    /// `count` round trips of `connection` (skipped polls are counted in bulk).
+    func roundTrips(_ count: Int, by connection: String, kind: String) {
+        store.withLock { store in
+            store.load.byKind[kind, default: DatabaseLoad.Counts()].roundTrips += count
+            if tracing { store.roundTrips[connection, default: 0] += count }
+        }
+    }
+
+    /// `count` claim statements of `kind`, `empty` of which found no row.
+    func claims(_ count: Int, empty: Int, kind: String) {
+        store.withLock { store in
+            store.load.byKind[kind, default: DatabaseLoad.Counts()].claims += count
+            store.load.byKind[kind, default: DatabaseLoad.Counts()].emptyClaims += empty
+        }
     }
 
     func busy(_ pool: String, _ busy: Int) {

@@ -12,6 +12,8 @@ public final class SimConnection: QueueConnection {
     let roundTrip: Distribution
     /// The `claimed_by` value and the name of this connection's random stream.
     public let name: String
+    /// Who this connection is for the database-load figures (``DatabaseLoad/kind(of:)``).
+    let kind: String
     private var random: RandomStream
 
     init(database: SimDatabase, clock: SimClock, roundTrip: Distribution, name: String, random: RandomStream) {
@@ -19,12 +21,13 @@ public final class SimConnection: QueueConnection {
         self.clock = clock
         self.roundTrip = roundTrip
         self.name = name
+        self.kind = DatabaseLoad.kind(of: name)
         self.random = random
     }
 
     /// Pays one round trip (nothing in ideal mode, where round trips are zero).
     private func pay(isolation: isolated (any Actor)?) async throws {
-        database.recorder.roundTrip(by: name)
+        database.recorder.roundTrip(by: name, kind: kind)
         try await pay(roundTrip.sample(&random), isolation: isolation)
     }
 
@@ -46,7 +49,7 @@ public final class SimConnection: QueueConnection {
     /// a round trip of this connection.
     nonisolated(nonsending) public func writeEvent(_ kind: EventKind, costs: EventCosts, random: inout RandomStream) async throws {
         guard !costs.isFree(kind) else { return }
-        if costs.isRoundTrip(kind) { database.recorder.roundTrip(by: name) }
+        if costs.isRoundTrip(kind) { database.recorder.roundTrip(by: name, kind: self.kind) }
         try await pay(costs.sample(kind, roundTrip: roundTrip, &random), isolation: #isolation)
     }
 
@@ -54,7 +57,7 @@ public final class SimConnection: QueueConnection {
     /// trip; counted as one round trip).
     nonisolated(nonsending) public func fold(into survivor: OpID, type: OperationType, tasks: [TaskName], key: CoalescingKey,
                      columns: [TargetColumn], cost: Duration) async throws -> [OpRecord] {
-        database.recorder.roundTrip(by: name)
+        database.recorder.roundTrip(by: name, kind: kind)
         try await pay(cost, isolation: #isolation)
         return await database.fold(into: survivor, type: type, tasks: tasks, key: key, columns: columns)
     }
@@ -74,7 +77,7 @@ public final class SimConnection: QueueConnection {
     /// A poll's read of an op: the round trip is an observer sleep (ordering contract, rule
     /// 3), so the read sees every ordinary event of its instant whenever it was scheduled.
     func pollOp(_ id: OpID, isolation: isolated (any Actor)? = #isolation) async throws -> OpRecord? {
-        database.recorder.roundTrip(by: name)
+        database.recorder.roundTrip(by: name, kind: kind)
         let delay = roundTrip.sample(&random)
         if delay > .zero { try await clock.sleep(until: clock.now.advanced(by: delay), observing: true) }
         return await database.loadOp(id)
@@ -83,12 +86,33 @@ public final class SimConnection: QueueConnection {
     /// A poll that is not simulated: its round trip is counted and drawn, exactly as
     /// ``pollOp(_:isolation:)`` would, and returned so the caller can place the read.
     func skipPoll() -> Duration {
-        database.recorder.roundTrip(by: name)
+        database.recorder.roundTrip(by: name, kind: kind)
         return roundTrip.sample(&random)
     }
 
     /// A copy of this connection's stream and its distribution, to preview draws.
     var roundTripPreview: (stream: RandomStream, distribution: Distribution) { (random, roundTrip) }
+
+    // MARK: Idle claims skipped (`IdleClaims`)
+
+    /// `count` claims not simulated, all empty: counted as round trips and empty claims. Their
+    /// round trips were drawn on a copy of this connection's stream, which is now `stream`.
+    func skipClaims(_ count: Int, drawnTo stream: RandomStream) {
+        guard count > 0 else { return }
+        database.recorder.roundTrips(count, by: name, kind: kind)
+        database.recorder.claims(count, empty: count, kind: kind)
+        random = stream
+    }
+
+    /// A claim whose round trip ends now (the caller slept until then): the round trip is
+    /// drawn and counted here, then the statement runs.
+    func claimNow(_ queues: [QueueName], limit: Int, isolation: isolated (any Actor)? = #isolation) async -> [WorkItem] {
+        database.recorder.roundTrip(by: name, kind: kind)
+        _ = roundTrip.sample(&random)
+        let items = await database.claim(queues, limit: limit, by: name)
+        database.recorder.claims(1, empty: items.isEmpty ? 1 : 0, kind: kind)
+        return items
+    }
 
     @discardableResult
     nonisolated(nonsending) public func setState(_ id: OpID, _ state: OpState) async throws -> Bool {
@@ -147,7 +171,9 @@ public final class SimConnection: QueueConnection {
 
     nonisolated(nonsending) public func claim(_ queues: [QueueName], limit: Int) async throws -> [WorkItem] {
         try await pay(isolation: #isolation)
-        return await database.claim(queues, limit: limit, by: name)
+        let items = await database.claim(queues, limit: limit, by: name)
+        database.recorder.claims(1, empty: items.isEmpty ? 1 : 0, kind: kind)
+        return items
     }
 
     nonisolated(nonsending) public func deleteRow(_ id: RowID) async throws {
@@ -181,3 +207,4 @@ public final class SimConnection: QueueConnection {
         return await database.recentOutcomes(network: network)
     }
 }
+

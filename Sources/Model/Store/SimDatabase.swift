@@ -470,6 +470,20 @@ public actor SimDatabase: QueueStore {
         for signal in signals { signal.notifyAll() }
     }
 
+    /// For each list of queues, the earliest `scheduled_at` of its unclaimed rows (due or
+    /// not), or nil if it has none: when a polling daemon's claim can next find a row (see
+    /// `IdleClaims`). Not a statement of the real system.
+    func earliestScheduled(_ reads: [[QueueName]]) -> [Duration?] {
+        reads.map { queues in
+            var earliest: Duration?
+            for queue in queues {
+                guard let first = unclaimed.earliest(queue) else { continue }
+                earliest = min(earliest ?? first, first)
+            }
+            return earliest
+        }
+    }
+
     /// Ideal mode: returns at once if a row is due in `queues`; otherwise waits on `signal`
     /// until a row appears or the earliest deferred row becomes due.
     public func waitForWork(_ queues: [QueueName], signal: any WakeSignal) async throws {

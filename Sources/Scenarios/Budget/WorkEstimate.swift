@@ -191,8 +191,10 @@ private struct Estimator {
                               fallback: spanOrigin))
         }
 
-        // Idle polls of sf-net and sf-queues on every node (none in ideal mode: woken on enqueue).
-        if config.idle != .wakeOnEnqueue {
+        // Idle polls of sf-net and sf-queues on every node (none in ideal mode: woken on enqueue;
+        // none either where the simulator skips them, drawing only their round trips, which
+        // costs nanoseconds: see `IdleClaims`; `--naive-polling` runs them all, uncounted).
+        if config.idle != .wakeOnEnqueue && !config.idleClaimsCanBeSkipped {
             let idle = config.idle.sleep(afterIdleRounds: 0).seconds
             let singular = config.dequeue == .singular
             let netCycle = idle + roundTrip * (singular ? 5 : 1)

@@ -183,6 +183,7 @@ public struct ReplicatedReport: SimulationReport {
                 entries.append((["timed_out_waits"], run.result.timedOutWaitsJSON))
                 entries.append((figure.path, run.result.effectViolationsJSON))
             case .jobs:
+                entries.append((["database"], run.result.databaseJSON))
                 if let wall = run.wallSeconds { entries.append((["sim", "wall_seconds"], .number(wall))) }
                 fallthrough
             default:

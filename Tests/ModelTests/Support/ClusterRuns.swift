@@ -6,11 +6,13 @@ enum Cluster {
     /// Runs `workload` with tracing on.
     static func run(_ config: ModelConfig, nodes: Int = 1, networkNode: Int = 0, cpus: Int = 4,
                     workload: Workload, seed: UInt64 = 1, limit: Duration? = .seconds(100_000),
-                    tracing: Bool = true) -> RunResult {
-        ClusterRun.run(config: config,
-                       topology: Topology(nodeCount: nodes, networkNode: NodeID(index: networkNode),
-                                          cpus: Array(repeating: cpus, count: nodes)),
-                       workload: workload, options: RunOptions(seed: seed, timeLimit: limit, tracing: tracing))
+                    tracing: Bool = true, naivePolling: Bool = false) -> RunResult {
+        var options = RunOptions(seed: seed, timeLimit: limit, tracing: tracing)
+        options.naivePolling = naivePolling
+        return ClusterRun.run(config: config,
+                              topology: Topology(nodeCount: nodes, networkNode: NodeID(index: networkNode),
+                                                 cpus: Array(repeating: cpus, count: nodes)),
+                              workload: workload, options: options)
     }
 }
 

@@ -1,0 +1,314 @@
+import DequeModule
+import Sim
+import Synchronization
+
+/// A signal that counts its notifications, so a daemon can tell whether one came while it
+/// was not waiting (a notification with nobody waiting is otherwise lost).
+final class CountedSignal: WakeSignal {
+    private let signal: any WakeSignal
+    private let count = Atomic<UInt64>(0)
+
+    init(_ signal: any WakeSignal) { self.signal = signal }
+
+    /// Notifications so far.
+    var notifications: UInt64 { count.load(ordering: .relaxed) }
+
+    @discardableResult
+    func waitForNotify(until deadline: Duration?, isolation: isolated (any Actor)?) async throws -> Bool {
+        try await signal.waitForNotify(until: deadline, isolation: isolation)
+    }
+
+    func notifyAll() {
+        count.add(1, ordering: .relaxed)
+        signal.notifyAll()
+    }
+}
+
+/// A dispatcher's idle claims on the simulated database, skipped: after an empty claim the
+/// daemon sleeps until the first claim, on the grid polling tick by tick would follow, that
+/// can see a row, then counts and draws the round trips of the claims it slept through and
+/// takes only that one (issue 12; the waiters do the same, see `OpWait.swift`).
+///
+/// ## Why it is exact
+///
+/// A round is the idle sleep (``IdlePolicy/sleep(afterIdleRounds:)``: the `later` era's
+/// back-off grows with the empty rounds) and then its reads: one with the batched dequeue,
+/// one per queue in request order with the singular one, each after its own round trip drawn
+/// from the connection's stream. Read `j` of a round claims from its queues at its instant
+/// `t`, and finds a row only if one of them holds an unclaimed row with `scheduled_at <= t`
+/// inserted before `t`. For the rows there now, the first read that can find one is the
+/// first with `t >= max(now, earliest scheduled_at of its queues)`; the claims before it are
+/// empty whatever else happens, as long as no row is added: every insert and release on the
+/// daemon's queues notifies its signal (``SimDatabase/subscribe(_:to:)``), and the daemon
+/// then recomputes. An empty claim changes nothing (the claim policies keep state only when
+/// they serve a row: `drr` finds no backlogged lane and breaks before touching its deficits,
+/// a `reserved_slots` lottery draws only among lanes with a due row, `fair_key` and
+/// `bounded_staleness` only drop dead heap tops), so skipping it loses nothing but its round
+/// trip, which is drawn and counted here in the same order. A read taken early (its row
+/// claimed meanwhile by another daemon) is just an empty claim, taken as polling would.
+///
+/// The instants are exact; the order among events of one instant is not reproduced (a
+/// skipped daemon's timers are scheduled at other moments), which matters only for ties of
+/// two events at the same nanosecond. Round trips drawn from a continuous distribution make
+/// those a measure-zero event; with an atom (constant, empirical) every daemon's grid would
+/// line up, so such runs poll tick by tick (``skipsIdleClaims(_:)``).
+struct IdleClaims {
+    /// What each round of the skipped stretch asks: fixed while the daemon sleeps.
+    struct Request {
+        /// The queues of each read of a round, in order.
+        let reads: [[QueueName]]
+        /// The limit of each read's claim statement.
+        let readLimit: Int
+        /// The limit of the whole round (the singular `round` shape stops at it).
+        let limit: Int
+        let mode: DequeueMode
+        let shape: SingularDequeueShape
+
+        init(queues: [QueueName], limit: Int, mode: DequeueMode, shape: SingularDequeueShape) {
+            self.limit = limit
+            self.mode = mode
+            self.shape = shape
+            switch mode {
+            case .batched:
+                reads = [queues]
+                readLimit = limit
+            case .singular:
+                reads = queues.map { [$0] }
+                readLimit = 1
+            }
+        }
+    }
+
+    /// The polling grid from some round on, drawn on a stream: each round's start (its idle
+    /// sleep ends) and its reads' instants. Nothing is stored: a search walks a copy.
+    struct Grid {
+        var stream: RandomStream
+        /// The instant of the last read before the next round (its sleep starts there).
+        var lastRead: Duration
+        /// Empty rounds so far, which the next round's sleep depends on.
+        var idleRounds: Int
+        let distribution: Distribution
+        let idle: IdlePolicy
+        let readsPerRound: Int
+
+        /// Draws the next round: its start, then `read(j, instant)` for each of its reads.
+        mutating func nextRound(_ read: (Int, Duration) -> Void = { _, _ in }) -> Duration {
+            let start = lastRead + idle.sleep(afterIdleRounds: idleRounds)
+            var at = start
+            for index in 0..<readsPerRound {
+                at += distribution.sample(&stream)
+                read(index, at)
+            }
+            lastRead = at
+            idleRounds += 1
+            return start
+        }
+    }
+
+    /// How a skipped stretch ended.
+    enum Outcome {
+        /// The round that could see a row was taken; these are its items (maybe none, if the
+        /// row was gone by then). The daemon's idle-round count includes every round before it.
+        case claimed([WorkItem])
+        /// The daemon's own state changed: its next round starts now and must be run whole
+        /// (its request may differ). The idle-round count includes every round before it.
+        case roundStartsNow
+    }
+
+    let connection: SimConnection
+    let request: Request
+    let signal: CountedSignal
+    /// The grid from the first round not yet taken; its stream is the connection's.
+    private var base: Grid
+
+    /// `idleRounds` counts the empty rounds so far, including the one that just ended at
+    /// `now` (the sleep before the next round is `idle.sleep(afterIdleRounds: idleRounds - 1)`).
+    init(connection: SimConnection, request: Request, idle: IdlePolicy, signal: CountedSignal,
+         idleRounds: Int, now: Duration) {
+        self.connection = connection
+        self.request = request
+        self.signal = signal
+        let preview = connection.roundTripPreview
+        base = Grid(stream: preview.stream, lastRead: now, idleRounds: idleRounds - 1,
+                    distribution: preview.distribution, idle: idle, readsPerRound: request.reads.count)
+    }
+
+    /// Whether `context`'s daemons skip their idle claims on `connection`: only on the
+    /// simulated database, when the configuration allows it
+    /// (``ModelConfig/idleClaimsCanBeSkipped``), unless naive polling was asked for.
+    static func skipsIdleClaims(_ context: ClusterContext, on connection: any QueueConnection) -> SimConnection? {
+        guard !context.naivePolling, context.config.idleClaimsCanBeSkipped,
+              let simulated = connection as? SimConnection else { return nil }
+        return simulated
+    }
+
+    /// What a walk of the grid from `base` found.
+    private struct Plan {
+        /// Leading rounds wholly before now and before `stop`: empty, to be counted at once.
+        var settled = 0
+        /// The first round starting at or after `stop`, if it comes no later than the target.
+        var stopRound: (index: Int, start: Duration)?
+        /// The first read at or after its queues' first visible row.
+        var target: (round: Int, read: Int, at: Duration)?
+    }
+
+    /// Walks the grid from `base` to the first read that can see a row (`visible[j]` is read
+    /// `j`'s threshold) or the first round starting at or after `stop`, whichever comes first.
+    private func plan(visible: [Duration?], stop: Duration?, now: Duration) -> Plan {
+        var plan = Plan()
+        let looking = visible.contains { $0 != nil }
+        guard looking || stop != nil else { return plan }
+        var grid = base
+        var index = 0
+        var settling = true
+        while true {
+            var found: (read: Int, at: Duration)?
+            let start = grid.nextRound { read, at in
+                if found == nil, let threshold = visible[read], at >= threshold { found = (read, at) }
+            }
+            if let stop, start >= stop {
+                plan.stopRound = (index, start)
+                return plan
+            }
+            if let found {
+                plan.target = (index, found.read, found.at)
+                return plan
+            }
+            if settling && grid.lastRead < now { plan.settled += 1 } else { settling = false }
+            index += 1
+        }
+    }
+
+    /// Sleeps through the empty rounds, then takes the one that can see a row, or returns at
+    /// the start of the first round starting at or after `stopAt` (the daemon's own state
+    /// changes then), or at the start of the first round after `stateChanged` first answers
+    /// true. `started` sees each skipped or taken round's start, in order. `count` (the
+    /// daemon's idle rounds) ends counting the rounds skipped.
+    mutating func skip(idleRounds count: inout Int, stopAt: Duration? = nil, stateChanged: () -> Bool = { false },
+                       started: (Duration) -> Void = { _ in },
+                       isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
+        let database = connection.database
+        let clock = connection.clock
+        var changedAt: Duration?
+        while true {
+            let seen = signal.notifications
+            if changedAt == nil && stateChanged() { changedAt = clock.now.offset }
+            let stop = [stopAt, changedAt].compactMap { $0 }.min()
+            let now = clock.now.offset
+            let visible = await database.earliestScheduled(request.reads).map { $0.map { max($0, now) } }
+            // A row added (or the daemon's state changed) while the database answered.
+            if signal.notifications != seen { continue }
+            var plan = plan(visible: visible, stop: stop, now: now)
+            // Rounds wholly past are empty: count them now, so no walk repeats them.
+            if plan.settled > 0 {
+                consume(rounds: plan.settled, idleRounds: &count, started: started)
+                if let stopRound = plan.stopRound { plan.stopRound = (stopRound.index - plan.settled, stopRound.start) }
+                if let target = plan.target { plan.target = (target.round - plan.settled, target.read, target.at) }
+            }
+            // Nothing to see: sleep until notified; the far deadline lets a time limit end the
+            // run where polling would have ended it.
+            let deadline = plan.stopRound?.start ?? plan.target?.at ?? Self.farFuture
+            let notified: Bool
+            do {
+                notified = try await signal.wait(untilOffset: deadline)
+            } catch {
+                // The run ended: count the claims begun by now, as polling would have.
+                countBegun(by: clock.now.offset)
+                throw error
+            }
+            if notified { continue }
+            if let stopRound = plan.stopRound {
+                consume(rounds: stopRound.index, idleRounds: &count, started: started)
+                return .roundStartsNow
+            }
+            // Past any time limit (none was set): poll tick by tick from here.
+            guard let target = plan.target else { return .roundStartsNow }
+            consume(rounds: target.round, idleRounds: &count, started: started)
+            let items = try await take(read: target.read, started: started)
+            if !items.isEmpty { return .claimed(items) }
+            // An empty round after all: the next round's sleep follows it.
+            count += 1
+        }
+    }
+
+    /// Beyond any time limit a scenario states, below `Duration.longest` so arithmetic on it
+    /// cannot overflow.
+    static let farFuture = Duration.seconds(Int64(1) << 40)
+
+    /// Counts the next `rounds` rounds as skipped (all their claims empty) and moves the
+    /// connection's stream past their round trips; `started` sees each round's start.
+    private mutating func consume(rounds: Int, idleRounds count: inout Int, started: (Duration) -> Void) {
+        guard rounds > 0 else { return }
+        for _ in 0..<rounds { started(base.nextRound()) }
+        connection.skipClaims(rounds * request.reads.count, drawnTo: base.stream)
+        count += rounds
+    }
+
+    /// The run ended at `now`: counts the reads whose round trip had begun by then.
+    private mutating func countBegun(by now: Duration) {
+        var claims = 0
+        var stream = base.stream
+        let distribution = base.distribution
+        var lastRead = base.lastRead
+        var idleRounds = base.idleRounds
+        while true {
+            var begun = lastRead + base.idle.sleep(afterIdleRounds: idleRounds)
+            guard begun <= now else { break }
+            for _ in 0..<request.reads.count {
+                guard begun <= now else { break }
+                claims += 1
+                begun += distribution.sample(&stream)
+            }
+            lastRead = begun
+            idleRounds += 1
+        }
+        // `stream` has drawn exactly the round trips counted.
+        connection.skipClaims(claims, drawnTo: stream)
+    }
+
+    /// The next round reaches its read `read` now: the reads before it were empty (skipped),
+    /// this one claims now, and the rest of the round runs as
+    /// ``SimConnection/claim(_:limit:mode:shape:)`` would (each read paying its round trip).
+    private mutating func take(read: Int, started: (Duration) -> Void,
+                               isolation: isolated (any Actor)? = #isolation) async throws -> [WorkItem] {
+        started(base.lastRead + base.idle.sleep(afterIdleRounds: base.idleRounds))
+        var stream = base.stream
+        for _ in 0..<read { _ = base.distribution.sample(&stream) }
+        connection.skipClaims(read, drawnTo: stream)
+        var items = await connection.claimNow(request.reads[read], limit: request.readLimit)
+        for next in (read + 1)..<request.reads.count {
+            switch (request.mode, request.shape) {
+            case (.batched, _):
+                break
+            case (.singular, .round):
+                if items.count < request.limit {
+                    items += try await connection.claim(request.reads[next], limit: request.readLimit)
+                }
+            case (.singular, .restart), (.singular, .threadPerQueue):
+                if items.isEmpty {
+                    items = try await connection.claim(request.reads[next], limit: request.readLimit)
+                }
+            }
+        }
+        // The round is over: the next one starts after its last read, now.
+        base.stream = connection.roundTripPreview.stream
+        base.lastRead = connection.clock.now.offset
+        base.idleRounds += 1
+        for index in items.indices { items[index].claimBatch = items.count }
+        return items
+    }
+}
+
+extension ModelConfig {
+    /// Whether the daemons' idle claims are skipped on the simulated database (unless naive
+    /// polling is asked for): polling daemons (not ideal mode) whose round trips come from a
+    /// continuous distribution (see ``IdleClaims``).
+    public var idleClaimsCanBeSkipped: Bool {
+        if case .wakeOnEnqueue = idle { return false }
+        switch roundTrip {
+        case .lognormal, .exponential: return true
+        case .uniform(let low, let high): return low < high
+        case .constant, .empirical, .quantiles: return false
+        }
+    }
+}
