@@ -111,9 +111,20 @@ extension LiveServerTests {
         // Every request accounted for once, as in the run without a fault.
         let simulated = ScenarioRunner.run(scenario, chosen: [variant], measureWallTime: false, tracing: false)
         let predicted = simulated.runs[0].result.counts, measured = live.counters
-        #expect(measured.executed + measured.folded + measured.deduplicated
-                == predicted.executed + predicted.folded + predicted.deduplicated,
+        let accounted = measured.executed + measured.folded + measured.deduplicated
+        #expect(accounted == predicted.executed + predicted.folded + predicted.deduplicated,
                 "live \(measured), simulated \(predicted)")
+        if accounted != predicted.executed + predicted.folded + predicted.deduplicated {
+            // Seen once in a loaded full suite (28 of 29, one op fewer created): name the ops
+            // the server holds, and the retries, so the lost request can be found.
+            let rows = try await monitor.perform { session in
+                try session.query("SELECT o.uuid, s.state_value, s.message FROM cluster_operations o LEFT JOIN "
+                                  + "object_states s ON s.object_uuid = CONCAT_WS('-', SUBSTR(o.uuid, 1, 8), "
+                                  + "SUBSTR(o.uuid, 9, 4), SUBSTR(o.uuid, 13, 4), SUBSTR(o.uuid, 17, 4), "
+                                  + "SUBSTR(o.uuid, 21)) ORDER BY o.uuid").rows
+            }
+            Issue.record("ops on the server: \(rows); retried: \(live.transient)")
+        }
     }
 
     /// `simrun live run` against a server of its own, killed (SIGKILL) two seconds into the
