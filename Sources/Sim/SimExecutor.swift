@@ -285,20 +285,17 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
                         return .stop(.timeLimit)
                     }
                     if first.deadline > state.now {
-                        if guards.watch != nil {
-                            if state.now >= state.nextWatch { return .watch(state.now) }
-                            // The clock would jump past the watch's instant: stop it there first
-                            // (rule 6), so the watch looks at the same instants however long the
-                            // jumps are (a run whose pollers skip their idle polls jumps far).
-                            if first.deadline > state.nextWatch && limit.map({ state.nextWatch <= $0 }) ?? true {
-                                state.now = state.nextWatch
-                                state.jobsAtInstant = 0
-                                if state.sample?.perInstant == true { state.sample = nil }
-                                return .watch(state.now)
-                            }
-                        }
+                        if guards.watch != nil && state.now >= state.nextWatch { return .watch(state.now) }
                         state.jobsAtInstant = 0
                         if state.sample?.perInstant == true { state.sample = nil }
+                        // The clock would jump past the watch's instant: stop it there first
+                        // (rule 6), so the watch looks at the same instants however long the
+                        // jumps are (a run whose pollers skip their idle polls jumps far).
+                        if guards.watch != nil && first.deadline > state.nextWatch
+                            && limit.map({ state.nextWatch <= $0 }) ?? true {
+                            state.now = state.nextWatch
+                            return .watch(state.now)
+                        }
                     }
                     let entry = state.timers.removeMin()
                     state.now = entry.deadline
