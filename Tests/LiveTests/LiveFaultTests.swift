@@ -112,9 +112,9 @@ extension LiveServerTests {
         let simulated = ScenarioRunner.run(scenario, chosen: [variant], measureWallTime: false, tracing: false)
         let predicted = simulated.runs[0].result.counts, measured = live.counters
         let accounted = measured.executed + measured.folded + measured.deduplicated
-        #expect(accounted == predicted.executed + predicted.folded + predicted.deduplicated,
-                "live \(measured), simulated \(predicted)")
-        if accounted != predicted.executed + predicted.folded + predicted.deduplicated {
+        let expected = predicted.executed + predicted.folded + predicted.deduplicated
+        #expect(accounted == expected, "live \(measured), simulated \(predicted)")
+        if accounted != expected {
             // Seen once in a loaded full suite (28 of 29, one op fewer created): name the ops
             // the server holds, and the retries, so the lost request can be found.
             let rows = try await monitor.perform { session in
