@@ -104,10 +104,19 @@ extension LiveServerTests {
         // Every claimer connected before any claims, so they start together.
         let claimers = (0..<8).map { Self.connection(store, "node-\($0 + 1)/sf-net") }
         for claimer in claimers { _ = try await claimer.row("now") }
+        // Each claimer takes its first batch, then waits for the others' first batches: on a
+        // loaded machine one task could otherwise drain all 80 batches before the others ran
+        // (seen once in CI), and the test would no longer be about concurrent claimers.
+        let firstBatches = StartBarrier(parties: claimers.count)
         let claims = try await withThrowingTaskGroup(of: [OpID].self) { group in
             for connection in claimers {
                 group.addTask {
-                    var mine: [OpID] = []
+                    let first: Result<[OpID], any Error>
+                    do { first = .success(try await connection.claimBatch([Self.urgent], limit: 3).map(\.opID)) } catch {
+                        first = .failure(error)
+                    }
+                    await firstBatches.arrive()  // also on failure, so no claimer waits forever
+                    var mine = try first.get()
                     while true {
                         let batch = try await connection.claimBatch([Self.urgent], limit: 3)
                         if batch.isEmpty { return mine }
@@ -126,4 +135,23 @@ extension LiveServerTests {
         #expect(try await store.counters().leftClaimed == 240)
     }
 }
+}
+
+/// Lets `parties` tasks wait until all of them have arrived.
+actor StartBarrier {
+    private let parties: Int
+    private var arrived = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(parties: Int) { self.parties = parties }
+
+    func arrive() async {
+        arrived += 1
+        if arrived >= parties {
+            for continuation in waiting { continuation.resume() }
+            waiting = []
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
 }
