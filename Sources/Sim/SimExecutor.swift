@@ -173,6 +173,11 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         state.withLock { $0.jobs.append(unowned) }
     }
 
+    /// A job a task of this simulation gave to the global executor (``GlobalJobRouting``).
+    func enqueueGlobal(_ job: UnownedJob) {
+        state.withLock { $0.jobs.append(job) }
+    }
+
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
@@ -264,6 +269,10 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     ///   - limit: virtual instant the clock may not pass; `nil` for none.
     ///   - guards: bounds on jobs and the watch (see "Guards" above).
     public func run(until limit: Duration?, guards: Guards = Guards()) -> Stop {
+        GlobalJobRouting.onThread(of: self) { loop(until: limit, guards: guards) }
+    }
+
+    private func loop(until limit: Duration?, guards: Guards) -> Stop {
         while true {
             enum Step { case job(UnownedJob), fire(Waiter), watch(Duration), stop(Stop) }
             let step: Step = state.withLock { state in
@@ -320,12 +329,16 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     }
 
     private func execute(_ job: UnownedJob) {
-        job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+        job.runSynchronously(on: asUnownedSerialExecutor())
     }
 
     /// Wakes every pending waiter with ``Waiter/Reason/cancelled`` and runs jobs until none is
     /// left, so that tasks blocked in kernel waits unwind instead of leaking.
     public func drainForShutdown() {
+        GlobalJobRouting.onThread(of: self) { drain() }
+    }
+
+    private func drain() {
         let waiters: [Waiter] = state.withLock { state in
             state.stopRequested = false
             state.sample = nil
