@@ -21,7 +21,10 @@ import Darwin
 ///
 /// The simulation is single-threaded while it runs (ordering contract, rule 1), so every job
 /// of its tasks is enqueued from the loop's thread; a task started before the run is started
-/// on the thread that calls ``Simulation/spawn(_:role:_:)``, marked for that call.
+/// on the thread that calls ``Simulation/spawn(_:role:_:)``, marked for that call. A task
+/// started with a bare `Task {}` inside a simulation job therefore runs on the simulator too
+/// (with the preference it ran on the global executor); the model starts its tasks only
+/// through ``Runtime/spawn(_:role:_:)``.
 enum GlobalJobRouting {
     typealias Original = @convention(thin) (UnownedJob) -> Void
     typealias Hook = @convention(thin) (UnownedJob, Original) -> Void
