@@ -50,7 +50,10 @@ import Synchronization
 ///
 /// ``run(until:)`` drives the loop on the calling thread. Jobs may be enqueued from other
 /// threads (for example the first job of a task started from outside), so the queues are
-/// guarded by a mutex, but only the running thread executes jobs.
+/// guarded by a mutex, but only the running thread executes jobs. A spawned task's jobs bound
+/// for the global executor (its nonisolated code, a resumed kernel wait) reach this executor
+/// through ``GlobalJobRouting`` when they are enqueued from the loop's thread (or from a
+/// thread starting or cancelling the task), which is where every one of them is enqueued.
 public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// Why ``run(until:)`` returned.
     public enum Stop: Sendable, Equatable {
@@ -165,12 +168,20 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
 
     // MARK: Executor conformance
 
-    /// Both faces (serial executor of every model actor, task executor preferred by every
-    /// model task) enqueue here. Every job runs isolated to this executor with this executor
-    /// as its task executor, so a task that resumes inside an actor continues in the same job.
+    /// The serial executor of every model actor. Jobs run isolated to this executor and with
+    /// no task executor, so a task that resumes inside an actor continues in the same job, and
+    /// a hop to nonisolated code is a job of its own (given to the global executor and routed
+    /// here, ``GlobalJobRouting``), as it was when tasks preferred this executor. The
+    /// ``TaskExecutor`` face remains for code that starts a task with
+    /// `Task(executorPreference:)` itself (some kernel tests).
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
         state.withLock { $0.jobs.append(unowned) }
+    }
+
+    /// A job a task of this simulation gave to the global executor (``GlobalJobRouting``).
+    func enqueueGlobal(_ job: UnownedJob) {
+        state.withLock { $0.jobs.append(job) }
     }
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
@@ -264,6 +275,10 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     ///   - limit: virtual instant the clock may not pass; `nil` for none.
     ///   - guards: bounds on jobs and the watch (see "Guards" above).
     public func run(until limit: Duration?, guards: Guards = Guards()) -> Stop {
+        GlobalJobRouting.onThread(of: self) { loop(until: limit, guards: guards) }
+    }
+
+    private func loop(until limit: Duration?, guards: Guards) -> Stop {
         while true {
             enum Step { case job(UnownedJob), fire(Waiter), watch(Duration), stop(Stop) }
             let step: Step = state.withLock { state in
@@ -320,12 +335,16 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     }
 
     private func execute(_ job: UnownedJob) {
-        job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+        job.runSynchronously(on: asUnownedSerialExecutor())
     }
 
     /// Wakes every pending waiter with ``Waiter/Reason/cancelled`` and runs jobs until none is
     /// left, so that tasks blocked in kernel waits unwind instead of leaking.
     public func drainForShutdown() {
+        GlobalJobRouting.onThread(of: self) { drain() }
+    }
+
+    private func drain() {
         let waiters: [Waiter] = state.withLock { state in
             state.stopRequested = false
             state.sample = nil

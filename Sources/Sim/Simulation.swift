@@ -63,10 +63,14 @@ public final class Simulation: Sendable {
         }
         // The slot is bound around the task's creation, which copies it into the task: code
         // added inside the closure could change how its jobs are split (see below).
-        let task = WaitSlot.$current.withValue(slot) {
-            Task(executorPreference: executor) { [self] in
-                await body()
-                finished(id)
+        // Started on the generic executor from a thread marked as the simulator's, so the
+        // task's first job is enqueued on the simulator's executor now (GlobalJobRouting).
+        let task = GlobalJobRouting.onThread(of: executor) {
+            WaitSlot.$current.withValue(slot) {
+                Task { [self] in
+                    await body()
+                    finished(id)
+                }
             }
         }
         slot.own(task.hashValue)
@@ -126,8 +130,7 @@ public final class Simulation: Sendable {
         }
         let outcome = Outcome(ending: ending, reason: reason, virtualTime: executor.now, jobs: executor.jobsRun)
         for entry in leftovers {
-            entry.task?.cancel()
-            entry.slot.cancel()
+            if let task = entry.task { entry.slot.cancel(task) } else { entry.slot.cancel() }
         }
         executor.drainForShutdown()
         return outcome
@@ -150,7 +153,6 @@ public struct SimTask: Sendable {
 
     /// Cancels the task: a kernel wait it is in ends at once with `CancellationError`.
     public func cancel() {
-        task.cancel()
-        slot?.cancel()
+        if let slot { slot.cancel(task) } else { task.cancel() }
     }
 }

@@ -39,6 +39,16 @@ final class WaitSlot: Sendable {
         self.waiter.withLock { $0 = waiter }
     }
 
+    /// Cancels `task` (the slot's) and ends its wait. The resumed wait's job is given to the
+    /// global executor, which sends it to the simulator's only from a thread marked as the
+    /// simulator's (``GlobalJobRouting``): this one is marked for the call, wherever it runs.
+    func cancel(_ task: Task<Void, Never>) {
+        GlobalJobRouting.onThread(of: executor) {
+            task.cancel()
+            cancel()
+        }
+    }
+
     /// The task was cancelled: its wait, if it is in one, ends now with `.cancelled`.
     func cancel() {
         guard let held = waiter.withLock({ slot -> Waiter? in

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Sends the jobs a simulation's tasks give to Swift's global executor to the simulation's
+/// own executor instead, so that a task needs no task executor preference.
+///
+/// Model code that is not isolated to an actor (a task's closure, and a continuation resumed
+/// by the kernel, which the runtime resumes on the global executor) runs on "the generic
+/// executor". A task started with `Task(executorPreference:)` sends those jobs to its preferred
+/// executor, but the runtime then reads the preference under the task's status lock (a
+/// pthread mutex) on every actor hop (`swift_task_switch`), taken or not: about a fifth of
+/// the kernel's time. Instead, the thread that runs a simulation's loop is marked (a
+/// thread-specific value) while it runs jobs or starts tasks, and the runtime's hook for
+/// global jobs (`swift_task_enqueueGlobal_hook`) hands a job enqueued from a marked thread to
+/// that simulation's ``SimExecutor``: at the moment, and so in the order, the preference
+/// did. Jobs enqueued from any other thread (live mode, other tasks of the process) go to
+/// the hook found before, or to the runtime's global executor, untouched.
+///
+/// The simulation is single-threaded while it runs (ordering contract, rule 1), so every job
+/// of its tasks is enqueued from the loop's thread; a task started before the run is started
+/// on the thread that calls ``Simulation/spawn(_:role:_:)``, marked for that call. A task
+/// started with a bare `Task {}` inside a simulation job therefore runs on the simulator too
+/// (with the preference it ran on the global executor); the model starts its tasks only
+/// through ``Runtime/spawn(_:role:_:)``.
+enum GlobalJobRouting {
+    typealias Original = @convention(thin) (UnownedJob) -> Void
+    typealias Hook = @convention(thin) (UnownedJob, Original) -> Void
+
+    /// The hook installed before ours, called for jobs of unmarked threads.
+    nonisolated(unsafe) private static var previous: Hook?
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key, nil)
+        precondition(status == 0, "pthread_key_create failed (\(status)): cannot route the simulator's jobs")
+        return key
+    }()
+
+    /// Installs the hook once per process.
+    private static let installed: Bool = {
+        guard let handle = dlopen(nil, RTLD_NOW),
+              let symbol = dlsym(handle, "swift_task_enqueueGlobal_hook") else {
+            preconditionFailure("the Swift runtime exports no swift_task_enqueueGlobal_hook: cannot route the simulator's jobs")
+        }
+        let hook = symbol.assumingMemoryBound(to: Hook?.self)
+        previous = hook.pointee
+        hook.pointee = { job, original in
+            if let marked = pthread_getspecific(GlobalJobRouting.key) {
+                Unmanaged<SimExecutor>.fromOpaque(marked).takeUnretainedValue().enqueueGlobal(job)
+            } else if let previous = GlobalJobRouting.previous {
+                previous(job, original)
+            } else {
+                original(job)
+            }
+        }
+        return true
+    }()
+
+    /// Runs `body` with this thread marked as `executor`'s: global jobs enqueued meanwhile go
+    /// to `executor`. Restores the previous mark (a simulation run from inside another's job).
+    static func onThread<T>(of executor: SimExecutor, _ body: () throws -> T) rethrows -> T {
+        _ = installed
+        let saved = pthread_getspecific(key)
+        pthread_setspecific(key, Unmanaged.passUnretained(executor).toOpaque())
+        defer { pthread_setspecific(key, saved) }
+        return try body()
+    }
+}
