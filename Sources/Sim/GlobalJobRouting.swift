@@ -32,23 +32,24 @@ enum GlobalJobRouting {
     /// The hook installed before ours, called for jobs of unmarked threads.
     nonisolated(unsafe) private static var previous: Hook?
 
-    private static let key: pthread_key_t = {
+    /// The thread-specific value marking a simulation's thread; `nil` if none could be made.
+    private static let key: pthread_key_t? = {
         var key = pthread_key_t()
-        let status = pthread_key_create(&key, nil)
-        precondition(status == 0, "pthread_key_create failed (\(status)): cannot route the simulator's jobs")
-        return key
+        return pthread_key_create(&key, nil) == 0 ? key : nil
     }()
 
-    /// Installs the hook once per process.
-    private static let installed: Bool = {
-        guard let handle = dlopen(nil, RTLD_NOW),
-              let symbol = dlsym(handle, "swift_task_enqueueGlobal_hook") else {
-            preconditionFailure("the Swift runtime exports no swift_task_enqueueGlobal_hook: cannot route the simulator's jobs")
-        }
+    /// Whether the hook is installed (once per process). A runtime that exports no
+    /// `swift_task_enqueueGlobal_hook` leaves it uninstalled: ``Simulation`` then starts its
+    /// tasks with `Task(executorPreference:)` as before, slower by the status-lock read on
+    /// every hop, with the same jobs in the same order. `SIMRUN_NO_JOB_ROUTING` set in the
+    /// environment does the same on purpose (a test compares the two ways' output bytes).
+    static let isAvailable: Bool = {
+        guard getenv("SIMRUN_NO_JOB_ROUTING") == nil, key != nil, let handle = dlopen(nil, RTLD_NOW),
+              let symbol = dlsym(handle, "swift_task_enqueueGlobal_hook") else { return false }
         let hook = symbol.assumingMemoryBound(to: Hook?.self)
         previous = hook.pointee
         hook.pointee = { job, original in
-            if let marked = pthread_getspecific(GlobalJobRouting.key) {
+            if let key = GlobalJobRouting.key, let marked = pthread_getspecific(key) {
                 Unmanaged<SimExecutor>.fromOpaque(marked).takeUnretainedValue().enqueueGlobal(job)
             } else if let previous = GlobalJobRouting.previous {
                 previous(job, original)
@@ -62,7 +63,7 @@ enum GlobalJobRouting {
     /// Runs `body` with this thread marked as `executor`'s: global jobs enqueued meanwhile go
     /// to `executor`. Restores the previous mark (a simulation run from inside another's job).
     static func onThread<T>(of executor: SimExecutor, _ body: () throws -> T) rethrows -> T {
-        _ = installed
+        guard isAvailable, let key else { return try body() }
         let saved = pthread_getspecific(key)
         pthread_setspecific(key, Unmanaged.passUnretained(executor).toOpaque())
         defer { pthread_setspecific(key, saved) }

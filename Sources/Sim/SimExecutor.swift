@@ -335,7 +335,13 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     }
 
     private func execute(_ job: UnownedJob) {
-        job.runSynchronously(on: asUnownedSerialExecutor())
+        if GlobalJobRouting.isAvailable {
+            job.runSynchronously(on: asUnownedSerialExecutor())
+        } else {
+            // Tasks prefer this executor (no routing): run each job with it as the task
+            // executor too, or every hop to nonisolated code would be a job of its own.
+            job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+        }
     }
 
     /// Wakes every pending waiter with ``Waiter/Reason/cancelled`` and runs jobs until none is

@@ -67,10 +67,15 @@ public final class Simulation: Sendable {
         // task's first job is enqueued on the simulator's executor now (GlobalJobRouting).
         let task = GlobalJobRouting.onThread(of: executor) {
             WaitSlot.$current.withValue(slot) {
-                Task { [self] in
-                    await body()
-                    finished(id)
-                }
+                GlobalJobRouting.isAvailable
+                    ? Task { [self] in
+                        await body()
+                        finished(id)
+                    }
+                    : Task(executorPreference: executor) { [self] in
+                        await body()
+                        finished(id)
+                    }
             }
         }
         slot.own(task.hashValue)

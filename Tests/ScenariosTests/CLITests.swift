@@ -27,10 +27,13 @@ enum CLI {
         return directory.appendingPathComponent("simrun")
     }
 
-    static func run(_ arguments: [String]) throws -> CLIResult {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = packageRoot
         let out = Pipe()
         let err = Pipe()
@@ -146,5 +149,19 @@ enum CLI {
         let other = try CLI.run(["run", "scenarios/six-instance-starts.yaml", "--format", "json", "--deterministic",
                                  "--seed", "10"])
         #expect(other.stdout != first.stdout)
+    }
+
+    /// The kernel routes its tasks' jobs through the runtime's global-executor hook
+    /// (`GlobalJobRouting`); without the hook it falls back to task executor preferences. Both
+    /// ways must give the same bytes, kernel job counts included.
+    @Test func withoutJobRoutingTheOutputIsTheSameBytes() throws {
+        for scenario in ["six-instance-starts", "node-restart"] {
+            let arguments = ["run", "scenarios/\(scenario).yaml", "--format", "json", "--deterministic"]
+            let routed = try CLI.run(arguments)
+            let preferred = try CLI.run(arguments, environment: ["SIMRUN_NO_JOB_ROUTING": "1"])
+            #expect(routed.status == 0 && preferred.status == 0, "\(routed.stderr) \(preferred.stderr)")
+            #expect(routed.stdout.contains("\"jobs\""))
+            #expect(routed.stdout == preferred.stdout, "\(scenario): output differs without job routing")
+        }
     }
 }
