@@ -1,0 +1,329 @@
+import DequeModule
+import Sim
+
+/// The polling grid of a daemon that skips its idle claims (``IdleClaims``): how its rounds
+/// are drawn, where it stands between two rounds, and the rounds already walked ahead of the
+/// daemon, kept so that no round trip is drawn twice.
+///
+/// A round is the idle sleep and then one read per element of the request (each after a
+/// round trip drawn from the connection's stream). Drawing a round trip (log, square root,
+/// cosine and exponential for a log-normal) is most of what a skipped claim costs, so each is
+/// drawn once: the rounds found wholly past are counted at once, and the rounds walked ahead
+/// (up to the first read that can see a row) are kept for the next walk, the consumption of
+/// the skipped rounds and the count at the end of a run.
+struct IdleGrid {
+    /// Where the grid stands between two rounds.
+    struct Position {
+        var stream: RandomStream
+        /// The instant of the last read before the next round (its sleep starts there).
+        var lastRead: Duration
+        /// Empty rounds so far, which the next round's sleep depends on.
+        var idleRounds: Int
+    }
+
+    /// How rounds are drawn: fixed while the daemon sleeps.
+    struct Drawer {
+        let distribution: Distribution
+        let readsPerRound: Int
+        /// The idle sleeps: the sleep after `n` empty rounds is `sleeps[min(n, count - 1)]`,
+        /// as ``IdlePolicy/sleep(afterIdleRounds:)`` gives (held as an array so drawing a
+        /// round reads it without switching on the policy).
+        private let sleeps: [Duration]
+        /// The same sleeps in nanoseconds, when the grid can be walked in nanoseconds (every
+        /// sleep and every round trip a whole number of them): see ``IdleGrid/settleInNanoseconds``.
+        let sleepNanoseconds: [Int64]?
+
+        init(distribution: Distribution, idle: IdlePolicy, readsPerRound: Int) {
+            self.distribution = distribution
+            self.readsPerRound = readsPerRound
+            switch idle {
+            case .flat(let sleep): sleeps = [sleep]
+            case .backoff(let steps): sleeps = steps
+            case .wakeOnEnqueue: sleeps = [.zero]
+            }
+            let exact = sleeps.compactMap(\.exactNanoseconds)
+            sleepNanoseconds = distribution.samplesWholeNanoseconds && exact.count == sleeps.count && !exact.isEmpty
+                ? exact : nil
+        }
+
+        func sleep(afterIdleRounds idleRounds: Int) -> Duration { sleeps[min(idleRounds, sleeps.count - 1)] }
+
+        /// The next round's start from `position`, without drawing.
+        func nextStart(_ position: Position) -> Duration { position.lastRead + sleep(afterIdleRounds: position.idleRounds) }
+
+        /// Draws the next round from `position`: returns its start and calls `read(j, instant)`
+        /// for each of its reads.
+        @inline(__always)
+        func draw(_ position: inout Position, _ read: (Int, Duration) -> Void = { _, _ in }) -> Duration {
+            let start = nextStart(position)
+            var at = start
+            for index in 0..<readsPerRound {
+                at += distribution.sample(&position.stream)
+                read(index, at)
+            }
+            position.lastRead = at
+            position.idleRounds += 1
+            return start
+        }
+    }
+
+    /// A round walked ahead of the first round not yet taken.
+    struct Walked {
+        let start: Duration
+        /// The instant its last read begins: its start, or the end of the read before.
+        let lastBegins: Duration
+        /// The grid after it.
+        let after: Position
+    }
+
+    /// At most this many rounds are kept ahead (with a 0.2 s sleep, about 55 minutes); a
+    /// walk further ahead draws the rest again when it is next needed (same draws).
+    static let keptAhead = 1 << 14
+
+    let drawer: Drawer
+    /// The first round not yet taken starts after this position.
+    private(set) var base: Position
+    /// The rounds after `base` already walked, in order, and their reads' instants
+    /// (`readsPerRound` each, in order).
+    private var ahead = Deque<Walked>()
+    private var aheadReads = Deque<Duration>()
+
+    init(drawer: Drawer, base: Position) {
+        self.drawer = drawer
+        self.base = base
+    }
+
+    /// Rounds kept ahead of `base`.
+    var walkedAhead: Int { ahead.count }
+
+    /// What a walk found, in rounds after `base` (once the rounds wholly past are taken).
+    struct Found {
+        /// The first round starting at or after `stop`, if it comes no later than the target.
+        var stopRound: (index: Int, start: Duration)?
+        /// The first read at or after its threshold.
+        var target: (round: Int, read: Int, at: Duration)?
+    }
+
+    /// Walks the grid from `base` to the first read that can see a row (`visible[j]` is read
+    /// `j`'s threshold, at or after `now`) or the first round starting at or after `stop`,
+    /// whichever comes first, through the rounds kept ahead and then drawing new ones (kept
+    /// for the next walk). The leading rounds wholly before `now` (and before both) are empty
+    /// whatever happens next: `base` moves past them and `settled` sees each one's start.
+    /// Returns what was found and how many rounds were settled.
+    mutating func walk(visible: [Duration?], stop: Duration?, now: Duration,
+                       settled: (Duration) -> Void) -> (found: Found, settled: Int) {
+        var found = Found()
+        guard visible.contains(where: { $0 != nil }) || stop != nil else { return (found, 0) }
+        let perRound = drawer.readsPerRound
+        var settledCount = 0
+        withUnsafeTemporaryAllocation(of: Duration.self, capacity: perRound) { reads in
+            var index = 0
+            var position = base
+            var settling = true
+            var triedNanoseconds = false
+            while true {
+                var hit: (read: Int, at: Duration)?
+                let start: Duration
+                let fresh = index >= ahead.count
+                if fresh && settling && !triedNanoseconds,
+                   let first = settleInNanoseconds(visible: visible, stop: stop, now: now, reads: reads,
+                                                   settled: settled, count: &settledCount) {
+                    // The rounds wholly past were taken; this one, drawn, is not wholly past.
+                    triedNanoseconds = true
+                    start = first.start
+                    position = first.after
+                    for j in 0..<perRound where hit == nil {
+                        if let threshold = visible[j], reads[j] >= threshold { hit = (j, reads[j]) }
+                    }
+                } else if fresh {
+                    // (The walk in nanoseconds does not apply, or stopped short of an overflow
+                    // with `base` after the last round it took.)
+                    if settling && !triedNanoseconds { position = base }
+                    triedNanoseconds = true
+                    start = drawer.draw(&position) { j, at in
+                        reads[j] = at
+                        if hit == nil, let threshold = visible[j], at >= threshold { hit = (j, at) }
+                    }
+                } else {
+                    let walked = ahead[index]
+                    for j in 0..<perRound {
+                        let at = aheadReads[index * perRound + j]
+                        if hit == nil, let threshold = visible[j], at >= threshold { hit = (j, at) }
+                    }
+                    start = walked.start
+                    position = walked.after
+                }
+                if let stop, start >= stop {
+                    if fresh { keep(index, start: start, reads: reads, after: position) }
+                    found.stopRound = (index, start)
+                    return
+                }
+                if let hit {
+                    if fresh { keep(index, start: start, reads: reads, after: position) }
+                    found.target = (index, hit.read, hit.at)
+                    return
+                }
+                if settling && position.lastRead < now {
+                    if !fresh {
+                        ahead.removeFirst()
+                        aheadReads.removeFirst(perRound)
+                    }
+                    base = position
+                    settled(start)
+                    settledCount += 1
+                } else {
+                    settling = false
+                    if fresh { keep(index, start: start, reads: reads, after: position) }
+                    index += 1
+                }
+            }
+        }
+        return (found, settledCount)
+    }
+
+    /// The leading rounds wholly past, from `base` with nothing kept ahead, drawn and checked
+    /// in whole nanoseconds (no `Duration` arithmetic): the same draws, instants and checks as
+    /// ``walk(visible:stop:now:settled:)``'s, in the same order. `base` moves past each round
+    /// taken (`settled` sees its start, `count` counts it). Returns the first round that is not
+    /// wholly past (or that starts at or after `stop`, or whose read reaches its threshold):
+    /// its start, the position after it, and its reads' instants in `reads`. Returns nil when
+    /// the grid is not walked in nanoseconds (a duration not whole, or an instant past the
+    /// range of `Int64`): `base` is then after the last round taken.
+    private mutating func settleInNanoseconds(visible: [Duration?], stop: Duration?, now: Duration,
+                                              reads: UnsafeMutableBufferPointer<Duration>,
+                                              settled: (Duration) -> Void, count: inout Int)
+        -> (start: Duration, after: Position)? {
+        guard ahead.isEmpty, let sleeps = drawer.sleepNanoseconds, let nowNs = now.exactNanoseconds,
+              var lastRead = base.lastRead.exactNanoseconds else { return nil }
+        var stopNs = Int64.max
+        var stops = false
+        if let stop {
+            guard let exact = stop.exactNanoseconds else { return nil }
+            stopNs = exact
+            stops = true
+        }
+        let perRound = drawer.readsPerRound
+        var thresholds = [Int64](repeating: 0, count: perRound)
+        var looks = [Bool](repeating: false, count: perRound)
+        for j in 0..<perRound {
+            guard let threshold = visible[j] else { continue }
+            guard let exact = threshold.exactNanoseconds else { return nil }
+            thresholds[j] = exact
+            looks[j] = true
+        }
+        let distribution = drawer.distribution
+        let lastSleep = sleeps.count - 1
+        var stream = base.stream
+        var idleRounds = base.idleRounds
+        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: perRound) { instants in
+            while true {
+                let (start, late) = lastRead.addingReportingOverflow(sleeps[min(idleRounds, lastSleep)])
+                if late { return nil }
+                var at = start
+                var hit = false
+                for j in 0..<perRound {
+                    let (next, overflow) = at.addingReportingOverflow(distribution.sampleNanoseconds(&stream))
+                    if overflow { return nil }
+                    at = next
+                    instants[j] = at
+                    if looks[j] && at >= thresholds[j] { hit = true }
+                }
+                let after = Position(stream: stream, lastRead: .nanoseconds(at), idleRounds: idleRounds + 1)
+                if (stops && start >= stopNs) || hit || at >= nowNs {
+                    for j in 0..<perRound { reads[j] = .nanoseconds(instants[j]) }
+                    return (.nanoseconds(start), after)
+                }
+                base = after
+                settled(.nanoseconds(start))
+                count += 1
+                lastRead = at
+                idleRounds += 1
+            }
+        }
+    }
+
+    /// Keeps round `index`, just drawn, if it follows the rounds kept and there is room.
+    private mutating func keep(_ index: Int, start: Duration, reads: UnsafeMutableBufferPointer<Duration>,
+                               after position: Position) {
+        guard index == ahead.count && ahead.count < Self.keptAhead else { return }
+        let perRound = drawer.readsPerRound
+        aheadReads.append(contentsOf: reads.prefix(perRound))
+        ahead.append(Walked(start: start, lastBegins: perRound == 1 ? start : reads[perRound - 2], after: position))
+    }
+
+    /// Takes the first round after `base` (already walked or not) as skipped: `base` moves
+    /// past it. Returns its start.
+    mutating func advance() -> Duration {
+        if let walked = ahead.popFirst() {
+            aheadReads.removeFirst(drawer.readsPerRound)
+            base = walked.after
+            return walked.start
+        }
+        return drawer.draw(&base)
+    }
+
+    /// Forgets the rounds walked ahead and moves `base` to `position` (a round was taken).
+    mutating func restart(at position: Position) {
+        ahead.removeAll()
+        aheadReads.removeAll()
+        base = position
+    }
+
+    /// The number of reads whose round trip had begun by `now`, counting from `base`, and
+    /// the stream once those round trips are drawn.
+    func begun(by now: Duration) -> (claims: Int, stream: RandomStream) {
+        var claims = 0
+        var position = base
+        // Rounds walked ahead and wholly begun: their reads are counted without drawing.
+        for walked in ahead {
+            guard walked.lastBegins <= now else { break }
+            claims += drawer.readsPerRound
+            position = walked.after
+        }
+        if let rest = begunInNanoseconds(from: position, by: now) { return (claims + rest.claims, rest.stream) }
+        var stream = position.stream
+        var lastRead = position.lastRead
+        var idleRounds = position.idleRounds
+        while true {
+            var begun = lastRead + drawer.sleep(afterIdleRounds: idleRounds)
+            guard begun <= now else { break }
+            for _ in 0..<drawer.readsPerRound {
+                guard begun <= now else { break }
+                claims += 1
+                begun += drawer.distribution.sample(&stream)
+            }
+            lastRead = begun
+            idleRounds += 1
+        }
+        // `stream` has drawn exactly the round trips counted.
+        return (claims, stream)
+    }
+
+    /// ``begun(by:)`` from `position`, in whole nanoseconds (the same draws and instants), or
+    /// nil when the grid is not walked in nanoseconds (see ``settleInNanoseconds``).
+    private func begunInNanoseconds(from position: Position, by now: Duration) -> (claims: Int, stream: RandomStream)? {
+        guard let sleeps = drawer.sleepNanoseconds, let nowNs = now.exactNanoseconds,
+              var lastRead = position.lastRead.exactNanoseconds else { return nil }
+        let distribution = drawer.distribution
+        let perRound = drawer.readsPerRound
+        let lastSleep = sleeps.count - 1
+        var claims = 0
+        var stream = position.stream
+        var idleRounds = position.idleRounds
+        while true {
+            var (begun, late) = lastRead.addingReportingOverflow(sleeps[min(idleRounds, lastSleep)])
+            if late { return nil }
+            guard begun <= nowNs else { break }
+            for _ in 0..<perRound {
+                guard begun <= nowNs else { break }
+                claims += 1
+                let (next, overflow) = begun.addingReportingOverflow(distribution.sampleNanoseconds(&stream))
+                if overflow { return nil }
+                begun = next
+            }
+            lastRead = begun
+            idleRounds += 1
+        }
+        return (claims, stream)
+    }
+}
