@@ -76,9 +76,9 @@ struct IdleGrid {
         let after: Position
     }
 
-    /// At most this many rounds are kept ahead (with a 0.2 s sleep, about 55 minutes); a
+    /// At most this many rounds are kept ahead (with a 0.2 s sleep, about 14 minutes); a
     /// walk further ahead draws the rest again when it is next needed (same draws).
-    static let keptAhead = 1 << 14
+    static let keptAhead = 1 << 12
 
     let drawer: Drawer
     /// The first round not yet taken starts after this position.
@@ -116,16 +116,45 @@ struct IdleGrid {
         guard visible.contains(where: { $0 != nil }) || stop != nil else { return (found, 0) }
         let perRound = drawer.readsPerRound
         var settledCount = 0
+        // The rounds kept and wholly past (before `stop`, no read at its threshold): taken.
+        while let first = ahead.first, first.after.lastRead < now, !(stop.map { first.start >= $0 } ?? false),
+              !(0..<perRound).contains(where: { j in visible[j].map { aheadReads[j] >= $0 } ?? false }) {
+            ahead.removeFirst()
+            aheadReads.removeFirst(perRound)
+            base = first.after
+            settled(first.start)
+            settledCount += 1
+        }
+        // The first round kept that starts at or after `stop` or has a read at or after its
+        // threshold: starts and each read's instants grow from round to round, so it is the
+        // first of the partition points.
+        var first = ahead.count
+        if let stop { first = partitionPoint(first) { ahead[$0].start >= stop } }
+        for j in 0..<perRound {
+            guard let threshold = visible[j] else { continue }
+            first = partitionPoint(first) { aheadReads[$0 * perRound + j] >= threshold }
+        }
+        if first < ahead.count {
+            let walked = ahead[first]
+            if let stop, walked.start >= stop {
+                found.stopRound = (first, walked.start)
+            } else if let j = (0..<perRound).first(where: { j in
+                visible[j].map { aheadReads[first * perRound + j] >= $0 } ?? false
+            }) {
+                found.target = (first, j, aheadReads[first * perRound + j])
+            }
+            return (found, settledCount)
+        }
+        // Past the rounds kept: draw (and keep) the next ones.
         withUnsafeTemporaryAllocation(of: Duration.self, capacity: perRound) { reads in
-            var index = 0
-            var position = base
-            var settling = true
+            var index = ahead.count
+            var position = ahead.last?.after ?? base
+            var settling = ahead.isEmpty
             var triedNanoseconds = false
             while true {
                 var hit: (read: Int, at: Duration)?
                 let start: Duration
-                let fresh = index >= ahead.count
-                if fresh && settling && !triedNanoseconds,
+                if settling && !triedNanoseconds,
                    let first = settleInNanoseconds(visible: visible, stop: stop, now: now, reads: reads,
                                                    settled: settled, count: &settledCount) {
                     // The rounds wholly past were taken; this one, drawn, is not wholly past.
@@ -135,7 +164,7 @@ struct IdleGrid {
                     for j in 0..<perRound where hit == nil {
                         if let threshold = visible[j], reads[j] >= threshold { hit = (j, reads[j]) }
                     }
-                } else if fresh {
+                } else {
                     // (The walk in nanoseconds does not apply, or stopped short of an overflow
                     // with `base` after the last round it took.)
                     if settling && !triedNanoseconds { position = base }
@@ -144,41 +173,39 @@ struct IdleGrid {
                         reads[j] = at
                         if hit == nil, let threshold = visible[j], at >= threshold { hit = (j, at) }
                     }
-                } else {
-                    let walked = ahead[index]
-                    for j in 0..<perRound {
-                        let at = aheadReads[index * perRound + j]
-                        if hit == nil, let threshold = visible[j], at >= threshold { hit = (j, at) }
-                    }
-                    start = walked.start
-                    position = walked.after
                 }
                 if let stop, start >= stop {
-                    if fresh { keep(index, start: start, reads: reads, after: position) }
+                    keep(index, start: start, reads: reads, after: position)
                     found.stopRound = (index, start)
                     return
                 }
                 if let hit {
-                    if fresh { keep(index, start: start, reads: reads, after: position) }
+                    keep(index, start: start, reads: reads, after: position)
                     found.target = (index, hit.read, hit.at)
                     return
                 }
                 if settling && position.lastRead < now {
-                    if !fresh {
-                        ahead.removeFirst()
-                        aheadReads.removeFirst(perRound)
-                    }
                     base = position
                     settled(start)
                     settledCount += 1
                 } else {
                     settling = false
-                    if fresh { keep(index, start: start, reads: reads, after: position) }
+                    keep(index, start: start, reads: reads, after: position)
                     index += 1
                 }
             }
         }
         return (found, settledCount)
+    }
+
+    /// The first index in `0..<end` where `isPast` holds, given that it holds from there on.
+    private func partitionPoint(_ end: Int, _ isPast: (Int) -> Bool) -> Int {
+        var low = 0, high = end
+        while low < high {
+            let middle = (low + high) / 2
+            if isPast(middle) { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 
     /// The leading rounds wholly past, from `base` with nothing kept ahead, drawn and checked
@@ -203,19 +230,23 @@ struct IdleGrid {
             stops = true
         }
         let perRound = drawer.readsPerRound
-        var thresholds = [Int64](repeating: 0, count: perRound)
-        var looks = [Bool](repeating: false, count: perRound)
-        for j in 0..<perRound {
-            guard let threshold = visible[j] else { continue }
-            guard let exact = threshold.exactNanoseconds else { return nil }
-            thresholds[j] = exact
-            looks[j] = true
-        }
+        // Which reads look (a bit each), and their thresholds.
+        guard perRound <= 64 else { return nil }
+        var looks: UInt64 = 0
+        for j in 0..<perRound where visible[j] != nil { looks |= 1 << UInt64(j) }
         let distribution = drawer.distribution
         let lastSleep = sleeps.count - 1
         var stream = base.stream
         var idleRounds = base.idleRounds
-        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: perRound) { instants in
+        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * perRound) { buffer in
+            let thresholds = UnsafeMutableBufferPointer(rebasing: buffer[0..<perRound])
+            let instants = UnsafeMutableBufferPointer(rebasing: buffer[perRound...])
+            for j in 0..<perRound {
+                thresholds[j] = 0
+                guard let threshold = visible[j] else { continue }
+                guard let exact = threshold.exactNanoseconds else { return nil }
+                thresholds[j] = exact
+            }
             while true {
                 let (start, late) = lastRead.addingReportingOverflow(sleeps[min(idleRounds, lastSleep)])
                 if late { return nil }
@@ -226,7 +257,7 @@ struct IdleGrid {
                     if overflow { return nil }
                     at = next
                     instants[j] = at
-                    if looks[j] && at >= thresholds[j] { hit = true }
+                    if looks & (1 << UInt64(j)) != 0 && at >= thresholds[j] { hit = true }
                 }
                 let after = Position(stream: stream, lastRead: .nanoseconds(at), idleRounds: idleRounds + 1)
                 if (stops && start >= stopNs) || hit || at >= nowNs {
