@@ -76,9 +76,12 @@ struct IdleGrid {
         let after: Position
     }
 
-    /// At most this many rounds are kept ahead (with a 0.2 s sleep, about 14 minutes); a
-    /// walk further ahead draws the rest again when it is next needed (same draws).
-    static let keptAhead = 1 << 12
+    /// At most this many rounds are kept ahead (with a 0.2 s sleep, about 3 s); a walk further
+    /// ahead draws the rest again when it is next needed (same draws). Kept small: a daemon
+    /// is most often woken (and re-walks) before its target, near the start of its walk, and
+    /// after a claim the rounds kept are dropped, so keeping a long walk costs more than it
+    /// saves (measured on `cluster-day.yaml`).
+    static let keptAhead = 16
 
     let drawer: Drawer
     /// The first round not yet taken starts after this position.
@@ -278,6 +281,11 @@ struct IdleGrid {
                                after position: Position) {
         guard index == ahead.count && ahead.count < Self.keptAhead else { return }
         let perRound = drawer.readsPerRound
+        if ahead.isEmpty {
+            // Room for all at once: no growth while a walk keeps its rounds.
+            ahead.reserveCapacity(Self.keptAhead)
+            aheadReads.reserveCapacity(Self.keptAhead * perRound)
+        }
         aheadReads.append(contentsOf: reads.prefix(perRound))
         ahead.append(Walked(start: start, lastBegins: perRound == 1 ? start : reads[perRound - 2], after: position))
     }
