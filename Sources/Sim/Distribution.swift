@@ -69,6 +69,30 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether every sample is the rounding of a number of seconds to the nanosecond (or a
+    /// cap), so ``sampleNanoseconds(_:)`` gives it: log-normal and exponential.
+    public var samplesWholeNanoseconds: Bool {
+        switch self {
+        case .lognormal, .exponential: return true
+        case .constant, .uniform, .empirical, .quantiles: return false
+        }
+    }
+
+    /// One sample in nanoseconds, for a distribution whose ``samplesWholeNanoseconds``: the
+    /// same draws and the same value as ``sample(_:)`` (`.nanoseconds` of the result), without
+    /// building a `Duration`, for callers that sum many samples (a daemon walking its polling
+    /// grid). Traps on another distribution.
+    public func sampleNanoseconds(_ rng: inout RandomStream) -> Int64 {
+        switch self {
+        case .exponential(let mean):
+            return Duration.nanosecondsRounded(seconds: -log(rng.nextOpenUnit()) * mean.seconds)
+        case .lognormal(let mu, let sigma):
+            return Duration.nanosecondsRounded(seconds: exp(mu + sigma * standardNormal(&rng)))
+        case .constant, .uniform, .empirical, .quantiles:
+            preconditionFailure("sampleNanoseconds on \(self), whose samples are not whole nanoseconds")
+        }
+    }
+
     /// The exact mean, in seconds.
     public var meanSeconds: Double {
         switch self {
@@ -117,6 +141,31 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
             let text = points.map { "p\(formatFixed($0.probability * 100, decimals: 1)) \($0.value.seconds.formatted6)s" }
             return "quantiles(\(text.joined(separator: ", ")))"
         }
+    }
+}
+
+extension Duration {
+    /// The nanoseconds of ``seconds(double:)``: `value` seconds rounded to the nanosecond,
+    /// zero for NaN, clamped to the range of `Int64` (`Int64.max` is ``longest``).
+    @inline(__always)
+    static func nanosecondsRounded(seconds value: Double) -> Int64 {
+        let nanoseconds = (value * 1e9).rounded()
+        if nanoseconds.isNaN { return 0 }
+        // 2^63 is the first Double that does not fit in Int64.
+        if nanoseconds >= 0x1p63 { return .max }
+        if nanoseconds <= -0x1p63 { return .min }
+        return Int64(nanoseconds)
+    }
+
+    /// This duration in nanoseconds if it is a whole number of them within the range of
+    /// `Int64`, else nil.
+    public var exactNanoseconds: Int64? {
+        let (s, atto) = components
+        guard atto % 1_000_000_000 == 0 else { return nil }
+        let (whole, overflow) = s.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return nil }
+        let (sum, overflowed) = whole.addingReportingOverflow(atto / 1_000_000_000)
+        return overflowed ? nil : sum
     }
 }
 

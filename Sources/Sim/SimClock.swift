@@ -120,12 +120,7 @@ extension Duration {
     /// result is exact and platform independent. Never traps: values beyond ``longest``
     /// (either sign) saturate there, and NaN gives zero.
     public static func seconds(double value: Double) -> Duration {
-        let nanoseconds = (value * 1e9).rounded()
-        if nanoseconds.isNaN { return .zero }
-        // 2^63 is the first Double that does not fit in Int64.
-        if nanoseconds >= 0x1p63 { return .longest }
-        if nanoseconds <= -0x1p63 { return .nanoseconds(Int64.min) }
-        return .nanoseconds(Int64(nanoseconds))
+        .nanoseconds(nanosecondsRounded(seconds: value))
     }
 
     /// The longest duration a scenario or flag can state: 2^63 - 1 ns, about 2562047 h (292

@@ -79,32 +79,6 @@ struct IdleClaims {
         }
     }
 
-    /// The polling grid from some round on, drawn on a stream: each round's start (its idle
-    /// sleep ends) and its reads' instants. Nothing is stored: a search walks a copy.
-    struct Grid {
-        var stream: RandomStream
-        /// The instant of the last read before the next round (its sleep starts there).
-        var lastRead: Duration
-        /// Empty rounds so far, which the next round's sleep depends on.
-        var idleRounds: Int
-        let distribution: Distribution
-        let idle: IdlePolicy
-        let readsPerRound: Int
-
-        /// Draws the next round: its start, then `read(j, instant)` for each of its reads.
-        mutating func nextRound(_ read: (Int, Duration) -> Void = { _, _ in }) -> Duration {
-            let start = lastRead + idle.sleep(afterIdleRounds: idleRounds)
-            var at = start
-            for index in 0..<readsPerRound {
-                at += distribution.sample(&stream)
-                read(index, at)
-            }
-            lastRead = at
-            idleRounds += 1
-            return start
-        }
-    }
-
     /// How a skipped stretch ended.
     enum Outcome {
         /// The round that could see a row was taken; these are its items (maybe none, if the
@@ -118,8 +92,9 @@ struct IdleClaims {
     let connection: SimConnection
     let request: Request
     let signal: CountedSignal
-    /// The grid from the first round not yet taken; its stream is the connection's.
-    private var base: Grid
+    /// The grid from the first round not yet taken (its stream is the connection's), and the
+    /// rounds walked ahead of it.
+    private var grid: IdleGrid
 
     /// `idleRounds` counts the empty rounds so far, including the one that just ended at
     /// `now` (the sleep before the next round is `idle.sleep(afterIdleRounds: idleRounds - 1)`).
@@ -129,8 +104,9 @@ struct IdleClaims {
         self.request = request
         self.signal = signal
         let preview = connection.roundTripPreview
-        base = Grid(stream: preview.stream, lastRead: now, idleRounds: idleRounds - 1,
-                    distribution: preview.distribution, idle: idle, readsPerRound: request.reads.count)
+        grid = IdleGrid(drawer: IdleGrid.Drawer(distribution: preview.distribution, idle: idle,
+                                                readsPerRound: request.reads.count),
+                        base: IdleGrid.Position(stream: preview.stream, lastRead: now, idleRounds: idleRounds - 1))
     }
 
     /// Whether `context`'s daemons skip their idle claims on `connection`: only on the
@@ -140,43 +116,6 @@ struct IdleClaims {
         guard !context.naivePolling, context.config.idleClaimsCanBeSkipped,
               let simulated = connection as? SimConnection else { return nil }
         return simulated
-    }
-
-    /// What a walk of the grid from `base` found.
-    private struct Plan {
-        /// Leading rounds wholly before now and before `stop`: empty, to be counted at once.
-        var settled = 0
-        /// The first round starting at or after `stop`, if it comes no later than the target.
-        var stopRound: (index: Int, start: Duration)?
-        /// The first read at or after its queues' first visible row.
-        var target: (round: Int, read: Int, at: Duration)?
-    }
-
-    /// Walks the grid from `base` to the first read that can see a row (`visible[j]` is read
-    /// `j`'s threshold) or the first round starting at or after `stop`, whichever comes first.
-    private func plan(visible: [Duration?], stop: Duration?, now: Duration) -> Plan {
-        var plan = Plan()
-        let looking = visible.contains { $0 != nil }
-        guard looking || stop != nil else { return plan }
-        var grid = base
-        var index = 0
-        var settling = true
-        while true {
-            var found: (read: Int, at: Duration)?
-            let start = grid.nextRound { read, at in
-                if found == nil, let threshold = visible[read], at >= threshold { found = (read, at) }
-            }
-            if let stop, start >= stop {
-                plan.stopRound = (index, start)
-                return plan
-            }
-            if let found {
-                plan.target = (index, found.read, found.at)
-                return plan
-            }
-            if settling && grid.lastRead < now { plan.settled += 1 } else { settling = false }
-            index += 1
-        }
     }
 
     /// Sleeps through the empty rounds, then takes the one that can see a row, or returns at
@@ -198,13 +137,10 @@ struct IdleClaims {
             let visible = await database.earliestScheduled(request.reads).map { $0.map { max($0, now) } }
             // A row added (or the daemon's state changed) while the database answered.
             if signal.notifications != seen { continue }
-            var plan = plan(visible: visible, stop: stop, now: now)
-            // Rounds wholly past are empty: count them now, so no walk repeats them.
-            if plan.settled > 0 {
-                consume(rounds: plan.settled, idleRounds: &count, started: started)
-                if let stopRound = plan.stopRound { plan.stopRound = (stopRound.index - plan.settled, stopRound.start) }
-                if let target = plan.target { plan.target = (target.round - plan.settled, target.read, target.at) }
-            }
+            // Rounds wholly past are empty: they are counted now, and the rounds walked ahead
+            // are kept, so that no walk draws a round trip twice.
+            let (plan, settled) = grid.walk(visible: visible, stop: stop, now: now, settled: started)
+            if settled > 0 { skipped(rounds: settled, idleRounds: &count) }
             // Nothing to see: sleep until notified; the far deadline lets a time limit end the
             // run where polling would have ended it.
             let deadline = plan.stopRound?.start ?? plan.target?.at ?? Self.farFuture
@@ -239,30 +175,20 @@ struct IdleClaims {
     /// connection's stream past their round trips; `started` sees each round's start.
     private mutating func consume(rounds: Int, idleRounds count: inout Int, started: (Duration) -> Void) {
         guard rounds > 0 else { return }
-        for _ in 0..<rounds { started(base.nextRound()) }
-        connection.skipClaims(rounds * request.reads.count, drawnTo: base.stream)
+        for _ in 0..<rounds { started(grid.advance()) }
+        skipped(rounds: rounds, idleRounds: &count)
+    }
+
+    /// `rounds` rounds were taken as skipped (`grid.base` is past them): counts their claims,
+    /// empty, and moves the connection's stream past their round trips.
+    private func skipped(rounds: Int, idleRounds count: inout Int) {
+        connection.skipClaims(rounds * request.reads.count, drawnTo: grid.base.stream)
         count += rounds
     }
 
     /// The run ended at `now`: counts the reads whose round trip had begun by then.
-    private mutating func countBegun(by now: Duration) {
-        var claims = 0
-        var stream = base.stream
-        let distribution = base.distribution
-        var lastRead = base.lastRead
-        var idleRounds = base.idleRounds
-        while true {
-            var begun = lastRead + base.idle.sleep(afterIdleRounds: idleRounds)
-            guard begun <= now else { break }
-            for _ in 0..<request.reads.count {
-                guard begun <= now else { break }
-                claims += 1
-                begun += distribution.sample(&stream)
-            }
-            lastRead = begun
-            idleRounds += 1
-        }
-        // `stream` has drawn exactly the round trips counted.
+    private func countBegun(by now: Duration) {
+        let (claims, stream) = grid.begun(by: now)
         connection.skipClaims(claims, drawnTo: stream)
     }
 
@@ -271,9 +197,10 @@ struct IdleClaims {
     /// ``SimConnection/claim(_:limit:mode:shape:)`` would (each read paying its round trip).
     private mutating func take(read: Int, started: (Duration) -> Void,
                                isolation: isolated (any Actor)? = #isolation) async throws -> [WorkItem] {
-        started(base.lastRead + base.idle.sleep(afterIdleRounds: base.idleRounds))
+        let base = grid.base
+        started(grid.drawer.nextStart(base))
         var stream = base.stream
-        for _ in 0..<read { _ = base.distribution.sample(&stream) }
+        for _ in 0..<read { _ = grid.drawer.distribution.sample(&stream) }
         connection.skipClaims(read, drawnTo: stream)
         var items = await connection.claimNow(request.reads[read], limit: request.readLimit)
         for next in (read + 1)..<request.reads.count {
@@ -291,9 +218,8 @@ struct IdleClaims {
             }
         }
         // The round is over: the next one starts after its last read, now.
-        base.stream = connection.roundTripPreview.stream
-        base.lastRead = connection.clock.now.offset
-        base.idleRounds += 1
+        grid.restart(at: IdleGrid.Position(stream: connection.roundTripPreview.stream,
+                                           lastRead: connection.clock.now.offset, idleRounds: base.idleRounds + 1))
         for index in items.indices { items[index].claimBatch = items.count }
         return items
     }

@@ -1,0 +1,368 @@
+import DequeModule
+import Sim
+
+/// The polling grid of a daemon that skips its idle claims (``IdleClaims``): how its rounds
+/// are drawn, where it stands between two rounds, and the rounds already walked ahead of the
+/// daemon, kept so that no round trip is drawn twice.
+///
+/// A round is the idle sleep and then one read per element of the request (each after a
+/// round trip drawn from the connection's stream). Drawing a round trip (log, square root,
+/// cosine and exponential for a log-normal) is most of what a skipped claim costs, so each is
+/// drawn once: the rounds found wholly past are counted at once, and the rounds walked ahead
+/// (up to the first read that can see a row) are kept for the next walk, the consumption of
+/// the skipped rounds and the count at the end of a run.
+struct IdleGrid {
+    /// Where the grid stands between two rounds.
+    struct Position {
+        var stream: RandomStream
+        /// The instant of the last read before the next round (its sleep starts there).
+        var lastRead: Duration
+        /// Empty rounds so far, which the next round's sleep depends on.
+        var idleRounds: Int
+    }
+
+    /// How rounds are drawn: fixed while the daemon sleeps.
+    struct Drawer {
+        let distribution: Distribution
+        let readsPerRound: Int
+        /// The idle sleeps: the sleep after `n` empty rounds is `sleeps[min(n, count - 1)]`,
+        /// as ``IdlePolicy/sleep(afterIdleRounds:)`` gives (held as an array so drawing a
+        /// round reads it without switching on the policy).
+        private let sleeps: [Duration]
+        /// The same sleeps in nanoseconds, when the grid can be walked in nanoseconds (every
+        /// sleep and every round trip a whole number of them): see ``IdleGrid/settleInNanoseconds``.
+        let sleepNanoseconds: [Int64]?
+
+        init(distribution: Distribution, idle: IdlePolicy, readsPerRound: Int) {
+            self.distribution = distribution
+            self.readsPerRound = readsPerRound
+            switch idle {
+            case .flat(let sleep): sleeps = [sleep]
+            case .backoff(let steps): sleeps = steps
+            case .wakeOnEnqueue: sleeps = [.zero]
+            }
+            let exact = sleeps.compactMap(\.exactNanoseconds)
+            sleepNanoseconds = distribution.samplesWholeNanoseconds && exact.count == sleeps.count && !exact.isEmpty
+                ? exact : nil
+        }
+
+        func sleep(afterIdleRounds idleRounds: Int) -> Duration { sleeps[min(idleRounds, sleeps.count - 1)] }
+
+        /// The next round's start from `position`, without drawing.
+        func nextStart(_ position: Position) -> Duration { position.lastRead + sleep(afterIdleRounds: position.idleRounds) }
+
+        /// Draws the next round from `position`: returns its start and calls `read(j, instant)`
+        /// for each of its reads.
+        @inline(__always)
+        func draw(_ position: inout Position, _ read: (Int, Duration) -> Void = { _, _ in }) -> Duration {
+            let start = nextStart(position)
+            var at = start
+            for index in 0..<readsPerRound {
+                at += distribution.sample(&position.stream)
+                read(index, at)
+            }
+            position.lastRead = at
+            position.idleRounds += 1
+            return start
+        }
+    }
+
+    /// A round walked ahead of the first round not yet taken.
+    struct Walked {
+        let start: Duration
+        /// The instant its last read begins: its start, or the end of the read before.
+        let lastBegins: Duration
+        /// The grid after it.
+        let after: Position
+    }
+
+    /// At most this many rounds are kept ahead (with a 0.2 s sleep, about 3 s); a walk further
+    /// ahead draws the rest again when it is next needed (same draws). Kept small: a daemon
+    /// is most often woken (and re-walks) before its target, near the start of its walk, and
+    /// after a claim the rounds kept are dropped, so keeping a long walk costs more than it
+    /// saves (measured on `cluster-day.yaml`).
+    static let keptAhead = 16
+
+    let drawer: Drawer
+    /// The first round not yet taken starts after this position.
+    private(set) var base: Position
+    /// The rounds after `base` already walked, in order, and their reads' instants
+    /// (`readsPerRound` each, in order).
+    private var ahead = Deque<Walked>()
+    private var aheadReads = Deque<Duration>()
+
+    init(drawer: Drawer, base: Position) {
+        self.drawer = drawer
+        self.base = base
+    }
+
+    /// Rounds kept ahead of `base`.
+    var walkedAhead: Int { ahead.count }
+
+    /// What a walk found, in rounds after `base` (once the rounds wholly past are taken).
+    struct Found {
+        /// The first round starting at or after `stop`, if it comes no later than the target.
+        var stopRound: (index: Int, start: Duration)?
+        /// The first read at or after its threshold.
+        var target: (round: Int, read: Int, at: Duration)?
+    }
+
+    /// Walks the grid from `base` to the first read that can see a row (`visible[j]` is read
+    /// `j`'s threshold, at or after `now`) or the first round starting at or after `stop`,
+    /// whichever comes first, through the rounds kept ahead and then drawing new ones (kept
+    /// for the next walk). The leading rounds wholly before `now` (and before both) are empty
+    /// whatever happens next: `base` moves past them and `settled` sees each one's start.
+    /// Returns what was found and how many rounds were settled.
+    mutating func walk(visible: [Duration?], stop: Duration?, now: Duration,
+                       settled: (Duration) -> Void) -> (found: Found, settled: Int) {
+        var found = Found()
+        guard visible.contains(where: { $0 != nil }) || stop != nil else { return (found, 0) }
+        let perRound = drawer.readsPerRound
+        var settledCount = 0
+        // The rounds kept and wholly past (before `stop`, no read at its threshold): taken.
+        while let first = ahead.first, first.after.lastRead < now, !(stop.map { first.start >= $0 } ?? false),
+              !(0..<perRound).contains(where: { j in visible[j].map { aheadReads[j] >= $0 } ?? false }) {
+            ahead.removeFirst()
+            aheadReads.removeFirst(perRound)
+            base = first.after
+            settled(first.start)
+            settledCount += 1
+        }
+        // The first round kept that starts at or after `stop` or has a read at or after its
+        // threshold: starts and each read's instants grow from round to round, so it is the
+        // first of the partition points.
+        var first = ahead.count
+        if let stop { first = partitionPoint(first) { ahead[$0].start >= stop } }
+        for j in 0..<perRound {
+            guard let threshold = visible[j] else { continue }
+            first = partitionPoint(first) { aheadReads[$0 * perRound + j] >= threshold }
+        }
+        if first < ahead.count {
+            let walked = ahead[first]
+            if let stop, walked.start >= stop {
+                found.stopRound = (first, walked.start)
+            } else if let j = (0..<perRound).first(where: { j in
+                visible[j].map { aheadReads[first * perRound + j] >= $0 } ?? false
+            }) {
+                found.target = (first, j, aheadReads[first * perRound + j])
+            }
+            return (found, settledCount)
+        }
+        // Past the rounds kept: draw (and keep) the next ones.
+        withUnsafeTemporaryAllocation(of: Duration.self, capacity: perRound) { reads in
+            var index = ahead.count
+            var position = ahead.last?.after ?? base
+            var settling = ahead.isEmpty
+            var triedNanoseconds = false
+            while true {
+                var hit: (read: Int, at: Duration)?
+                let start: Duration
+                if settling && !triedNanoseconds,
+                   let first = settleInNanoseconds(visible: visible, stop: stop, now: now, reads: reads,
+                                                   settled: settled, count: &settledCount) {
+                    // The rounds wholly past were taken; this one, drawn, is not wholly past.
+                    triedNanoseconds = true
+                    start = first.start
+                    position = first.after
+                    for j in 0..<perRound where hit == nil {
+                        if let threshold = visible[j], reads[j] >= threshold { hit = (j, reads[j]) }
+                    }
+                } else {
+                    // (The walk in nanoseconds does not apply, or stopped short of an overflow
+                    // with `base` after the last round it took.)
+                    if settling && !triedNanoseconds { position = base }
+                    triedNanoseconds = true
+                    start = drawer.draw(&position) { j, at in
+                        reads[j] = at
+                        if hit == nil, let threshold = visible[j], at >= threshold { hit = (j, at) }
+                    }
+                }
+                if let stop, start >= stop {
+                    keep(index, start: start, reads: reads, after: position)
+                    found.stopRound = (index, start)
+                    return
+                }
+                if let hit {
+                    keep(index, start: start, reads: reads, after: position)
+                    found.target = (index, hit.read, hit.at)
+                    return
+                }
+                if settling && position.lastRead < now {
+                    base = position
+                    settled(start)
+                    settledCount += 1
+                } else {
+                    settling = false
+                    keep(index, start: start, reads: reads, after: position)
+                    index += 1
+                }
+            }
+        }
+        return (found, settledCount)
+    }
+
+    /// The first index in `0..<end` where `isPast` holds, given that it holds from there on.
+    private func partitionPoint(_ end: Int, _ isPast: (Int) -> Bool) -> Int {
+        var low = 0, high = end
+        while low < high {
+            let middle = (low + high) / 2
+            if isPast(middle) { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
+    /// The leading rounds wholly past, from `base` with nothing kept ahead, drawn and checked
+    /// in whole nanoseconds (no `Duration` arithmetic): the same draws, instants and checks as
+    /// ``walk(visible:stop:now:settled:)``'s, in the same order. `base` moves past each round
+    /// taken (`settled` sees its start, `count` counts it). Returns the first round that is not
+    /// wholly past (or that starts at or after `stop`, or whose read reaches its threshold):
+    /// its start, the position after it, and its reads' instants in `reads`. Returns nil when
+    /// the grid is not walked in nanoseconds (a duration not whole, or an instant past the
+    /// range of `Int64`): `base` is then after the last round taken.
+    private mutating func settleInNanoseconds(visible: [Duration?], stop: Duration?, now: Duration,
+                                              reads: UnsafeMutableBufferPointer<Duration>,
+                                              settled: (Duration) -> Void, count: inout Int)
+        -> (start: Duration, after: Position)? {
+        guard ahead.isEmpty, let sleeps = drawer.sleepNanoseconds, let nowNs = now.exactNanoseconds,
+              var lastRead = base.lastRead.exactNanoseconds else { return nil }
+        var stopNs = Int64.max
+        var stops = false
+        if let stop {
+            guard let exact = stop.exactNanoseconds else { return nil }
+            stopNs = exact
+            stops = true
+        }
+        let perRound = drawer.readsPerRound
+        // Which reads look (a bit each), and their thresholds.
+        guard perRound <= 64 else { return nil }
+        var looks: UInt64 = 0
+        for j in 0..<perRound where visible[j] != nil { looks |= 1 << UInt64(j) }
+        let distribution = drawer.distribution
+        let lastSleep = sleeps.count - 1
+        var stream = base.stream
+        var idleRounds = base.idleRounds
+        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * perRound) { buffer in
+            let thresholds = UnsafeMutableBufferPointer(rebasing: buffer[0..<perRound])
+            let instants = UnsafeMutableBufferPointer(rebasing: buffer[perRound...])
+            for j in 0..<perRound {
+                thresholds[j] = 0
+                guard let threshold = visible[j] else { continue }
+                guard let exact = threshold.exactNanoseconds else { return nil }
+                thresholds[j] = exact
+            }
+            while true {
+                let (start, late) = lastRead.addingReportingOverflow(sleeps[min(idleRounds, lastSleep)])
+                if late { return nil }
+                var at = start
+                var hit = false
+                for j in 0..<perRound {
+                    let (next, overflow) = at.addingReportingOverflow(distribution.sampleNanoseconds(&stream))
+                    if overflow { return nil }
+                    at = next
+                    instants[j] = at
+                    if looks & (1 << UInt64(j)) != 0 && at >= thresholds[j] { hit = true }
+                }
+                let after = Position(stream: stream, lastRead: .nanoseconds(at), idleRounds: idleRounds + 1)
+                if (stops && start >= stopNs) || hit || at >= nowNs {
+                    for j in 0..<perRound { reads[j] = .nanoseconds(instants[j]) }
+                    return (.nanoseconds(start), after)
+                }
+                base = after
+                settled(.nanoseconds(start))
+                count += 1
+                lastRead = at
+                idleRounds += 1
+            }
+        }
+    }
+
+    /// Keeps round `index`, just drawn, if it follows the rounds kept and there is room.
+    private mutating func keep(_ index: Int, start: Duration, reads: UnsafeMutableBufferPointer<Duration>,
+                               after position: Position) {
+        guard index == ahead.count && ahead.count < Self.keptAhead else { return }
+        let perRound = drawer.readsPerRound
+        if ahead.isEmpty {
+            // Room for all at once: no growth while a walk keeps its rounds.
+            ahead.reserveCapacity(Self.keptAhead)
+            aheadReads.reserveCapacity(Self.keptAhead * perRound)
+        }
+        aheadReads.append(contentsOf: reads.prefix(perRound))
+        ahead.append(Walked(start: start, lastBegins: perRound == 1 ? start : reads[perRound - 2], after: position))
+    }
+
+    /// Takes the first round after `base` (already walked or not) as skipped: `base` moves
+    /// past it. Returns its start.
+    mutating func advance() -> Duration {
+        if let walked = ahead.popFirst() {
+            aheadReads.removeFirst(drawer.readsPerRound)
+            base = walked.after
+            return walked.start
+        }
+        return drawer.draw(&base)
+    }
+
+    /// Forgets the rounds walked ahead and moves `base` to `position` (a round was taken).
+    mutating func restart(at position: Position) {
+        ahead.removeAll()
+        aheadReads.removeAll()
+        base = position
+    }
+
+    /// The number of reads whose round trip had begun by `now`, counting from `base`, and
+    /// the stream once those round trips are drawn.
+    func begun(by now: Duration) -> (claims: Int, stream: RandomStream) {
+        var claims = 0
+        var position = base
+        // Rounds walked ahead and wholly begun: their reads are counted without drawing.
+        for walked in ahead {
+            guard walked.lastBegins <= now else { break }
+            claims += drawer.readsPerRound
+            position = walked.after
+        }
+        if let rest = begunInNanoseconds(from: position, by: now) { return (claims + rest.claims, rest.stream) }
+        var stream = position.stream
+        var lastRead = position.lastRead
+        var idleRounds = position.idleRounds
+        while true {
+            var begun = lastRead + drawer.sleep(afterIdleRounds: idleRounds)
+            guard begun <= now else { break }
+            for _ in 0..<drawer.readsPerRound {
+                guard begun <= now else { break }
+                claims += 1
+                begun += drawer.distribution.sample(&stream)
+            }
+            lastRead = begun
+            idleRounds += 1
+        }
+        // `stream` has drawn exactly the round trips counted.
+        return (claims, stream)
+    }
+
+    /// ``begun(by:)`` from `position`, in whole nanoseconds (the same draws and instants), or
+    /// nil when the grid is not walked in nanoseconds (see ``settleInNanoseconds``).
+    private func begunInNanoseconds(from position: Position, by now: Duration) -> (claims: Int, stream: RandomStream)? {
+        guard let sleeps = drawer.sleepNanoseconds, let nowNs = now.exactNanoseconds,
+              var lastRead = position.lastRead.exactNanoseconds else { return nil }
+        let distribution = drawer.distribution
+        let perRound = drawer.readsPerRound
+        let lastSleep = sleeps.count - 1
+        var claims = 0
+        var stream = position.stream
+        var idleRounds = position.idleRounds
+        while true {
+            var (begun, late) = lastRead.addingReportingOverflow(sleeps[min(idleRounds, lastSleep)])
+            if late { return nil }
+            guard begun <= nowNs else { break }
+            for _ in 0..<perRound {
+                guard begun <= nowNs else { break }
+                claims += 1
+                let (next, overflow) = begun.addingReportingOverflow(distribution.sampleNanoseconds(&stream))
+                if overflow { return nil }
+                begun = next
+            }
+            lastRead = begun
+            idleRounds += 1
+        }
+        return (claims, stream)
+    }
+}
