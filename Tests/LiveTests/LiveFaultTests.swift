@@ -55,22 +55,8 @@ extension LiveServerTests {
         let url = try LiveServer.url
         let first = LiveStore.uuid(OpID(1)), firstState = LiveStore.dashed(LiveStore.uuid(OpID(1)))
         let interferer = Session(url), monitor = Session(url)
-        try await interferer.perform { session in
-            try session.execute("CREATE TABLE IF NOT EXISTS simrun_test_ballast (id INT PRIMARY KEY) ENGINE=InnoDB")
-            try session.execute("DELETE FROM simrun_test_ballast")
-            try session.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            try session.execute("START TRANSACTION")
-            try session.execute("INSERT INTO simrun_test_ballast (id) WITH RECURSIVE n(i) AS "
-                                + "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) SELECT i FROM n")
-            try session.query("SELECT object_uuid FROM object_states WHERE object_type = 'cluster_operation' "
-                              + "AND object_uuid = '\(firstState)' FOR UPDATE")
-        }
-        let scenario = try ScenarioParser.load(path: LiveRunTests.scenarioPath)
-        let variant = try #require(scenario.variant(named: "plan"))
-        let run = Task {
-            try await LiveRun.run(scenario, variant: variant, url: url, sql: SQLStatements.builtIn(),
-                                  timeScale: 0.2, seed: scenario.seed)
-        }
+        try await Self.lockGap(of: firstState, in: interferer, ballast: true)
+        let (scenario, variant, run) = try Self.startPlanRun(url)
         // Step 2: the run's first op waits on the gap.
         try await Self.waitUntilBlocked(on: firstState, monitor: monitor)
         // Step 3: the cycle. The interferer must not be the victim.
@@ -91,12 +77,49 @@ extension LiveServerTests {
         #expect(interfererOutcome == nil, "the interferer was the deadlock victim: \(interfererOutcome ?? "")")
         let live = try await run.value
         #expect(live.transient.deadlocks >= 1, "no deadlock (1213) reached the run's connections: \(live.transient)")
+        try Self.expectCompletedAndAccounted(live, scenario: scenario, variant: variant, url: url)
+    }
+
+    /// Locks, in `interferer` (REPEATABLE READ, a transaction left open), the gap where the
+    /// state row `state` goes; with `ballast`, after inserting 200 rows first, so that its
+    /// transaction is the heavier one and InnoDB picks the other side of a deadlock as victim.
+    static func lockGap(of state: String, in interferer: Session, ballast: Bool) async throws {
+        try await interferer.perform { session in
+            if ballast {
+                try session.execute("CREATE TABLE IF NOT EXISTS simrun_test_ballast (id INT PRIMARY KEY) ENGINE=InnoDB")
+                try session.execute("DELETE FROM simrun_test_ballast")
+            }
+            try session.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            try session.execute("START TRANSACTION")
+            if ballast {
+                try session.execute("INSERT INTO simrun_test_ballast (id) WITH RECURSIVE n(i) AS "
+                                    + "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) SELECT i FROM n")
+            }
+            try session.query("SELECT object_uuid FROM object_states WHERE object_type = 'cluster_operation' "
+                              + "AND object_uuid = '\(state)' FOR UPDATE")
+        }
+    }
+
+    /// Starts `simrun live run` of six-instance-starts' `plan` at time scale 0.2, in a task.
+    static func startPlanRun(_ url: DatabaseURL) throws -> (Scenario, Variant, Task<LiveResult, any Error>) {
+        let scenario = try ScenarioParser.load(path: LiveRunTests.scenarioPath)
+        let variant = try #require(scenario.variant(named: "plan"))
+        let run = Task {
+            try await LiveRun.run(scenario, variant: variant, url: url, sql: SQLStatements.builtIn(),
+                                  timeScale: 0.2, seed: scenario.seed)
+        }
+        return (scenario, variant, run)
+    }
+
+    /// The run completed with no failures and no rows left claimed, and every request it made
+    /// is accounted for once on the server, as the simulator predicted (see
+    /// ``RequestAccounting``: how many ensure_mesh requests the six starts make depends on the
+    /// order they reach the API, a race on the wall clock).
+    static func expectCompletedAndAccounted(_ live: LiveResult, scenario: Scenario, variant: Variant,
+                                            url: DatabaseURL) throws {
         #expect(live.ending == "completed")
         #expect(live.failures.isEmpty, "\(live.failures)")
         #expect(live.counters.leftClaimed == 0)
-        // Every request the run made accounted for once on the server, and the requests the
-        // simulator predicted (see ``RequestAccounting``: how many ensure_mesh requests the six
-        // starts make depends on the order they reach the API, a race on the wall clock).
         let simulated = ScenarioRunner.run(scenario, chosen: [variant], measureWallTime: false, tracing: true)
         try RequestAccounting(live: live, simulated: simulated.runs[0].result, url: url)
             .expectEveryRequestAccounted(live: live, url: url)
@@ -137,18 +160,8 @@ extension LiveServerTests {
         let url = try LiveServer.url
         let firstState = LiveStore.dashed(LiveStore.uuid(OpID(1)))
         let interferer = Session(url), monitor = Session(url)
-        try await interferer.perform { session in
-            try session.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            try session.execute("START TRANSACTION")
-            try session.query("SELECT object_uuid FROM object_states WHERE object_type = 'cluster_operation' "
-                              + "AND object_uuid = '\(firstState)' FOR UPDATE")
-        }
-        let scenario = try ScenarioParser.load(path: LiveRunTests.scenarioPath)
-        let variant = try #require(scenario.variant(named: "plan"))
-        let run = Task {
-            try await LiveRun.run(scenario, variant: variant, url: url, sql: SQLStatements.builtIn(),
-                                  timeScale: 0.2, seed: scenario.seed)
-        }
+        try await Self.lockGap(of: firstState, in: interferer, ballast: false)
+        let (scenario, variant, run) = try Self.startPlanRun(url)
         try await Self.waitUntilBlocked(on: firstState, monitor: monitor)
         // The wait began before it was seen: 10 s plus the server's once-a-second timeout
         // check plus a margin.
@@ -156,12 +169,7 @@ extension LiveServerTests {
         try await interferer.perform { session in try session.execute("ROLLBACK") }
         let live = try await run.value
         #expect(live.transient.lockWaitTimeouts >= 1, "no lock wait timeout (1205) reached the run: \(live.transient)")
-        #expect(live.ending == "completed")
-        #expect(live.failures.isEmpty, "\(live.failures)")
-        #expect(live.counters.leftClaimed == 0)
-        let simulated = ScenarioRunner.run(scenario, chosen: [variant], measureWallTime: false, tracing: true)
-        try RequestAccounting(live: live, simulated: simulated.runs[0].result, url: url)
-            .expectEveryRequestAccounted(live: live, url: url)
+        try Self.expectCompletedAndAccounted(live, scenario: scenario, variant: variant, url: url)
     }
 
     /// `simrun live run` against a server of its own, killed (SIGKILL) two seconds into the
