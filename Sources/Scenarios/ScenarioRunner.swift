@@ -22,10 +22,11 @@ public enum ScenarioRunner {
     /// the scenario's). `progress` is called before and after each variant.
     public static func run(_ scenario: Scenario, variants variantNames: [String] = [], seed: UInt64? = nil,
                            measureWallTime: Bool = true, tracing: Bool = false, warmup: Duration = .zero,
-                           naivePolling: Bool = false,
+                           naivePolling: Bool = false, wakesEveryPoller: Bool = false,
                            progress: (String) -> Void = { _ in }) throws(UnknownVariant) -> ReplicatedReport {
         try run(scenario, chosen: variants(variantNames, of: scenario), seed: seed, measureWallTime: measureWallTime,
-                tracing: tracing, warmup: warmup, naivePolling: naivePolling, progress: progress)
+                tracing: tracing, warmup: warmup, naivePolling: naivePolling, wakesEveryPoller: wakesEveryPoller,
+                progress: progress)
     }
 
     /// The variants named (default: the scenario's default variants).
@@ -46,7 +47,7 @@ public enum ScenarioRunner {
     public static func run(_ scenario: Scenario, chosen: [Variant], seed: UInt64? = nil,
                            measureWallTime: Bool = true, tracing: Bool = false, warmup: Duration = .zero,
                            eventLog: ((String) -> any EventLogSink)? = nil,
-                           naivePolling: Bool = false,
+                           naivePolling: Bool = false, wakesEveryPoller: Bool = false,
                            progress: (String) -> Void = { _ in }) -> ReplicatedReport {
         let seed = seed ?? scenario.seed
         var runs: [ReplicatedVariant] = []
@@ -56,6 +57,7 @@ public enum ScenarioRunner {
             let config = scenario.config(for: variant)
             var options = scenario.runOptions(config: config, seed: seed, tracing: tracing, warmup: warmup,
                                               naivePolling: naivePolling)
+            options.wakesEveryPoller = wakesEveryPoller
             options.eventLog = eventLog?(variant.name)
             let result = ClusterRun.run(config: config, topology: scenario.topology, workload: scenario.workload,
                                         options: options)

@@ -7,6 +7,9 @@ import Synchronization
 final class CountedSignal: WakeSignal {
     private let signal: any WakeSignal
     private let count = Atomic<UInt64>(0)
+    /// While the daemon sleeps through its idle claims, what it will read (``IdlePlan``); nil
+    /// otherwise. Set by the daemon, read and walked by the simulated database.
+    let plan = Mutex<IdlePlan?>(nil)
 
     init(_ signal: any WakeSignal) { self.signal = signal }
 
@@ -92,6 +95,9 @@ struct IdleClaims {
     let connection: SimConnection
     let request: Request
     let signal: CountedSignal
+    /// Whether the daemon publishes its plan on `signal` while it sleeps, so that an insert
+    /// wakes only the first reader (``IdlePlan``); without it every insert wakes it.
+    let publishesPlan: Bool
     /// The grid from the first round not yet taken (its stream is the connection's), and the
     /// rounds walked ahead of it.
     private var grid: IdleGrid
@@ -99,10 +105,11 @@ struct IdleClaims {
     /// `idleRounds` counts the empty rounds so far, including the one that just ended at
     /// `now` (the sleep before the next round is `idle.sleep(afterIdleRounds: idleRounds - 1)`).
     init(connection: SimConnection, request: Request, idle: IdlePolicy, signal: CountedSignal,
-         idleRounds: Int, now: Duration) {
+         idleRounds: Int, now: Duration, publishesPlan: Bool) {
         self.connection = connection
         self.request = request
         self.signal = signal
+        self.publishesPlan = publishesPlan
         let preview = connection.roundTripPreview
         grid = IdleGrid(drawer: IdleGrid.Drawer(distribution: preview.distribution, idle: idle,
                                                 readsPerRound: request.reads.count),
@@ -134,6 +141,7 @@ struct IdleClaims {
             if changedAt == nil && stateChanged() { changedAt = clock.now.offset }
             let stop = [stopAt, changedAt].compactMap { $0 }.min()
             let now = clock.now.offset
+            planAgain(stop: stop)
             let visible = await database.earliestScheduled(request.reads).map { $0.map { max($0, now) } }
             // A row added (or the daemon's state changed) while the database answered.
             if signal.notifications != seen { continue }
@@ -144,26 +152,59 @@ struct IdleClaims {
             // Nothing to see: sleep until notified; the far deadline lets a time limit end the
             // run where polling would have ended it.
             let deadline = plan.stopRound?.start ?? plan.target?.at ?? Self.farFuture
+            signal.plan.withLock { published in
+                published?.deadline = deadline
+                published?.follow(base: grid.base)
+            }
             let notified: Bool
             do {
                 notified = try await signal.wait(untilOffset: deadline)
             } catch {
-                // The run ended: count the claims begun by now, as polling would have.
+                // The run ended or the node stopped: count the claims begun by now, as polling
+                // would have, and let another daemon read this one's rows.
                 countBegun(by: clock.now.offset)
+                if let withdrawn = withdraw() { await database.reestablish(withdrawn) }
                 throw error
             }
             if notified { continue }
             if let stopRound = plan.stopRound {
                 consume(rounds: stopRound.index, idleRounds: &count, started: started)
+                if let withdrawn = withdraw() { await database.reestablish(withdrawn) }
                 return .roundStartsNow
             }
             // Past any time limit (none was set): poll tick by tick from here.
-            guard let target = plan.target else { return .roundStartsNow }
+            guard let target = plan.target else {
+                if let withdrawn = withdraw() { await database.reestablish(withdrawn) }
+                return .roundStartsNow
+            }
             consume(rounds: target.round, idleRounds: &count, started: started)
             let items = try await take(read: target.read, started: started)
             if !items.isEmpty { return .claimed(items) }
             // An empty round after all: the next round's sleep follows it.
             count += 1
+        }
+    }
+
+    /// Publishes the plan (once) and marks it as being made again: the deadline is unknown
+    /// until the walk that follows, and rounds from `stop` on are not planned.
+    private func planAgain(stop: Duration?) {
+        guard publishesPlan, request.reads.count <= IdlePlan.maxReads else { return }
+        signal.plan.withLock { published in
+            if published == nil {
+                published = IdlePlan(drawer: grid.drawer, reads: request.reads, base: grid.base)
+            }
+            published?.stop = stop
+            published?.deadline = nil
+        }
+    }
+
+    /// Withdraws the published plan: the daemon no longer sleeps through its claims. Returns
+    /// the queues whose first readers the database must choose again, or nil if none was
+    /// published.
+    private func withdraw() -> [QueueName]? {
+        signal.plan.withLock { published in
+            defer { published = nil }
+            return published?.queues
         }
     }
 
@@ -202,7 +243,10 @@ struct IdleClaims {
         var stream = base.stream
         for _ in 0..<read { _ = grid.drawer.distribution.sample(&stream) }
         connection.skipClaims(read, drawnTo: stream)
-        var items = await connection.claimNow(request.reads[read], limit: request.readLimit)
+        // The plan is withdrawn and, once this read is taken, the first readers of what it
+        // leaves on the daemon's queues are chosen again (``IdlePlan``).
+        var items = await connection.claimNow(request.reads[read], limit: request.readLimit,
+                                              reestablishing: withdraw() ?? [])
         for next in (read + 1)..<request.reads.count {
             switch (request.mode, request.shape) {
             case (.batched, _):

@@ -122,7 +122,8 @@ actor NetDispatcher {
             let request = IdleClaims.Request(queues: queues, limit: config.netBatchSize, mode: config.netDequeue,
                                              shape: config.netSingularDequeue)
             var idle = IdleClaims(connection: skipping, request: request, idle: config.idle, signal: wake,
-                                  idleRounds: idleRounds, now: context.runtime.now)
+                                  idleRounds: idleRounds, now: context.runtime.now,
+                                  publishesPlan: !context.wakesEveryPoller)
             switch try await idle.skip(idleRounds: &idleRounds) {
             case .claimed(let found): items = found
             case .roundStartsNow: return

@@ -156,7 +156,8 @@ actor QueueWorkerPool {
         let request = IdleClaims.Request(queues: queues, limit: limit, mode: config.queuesDequeue,
                                          shape: config.queuesSingularDequeue)
         var idle = IdleClaims(connection: connection, request: request, idle: config.idle, signal: wake,
-                              idleRounds: idleRounds, now: context.runtime.now)
+                              idleRounds: idleRounds, now: context.runtime.now,
+                              publishesPlan: !context.wakesEveryPoller)
         // The request was made at the round's start, with `state`: a change since then (a
         // worker that ended during the claim) makes the next round differ.
         let stopAt = diskMetric != state.diskLoad ? diskMetricAt.map { $0 + config.diskMetricRefresh } : nil

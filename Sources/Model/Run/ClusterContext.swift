@@ -47,9 +47,13 @@ public struct ClusterContext: Sendable {
     /// Waiters poll tick by tick instead of skipping the polls that cannot see a change
     /// (``RunOptions/naivePolling``).
     let naivePolling: Bool
+    /// Every insert wakes every daemon that claims from its queue, as before the first-reader
+    /// wake-ups (``RunOptions/wakesEveryPoller``).
+    let wakesEveryPoller: Bool
 
     public init(runtime: any Runtime, config: ModelConfig, topology: Topology, store: any QueueStore,
-                recorder: RunRecorder, random: RandomStream, naivePolling: Bool = false) {
+                recorder: RunRecorder, random: RandomStream, naivePolling: Bool = false,
+                wakesEveryPoller: Bool = false) {
         self.runtime = runtime
         self.config = config
         self.coalescing = CoalescingTable(config)
@@ -60,6 +64,7 @@ public struct ClusterContext: Sendable {
         self.random = random
         inlineLocks = InlineNetworkLocks(runtime: runtime)
         self.naivePolling = naivePolling
+        self.wakesEveryPoller = wakesEveryPoller
     }
 
     /// A new database connection whose round trips come from the stream `db/<name>`.

@@ -26,6 +26,10 @@ public struct RunOptions: Sendable {
     /// only the kernel job count differs (`--naive-polling`; the test
     /// `NaivePollingEquivalence` compares the two on every shipped scenario).
     public var naivePolling: Bool = false
+    /// Wake every daemon that claims from a queue when a row appears in it, instead of only
+    /// the one whose read sees the row first (``IdlePlan``). Same results, more kernel jobs;
+    /// kept so that tests can compare the two.
+    public var wakesEveryPoller: Bool = false
 
     public init(seed: UInt64, timeLimit: Duration?, tracing: Bool = false, warmup: Duration = .zero,
                 jobsPerInstant: UInt64? = 10_000_000, jobLimit: UInt64? = nil, figures: FigureSettings? = nil) {
@@ -95,7 +99,7 @@ public enum ClusterRun {
                                    random: RandomStream(seed: options.seed).derived("fairness"))
         let context = ClusterContext(runtime: sim, config: config, topology: topology, store: database,
                                      recorder: recorder, random: RandomStream(seed: options.seed),
-                                     naivePolling: options.naivePolling)
+                                     naivePolling: options.naivePolling, wakesEveryPoller: options.wakesEveryPoller)
         let (tracker, sources) = start(context: context, workload: workload)
         sim.spawn("drain") { await database.waitUntilDrained(after: tracker) }
         let watcher = ProgressWatcher(recorder: recorder, config: config, topology: topology, workload: workload,

@@ -106,10 +106,12 @@ public final class SimConnection: QueueConnection {
 
     /// A claim whose round trip ends now (the caller slept until then): the round trip is
     /// drawn and counted here, then the statement runs.
-    func claimNow(_ queues: [QueueName], limit: Int, isolation: isolated (any Actor)? = #isolation) async -> [WorkItem] {
+    /// `reestablishing`: the queues of a plan the claimer withdrew (see ``IdlePlan``).
+    func claimNow(_ queues: [QueueName], limit: Int, reestablishing: [QueueName] = [],
+                  isolation: isolated (any Actor)? = #isolation) async -> [WorkItem] {
         database.recorder.roundTrip(by: name, kind: kind)
         _ = roundTrip.sample(&random)
-        let items = await database.claim(queues, limit: limit, by: name)
+        let items = await database.claim(queues, limit: limit, by: name, reestablishing: reestablishing)
         database.recorder.claims(1, empty: items.isEmpty ? 1 : 0, kind: kind)
         return items
     }

@@ -47,8 +47,8 @@ public actor SimDatabase: QueueStore {
     private var siblings: SiblingIndex
     private let coalescing: CoalescingTable
     private let indexesCoalescible: Bool
-    /// Ideal mode: who to wake when a row appears in a queue, in subscription order.
-    private var subscribers: [[any WakeSignal]] = []
+    /// Who to wake when a row appears in a queue, in subscription order (see ``wake(_:visibleFrom:)``).
+    private var subscribers: [[Subscriber]] = []
     /// Notified whenever the database becomes quiet (no pending op, no row).
     public nonisolated let quiet: any WakeSignal
     /// Ops someone waits on (a poller that skips its empty polls), notified when the op
@@ -281,7 +281,7 @@ public actor SimDatabase: QueueStore {
         ensureSlots(for: queue)
         rowCount[queue.index] += 1
         unclaimed.insert(indexEntry(row))
-        wake(queue)
+        wake(queue, visibleFrom: max(scheduledAt, now))
     }
 
     /// What the claim index keeps of a row.
@@ -297,9 +297,13 @@ public actor SimDatabase: QueueStore {
     /// order is the fairness policy's of the daemon that drains these queues (``ClaimIndex``);
     /// `strict`, the default, orders by the queue's position in the request, then
     /// `scheduled_at`.
-    func claim(_ queues: [QueueName], limit: Int, by claimer: String) -> [WorkItem] {
+    ///
+    /// `reestablishing`: the queues of a plan the claimer withdrew to take this read (see
+    /// ``IdlePlan``), whose first readers are chosen again once it is taken.
+    func claim(_ queues: [QueueName], limit: Int, by claimer: String,
+               reestablishing withdrawn: [QueueName] = []) -> [WorkItem] {
         let cap = min(max(limit, 0), config.claimCap)
-        return unclaimed.claim(queues, limit: cap, by: claimer, now: now).compactMap { id in
+        let claimed = unclaimed.claim(queues, limit: cap, by: claimer, now: now).compactMap { id -> WorkItem? in
             guard var row = rows[id] else { return nil }
             row.claimedAt = now
             row.claimedBy = claimer
@@ -308,6 +312,8 @@ public actor SimDatabase: QueueStore {
             claimedRows.insert(row.rowID)
             return row
         }
+        reestablish(withdrawn)
+        return claimed
     }
 
     /// Deletes a row (the item is finished).
@@ -357,7 +363,7 @@ public actor SimDatabase: QueueStore {
                 rows[id] = row
                 claimedRows.remove(id)
                 unclaimed.insert(indexEntry(row))
-                wake(row.queue)
+                wake(row.queue, visibleFrom: max(row.scheduledAt, now))
                 released += 1
             }
         }
@@ -386,7 +392,7 @@ public actor SimDatabase: QueueStore {
                 ops[row.opID] = op
             }
             unclaimed.insert(indexEntry(row))
-            wake(row.queue)
+            wake(row.queue, visibleFrom: max(row.scheduledAt, now))
             released += 1
         }
         return released
@@ -456,18 +462,60 @@ public actor SimDatabase: QueueStore {
     }
 
 
-    /// Ideal mode: wake `signal` whenever a row appears (or is released) in one of `queues`.
+    /// A daemon's wake-up signal, and its plan while it sleeps through its idle claims.
+    private struct Subscriber {
+        let signal: any WakeSignal
+        /// The same signal if it can carry a plan (``IdlePlan``).
+        let reader: CountedSignal?
+    }
+
+    /// Wake `signal` when a row appears (or is released) in one of `queues`: always in ideal
+    /// mode; when the daemon sleeps through its idle claims, only if its read sees the row
+    /// first (``IdlePlan``).
     public func subscribe(_ signal: any WakeSignal, to queues: [QueueName]) {
+        let subscriber = Subscriber(signal: signal, reader: signal as? CountedSignal)
         for queue in queues {
             ensureSlots(for: queue)
-            subscribers[queue.index].append(signal)
+            subscribers[queue.index].append(subscriber)
         }
     }
 
-    private func wake(_ queue: QueueName) {
+    /// A row of `queue` is visible from `visible` (at or after `now`): every subscriber
+    /// without a plan is woken, and of those with one, only the first to read `queue` at or
+    /// after `visible`, if it would sleep past that read (see ``IdlePlan`` for why this is
+    /// exact). Ties go to the earlier subscriber.
+    private func wake(_ queue: QueueName, visibleFrom visible: Duration) {
         guard queue.index < subscribers.count else { return }
-        let signals = subscribers[queue.index]
-        for signal in signals { signal.notifyAll() }
+        var first: (reader: CountedSignal, at: Duration, deadline: Duration?)?
+        for subscriber in subscribers[queue.index] {
+            guard let reader = subscriber.reader else {
+                subscriber.signal.notifyAll()
+                continue
+            }
+            let now = now
+            let bound = first?.at
+            let planned = reader.plan.withLock { plan -> (read: Duration?, deadline: Duration?)? in
+                guard plan != nil else { return nil }
+                return (plan!.firstRead(of: queue, atOrAfter: visible, now: now, before: bound), plan!.deadline)
+            }
+            guard let planned else {
+                reader.notifyAll()
+                continue
+            }
+            if let read = planned.read, bound.map({ read < $0 }) ?? true {
+                first = (reader, read, planned.deadline)
+            }
+        }
+        if let first, first.deadline.map({ first.at < $0 }) ?? true { first.reader.notifyAll() }
+    }
+
+    /// A daemon withdrew the plan it had for `queues` (``IdlePlan``): for each of them holding
+    /// an unclaimed row, the first reader of its earliest row is chosen again.
+    func reestablish(_ queues: [QueueName]) {
+        for queue in queues {
+            guard let earliest = unclaimed.earliest(queue) else { continue }
+            wake(queue, visibleFrom: max(earliest, now))
+        }
     }
 
     /// For each list of queues, the earliest `scheduled_at` of its unclaimed rows (due or

@@ -1,0 +1,120 @@
+import Sim
+
+/// What a daemon sleeping through its idle claims (``IdleClaims``) will read, published on its
+/// wake-up signal so that the simulated database wakes, on an insert, only the daemon whose
+/// read sees the row first (``SimDatabase``'s first reader), not every daemon that claims
+/// from the queue (issue 12).
+///
+/// ## Why waking only the first reader is exact
+///
+/// Polling tick by tick, the first read of a queue at or after a row becomes visible claims
+/// it; the later reads of the other daemons find it gone, and are empty claims, which is what
+/// a skipped claim counts. So for each queue it is enough that the first reader of its
+/// earliest unclaimed row (visible from `max(scheduled_at, now)`) is planned to take that
+/// read; every other daemon sleeps on. The database keeps this true:
+///
+/// - on an insert or a release, it finds among the daemons with a plan the first read of the
+///   queue at or after the row's visible instant, and wakes that daemon if it sleeps past it
+///   (woken, a daemon plans again from every row it can see: ``IdleClaims``);
+/// - a daemon that stops sleeping through its claims (it takes its planned read, its own
+///   state changes, it is cancelled) withdraws its plan, and once its read is taken the
+///   database repeats the choice for each of its queues that still holds a row (the read may
+///   have left one: its limit, another queue first in its order, a fairness policy serving
+///   another row).
+///
+/// A daemon that is planning again (woken, it has not yet chosen its next deadline) keeps its
+/// plan and is woken again if it is the first reader of a row added meanwhile: its reads are
+/// the same (its grid does not change while it sleeps), so the choice among the others is
+/// unchanged and no chain of wake-ups follows. A daemon without a plan (not sleeping through
+/// its claims, or the database told to wake every subscriber) is woken on every insert, as
+/// before. `NaivePollingEquivalenceTests` compares both with polling tick by tick.
+struct IdlePlan {
+    let drawer: IdleGrid.Drawer
+    /// The queues of each read of a round, in order.
+    let reads: [[QueueName]]
+    /// Rounds starting at or after this instant are not planned: the daemon's own state
+    /// changes then and it runs that round whole (its request may differ).
+    var stop: Duration?
+    /// When the daemon wakes by itself (its target read, its stop, or far in the future); nil
+    /// while it plans again.
+    var deadline: Duration?
+    /// A position between two rounds from which the database walks the grid. Every round
+    /// before it was wholly past when the database moved it; it never moves behind the
+    /// daemon's own `base`.
+    private var cursor: IdleGrid.Position
+    /// The round after `cursor`, once drawn: its start, the grid after it, and its reads'
+    /// instants in `nextReads`.
+    private var next: (start: Duration, after: IdleGrid.Position)?
+    private var nextReads: [Duration] = []
+
+    /// The most reads a round of a plan can have (a bit each in ``firstRead``); a daemon
+    /// with more publishes none and is woken on every insert.
+    static let maxReads = 64
+
+    init(drawer: IdleGrid.Drawer, reads: [[QueueName]], base: IdleGrid.Position) {
+        self.drawer = drawer
+        self.reads = reads
+        cursor = base
+    }
+
+    /// Every queue the daemon reads.
+    var queues: [QueueName] { reads.flatMap { $0 } }
+
+    /// The daemon's grid now starts after `base`: the cursor moves there if it is behind.
+    mutating func follow(base: IdleGrid.Position) {
+        guard base.idleRounds > cursor.idleRounds else { return }
+        cursor = base
+        next = nil
+    }
+
+    /// The instant of the daemon's first read of `queue` at or after `visible` (itself at or
+    /// after `now`) in a planned round, or nil if it has none, or none before `bound` (the
+    /// first read found so far among the other daemons: a later one cannot be the first).
+    /// A daemon subscribed to a queue its request leaves out (sf-queues' background lanes
+    /// while its pool is busy) has none: it reads the queue only once its state changes, and
+    /// then it withdraws its plan. Draws on copies of the daemon's stream: its draws are
+    /// unchanged.
+    mutating func firstRead(of queue: QueueName, atOrAfter visible: Duration, now: Duration,
+                            before bound: Duration?) -> Duration? {
+        // Which reads look at `queue` (a bit each).
+        var looks: UInt64 = 0
+        for (index, queues) in reads.enumerated() where queues.contains(queue) {
+            looks |= 1 << UInt64(index)
+        }
+        guard looks != 0 else { return nil }
+        // The rounds wholly before `now` cannot see the row: the cursor moves past them.
+        while true {
+            let round = next ?? drawNext()
+            if let stop, round.start >= stop { return nil }
+            guard let last = nextReads.last, last < now else { break }
+            cursor = round.after
+            next = nil
+        }
+        guard let round = next else { return nil }
+        if let bound, round.start >= bound { return nil }
+        for (index, at) in nextReads.enumerated() where looks & (1 << UInt64(index)) != 0 && at >= visible {
+            return at
+        }
+        // Further rounds are drawn and not kept (a later insert starts again from `next`).
+        var position = round.after
+        while true {
+            let start = drawer.nextStart(position)
+            if let stop, start >= stop { return nil }
+            if let bound, start >= bound { return nil }
+            var found: Duration?
+            _ = drawer.draw(&position) { index, at in
+                if found == nil && looks & (1 << UInt64(index)) != 0 && at >= visible { found = at }
+            }
+            if let found { return found }
+        }
+    }
+
+    /// Draws the round after `cursor` into `next` and `nextReads`.
+    private mutating func drawNext() -> (start: Duration, after: IdleGrid.Position) {
+        var after = cursor
+        nextReads.removeAll(keepingCapacity: true)
+        let start = drawer.draw(&after) { _, at in nextReads.append(at) }
+        next = (start, after)
+        return (start, after)
+    }
+}
