@@ -52,10 +52,9 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
             return value
         case .uniform(let low, let high):
             return low + .seconds(double: rng.nextUnit() * (high - low).seconds)
-        case .exponential(let mean):
-            return .seconds(double: -log(rng.nextOpenUnit()) * mean.seconds)
-        case .lognormal(let mu, let sigma):
-            return .seconds(double: exp(mu + sigma * standardNormal(&rng)))
+        case .exponential, .lognormal:
+            // One formula for both: `sampleNanoseconds` is `.seconds(double:)`'s rounding.
+            return .nanoseconds(sampleNanoseconds(&rng))
         case .empirical(let values):
             return values[Int(rng.next() % UInt64(values.count))]
         case .quantiles(let points):

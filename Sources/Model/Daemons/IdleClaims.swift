@@ -41,9 +41,10 @@ final class CountedSignal: WakeSignal {
 /// `t`, and finds a row only if one of them holds an unclaimed row with `scheduled_at <= t`
 /// inserted before `t`. For the rows there now, the first read that can find one is the
 /// first with `t >= max(now, earliest scheduled_at of its queues)`; the claims before it are
-/// empty whatever else happens, as long as no row is added: every insert and release on the
-/// daemon's queues notifies its signal (``SimDatabase/subscribe(_:to:)``), and the daemon
-/// then recomputes. An empty claim changes nothing (the claim policies keep state only when
+/// empty whatever else happens, as long as no row is added: an insert or release on the
+/// daemon's queues notifies its signal (``SimDatabase/subscribe(_:to:)``) if the daemon would
+/// be the first to read the row (``IdlePlan``: a later reader finds it taken, an empty claim),
+/// and the daemon then recomputes. An empty claim changes nothing (the claim policies keep state only when
 /// they serve a row: `drr` finds no backlogged lane and breaks before touching its deficits,
 /// a `reserved_slots` lottery draws only among lanes with a due row, `fair_key` and
 /// `bounded_staleness` only drop dead heap tops), so skipping it loses nothing but its round
