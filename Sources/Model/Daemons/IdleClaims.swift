@@ -44,11 +44,11 @@ final class CountedSignal: WakeSignal {
 /// empty whatever else happens, as long as no row is added: an insert or release on the
 /// daemon's queues notifies its signal (``SimDatabase/subscribe(_:to:)``) if the daemon would
 /// be the first to read the row (``IdlePlan``: a later reader finds it taken, an empty claim),
-/// and the daemon then recomputes. An empty claim changes nothing (the claim policies keep state only when
-/// they serve a row: `drr` finds no backlogged lane and breaks before touching its deficits,
-/// a `reserved_slots` lottery draws only among lanes with a due row, `fair_key` and
-/// `bounded_staleness` only drop dead heap tops), so skipping it loses nothing but its round
-/// trip, which is drawn and counted here in the same order. A read taken early (its row
+/// and the daemon then recomputes. An empty claim changes nothing (the claim policies keep
+/// state only when they serve a row: `drr` finds no backlogged lane and breaks before touching
+/// its deficits, a `reserved_slots` lottery draws only among lanes with a due row, `fair_key`
+/// and `bounded_staleness` only drop dead heap tops), so skipping it loses nothing but its
+/// round trip, which is drawn and counted here in the same order. A read taken early (its row
 /// claimed meanwhile by another daemon) is just an empty claim, taken as polling would.
 ///
 /// The instants are exact; the order among events of one instant is not reproduced (a

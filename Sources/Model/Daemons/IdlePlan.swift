@@ -27,7 +27,8 @@ import Sim
 /// the same (its grid does not change while it sleeps), so the choice among the others is
 /// unchanged and no chain of wake-ups follows. A daemon without a plan (not sleeping through
 /// its claims, or the database told to wake every subscriber) is woken on every insert, as
-/// before. `NaivePollingEquivalenceTests` compares both with polling tick by tick.
+/// before. `FirstReaderWakeTests` compares this with waking every subscriber and with polling
+/// tick by tick (as `NaivePollingEquivalenceTests` does on every shipped scenario).
 struct IdlePlan {
     let drawer: IdleGrid.Drawer
     /// The queues of each read of a round, in order.
