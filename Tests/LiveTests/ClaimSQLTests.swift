@@ -50,11 +50,15 @@ extension LiveServerTests {
         let ids = try await Self.create(2, on: Self.urgent, connection)
         let first = try #require(try await connection.claimBatch([Self.urgent], limit: 1).first)
         #expect(first.opID == ids[0])
-        // Deferred by 2 s: the other row comes first, then nothing until the deferred one is due.
-        try await connection.reschedule(first, after: .seconds(2), isDefer: true)
+        // Deferred by 10 s: the other row comes first, then nothing until the deferred one is
+        // due. (With 2 s, a loaded CI machine once took longer than that between the
+        // reschedule and the next claim, which then found both rows.)
+        let deferral = Duration.seconds(10)
+        try await connection.reschedule(first, after: deferral, isDefer: true)
+        let rescheduled = ContinuousClock.now
         #expect(try await connection.claimBatch([Self.urgent], limit: 10).map(\.opID) == [ids[1]])
         #expect(try await connection.claimBatch([Self.urgent], limit: 10).isEmpty)
-        try await Task.sleep(for: .milliseconds(2200))
+        try await Task.sleep(until: rescheduled + deferral + .milliseconds(500), clock: .continuous)
         let due = try await connection.claimBatch([Self.urgent], limit: 10)
         #expect(due.map(\.opID) == [ids[0]])
         #expect(due.first?.deferCount == 1)

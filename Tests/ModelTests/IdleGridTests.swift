@@ -66,8 +66,9 @@ import Testing
             return (found, settledCount)
         }
 
-        func begun(by now: Duration) -> (claims: Int, stream: RandomStream) {
+        func begun(by now: Duration) -> (claims: Int, ended: Int, stream: RandomStream) {
             var claims = 0
+            var ended = 0
             var stream = base.stream
             var lastRead = base.lastRead
             var idleRounds = base.idleRounds
@@ -78,11 +79,12 @@ import Testing
                     guard begun <= now else { break }
                     claims += 1
                     begun += distribution.sample(&stream)
+                    if begun <= now { ended += 1 }
                 }
                 lastRead = begun
                 idleRounds += 1
             }
-            return (claims, stream)
+            return (claims, ended, stream)
         }
     }
 
@@ -181,6 +183,7 @@ import Testing
             let kept = grid.begun(by: now + ahead)
             let expected = plain.begun(by: now + ahead)
             #expect(kept.claims == expected.claims)
+            #expect(kept.ended == expected.ended)
             #expect(Self.sameStream(kept.stream, expected.stream))
         }
     }

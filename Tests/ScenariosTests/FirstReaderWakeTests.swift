@@ -23,8 +23,10 @@ import Testing
     /// for: user-facing work and high-I/O blob fetches (whose disk load changes the pools'
     /// requests, so daemons stop in the middle of a plan), and a node stopped and restarted
     /// (a daemon cancelled with its plan published). Checked against waking every poller and
-    /// against polling tick by tick, in the plan's batched dequeue and in the facade's
-    /// singular one (a read per queue, so a plan's read order matters).
+    /// against polling tick by tick, in the plan's batched dequeue, in the facade's singular
+    /// one (a read per queue, so a plan's read order matters), and under the step-7 claim
+    /// policies, which may serve another row than the one a daemon was woken for (so the
+    /// first reader of what a claim leaves is chosen again).
     static let manyNodes = """
         name: many-nodes
         description: twelve nodes sharing the any queues
@@ -56,9 +58,12 @@ import Testing
         variants:
           plan: {era: plan}
           facade: {era: facade}
+          drr: {era: plan, fairness: {policy: drr, weights: {user_facing: 4, background_high_io: 1}}}
+          reserved: {era: plan, fairness: {policy: reserved_slots, slots: 1, lanes: [background_high_io]}}
+          staleness: {era: plan, fairness: {policy: bounded_staleness, after: 20s}}
         """
 
-    @Test(arguments: ["plan", "facade"])
+    @Test(arguments: ["plan", "facade", "drr", "reserved", "staleness"])
     func manyNodesSharingAQueueGiveTheSameBytesWithFewerJobs(variant: String) throws {
         let scenario = try ScenarioParser.load(text: Self.manyNodes, file: "many-nodes.yaml")
         let firstReader = try ScenarioRunner.run(scenario, variants: [variant], measureWallTime: false, tracing: true)

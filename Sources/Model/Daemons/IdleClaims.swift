@@ -228,10 +228,12 @@ struct IdleClaims {
         count += rounds
     }
 
-    /// The run ended at `now`: counts the reads whose round trip had begun by then.
+    /// The run ended at `now`: counts the round trips begun by then, and the claims of those
+    /// that had ended (polling, a read in flight at the end has paid its round trip and made
+    /// no claim).
     private func countBegun(by now: Duration) {
-        let (claims, stream) = grid.begun(by: now)
-        connection.skipClaims(claims, drawnTo: stream)
+        let (begun, ended, stream) = grid.begun(by: now)
+        connection.skipClaims(begun, claimed: ended, drawnTo: stream)
     }
 
     /// The next round reaches its read `read` now: the reads before it were empty (skipped),

@@ -308,45 +308,55 @@ struct IdleGrid {
         base = position
     }
 
-    /// The number of reads whose round trip had begun by `now`, counting from `base`, and
-    /// the stream once those round trips are drawn.
-    func begun(by now: Duration) -> (claims: Int, stream: RandomStream) {
+    /// The number of reads whose round trip had begun by `now`, counting from `base`; how
+    /// many of them had also ended by then (their statement ran: a read still in flight when
+    /// the run ends has paid its round trip but made no claim); and the stream once those
+    /// round trips are drawn.
+    func begun(by now: Duration) -> (claims: Int, ended: Int, stream: RandomStream) {
+        let perRound = drawer.readsPerRound
         var claims = 0
+        var ended = 0
         var position = base
         // Rounds walked ahead and wholly begun: their reads are counted without drawing.
-        for walked in ahead {
+        for (index, walked) in ahead.enumerated() {
             guard walked.lastBegins <= now else { break }
-            claims += drawer.readsPerRound
+            claims += perRound
+            for read in 0..<perRound where aheadReads[index * perRound + read] <= now { ended += 1 }
             position = walked.after
         }
-        if let rest = begunInNanoseconds(from: position, by: now) { return (claims + rest.claims, rest.stream) }
+        if let rest = begunInNanoseconds(from: position, by: now) {
+            return (claims + rest.claims, ended + rest.ended, rest.stream)
+        }
         var stream = position.stream
         var lastRead = position.lastRead
         var idleRounds = position.idleRounds
         while true {
             var begun = lastRead + drawer.sleep(afterIdleRounds: idleRounds)
             guard begun <= now else { break }
-            for _ in 0..<drawer.readsPerRound {
+            for _ in 0..<perRound {
                 guard begun <= now else { break }
                 claims += 1
                 begun += drawer.distribution.sample(&stream)
+                if begun <= now { ended += 1 }
             }
             lastRead = begun
             idleRounds += 1
         }
         // `stream` has drawn exactly the round trips counted.
-        return (claims, stream)
+        return (claims, ended, stream)
     }
 
     /// ``begun(by:)`` from `position`, in whole nanoseconds (the same draws and instants), or
     /// nil when the grid is not walked in nanoseconds (see ``settleInNanoseconds``).
-    private func begunInNanoseconds(from position: Position, by now: Duration) -> (claims: Int, stream: RandomStream)? {
+    private func begunInNanoseconds(from position: Position, by now: Duration)
+        -> (claims: Int, ended: Int, stream: RandomStream)? {
         guard let sleeps = drawer.sleepNanoseconds, let nowNs = now.exactNanoseconds,
               var lastRead = position.lastRead.exactNanoseconds else { return nil }
         let distribution = drawer.distribution
         let perRound = drawer.readsPerRound
         let lastSleep = sleeps.count - 1
         var claims = 0
+        var ended = 0
         var stream = position.stream
         var idleRounds = position.idleRounds
         while true {
@@ -359,10 +369,11 @@ struct IdleGrid {
                 let (next, overflow) = begun.addingReportingOverflow(distribution.sampleNanoseconds(&stream))
                 if overflow { return nil }
                 begun = next
+                if begun <= nowNs { ended += 1 }
             }
             lastRead = begun
             idleRounds += 1
         }
-        return (claims, stream)
+        return (claims, ended, stream)
     }
 }

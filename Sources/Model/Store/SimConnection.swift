@@ -95,12 +95,15 @@ public final class SimConnection: QueueConnection {
 
     // MARK: Idle claims skipped (`IdleClaims`)
 
-    /// `count` claims not simulated, all empty: counted as round trips and empty claims. Their
-    /// round trips were drawn on a copy of this connection's stream, which is now `stream`.
-    func skipClaims(_ count: Int, drawnTo stream: RandomStream) {
+    /// `count` claims not simulated, all empty: counted as round trips and, the first
+    /// `claimed` of them (all by default: a read still in flight at the end of the run made
+    /// none), as empty claims. Their round trips were drawn on a copy of this connection's
+    /// stream, which is now `stream`.
+    func skipClaims(_ count: Int, claimed: Int? = nil, drawnTo stream: RandomStream) {
         guard count > 0 else { return }
+        let claims = min(claimed ?? count, count)
         database.recorder.roundTrips(count, by: name, kind: kind)
-        database.recorder.claims(count, empty: count, kind: kind)
+        if claims > 0 { database.recorder.claims(claims, empty: claims, kind: kind) }
         random = stream
     }
 
