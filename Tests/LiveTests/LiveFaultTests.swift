@@ -121,8 +121,7 @@ extension LiveServerTests {
         #expect(live.failures.isEmpty, "\(live.failures)")
         #expect(live.counters.leftClaimed == 0)
         let simulated = ScenarioRunner.run(scenario, chosen: [variant], measureWallTime: false, tracing: true)
-        try RequestAccounting(live: live, simulated: simulated.runs[0].result, url: url)
-            .expectEveryRequestAccounted(live: live, url: url)
+        try RequestAccounting.expectEveryRequestAccounted(live: live, simulated: simulated.runs[0].result, url: url)
     }
 
     /// Waits (at most 20 s) until the run's `insert_state` of the state row `state` waits on

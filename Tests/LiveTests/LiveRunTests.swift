@@ -38,8 +38,7 @@ extension LiveServerTests {
         #expect(comparison.simulated.counts.folded > 0 && comparison.simulated.counts.deduplicated > 0)
         #expect(comparison.live.counters.folded > 0 && comparison.live.counters.deduplicated > 0)
         let url = try LiveServer.url
-        try RequestAccounting(live: comparison.live, simulated: result, url: url)
-            .expectEveryRequestAccounted(live: comparison.live, url: url)
+        try RequestAccounting.expectEveryRequestAccounted(live: comparison.live, simulated: result, url: url)
         #expect(comparison.live.counters.leftClaimed == 0)
         #expect(!comparison.diverges)
         // Medians agree within the tolerance set from replications (its doc comment): the

@@ -96,10 +96,17 @@ struct RequestAccounting {
         return found
     }
 
-    /// Fails the test if anything does not add up, naming the ops the server holds (uuid,
-    /// state, message) and the retries the run met.
-    func expectEveryRequestAccounted(live: LiveResult, url: DatabaseURL,
-                                     sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+    /// Fails the test if anything `live` (a run against the server at `url`) did does not add
+    /// up against `simulated`, naming the ops the server holds (uuid, state, message) and the
+    /// retries the run met.
+    static func expectEveryRequestAccounted(live: LiveResult, simulated: RunResult, url: DatabaseURL,
+                                            sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        try RequestAccounting(live: live, simulated: simulated, url: url)
+            .expectEveryRequestAccounted(live: live, url: url, sourceLocation: sourceLocation)
+    }
+
+    private func expectEveryRequestAccounted(live: LiveResult, url: DatabaseURL,
+                                             sourceLocation: Testing.SourceLocation) throws {
         let found = mismatches
         #expect(found.isEmpty, "\(found): live \(server), recorded \(recorded), simulated \(predicted)",
                 sourceLocation: sourceLocation)

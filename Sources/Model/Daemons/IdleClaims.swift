@@ -164,18 +164,18 @@ struct IdleClaims {
                 // The run ended or the node stopped: count the claims begun by now, as polling
                 // would have, and let another daemon read this one's rows.
                 countBegun(by: clock.now.offset)
-                if let withdrawn = withdraw() { await database.reestablish(withdrawn) }
+                await withdrawAndReestablish()
                 throw error
             }
             if notified { continue }
             if let stopRound = plan.stopRound {
                 consume(rounds: stopRound.index, idleRounds: &count, started: started)
-                if let withdrawn = withdraw() { await database.reestablish(withdrawn) }
+                await withdrawAndReestablish()
                 return .roundStartsNow
             }
             // Past any time limit (none was set): poll tick by tick from here.
             guard let target = plan.target else {
-                if let withdrawn = withdraw() { await database.reestablish(withdrawn) }
+                await withdrawAndReestablish()
                 return .roundStartsNow
             }
             consume(rounds: target.round, idleRounds: &count, started: started)
@@ -207,6 +207,13 @@ struct IdleClaims {
             defer { published = nil }
             return published?.queues
         }
+    }
+
+    /// Withdraws the published plan, if any, and has the database choose again the first
+    /// readers of its queues (the daemon wakes other than by taking its planned read).
+    private func withdrawAndReestablish(isolation: isolated (any Actor)? = #isolation) async {
+        guard let withdrawn = withdraw() else { return }
+        await connection.database.reestablish(withdrawn)
     }
 
     /// Beyond any time limit a scenario states, below `Duration.longest` so arithmetic on it

@@ -486,13 +486,13 @@ public actor SimDatabase: QueueStore {
     /// exact). Ties go to the earlier subscriber.
     private func wake(_ queue: QueueName, visibleFrom visible: Duration) {
         guard queue.index < subscribers.count else { return }
+        let now = now
         var first: (reader: CountedSignal, at: Duration, deadline: Duration?)?
         for subscriber in subscribers[queue.index] {
             guard let reader = subscriber.reader else {
                 subscriber.signal.notifyAll()
                 continue
             }
-            let now = now
             let bound = first?.at
             let planned = reader.plan.withLock { plan -> (read: Duration?, deadline: Duration?)? in
                 guard plan != nil else { return nil }
