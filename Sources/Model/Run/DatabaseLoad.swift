@@ -45,16 +45,21 @@ public struct DatabaseLoad: Sendable, Equatable {
     /// `sf-queues worker` (one connection per item), `maintain`, `reaper`, `api` (request
     /// handlers and their waits), `source`, `trace`.
     public static func kind(of name: String) -> String {
-        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts[0].hasPrefix("node-") else { return String(parts.first ?? "") }
-        let daemon = String(parts[1])
+        // Read in place (no split into an array: every sf-queues item opens a connection).
+        guard let firstSlash = name.utf8.firstIndex(of: UInt8(ascii: "/")) else { return name }
+        let node = name[..<firstSlash]
+        guard node.hasPrefix("node-") else { return String(node) }
+        let rest = name[name.utf8.index(after: firstSlash)...]
+        let secondSlash = rest.utf8.firstIndex(of: UInt8(ascii: "/"))
+        let daemon = rest[..<(secondSlash ?? rest.endIndex)]
+        let item = secondSlash.map { rest[rest.utf8.index(after: $0)...] }
         switch daemon {
         case "sf-net":
-            return parts.count > 2 && parts[2].hasPrefix("worker") ? "sf-net worker" : "sf-net"
+            return item?.hasPrefix("worker") == true ? "sf-net worker" : "sf-net"
         case "sf-queues":
-            return parts.count > 2 ? "sf-queues worker" : "sf-queues"
+            return item != nil ? "sf-queues worker" : "sf-queues"
         default:
-            return daemon
+            return String(daemon)
         }
     }
 }

@@ -129,7 +129,24 @@ public final class RunRecorder: Sendable {
         var peakBusy: [String: Int] = [:]
         var effects = EffectLedger()
         var roundTrips: [String: Int] = [:]
-        var load = DatabaseLoad()
+        /// The database load by ``LoadKind``: each kind's name and figures (nil until first
+        /// counted, so a kind appears in the load once something was counted for it).
+        var loadKinds: [String: LoadKind] = [:]
+        var loadNames: [String] = []
+        var loadCounts: [DatabaseLoad.Counts?] = []
+        /// Counts something of `kind` (which then appears in the load).
+        mutating func count(_ kind: LoadKind, _ add: (inout DatabaseLoad.Counts) -> Void) {
+            var counts = loadCounts[kind.index] ?? DatabaseLoad.Counts()
+            add(&counts)
+            loadCounts[kind.index] = counts
+        }
+        var load: DatabaseLoad {
+            var load = DatabaseLoad()
+            for (name, counts) in zip(loadNames, loadCounts) {
+                if let counts { load.byKind[name] = counts }
+            }
+            return load
+        }
         var timedOutWaits: [TimedOutWait] = []
         var failures: [String] = []
         var incidents: [String] = []
@@ -468,27 +485,49 @@ public final class RunRecorder: Sendable {
     public var incidents: [String] { store.withLock { $0.incidents } }
 
     public func roundTrip(by connection: String) {
-        roundTrip(by: connection, kind: DatabaseLoad.kind(of: connection))
+        roundTrip(by: connection, kind: loadKind(of: connection))
     }
 
-    /// One round trip of `connection`, whose kind is `kind` (``DatabaseLoad/kind(of:)``).
-    public func roundTrip(by connection: String, kind: String) {
+    /// A kind of connection of the database load (``DatabaseLoad/kind(of:)``), numbered on
+    /// first use: counting a statement then indexes an array instead of hashing the kind's
+    /// name (a connection looks its kind up once; ops make several statements each).
+    public struct LoadKind: Sendable {
+        let index: Int
+    }
+
+    /// The kind of the connection named `connection`.
+    public func loadKind(of connection: String) -> LoadKind {
+        let name = DatabaseLoad.kind(of: connection)
+        return store.withLock { store in
+            if let kind = store.loadKinds[name] { return kind }
+            let kind = LoadKind(index: store.loadNames.count)
+            store.loadKinds[name] = kind
+            store.loadNames.append(name)
+            store.loadCounts.append(nil)
+            return kind
+        }
+    }
+
+    /// One round trip of `connection`, whose kind is `kind`.
+    public func roundTrip(by connection: String, kind: LoadKind) {
         roundTrips(1, by: connection, kind: kind)
     }
 
     /// `count` round trips of `connection` (skipped polls are counted in bulk).
-    func roundTrips(_ count: Int, by connection: String, kind: String) {
+    func roundTrips(_ count: Int, by connection: String, kind: LoadKind) {
         store.withLock { store in
-            store.load.byKind[kind, default: DatabaseLoad.Counts()].roundTrips += count
+            store.count(kind) { $0.roundTrips += count }
             if tracing { store.roundTrips[connection, default: 0] += count }
         }
     }
 
     /// `count` claim statements of `kind`, `empty` of which found no row.
-    func claims(_ count: Int, empty: Int, kind: String) {
+    func claims(_ count: Int, empty: Int, kind: LoadKind) {
         store.withLock { store in
-            store.load.byKind[kind, default: DatabaseLoad.Counts()].claims += count
-            store.load.byKind[kind, default: DatabaseLoad.Counts()].emptyClaims += empty
+            store.count(kind) { counts in
+                counts.claims += count
+                counts.emptyClaims += empty
+            }
         }
     }
 

@@ -13,7 +13,7 @@ public final class SimConnection: QueueConnection {
     /// The `claimed_by` value and the name of this connection's random stream.
     public let name: String
     /// Who this connection is for the database-load figures (``DatabaseLoad/kind(of:)``).
-    let kind: String
+    let kind: RunRecorder.LoadKind
     private var random: RandomStream
 
     init(database: SimDatabase, clock: SimClock, roundTrip: Distribution, name: String, random: RandomStream) {
@@ -21,7 +21,7 @@ public final class SimConnection: QueueConnection {
         self.clock = clock
         self.roundTrip = roundTrip
         self.name = name
-        self.kind = DatabaseLoad.kind(of: name)
+        self.kind = database.recorder.loadKind(of: name)
         self.random = random
     }
 
