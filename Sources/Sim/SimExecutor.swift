@@ -111,7 +111,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         /// (``take()``, or released when dropped). Unmanaged keeps the entry trivial, so the
         /// heap's sift-up and sift-down move it without touching a reference count (retaining
         /// and releasing the waiter on every move was about a sixth of a `cluster-day` run).
-        var waiter: Unmanaged<Waiter>
+        let waiter: Unmanaged<Waiter>
 
         /// The waiter, still held by the entry.
         var peek: Waiter { waiter.takeUnretainedValue() }
