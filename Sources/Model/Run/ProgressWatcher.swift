@@ -67,10 +67,11 @@ final class ProgressWatcher: Sendable {
     func check(now: Duration) -> String? {
         guard now >= lastEventAt, !sourcesArriving() else { return forget() }
         let running = runningNodes(at: now)
-        // An op with no dependency on a queue some running daemon claims is not dead, so not
-        // every op is: the answer below, without copying every pending op (which made a long
-        // backlog cost its size at every check).
-        if recorder.hasIndependentPending(on: { servesQueue($0, running: running) }) { return forget() }
+        // An op on a queue some running daemon claims whose dependencies are none of them
+        // pending is not dead (a dead op is pending), so not every op is: the answer below,
+        // without copying every pending op (which made a long backlog cost its size at every
+        // check).
+        if recorder.hasUnblockedPending(on: { servesQueue($0, running: running) }) { return forget() }
         let pending = recorder.pendingOps
         guard !pending.isEmpty else { return forget() }
         var dead: Set<OpID> = []

@@ -115,16 +115,45 @@ public final class RunRecorder: Sendable {
         var trace: [TraceEvent] = []
         /// Ops not yet terminal, with what they were last seen doing.
         var pending: [OpID: (spec: OpSpec, state: OpState)] = [:]
-        /// Pending ops with neither `depends_on` nor `runs_after`, by queue index (with the
-        /// queue): the progress watch's quick test (such an op on a served queue can run).
-        var independent: [(queue: QueueName?, count: Int)] = []
+        /// Pending ops none of whose `depends_on` and `runs_after` ops is pending, by queue
+        /// index (with the queue): the progress watch's quick test (such an op on a served
+        /// queue is not dead, whatever else is). Kept as ops are created and end: a pending
+        /// op with pending dependencies is in `blockers` (how many) and in `dependents` of
+        /// each of them, so the op that ends last among them moves it here.
+        var unblocked: [(queue: QueueName?, count: Int)] = []
+        var blockers: [OpID: Int] = [:]
+        var dependents: [OpID: [OpID]] = [:]
 
-        mutating func countIndependent(_ spec: OpSpec, _ delta: Int) {
-            guard spec.dependsOn.isEmpty && spec.runsAfter.isEmpty else { return }
-            let index = spec.queue.index
-            while independent.count <= index { independent.append((nil, 0)) }
-            independent[index].queue = spec.queue
-            independent[index].count += delta
+        mutating func countUnblocked(_ queue: QueueName, _ delta: Int) {
+            let index = queue.index
+            while unblocked.count <= index { unblocked.append((nil, 0)) }
+            unblocked[index].queue = queue
+            unblocked[index].count += delta
+        }
+
+        /// `id` (just made pending) waits on those of its dependencies that are pending.
+        mutating func track(_ id: OpID, _ spec: OpSpec) {
+            var waitsOn = 0
+            for dependency in Set(spec.dependsOn + spec.runsAfter) where pending[dependency] != nil {
+                dependents[dependency, default: []].append(id)
+                waitsOn += 1
+            }
+            if waitsOn == 0 { countUnblocked(spec.queue, 1) } else { blockers[id] = waitsOn }
+        }
+
+        /// `id` (no longer pending, its spec `spec`) ended: it leaves the counts, and the ops
+        /// that waited on it wait on one op fewer.
+        mutating func untrack(_ id: OpID, _ spec: OpSpec) {
+            if blockers.removeValue(forKey: id) == nil { countUnblocked(spec.queue, -1) }
+            for dependent in dependents.removeValue(forKey: id) ?? [] {
+                guard let left = blockers[dependent], let waiting = pending[dependent] else { continue }
+                if left > 1 {
+                    blockers[dependent] = left - 1
+                } else {
+                    blockers[dependent] = nil
+                    countUnblocked(waiting.spec.queue, 1)
+                }
+            }
         }
         var peakBusy: [String: Int] = [:]
         var effects = EffectLedger()
@@ -214,11 +243,12 @@ public final class RunRecorder: Sendable {
     /// The work coalescing lost (see ``effects``).
     public var effectViolations: [EffectViolation] { effects.violations }
 
-    /// Whether some pending op with no dependency sits on a queue `served` accepts (such an
-    /// op is not dead: the progress watch asks this before it copies the pending ops).
-    func hasIndependentPending(on served: (QueueName) -> Bool) -> Bool {
+    /// Whether some pending op none of whose dependencies is pending sits on a queue `served`
+    /// accepts (such an op is not dead: the progress watch asks this before it copies the
+    /// pending ops).
+    func hasUnblockedPending(on served: (QueueName) -> Bool) -> Bool {
         store.withLock { store in
-            store.independent.contains { entry in entry.count > 0 && entry.queue.map(served) == true }
+            store.unblocked.contains { entry in entry.count > 0 && entry.queue.map(served) == true }
         }
     }
 
@@ -244,7 +274,7 @@ public final class RunRecorder: Sendable {
             store.counts.created += 1
             if checkingEffects { store.watched.formUnion(spec.dependsOn) }
             store.pending[id] = (spec, .queued)
-            store.countIndependent(spec, 1)
+            store.track(id, spec)
             log(&store, .created, id, spec)
         }
         emit(.created, op: id, spec: spec, node: nil)
@@ -392,7 +422,7 @@ public final class RunRecorder: Sendable {
             case .abort, .deleted: store.counts.aborted += 1
             case .queued, .executing: return
             }
-            if let ended = store.pending.removeValue(forKey: op.id) { store.countIndependent(ended.spec, -1) }
+            if let ended = store.pending.removeValue(forKey: op.id) { store.untrack(op.id, ended.spec) }
             if checkingEffects && store.watched.contains(op.id) { store.effects.ended[op.id] = (op.state, time) }
             if op.createdAt >= statisticsFrom {
                 let elapsed = time - op.createdAt
