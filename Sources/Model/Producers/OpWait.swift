@@ -103,19 +103,29 @@ extension ClusterContext {
         } catch {
             // The run ended: count the polls begun by now, as polling would have.
             var next = start
-            while next <= clock.now { next = next.advanced(by: connection.skipPoll()).advanced(by: poll) }
+            var polls = 0
+            while next <= clock.now {
+                next = next.advanced(by: connection.drawSkippedPoll()).advanced(by: poll)
+                polls += 1
+            }
+            connection.countSkippedPolls(polls)
             throw error
         }
         var next = start
+        var polls = 0
         while true {
-            let read = next.advanced(by: connection.skipPoll())
+            let read = next.advanced(by: connection.drawSkippedPoll())
+            polls += 1
             if let endedAt, read >= endedAt {
+                // Counted before the last read's wait, as each was when drawn one by one.
+                connection.countSkippedPolls(polls)
                 try await clock.sleep(until: read, observing: true)
                 _ = await database.loadOp(op)
                 recorder.waitEnded(op, timedOut: false)
                 return
             }
             if let deadline, read >= deadline {
+                connection.countSkippedPolls(polls)
                 // Woken by the timeout read's own observer timer: this is that instant.
                 _ = await database.loadOp(op)
                 let whereabouts = await database.whereIs(op)
