@@ -133,6 +133,7 @@ public final class RunRecorder: Sendable {
 
         /// `id` (just made pending) waits on those of its dependencies that are pending.
         mutating func track(_ id: OpID, _ spec: OpSpec) {
+            guard !spec.dependsOn.isEmpty || !spec.runsAfter.isEmpty else { return countUnblocked(spec.queue, 1) }
             var waitsOn = 0
             for dependency in Set(spec.dependsOn + spec.runsAfter) where pending[dependency] != nil {
                 dependents[dependency, default: []].append(id)
