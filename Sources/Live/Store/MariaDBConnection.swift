@@ -13,6 +13,8 @@ import Sim
 final class MariaDBConnection: QueueConnection, @unchecked Sendable {
     let store: LiveStore
     let name: String
+    /// Who this connection is for the database-load figures, looked up once.
+    private let kind: RunRecorder.LoadKind
     private var random: RandomStream
     private let queue: DispatchQueue
     private var session: MariaDBSession?
@@ -20,6 +22,7 @@ final class MariaDBConnection: QueueConnection, @unchecked Sendable {
     init(store: LiveStore, name: String, random: RandomStream) {
         self.store = store
         self.name = name
+        kind = store.recorder.loadKind(of: name)
         self.random = random.derived("retry")
         queue = DispatchQueue(label: "simrun.live.\(name)")
     }
@@ -30,7 +33,7 @@ final class MariaDBConnection: QueueConnection, @unchecked Sendable {
     nonisolated(nonsending) func run<T: Sendable>(_ what: String,
                                                          _ body: @escaping @Sendable (MariaDBSession) throws -> T)
         async throws -> T {
-        store.recorder.roundTrip(by: name)
+        store.recorder.roundTrip(by: name, kind: kind)
         var random = self.random
         let value = try await store.policy.retry(what, random: &random, runtime: store.runtime) {
             try await self.once(body)

@@ -515,10 +515,6 @@ public final class RunRecorder: Sendable {
     /// Database failures the daemons met and handled, in order (live mode).
     public var incidents: [String] { store.withLock { $0.incidents } }
 
-    public func roundTrip(by connection: String) {
-        roundTrip(by: connection, kind: loadKind(of: connection))
-    }
-
     /// A kind of connection of the database load (``DatabaseLoad/kind(of:)``), numbered on
     /// first use: counting a statement then indexes an array instead of hashing the kind's
     /// name (a connection looks its kind up once; ops make several statements each).
