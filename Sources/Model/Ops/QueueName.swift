@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Priority lanes, most urgent first (`shakenfist/operations/baseoperation.py`).
 public enum Priority: Int, CaseIterable, Sendable, Comparable {
     case userWaiting = 10
@@ -52,14 +54,35 @@ public enum QueueFamily: String, CaseIterable, Hashable, Sendable, Comparable {
     public static func < (lhs: QueueFamily, rhs: QueueFamily) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
+/// The rendered name of every queue made so far, by ``QueueName/index``. A queue's name
+/// depends on its index alone, so whichever run registers an index first renders it right.
+final class QueueNames: Sendable {
+    static let shared = QueueNames()
+    private let names = Mutex<[String?]>([])
+
+    func register(_ index: Int, _ render: () -> String) {
+        names.withLock { names in
+            if index < names.count, names[index] != nil { return }
+            while names.count <= index { names.append(nil) }
+            names[index] = render()
+        }
+    }
+
+    func name(_ index: Int) -> String {
+        names.withLock { names in names[index]! }
+    }
+}
+
 /// `queue_name` = `{target}-{family}-{priority}`.
 public struct QueueName: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let target: QueueTarget
     public let family: QueueFamily
     public let priority: Priority
 
-    /// The rendered name, built once: reports and traces use it for every op.
-    public let description: String
+    /// The rendered name, built once per queue and kept in ``QueueNames`` by index (not in the
+    /// value: a stored `String` made every copy of a queue name, carried by every op, row and
+    /// claim, retain and release it).
+    public var description: String { QueueNames.shared.name(index) }
     /// A dense number for this queue (0, 1, 2, ... over targets, families and lanes), so the
     /// database keeps per-queue state in arrays instead of hashing names on every claim.
     public let index: Int
@@ -68,7 +91,6 @@ public struct QueueName: Hashable, Sendable, Comparable, CustomStringConvertible
         self.target = target
         self.family = family
         self.priority = priority
-        description = "\(target.name)-\(family.rawValue)-\(priority.name)"
         let targetCode: Int
         switch target {
         case .any: targetCode = 0
@@ -78,6 +100,7 @@ public struct QueueName: Hashable, Sendable, Comparable, CustomStringConvertible
         let familyCode = family == .clusterOperation ? 0 : 1
         let lane = Priority.allCases.firstIndex(of: priority) ?? 0
         index = (targetCode * 2 + familyCode) * Priority.allCases.count + lane
+        QueueNames.shared.register(index) { "\(target.name)-\(family.rawValue)-\(priority.name)" }
     }
 
     public static func == (lhs: QueueName, rhs: QueueName) -> Bool { lhs.index == rhs.index }
