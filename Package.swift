@@ -50,7 +50,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "SimTests", dependencies: ["Sim"]),
+        .testTarget(name: "SimTests", dependencies: ["Sim", .product(name: "Histogram", package: "hdrhistogram-swift")]),
         .testTarget(name: "ModelTests", dependencies: ["Sim", "Model"]),
         .testTarget(name: "LiveTests", dependencies: ["Sim", "Model", "Scenarios", "Live"]),
         .testTarget(

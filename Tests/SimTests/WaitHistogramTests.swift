@@ -1,3 +1,4 @@
+import Histogram
 import Sim
 import Testing
 
@@ -62,4 +63,51 @@ import Testing
     single.record(.microseconds(123_457))
     #expect(WaitHistogram(single.encoded).summary == single.summary)
     #expect(WaitHistogram(single.encoded).summary.max == 0.123457)
+}
+
+/// `WaitHistogram` widens its own range as values arrive (and a merge keeps the wider of two);
+/// every bucket count, percentile and deviation must be those of one HdrHistogram sized for
+/// the whole range up front, whatever order the values come in and whichever way two
+/// histograms are merged. Exact equality: the range decides only how long the counts are,
+/// never where a value is counted.
+@Test func growingTheRangeChangesNoFigure() {
+    var random = RandomStream(seed: 21)
+    var values: [UInt64] = []
+    for _ in 0..<4_000 {
+        let draw = Distribution.lognormal(median: .milliseconds(50), p99: .seconds(600)).sample(&random)
+        values.append(UInt64(min(max(0, draw.microseconds), 500_000_000_000)))
+    }
+    values += [0, 1, 2, 3, 2_047, 2_048, 4_096, 86_400_000_000]
+    for order in [values, values.sorted(), values.sorted(by: >)] {
+        var reference = Histogram<UInt64>(highestTrackableValue: 1_000_000_000_000,
+                                          numberOfSignificantValueDigits: .three)
+        var grown = WaitHistogram()
+        var low = WaitHistogram(), high = WaitHistogram()
+        for value in order {
+            reference.record(value)
+            grown.record(.microseconds(Int64(value)))
+            if value < 1_000_000 { low.record(.microseconds(Int64(value))) } else { high.record(.microseconds(Int64(value))) }
+        }
+        let expected = reference.recordedValues().map { [reference.highestEquivalentForValue($0.value), UInt64($0.count)] }
+        var lowIntoHigh = high
+        lowIntoHigh.merge(low)
+        var highIntoLow = low
+        highIntoLow.merge(high)
+        var intoEmpty = WaitHistogram()
+        intoEmpty.merge(grown)
+        let cases = [("recorded", grown), ("low into high", lowIntoHigh), ("high into low", highIntoLow),
+                     ("into an empty one", intoEmpty)]
+        for (label, histogram) in cases {
+            let sameBuckets = histogram.buckets.map { [$0.highestMicroseconds, $0.count] } == expected
+            #expect(sameBuckets, "\(label): buckets")
+            for percentile in [0.0, 50, 90, 99, 99.9, 100] {
+                #expect(histogram.seconds(atPercentile: percentile) == Double(reference.valueAtPercentile(percentile)) / 1e6,
+                        "\(label): p\(percentile)")
+            }
+            #expect(histogram.standardDeviationSeconds == reference.stdDeviation / 1e6, "\(label)")
+            #expect(histogram.count(above: .seconds(1))
+                        == UInt64(order.count) - reference.count(within: 0...reference.highestEquivalentForValue(1_000_000)),
+                    "\(label)")
+        }
+    }
 }
