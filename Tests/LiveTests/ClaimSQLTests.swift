@@ -112,6 +112,13 @@ extension LiveServerTests {
         // loaded machine one task could otherwise drain all 80 batches before the others ran
         // (seen once in CI), and the test would no longer be about concurrent claimers.
         let firstBatches = StartBarrier(parties: claimers.count)
+        // An empty batch does not mean the queue is empty: the claim's `ORDER BY FIELD(...)`
+        // needs a filesort, so a claim's locking read can lock every row it reads before
+        // the LIMIT applies, and while that transaction is open SKIP LOCKED hides them all. A claimer stops when all rows
+        // are claimed (or after many empty batches in a row, so a lost row fails the counts
+        // below instead of hanging); stopping at its first empty batch let one claimer take
+        // everything once on a loaded machine.
+        let tally = ClaimTally()
         let claims = try await withThrowingTaskGroup(of: [OpID].self) { group in
             for connection in claimers {
                 group.addTask {
@@ -121,11 +128,15 @@ extension LiveServerTests {
                     }
                     await firstBatches.arrive()  // also on failure, so no claimer waits forever
                     var mine = try first.get()
-                    while true {
+                    await tally.add(mine.count)
+                    var emptyInARow = 0
+                    while await tally.total < created.count && emptyInARow < 1_000 {
                         let batch = try await connection.claimBatch([Self.urgent], limit: 3)
-                        if batch.isEmpty { return mine }
+                        emptyInARow = batch.isEmpty ? emptyInARow + 1 : 0
                         mine += batch.map(\.opID)
+                        await tally.add(batch.count)
                     }
+                    return mine
                 }
             }
             var all: [[OpID]] = []
@@ -142,6 +153,12 @@ extension LiveServerTests {
 }
 
 /// Lets `parties` tasks wait until all of them have arrived.
+/// Rows claimed so far by all the claimers of a test.
+actor ClaimTally {
+    private(set) var total = 0
+    func add(_ count: Int) { total += count }
+}
+
 actor StartBarrier {
     private let parties: Int
     private var arrived = 0

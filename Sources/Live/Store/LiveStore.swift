@@ -164,7 +164,11 @@ public final class LiveStore: QueueStore, @unchecked Sendable {
     // MARK: QueueStore
 
     public func connect(_ name: String, random: RandomStream) -> any QueueConnection {
-        MariaDBConnection(store: self, name: name, random: random)
+        connect(name, kind: recorder.loadKind(of: name), random: random)
+    }
+
+    public func connect(_ name: String, kind: RunRecorder.LoadKind, random: RandomStream) -> any QueueConnection {
+        MariaDBConnection(store: self, name: name, kind: kind, random: random)
     }
 
     /// Shaken Fist has no wake-up on enqueue (model file §6: `facade` and `plan` poll every

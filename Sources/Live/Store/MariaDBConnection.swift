@@ -19,10 +19,16 @@ final class MariaDBConnection: QueueConnection, @unchecked Sendable {
     private let queue: DispatchQueue
     private var session: MariaDBSession?
 
-    init(store: LiveStore, name: String, random: RandomStream) {
+    /// A connection of the store's own (draining, releasing, reading counters), its kind
+    /// found from its name.
+    convenience init(store: LiveStore, name: String, random: RandomStream) {
+        self.init(store: store, name: name, kind: store.recorder.loadKind(of: name), random: random)
+    }
+
+    init(store: LiveStore, name: String, kind: RunRecorder.LoadKind, random: RandomStream) {
         self.store = store
         self.name = name
-        kind = store.recorder.loadKind(of: name)
+        self.kind = kind
         self.random = random.derived("retry")
         queue = DispatchQueue(label: "simrun.live.\(name)")
     }

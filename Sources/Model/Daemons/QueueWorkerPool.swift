@@ -21,6 +21,10 @@ actor QueueWorkerPool {
     private var diskMetric = 0.0
     private var diskMetricAt: Duration?
     private var workers: [RowID: SimTask] = [:]
+    /// The database-load kind of every item worker's connection (`sf-queues worker`), looked
+    /// up once: a worker's connection is made per item, and finding its kind from its name
+    /// was 3 % of `ten-million-ops.yaml`.
+    private let workerKind: RunRecorder.LoadKind
     /// Whether the idle claims are skipped (``IdleClaims``).
     private var skipsIdleClaims = false
 
@@ -29,6 +33,7 @@ actor QueueWorkerPool {
         self.node = node
         claimer = "\(node)/sf-queues"
         connection = context.connect(claimer)
+        workerKind = context.recorder.loadKind(of: "\(claimer)/worker")
         memory = DeferMemory(policy: context.config.queuesDefer, source: .persisted)
         wake = CountedSignal(context.runtime.makeSignal())
     }
@@ -196,7 +201,7 @@ actor QueueWorkerPool {
     }
 
     private func work(_ item: WorkItem, name: String) async {
-        let connection = context.connect(name)
+        let connection = context.connect(name, kind: workerKind)
         var processor = ItemProcessor(context: context, node: node, claimer: claimer, requireQueuedAfterDependencies: true,
                                       memory: memory)
         processor.diskLoad = { [self] load in self.addDiskLoad(load) }

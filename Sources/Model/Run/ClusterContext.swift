@@ -71,4 +71,10 @@ public struct ClusterContext: Sendable {
     func connect(_ name: String) -> any QueueConnection {
         store.connect(name, random: random.derived("db/" + name))
     }
+
+    /// The same, of a kind the caller looked up once (``RunRecorder/loadKind(of:)`` of any
+    /// name of that kind).
+    func connect(_ name: String, kind: RunRecorder.LoadKind) -> any QueueConnection {
+        store.connect(name, kind: kind, random: random.derived("db/" + name))
+    }
 }

@@ -74,6 +74,9 @@ public protocol QueueStore: Sendable {
     /// A new connection named `name` (its `claimed_by`); `random` is the stream its modelled
     /// round trips are drawn from (ignored by a real server).
     func connect(_ name: String, random: RandomStream) -> any QueueConnection
+    /// The same, for a caller that already knows the connection's kind for the database load
+    /// (``RunRecorder/loadKind(of:)`` of `name`): sf-queues opens one per item.
+    func connect(_ name: String, kind: RunRecorder.LoadKind, random: RandomStream) -> any QueueConnection
 
     /// Ideal mode: wake `signal` whenever a row appears (or is released) in one of `queues`.
     func subscribe(_ signal: any WakeSignal, to queues: [QueueName]) async

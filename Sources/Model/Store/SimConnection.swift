@@ -16,12 +16,13 @@ public final class SimConnection: QueueConnection {
     let kind: RunRecorder.LoadKind
     private var random: RandomStream
 
-    init(database: SimDatabase, clock: SimClock, roundTrip: Distribution, name: String, random: RandomStream) {
+    init(database: SimDatabase, clock: SimClock, roundTrip: Distribution, name: String, kind: RunRecorder.LoadKind,
+         random: RandomStream) {
         self.database = database
         self.clock = clock
         self.roundTrip = roundTrip
         self.name = name
-        self.kind = database.recorder.loadKind(of: name)
+        self.kind = kind
         self.random = random
     }
 

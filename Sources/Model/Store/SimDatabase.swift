@@ -439,7 +439,13 @@ public actor SimDatabase: QueueStore {
 
     /// A connection whose round trips are drawn from `random` (see ``SimConnection``).
     public nonisolated func connect(_ name: String, random: RandomStream) -> any QueueConnection {
-        SimConnection(database: self, clock: sim.clock, roundTrip: config.roundTrip, name: name, random: random)
+        connect(name, kind: recorder.loadKind(of: name), random: random)
+    }
+
+    public nonisolated func connect(_ name: String, kind: RunRecorder.LoadKind,
+                                    random: RandomStream) -> any QueueConnection {
+        SimConnection(database: self, clock: sim.clock, roundTrip: config.roundTrip, name: name, kind: kind,
+                      random: random)
     }
 
     /// Returns once every producer has finished and then no op is pending and no row is left.
