@@ -3,11 +3,12 @@ import Histogram
 /// A latency distribution: HdrHistogram at microsecond resolution with three significant
 /// digits for percentiles, plus an exact count, sum and maximum for the mean and the max.
 ///
-/// The histogram starts empty and grows to the largest value recorded (`autoResize`): a
-/// bucket's place depends only on the resolution, not on the range, so every figure is the
-/// same as with the range allocated up front, and a histogram of millisecond waits holds a
-/// few tens of kilobytes instead of the 190 KB an hour's range takes (a 50-node day keeps
-/// hundreds of them: 317 MB peak for its first 8 hours before, 230 MB after, same bytes).
+/// The histogram starts small and grows, at least doubling its range, to the largest value
+/// recorded (`makeRoom(for:)`): a bucket's place depends only on the resolution, not on the
+/// range, so every figure is the same as with the range allocated up front, and a histogram
+/// of millisecond waits holds a few tens of kilobytes instead of the 190 KB an hour's range
+/// takes (a 50-node day keeps hundreds of them: 317 MB peak for its first 8 hours before,
+/// 230 MB after, same bytes).
 public struct WaitHistogram: Sendable {
     private var histogram = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
     public private(set) var count: UInt64 = 0

@@ -32,7 +32,7 @@ public struct OpID: Hashable, Comparable, Sendable, CustomStringConvertible {
         return "op-\(digits)"
     }
     public static func < (lhs: OpID, rhs: OpID) -> Bool { lhs.value < rhs.value }
-    /// The table hash (see ``tableHash(_:seed:)``).
+    /// The table hash (see `tableHash(_:seed:)` below).
     public func _rawHashValue(seed: Int) -> Int { tableHash(value, seed: seed) }
 }
 
@@ -42,7 +42,7 @@ public struct RowID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public init(_ value: Int) { self.value = value }
     public var description: String { "row-\(value)" }
     public static func < (lhs: RowID, rhs: RowID) -> Bool { lhs.value < rhs.value }
-    /// The table hash (see ``tableHash(_:seed:)``).
+    /// The table hash (see `tableHash(_:seed:)` below).
     public func _rawHashValue(seed: Int) -> Int { tableHash(value, seed: seed) }
 }
 
