@@ -52,8 +52,13 @@ public struct WaitHistogram: Sendable {
     /// specialized for `UInt64`, which looks up type metadata for every element: about 30 % of
     /// a `cluster-day` slice went there. A histogram of the wider range allocated at once, with
     /// the old counts added into it (`add` is specialized), costs one allocation and one pass.
+    ///
+    /// A new histogram's counts already cover 0...2047 (its first bucket, one count per
+    /// microsecond at three significant digits, whatever its nominal range), so values there
+    /// need no room and a widened range is never below it.
     private mutating func makeRoom(for value: UInt64) {
-        let highest = histogram.highestTrackableValue
+        let firstBucket: UInt64 = 2047
+        let highest = max(histogram.highestTrackableValue, firstBucket)
         guard value > highest else { return }
         var wider = Histogram<UInt64>(lowestDiscernibleValue: 1,
                                       highestTrackableValue: max(value, min(highest, UInt64.max / 2) * 2),

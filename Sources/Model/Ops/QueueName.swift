@@ -68,8 +68,13 @@ final class QueueNames: Sendable {
         }
     }
 
+    /// The name registered for `index` (every ``QueueName`` registers its index when made, so
+    /// the fallback is never seen).
     func name(_ index: Int) -> String {
-        names.withLock { names in names[index]! }
+        names.withLock { names in
+            guard index < names.count, let name = names[index] else { return "queue-\(index)" }
+            return name
+        }
     }
 }
 
