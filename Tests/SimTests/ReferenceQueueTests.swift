@@ -45,6 +45,7 @@ import Testing
                 classes: classes, servers: servers, customers: customers, warmupCustomers: warmupCustomers,
                 seed: root.derived(UInt64(index)).key))
             #expect(result.outcome.ending == .completed)
+            #expect(result.unexpectedErrors.isEmpty)
             #expect(result.wait.count == UInt64(customers - warmupCustomers))
             return measure(result)
         }

@@ -42,6 +42,9 @@ public enum ServerQueue {
         public var wait: WaitHistogram
         public var waitByClass: [WaitHistogram]
         public var outcome: Simulation.Outcome
+        /// Errors other than cancellation that ended a source or a server (the kernel throws
+        /// none: a non-empty list is a kernel bug).
+        public var unexpectedErrors: [String]
     }
 
     /// Runs the queue to completion on the calling thread.
@@ -64,7 +67,8 @@ public enum ServerQueue {
         }
         sim.spawn("drain") { await station.drained() }
         let outcome = sim.run(limit: nil)
-        return Result(wait: station.wait, waitByClass: station.waitByClass, outcome: outcome)
+        return Result(wait: station.wait, waitByClass: station.waitByClass, outcome: outcome,
+                      unexpectedErrors: station.unexpectedErrors)
     }
 
     final actor Station {
@@ -81,6 +85,7 @@ public enum ServerQueue {
         private let warmup: Int
         nonisolated(unsafe) var wait = WaitHistogram()
         nonisolated(unsafe) var waitByClass: [WaitHistogram]
+        nonisolated(unsafe) var unexpectedErrors: [String] = []
 
         init(sim: Simulation, classes: Int, customers: Int, warmup: Int) {
             self.sim = sim
@@ -104,7 +109,11 @@ public enum ServerQueue {
                     guard admitted < customers else { break }
                     arrive(class: index, service: spec.service.sample(&services))
                 }
-            } catch {}
+            } catch is CancellationError {
+                // The run ended while this source slept.
+            } catch {
+                unexpectedErrors.append("source-\(index): \(error)")
+            }
             close()
         }
 
@@ -145,7 +154,11 @@ public enum ServerQueue {
                     busy -= 1
                     if isIdle { done.notifyAll() }
                 }
-            } catch {}
+            } catch is CancellationError {
+                // The run ended: a server waits for work forever (it is a daemon).
+            } catch {
+                unexpectedErrors.append("server: \(error)")
+            }
         }
     }
 }
