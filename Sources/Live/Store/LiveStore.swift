@@ -163,6 +163,7 @@ public final class LiveStore: QueueStore, @unchecked Sendable {
 
     // MARK: QueueStore
 
+    /// A connection whose load kind is found from its name.
     public func connect(_ name: String, random: RandomStream) -> any QueueConnection {
         connect(name, kind: recorder.loadKind(of: name), random: random)
     }

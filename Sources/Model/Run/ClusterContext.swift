@@ -69,7 +69,7 @@ public struct ClusterContext: Sendable {
 
     /// A new database connection whose round trips come from the stream `db/<name>`.
     func connect(_ name: String) -> any QueueConnection {
-        store.connect(name, random: random.derived("db/" + name))
+        connect(name, kind: recorder.loadKind(of: name))
     }
 
     /// The same, of a kind the caller looked up once (``RunRecorder/loadKind(of:)`` of any

@@ -71,11 +71,10 @@ public protocol QueueConnection: AnyObject {
 
 /// The database as a whole: connections, and what a daemon waits on (wake-ups, quiet).
 public protocol QueueStore: Sendable {
-    /// A new connection named `name` (its `claimed_by`); `random` is the stream its modelled
-    /// round trips are drawn from (ignored by a real server).
-    func connect(_ name: String, random: RandomStream) -> any QueueConnection
-    /// The same, for a caller that already knows the connection's kind for the database load
-    /// (``RunRecorder/loadKind(of:)`` of `name`): sf-queues opens one per item.
+    /// A new connection named `name` (its `claimed_by`), counted in the database load under
+    /// `kind` (``RunRecorder/loadKind(of:)`` of `name`, which a caller opening many
+    /// connections of one kind looks up once); `random` is the stream its modelled round
+    /// trips are drawn from (ignored by a real server).
     func connect(_ name: String, kind: RunRecorder.LoadKind, random: RandomStream) -> any QueueConnection
 
     /// Ideal mode: wake `signal` whenever a row appears (or is released) in one of `queues`.

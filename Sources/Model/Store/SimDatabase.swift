@@ -437,7 +437,8 @@ public actor SimDatabase: QueueStore {
 
     // MARK: Quiet and wake-ups
 
-    /// A connection whose round trips are drawn from `random` (see ``SimConnection``).
+    /// A connection whose round trips are drawn from `random` (see ``SimConnection``), its
+    /// load kind found from its name.
     public nonisolated func connect(_ name: String, random: RandomStream) -> any QueueConnection {
         connect(name, kind: recorder.loadKind(of: name), random: random)
     }
