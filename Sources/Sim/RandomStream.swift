@@ -58,8 +58,9 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     return mix(state)
 }
 
-/// The splitmix64 finaliser: a bijective 64-bit mixer.
-@inline(__always) func mix(_ value: UInt64) -> UInt64 {
+/// The splitmix64 finaliser: a bijective 64-bit mixer (also the model's table hash for op and
+/// row ids).
+@inlinable @inline(__always) public func mix(_ value: UInt64) -> UInt64 {
     var z = value
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB

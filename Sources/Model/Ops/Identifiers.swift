@@ -1,3 +1,5 @@
+import Sim
+
 /// A cluster node, by position (`node-1` is index 0). Rendered as in the scenario file.
 public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let index: Int
@@ -54,8 +56,5 @@ public struct RowID: Hashable, Comparable, Sendable, CustomStringConvertible {
 /// another key hashes as before.
 @inline(__always)
 func tableHash(_ value: Int, seed: Int) -> Int {
-    var z = UInt64(truncatingIfNeeded: value) ^ UInt64(truncatingIfNeeded: seed)
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return Int(truncatingIfNeeded: z ^ (z >> 31))
+    Int(truncatingIfNeeded: mix(UInt64(truncatingIfNeeded: value) ^ UInt64(truncatingIfNeeded: seed)))
 }
