@@ -300,8 +300,7 @@ public final class RunRecorder: Sendable {
             store.counts.executed += 1
             store.pending[op.id]?.state = .executing
             if op.createdAt >= statisticsFrom {
-                store.wait.record(waited, queue: item.queue.description, opType: op.spec.type.rawValue,
-                                  task: op.spec.taskLabel)
+                store.wait.record(waited, queue: .queue(item.queue), opType: op.spec.type, task: op.spec.taskLabel)
                 store.fairness?.record(waited, op.spec)
             }
         }
@@ -427,12 +426,11 @@ public final class RunRecorder: Sendable {
             if checkingEffects && store.watched.contains(op.id) { store.effects.ended[op.id] = (op.state, time) }
             if op.createdAt >= statisticsFrom {
                 let elapsed = time - op.createdAt
-                let labels = (queue: op.spec.queue.description, type: op.spec.type.rawValue, task: op.spec.taskLabel)
-                store.completion.record(elapsed, queue: labels.queue, opType: labels.type, task: labels.task)
+                store.completion.record(elapsed, queue: .queue(op.spec.queue), opType: op.spec.type, task: op.spec.taskLabel)
                 // Without coalescing every request's effect is its own terminal state, so
                 // `effect` is `completion` (see ``effects``) and is not recorded twice.
                 if checkingEffects && !byFold {
-                    store.effect.record(elapsed, queue: labels.queue, opType: labels.type, task: labels.task)
+                    store.effect.record(elapsed, queue: .queue(op.spec.queue), opType: op.spec.type, task: op.spec.taskLabel)
                 }
             }
             log(&store, .terminal, op.id, op.spec, detail: op.state.rawValue)
@@ -445,7 +443,7 @@ public final class RunRecorder: Sendable {
             store.counts.created += 1
             store.counts.executed += 1
             if clock.now - waited >= statisticsFrom {
-                store.wait.record(waited, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
+                store.wait.record(waited, queue: .inline, opType: spec.type, task: spec.taskLabel)
             }
         }
     }
@@ -455,9 +453,9 @@ public final class RunRecorder: Sendable {
         store.withLock { store in
             store.counts.completed += 1
             if clock.now - elapsed >= statisticsFrom {
-                store.completion.record(elapsed, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
+                store.completion.record(elapsed, queue: .inline, opType: spec.type, task: spec.taskLabel)
                 if checkingEffects {
-                    store.effect.record(elapsed, queue: Self.inlineQueue, opType: spec.type.rawValue, task: spec.taskLabel)
+                    store.effect.record(elapsed, queue: .inline, opType: spec.type, task: spec.taskLabel)
                 }
             }
         }
