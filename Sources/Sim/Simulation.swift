@@ -62,7 +62,8 @@ public final class Simulation: Sendable {
             return book.nextID
         }
         // The slot is bound around the task's creation, which copies it into the task: code
-        // added inside the closure could change how its jobs are split (see below).
+        // added inside the closure could change how its jobs are split (see below; a call
+        // binding the slot from in there added a job to every spawned task).
         // Started on the generic executor from a thread marked as the simulator's, so the
         // task's first job is enqueued on the simulator's executor now (GlobalJobRouting).
         let task = GlobalJobRouting.onThread(of: executor) {
@@ -78,7 +79,7 @@ public final class Simulation: Sendable {
                     }
             }
         }
-        slot.own(task.hashValue)
+        slot.own(task)
         // Named from out here: a task has not run yet when spawn returns (the loop runs on
         // this thread, or this is a job of it), and code added inside the task's closure can
         // change how its jobs are split, and so the run's job count.

@@ -209,4 +209,45 @@ import Testing
         #expect(log.entries == [at(1, "cancels sent"), at(1, "listener got CancellationError"),
                                 at(1, "sleeper got CancellationError"), at(3, "later, waiting: 0")])
     }
+
+    // Rule 5, for a task started inside a spawned one: it inherits the spawned task's
+    // task-locals, and with them its WaitSlot, which it must not use. Cancelling the spawned
+    // task ends the spawned task's sleep, not the inner task's (which sleeps to its end); an
+    // inner task using the slot would have taken the slot from its parent, and the cancel
+    // would have ended the inner sleep at 1 s while the parent slept on to 10 s.
+    @Test func aTaskStartedInsideASpawnedOneDoesNotUseItsWaitSlot() {
+        let sim = sim, performer = performer
+        let parent = sim.spawn("parent") {
+            await performer.perform { me in
+                Task {
+                    await performer.perform { me in
+                        do {
+                            try await me.sleep(for: .seconds(5))
+                            me.note("inner slept")
+                        } catch {
+                            me.note("inner got \(error is CancellationError ? "CancellationError" : "\(error)")")
+                        }
+                    }
+                }
+                do {
+                    try await me.sleep(for: .seconds(10))
+                    me.note("parent slept")
+                } catch {
+                    me.note("parent got \(error is CancellationError ? "CancellationError" : "\(error)")")
+                }
+            }
+        }
+        sim.spawn("controller", on: performer) { me in
+            try? await me.sleep(for: .seconds(1))
+            parent.cancel()
+            me.note("cancel sent")
+            // The run ends when the spawned tasks have: this one outlives the inner task.
+            try? await me.sleep(for: .seconds(5))
+            me.note("controller ends")
+        }
+        let outcome = sim.run(limit: nil)
+        #expect(outcome.ending == .completed)
+        #expect(log.entries == [at(1, "cancel sent"), at(1, "parent got CancellationError"), at(5, "inner slept"),
+                                at(6, "controller ends")])
+    }
 }

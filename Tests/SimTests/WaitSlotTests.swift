@@ -1,0 +1,29 @@
+@testable import Sim
+import Synchronization
+import Testing
+
+/// A spawned task finds its own wait slot, and a task started inside it (which inherits the
+/// slot as a task-local) finds none: the slot tells them apart by the task's identity.
+@Suite struct WaitSlotTests {
+    final class Seen: Sendable {
+        let values = Mutex<[String: Bool]>([:])
+    }
+
+    @Test func aSpawnedTaskFindsItsSlotAndATaskStartedInsideItDoesNot() {
+        let sim = Simulation()
+        let seen = Seen()
+        sim.spawn("outer") {
+            seen.values.withLock { $0["outer"] = WaitSlot.ofCurrentTask != nil }
+            let inner = Task {
+                seen.values.withLock { $0["inner, inheriting the slot"] = WaitSlot.current != nil }
+                seen.values.withLock { $0["inner"] = WaitSlot.ofCurrentTask != nil }
+            }
+            await inner.value
+            seen.values.withLock { $0["outer after inner"] = WaitSlot.ofCurrentTask != nil }
+        }
+        let outcome = sim.run(limit: nil)
+        #expect(outcome.ending == .completed)
+        #expect(seen.values.withLock { $0 } == ["outer": true, "inner, inheriting the slot": true, "inner": false,
+                                         "outer after inner": true])
+    }
+}
