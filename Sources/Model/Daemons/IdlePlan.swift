@@ -83,8 +83,10 @@ struct IdlePlan {
             looks |= 1 << UInt64(index)
         }
         guard looks != 0 else { return nil }
-        // The rounds wholly before `now` cannot see the row: the cursor moves past them.
+        // The rounds wholly before `now` cannot see the row: the cursor moves past them (in
+        // whole nanoseconds where it can, else round by round).
         while true {
+            if next == nil { passInNanoseconds(now: now) }
             let round = next ?? drawNext()
             if let stop, round.start >= stop { return nil }
             guard let last = nextReads.last, last < now else { break }
@@ -107,6 +109,63 @@ struct IdlePlan {
                 if found == nil && looks & (1 << UInt64(index)) != 0 && at >= visible { found = at }
             }
             if let found { return found }
+        }
+    }
+
+    /// The cursor's walk past the rounds wholly before `now` (their last read before it), in
+    /// whole nanoseconds: the same draws, instants and checks as ``firstRead``'s walk round by
+    /// round (``Distribution/sampleNanoseconds(_:)``), without `Duration` arithmetic, as
+    /// ``IdleGrid``'s settling walk does. The first round that is not wholly past, or that
+    /// starts at or after `stop`, is left drawn in `next`. Does nothing, or stops after the
+    /// last whole round it passed, where the grid is not walked in nanoseconds (a duration not
+    /// whole, an instant past the range of `Int64`); the walk round by round goes on from
+    /// there.
+    private mutating func passInNanoseconds(now: Duration) {
+        let perRound = drawer.readsPerRound
+        guard perRound > 0, let sleeps = drawer.sleepNanoseconds, let nowNs = now.exactNanoseconds,
+              var lastRead = cursor.lastRead.exactNanoseconds else { return }
+        var stopNs = Int64.max
+        var stops = false
+        if let stop {
+            guard let exact = stop.exactNanoseconds else { return }
+            stopNs = exact
+            stops = true
+        }
+        let distribution = drawer.distribution
+        let lastSleep = sleeps.count - 1
+        var stream = cursor.stream
+        var idleRounds = cursor.idleRounds
+        var passed = 0
+        // The cursor moves once, past the last round passed.
+        defer {
+            if passed > 0 {
+                cursor = IdleGrid.Position(stream: stream, lastRead: .nanoseconds(lastRead), idleRounds: idleRounds)
+            }
+        }
+        withUnsafeTemporaryAllocation(of: Int64.self, capacity: perRound) { reads in
+            while true {
+                let (start, late) = lastRead.addingReportingOverflow(sleeps[min(idleRounds, lastSleep)])
+                if late { return }
+                var drawing = stream
+                var at = start
+                for j in 0..<perRound {
+                    let (instant, overflow) = at.addingReportingOverflow(distribution.sampleNanoseconds(&drawing))
+                    if overflow { return }
+                    at = instant
+                    reads[j] = at
+                }
+                if (stops && start >= stopNs) || at >= nowNs {
+                    nextReads.removeAll(keepingCapacity: true)
+                    for j in 0..<perRound { nextReads.append(.nanoseconds(reads[j])) }
+                    next = (.nanoseconds(start),
+                            IdleGrid.Position(stream: drawing, lastRead: .nanoseconds(at), idleRounds: idleRounds + 1))
+                    return
+                }
+                stream = drawing
+                lastRead = at
+                idleRounds += 1
+                passed += 1
+            }
         }
     }
 
