@@ -69,11 +69,12 @@ extension SimExecutor {
     /// The continuation resumes on `isolation` (the caller's actor), so a wake-up costs one job.
     func suspend(deadline: Duration?, observer: Bool = false, register: (Waiter) -> Void = { _ in },
                  isolation: isolated (any Actor)?) async -> Waiter.Reason {
-        if Task.isCancelled { return .cancelled }
+        let current = WaitSlot.currentTask
+        if current.isCancelled { return .cancelled }
         let (id, sampling) = nextWaiterID()
         if sampling { noteSuspension() }
         let waiter = Waiter(id: id, timed: deadline != nil)
-        if let slot = WaitSlot.ofCurrentTask {
+        if let slot = current.slot {
             // A spawned task: cancellation reaches the wait through its slot (see WaitSlot).
             return await withUnsafeContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Waiter.Reason, Never>) in
                 waiter.install(continuation)

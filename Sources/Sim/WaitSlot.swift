@@ -33,18 +33,24 @@ final class WaitSlot: Sendable {
     }
 
     /// The current task's slot, if the current task was started by ``Simulation/spawn``.
-    static var ofCurrentTask: WaitSlot? {
-        guard let slot = current else { return nil }
-        let task = currentTaskAddress
-        return task != 0 && task == slot.owner.load(ordering: .relaxed) ? slot : nil
-    }
+    static var ofCurrentTask: WaitSlot? { currentTask.slot }
 
-    /// The address of the current task's runtime object, 0 outside a task: an identity,
-    /// never dereferenced. Asked on every kernel wait: the task's `hashValue`, used before,
-    /// goes through SipHash, about 1.3 % of the full model's M/M/1. An `UnsafeCurrentTask`
-    /// and a `Task` hold nothing but the task's reference (checked by ``init(executor:)``).
-    static var currentTaskAddress: Int {
-        withUnsafeCurrentTask { task in task.map { unsafeBitCast($0, to: Int.self) } ?? 0 }
+    /// Whether the current task is cancelled (`Task.isCancelled`), and its slot if it was
+    /// started by ``Simulation/spawn``, from one look at the current task: every kernel wait
+    /// asks both, and each look (`withUnsafeCurrentTask`, which `Task.isCancelled` makes too)
+    /// is generic, retaining and releasing the task. The task is told by its object's
+    /// address: its `hashValue`, used before, goes through SipHash. `Task` and
+    /// `UnsafeCurrentTask` hold nothing but the task's reference (checked by
+    /// ``init(executor:)``).
+    static var currentTask: (isCancelled: Bool, slot: WaitSlot?) {
+        let slot = current
+        return withUnsafeCurrentTask { task in
+            guard let task else { return (false, nil) }
+            guard let slot, unsafeBitCast(task, to: Int.self) == slot.owner.load(ordering: .relaxed) else {
+                return (task.isCancelled, nil)
+            }
+            return (task.isCancelled, slot)
+        }
     }
 
     /// The task suspends in `waiter` (called before the continuation can be resumed by

@@ -26,4 +26,25 @@ import Testing
         #expect(seen.values.withLock { $0 } == ["outer": true, "inner, inheriting the slot": true, "inner": false,
                                          "outer after inner": true])
     }
+
+    /// A spawned task cancelled while it runs (between two of its jobs) ends its next wait at
+    /// once: the wait asks whether the task is cancelled before it suspends.
+    @Test func aWaitOfATaskCancelledWhileItRanEndsAtOnce() {
+        let sim = Simulation()
+        let seen = Seen()
+        let sleeper = sim.spawn("sleeper") {
+            await Task.yield()
+            do {
+                try await sim.clock.sleep(for: .seconds(10))
+                seen.values.withLock { $0["slept"] = true }
+            } catch {
+                seen.values.withLock { $0["cancelled at zero"] = error is CancellationError && sim.clock.now.offset == .zero }
+            }
+        }
+        sim.spawn("canceller") { sleeper.cancel() }
+        let outcome = sim.run(limit: nil)
+        #expect(outcome.ending == .completed)
+        #expect(outcome.virtualTime == .zero)
+        #expect(seen.values.withLock { $0 } == ["cancelled at zero": true])
+    }
 }
