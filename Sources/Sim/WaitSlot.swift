@@ -15,9 +15,9 @@ final class WaitSlot: Sendable {
 
     private let waiter = Mutex<Waiter?>(nil)
     private let executor: SimExecutor
-    /// The address of the task the slot belongs to (0 until ``own(_:)``). A task
-    /// started inside a spawned one inherits its task-locals, and with them this slot: it must
-    /// not use it.
+    /// The address of the task the slot belongs to (0 until ``own(_:)``). A task started
+    /// inside a spawned one inherits its task-locals, and with them this slot: it must not
+    /// use it.
     private let owner = Atomic<Int>(0)
 
     init(executor: SimExecutor) {
