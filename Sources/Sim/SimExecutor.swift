@@ -274,15 +274,15 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
 
     /// Counts one suspension of the current task in the running guard sample.
     func noteSuspension() {
-        let key = withUnsafeCurrentTask { $0?.hashValue }
+        let key = withUnsafeCurrentTask { $0?.address }
         state.withLock { state in
             let name = key.flatMap { state.taskNames[$0] } ?? "a task not started by Simulation.spawn"
             state.sample?.names[name, default: 0] += 1
         }
     }
 
-    /// Names the task whose `hashValue` is `task` (a `Task`'s hash is its current-task hash)
-    /// for the guards' messages.
+    /// Names the task whose ``Task/address`` is `task` (the same as its
+    /// ``UnsafeCurrentTask/address`` while it runs) for the guards' messages.
     func name(task: Int, _ name: String) {
         state.withLock { $0.taskNames[task] = name }
     }

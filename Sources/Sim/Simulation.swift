@@ -83,7 +83,7 @@ public final class Simulation: Sendable {
         // Named from out here: a task has not run yet when spawn returns (the loop runs on
         // this thread, or this is a job of it), and code added inside the task's closure can
         // change how its jobs are split, and so the run's job count.
-        executor.name(task: task.hashValue, name)
+        executor.name(task: task.address, name)
         book.withLock { book in
             if book.live[id] != nil { book.live[id]?.task = task }
         }
@@ -98,7 +98,7 @@ public final class Simulation: Sendable {
     private func finished(_ id: UInt64) {
         let last: Bool = book.withLock { book in
             guard let entry = book.live.removeValue(forKey: id) else { return false }
-            if let task = entry.task { executor.forgetName(task: task.hashValue) }
+            if let task = entry.task { executor.forgetName(task: task.address) }
             guard entry.role == .foreground else { return false }
             book.foreground -= 1
             return book.foreground == 0

@@ -15,38 +15,33 @@ final class WaitSlot: Sendable {
 
     private let waiter = Mutex<Waiter?>(nil)
     private let executor: SimExecutor
-    /// The address of the task the slot belongs to (0 until ``own(_:)``). A task started
-    /// inside a spawned one inherits its task-locals, and with them this slot: it must not
-    /// use it.
+    /// The ``Task/address`` of the task the slot belongs to (0 until ``own(_:)``). A task
+    /// started inside a spawned one inherits its task-locals, and with them this slot: it
+    /// must not use it.
     private let owner = Atomic<Int>(0)
 
     init(executor: SimExecutor) {
         precondition(MemoryLayout<UnsafeCurrentTask>.size == MemoryLayout<Int>.size
                         && MemoryLayout<Task<Void, Never>>.size == MemoryLayout<Int>.size,
-                     "UnsafeCurrentTask or Task is no longer a single reference: WaitSlot's task identity needs another way")
+                     "UnsafeCurrentTask or Task is no longer a single reference: a task's address needs another way")
         self.executor = executor
     }
 
     /// Binds the slot to `task`, the one it was made for.
     func own(_ task: Task<Void, Never>) {
-        owner.store(unsafeBitCast(task, to: Int.self), ordering: .relaxed)
+        owner.store(task.address, ordering: .relaxed)
     }
-
-    /// The current task's slot, if the current task was started by ``Simulation/spawn``.
-    static var ofCurrentTask: WaitSlot? { currentTask.slot }
 
     /// Whether the current task is cancelled (`Task.isCancelled`), and its slot if it was
     /// started by ``Simulation/spawn``, from one look at the current task: every kernel wait
     /// asks both, and each look (`withUnsafeCurrentTask`, which `Task.isCancelled` makes too)
-    /// is generic, retaining and releasing the task. The task is told by its object's
-    /// address: its `hashValue`, used before, goes through SipHash. `Task` and
-    /// `UnsafeCurrentTask` hold nothing but the task's reference (checked by
-    /// ``init(executor:)``).
+    /// is generic, retaining and releasing the task. The task is told by its address (see
+    /// ``Task/address``).
     static var currentTask: (isCancelled: Bool, slot: WaitSlot?) {
         let slot = current
         return withUnsafeCurrentTask { task in
             guard let task else { return (false, nil) }
-            guard let slot, unsafeBitCast(task, to: Int.self) == slot.owner.load(ordering: .relaxed) else {
+            guard let slot, task.address == slot.owner.load(ordering: .relaxed) else {
                 return (task.isCancelled, nil)
             }
             return (task.isCancelled, slot)
@@ -77,4 +72,16 @@ final class WaitSlot: Sendable {
         }) else { return }
         if held.resume(.cancelled) { executor.forget(held) }
     }
+}
+
+// A task's identity in the kernel (its wait slot's owner, its name in the guards' messages):
+// the address of its runtime object, never dereferenced. A task's `hashValue` would do, but
+// goes through SipHash, and the slot asks on every kernel wait. `Task` and
+// `UnsafeCurrentTask` hold nothing but the task's reference (``WaitSlot`` checks their size).
+extension Task where Success == Void, Failure == Never {
+    var address: Int { unsafeBitCast(self, to: Int.self) }
+}
+
+extension UnsafeCurrentTask {
+    var address: Int { unsafeBitCast(self, to: Int.self) }
 }

@@ -13,13 +13,13 @@ import Testing
         let sim = Simulation()
         let seen = Seen()
         sim.spawn("outer") {
-            seen.values.withLock { $0["outer"] = WaitSlot.ofCurrentTask != nil }
+            seen.values.withLock { $0["outer"] = WaitSlot.currentTask.slot != nil }
             let inner = Task {
                 seen.values.withLock { $0["inner, inheriting the slot"] = WaitSlot.current != nil }
-                seen.values.withLock { $0["inner"] = WaitSlot.ofCurrentTask != nil }
+                seen.values.withLock { $0["inner"] = WaitSlot.currentTask.slot != nil }
             }
             await inner.value
-            seen.values.withLock { $0["outer after inner"] = WaitSlot.ofCurrentTask != nil }
+            seen.values.withLock { $0["outer after inner"] = WaitSlot.currentTask.slot != nil }
         }
         let outcome = sim.run(limit: nil)
         #expect(outcome.ending == .completed)
