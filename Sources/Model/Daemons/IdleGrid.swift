@@ -65,6 +65,26 @@ struct IdleGrid {
             position.idleRounds += 1
             return start
         }
+
+        /// ``draw(_:_:)`` in whole nanoseconds, for a drawer whose ``sleepNanoseconds`` are
+        /// `sleeps`: the round after a last read at `lastRead`, `idleRounds` empty rounds in.
+        /// Returns its start and its last read's instant (its start if it has no read) and
+        /// writes its reads' instants to `reads` (the same draws and instants), or nil if an
+        /// instant would pass the range of `Int64` (`stream` has then drawn part of the round).
+        @inline(__always)
+        func drawInNanoseconds(after lastRead: Int64, idleRounds: Int, sleeps: [Int64], stream: inout RandomStream,
+                               into reads: UnsafeMutableBufferPointer<Int64>) -> (start: Int64, last: Int64)? {
+            let (start, late) = lastRead.addingReportingOverflow(sleeps[min(idleRounds, sleeps.count - 1)])
+            if late { return nil }
+            var at = start
+            for j in 0..<readsPerRound {
+                let (next, overflow) = at.addingReportingOverflow(distribution.sampleNanoseconds(&stream))
+                if overflow { return nil }
+                at = next
+                reads[j] = at
+            }
+            return (start, at)
+        }
     }
 
     /// A round walked ahead of the first round not yet taken.
@@ -237,8 +257,6 @@ struct IdleGrid {
         guard perRound <= 64 else { return nil }
         var looks: UInt64 = 0
         for j in 0..<perRound where visible[j] != nil { looks |= 1 << UInt64(j) }
-        let distribution = drawer.distribution
-        let lastSleep = sleeps.count - 1
         var stream = base.stream
         var idleRounds = base.idleRounds
         return withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * perRound) { buffer in
@@ -251,17 +269,9 @@ struct IdleGrid {
                 thresholds[j] = exact
             }
             while true {
-                let (start, late) = lastRead.addingReportingOverflow(sleeps[min(idleRounds, lastSleep)])
-                if late { return nil }
-                var at = start
-                var hit = false
-                for j in 0..<perRound {
-                    let (next, overflow) = at.addingReportingOverflow(distribution.sampleNanoseconds(&stream))
-                    if overflow { return nil }
-                    at = next
-                    instants[j] = at
-                    if looks & (1 << UInt64(j)) != 0 && at >= thresholds[j] { hit = true }
-                }
+                guard let (start, at) = drawer.drawInNanoseconds(after: lastRead, idleRounds: idleRounds, sleeps: sleeps,
+                                                                 stream: &stream, into: instants) else { return nil }
+                let hit = (0..<perRound).contains { j in looks & (1 << UInt64(j)) != 0 && instants[j] >= thresholds[j] }
                 let after = Position(stream: stream, lastRead: .nanoseconds(at), idleRounds: idleRounds + 1)
                 if (stops && start >= stopNs) || hit || at >= nowNs {
                     for j in 0..<perRound { reads[j] = .nanoseconds(instants[j]) }

@@ -131,8 +131,6 @@ struct IdlePlan {
             stopNs = exact
             stops = true
         }
-        let distribution = drawer.distribution
-        let lastSleep = sleeps.count - 1
         var stream = cursor.stream
         var idleRounds = cursor.idleRounds
         var passed = 0
@@ -144,16 +142,9 @@ struct IdlePlan {
         }
         withUnsafeTemporaryAllocation(of: Int64.self, capacity: perRound) { reads in
             while true {
-                let (start, late) = lastRead.addingReportingOverflow(sleeps[min(idleRounds, lastSleep)])
-                if late { return }
                 var drawing = stream
-                var at = start
-                for j in 0..<perRound {
-                    let (instant, overflow) = at.addingReportingOverflow(distribution.sampleNanoseconds(&drawing))
-                    if overflow { return }
-                    at = instant
-                    reads[j] = at
-                }
+                guard let (start, at) = drawer.drawInNanoseconds(after: lastRead, idleRounds: idleRounds, sleeps: sleeps,
+                                                                 stream: &drawing, into: reads) else { return }
                 if (stops && start >= stopNs) || at >= nowNs {
                     nextReads.removeAll(keepingCapacity: true)
                     for j in 0..<perRound { nextReads.append(.nanoseconds(reads[j])) }
