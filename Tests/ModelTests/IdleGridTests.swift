@@ -6,8 +6,8 @@ import Testing
 /// and stream a plain walk gives: one that draws every round again from the first round not
 /// yet taken, in `Duration` arithmetic (what ``IdleClaims`` did before its walks were kept
 /// and drawn in nanoseconds). The driver replays what a daemon does: walks at later and later
-/// instants with rows appearing (thresholds) and stops, rounds taken up to a target, a round
-/// claimed, and the count at the end of the run.
+/// instants with rows appearing (thresholds) and stops, rounds taken up to a target, rounds
+/// another walk passed taken at once, a round claimed, and the count at the end of the run.
 @Suite struct IdleGridTests {
     /// The plain walk: draws from `base` every time.
     struct PlainGrid {
@@ -137,6 +137,7 @@ import Testing
         var now = start.lastRead
         var walksWithTargets = 0
         var roundsKeptAhead = 0
+        var roundsTakenPastKept = 0
         for step in 0..<400 {
             now += .milliseconds(Int64(driver.next() % (step % 10 == 0 ? 600_000 : 4_000)))
             let visible: [Duration?] = (0..<test.readsPerRound).map { _ in
@@ -157,6 +158,22 @@ import Testing
             #expect(Self.samePosition(grid.base, plain.base), "step \(step)")
             roundsKeptAhead = max(roundsKeptAhead, grid.walkedAhead)
             if kept.found.target != nil { walksWithTargets += 1 }
+            // Now and then another walk of the grid (the database's, `IdlePlan`) has passed
+            // some rounds: they are taken without drawing, kept rounds up to there dropped.
+            if step % 7 == 3 {
+                var passed = plain.base
+                let rounds = Int(driver.next() % 40)
+                for _ in 0..<rounds { _ = plain.next(&passed) }
+                let ahead = grid.walkedAhead
+                #expect(grid.take(upTo: passed) == rounds, "step \(step)")
+                #expect(grid.walkedAhead == max(0, ahead - rounds), "step \(step)")
+                #expect(grid.take(upTo: plain.base) == 0, "step \(step)")
+                if rounds > 0 && ahead > rounds { roundsTakenPastKept += 1 }
+                plain.base = passed
+                now = max(now, passed.lastRead)
+                #expect(Self.samePosition(grid.base, plain.base), "step \(step)")
+                continue
+            }
             // Half the time the deadline comes: the rounds before the found one are taken.
             guard driver.next() % 2 == 0 else { continue }
             let rounds = kept.found.stopRound?.index ?? kept.found.target?.round ?? 0
@@ -179,6 +196,7 @@ import Testing
         // The test walked ahead and found targets (else it would check little).
         #expect(walksWithTargets > 50)
         #expect(roundsKeptAhead > 0)
+        #expect(roundsTakenPastKept > 0)
         for ahead in [Duration.zero, .milliseconds(1), .seconds(3), .seconds(700)] {
             let kept = grid.begun(by: now + ahead)
             let expected = plain.begun(by: now + ahead)

@@ -52,6 +52,20 @@ import Testing
         }
     }
 
+    /// The first 20 minutes of the 50-node `cluster-day` benchmark (`scenarios/bench`), `plan`:
+    /// enough inserts on 50 sleeping sf-queues that the database's walks of their plans
+    /// (`IdlePlan`) pass rounds the daemons then take without drawing, disk-metric refreshes
+    /// included (``PeriodicStarts``), which the shipped scenarios' few nodes barely exercise.
+    @Test func fiftyNodesTakingTheRoundsTheDatabasePassedGiveTheSameBytes() throws {
+        let path = CLI.packageRoot.appendingPathComponent("scenarios/bench/cluster-day.yaml").path
+        var scenario = try ScenarioParser.load(path: path)
+        scenario.timeLimit = Self.cut
+        let naive = try ScenarioRunner.run(scenario, variants: ["plan"], measureWallTime: false, tracing: true,
+                                           naivePolling: true)
+        let skipped = try ScenarioRunner.run(scenario, variants: ["plan"], measureWallTime: false, tracing: true)
+        Self.expectSameOutput(skipped, naive, strictlyFewerJobs: true)
+    }
+
     /// The daemons' other shapes of claiming, which the shipped default variants do not all
     /// use: the `inline` and `later` eras (the `later` idle back-off grows with the empty
     /// rounds), sf-net's restart walk and drainer per queue, sf-queues' restart walk, and a

@@ -102,15 +102,19 @@ struct IdleClaims {
     /// The grid from the first round not yet taken (its stream is the connection's), and the
     /// rounds walked ahead of it.
     private var grid: IdleGrid
+    /// The round starts the daemon acts on, followed through every round taken (skipped or
+    /// claimed); nil if it acts on none.
+    private(set) var starts: PeriodicStarts?
 
     /// `idleRounds` counts the empty rounds so far, including the one that just ended at
     /// `now` (the sleep before the next round is `idle.sleep(afterIdleRounds: idleRounds - 1)`).
     init(connection: SimConnection, request: Request, idle: IdlePolicy, signal: CountedSignal,
-         idleRounds: Int, now: Duration, publishesPlan: Bool) {
+         idleRounds: Int, now: Duration, publishesPlan: Bool, starts: PeriodicStarts? = nil) {
         self.connection = connection
         self.request = request
         self.signal = signal
         self.publishesPlan = publishesPlan
+        self.starts = starts
         let preview = connection.roundTripPreview
         grid = IdleGrid(drawer: IdleGrid.Drawer(distribution: preview.distribution, idle: idle,
                                                 readsPerRound: request.reads.count),
@@ -129,10 +133,9 @@ struct IdleClaims {
     /// Sleeps through the empty rounds, then takes the one that can see a row, or returns at
     /// the start of the first round starting at or after `stopAt` (the daemon's own state
     /// changes then), or at the start of the first round after `stateChanged` first answers
-    /// true. `started` sees each skipped or taken round's start, in order. `count` (the
+    /// true. ``starts`` sees each skipped or taken round's start, in order. `count` (the
     /// daemon's idle rounds) ends counting the rounds skipped.
     mutating func skip(idleRounds count: inout Int, stopAt: Duration? = nil, stateChanged: () -> Bool = { false },
-                       started: (Duration) -> Void = { _ in },
                        isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
         let database = connection.database
         let clock = connection.clock
@@ -142,20 +145,23 @@ struct IdleClaims {
             if changedAt == nil && stateChanged() { changedAt = clock.now.offset }
             let stop = [stopAt, changedAt].compactMap { $0 }.min()
             let now = clock.now.offset
-            planAgain(stop: stop)
+            let passed = planAgain(stop: stop)
             let visible = await database.earliestScheduled(request.reads).map { $0.map { max($0, now) } }
             // A row added (or the daemon's state changed) while the database answered.
             if signal.notifications != seen { continue }
             // Rounds wholly past are empty: they are counted now, and the rounds walked ahead
-            // are kept, so that no walk draws a round trip twice.
-            let (plan, settled) = grid.walk(visible: visible, stop: stop, now: now, settled: started)
+            // (by the database's walks too) are kept, so that no round trip is drawn twice.
+            take(passed, before: stop.map { min($0, now) } ?? now, idleRounds: &count)
+            var starts = self.starts
+            let (plan, settled) = grid.walk(visible: visible, stop: stop, now: now, settled: { starts?.see($0) })
+            self.starts = starts
             if settled > 0 { skipped(rounds: settled, idleRounds: &count) }
             // Nothing to see: sleep until notified; the far deadline lets a time limit end the
             // run where polling would have ended it.
             let deadline = plan.stopRound?.start ?? plan.target?.at ?? Self.farFuture
             signal.plan.withLock { published in
                 published?.deadline = deadline
-                published?.follow(base: grid.base)
+                published?.follow(base: grid.base, starts: starts)
             }
             let notified: Bool
             do {
@@ -163,13 +169,15 @@ struct IdleClaims {
             } catch {
                 // The run ended or the node stopped: count the claims begun by now, as polling
                 // would have, and let another daemon read this one's rows.
-                countBegun(by: clock.now.offset)
+                let now = clock.now.offset
+                take(signal.plan.withLock { $0?.passed }, before: now, idleRounds: &count)
+                countBegun(by: now)
                 await withdrawAndReestablish()
                 throw error
             }
             if notified { continue }
             if let stopRound = plan.stopRound {
-                consume(rounds: stopRound.index, idleRounds: &count, started: started)
+                consume(rounds: stopRound.index, idleRounds: &count)
                 await withdrawAndReestablish()
                 return .roundStartsNow
             }
@@ -178,8 +186,8 @@ struct IdleClaims {
                 await withdrawAndReestablish()
                 return .roundStartsNow
             }
-            consume(rounds: target.round, idleRounds: &count, started: started)
-            let items = try await take(read: target.read, started: started)
+            consume(rounds: target.round, idleRounds: &count)
+            let items = try await take(read: target.read)
             if !items.isEmpty { return .claimed(items) }
             // An empty round after all: the next round's sleep follows it.
             count += 1
@@ -187,16 +195,31 @@ struct IdleClaims {
     }
 
     /// Publishes the plan (once) and marks it as being made again: the deadline is unknown
-    /// until the walk that follows, and rounds from `stop` on are not planned.
-    private func planAgain(stop: Duration?) {
-        guard publishesPlan, request.reads.count <= IdlePlan.maxReads else { return }
-        signal.plan.withLock { published in
+    /// until the walk that follows, and rounds from `stop` on are not planned. Returns how far
+    /// the database's walks of the plan have passed (``IdlePlan/passed``).
+    private func planAgain(stop: Duration?) -> (position: IdleGrid.Position, starts: PeriodicStarts?)? {
+        guard publishesPlan, request.reads.count <= IdlePlan.maxReads else { return nil }
+        return signal.plan.withLock { published in
             if published == nil {
-                published = IdlePlan(drawer: grid.drawer, reads: request.reads, base: grid.base)
+                published = IdlePlan(drawer: grid.drawer, reads: request.reads, base: grid.base, starts: starts)
             }
             published?.stop = stop
             published?.deadline = nil
+            return published?.passed
         }
+    }
+
+    /// Takes as skipped the rounds the database's walks passed (`passed`, from the plan) if
+    /// they all ended before `limit` (now, or the stop if earlier): their reads came before
+    /// any row they could see and their starts before the stop, so they were empty, as this
+    /// daemon's own walk would find them; only they are not drawn again.
+    private mutating func take(_ passed: (position: IdleGrid.Position, starts: PeriodicStarts?)?, before limit: Duration,
+                               idleRounds count: inout Int) {
+        guard let passed, passed.position.lastRead < limit else { return }
+        let rounds = grid.take(upTo: passed.position)
+        guard rounds > 0 else { return }
+        starts = passed.starts
+        skipped(rounds: rounds, idleRounds: &count)
     }
 
     /// Withdraws the published plan: the daemon no longer sleeps through its claims. Returns
@@ -221,10 +244,13 @@ struct IdleClaims {
     static let farFuture = Duration.seconds(Int64(1) << 40)
 
     /// Counts the next `rounds` rounds as skipped (all their claims empty) and moves the
-    /// connection's stream past their round trips; `started` sees each round's start.
-    private mutating func consume(rounds: Int, idleRounds count: inout Int, started: (Duration) -> Void) {
+    /// connection's stream past their round trips; ``starts`` sees each round's start.
+    private mutating func consume(rounds: Int, idleRounds count: inout Int) {
         guard rounds > 0 else { return }
-        for _ in 0..<rounds { started(grid.advance()) }
+        for _ in 0..<rounds {
+            let start = grid.advance()
+            starts?.see(start)
+        }
         skipped(rounds: rounds, idleRounds: &count)
     }
 
@@ -246,10 +272,9 @@ struct IdleClaims {
     /// The next round reaches its read `read` now: the reads before it were empty (skipped),
     /// this one claims now, and the rest of the round runs as
     /// ``SimConnection/claim(_:limit:mode:shape:)`` would (each read paying its round trip).
-    private mutating func take(read: Int, started: (Duration) -> Void,
-                               isolation: isolated (any Actor)? = #isolation) async throws -> [WorkItem] {
+    private mutating func take(read: Int, isolation: isolated (any Actor)? = #isolation) async throws -> [WorkItem] {
         let base = grid.base
-        started(grid.drawer.nextStart(base))
+        starts?.see(grid.drawer.nextStart(base))
         var stream = base.stream
         for _ in 0..<read { _ = grid.drawer.distribution.sample(&stream) }
         connection.skipClaims(read, drawnTo: stream)

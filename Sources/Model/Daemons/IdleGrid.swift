@@ -311,6 +311,20 @@ struct IdleGrid {
         return drawer.draw(&base)
     }
 
+    /// Takes as skipped, without drawing them, the rounds from `base` up to `position`, a
+    /// later position of the same grid (another walk's, ``IdlePlan/passed``); the rounds
+    /// kept ahead up to there are dropped, the rest stay. Returns how many rounds were taken
+    /// (none if `position` is not past `base`). The caller checks that they were all empty.
+    mutating func take(upTo position: Position) -> Int {
+        let rounds = position.idleRounds - base.idleRounds
+        guard rounds > 0 else { return 0 }
+        let dropped = min(rounds, ahead.count)
+        ahead.removeFirst(dropped)
+        aheadReads.removeFirst(dropped * drawer.readsPerRound)
+        base = position
+        return rounds
+    }
+
     /// Forgets the rounds walked ahead and moves `base` to `position` (a round was taken).
     mutating func restart(at position: Position) {
         ahead.removeAll()

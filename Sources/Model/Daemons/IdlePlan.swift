@@ -43,6 +43,8 @@ struct IdlePlan {
     /// before it was wholly past when the database moved it; it never moves behind the
     /// daemon's own `base`.
     private var cursor: IdleGrid.Position
+    /// The starts the daemon acts on, followed up to `cursor` (nil if it acts on none).
+    private var starts: PeriodicStarts?
     /// The round after `cursor`, once drawn: its start, the grid after it, and its reads'
     /// instants in `nextReads`.
     private var next: (start: Duration, after: IdleGrid.Position)?
@@ -52,19 +54,27 @@ struct IdlePlan {
     /// with more publishes none and is woken on every insert.
     static let maxReads = 64
 
-    init(drawer: IdleGrid.Drawer, reads: [[QueueName]], base: IdleGrid.Position) {
+    init(drawer: IdleGrid.Drawer, reads: [[QueueName]], base: IdleGrid.Position, starts: PeriodicStarts?) {
         self.drawer = drawer
         self.reads = reads
         cursor = base
+        self.starts = starts
     }
+
+    /// Where the database's walks have left the grid: every round before `position` was
+    /// wholly past (its last read before the instant of that walk), and `starts` has seen
+    /// them. The daemon takes those rounds from here rather than drawing them again.
+    var passed: (position: IdleGrid.Position, starts: PeriodicStarts?) { (cursor, starts) }
 
     /// Every queue the daemon reads.
     var queues: [QueueName] { reads.flatMap { $0 } }
 
-    /// The daemon's grid now starts after `base`: the cursor moves there if it is behind.
-    mutating func follow(base: IdleGrid.Position) {
+    /// The daemon's grid now starts after `base`, where its starts are `starts`: the cursor
+    /// moves there if it is behind.
+    mutating func follow(base: IdleGrid.Position, starts: PeriodicStarts?) {
         guard base.idleRounds > cursor.idleRounds else { return }
         cursor = base
+        self.starts = starts
         next = nil
     }
 
@@ -91,6 +101,7 @@ struct IdlePlan {
             if let stop, round.start >= stop { return nil }
             guard let last = nextReads.last, last < now else { break }
             cursor = round.after
+            starts?.see(round.start)
             next = nil
         }
         guard let round = next else { return nil }
@@ -131,6 +142,12 @@ struct IdlePlan {
             stopNs = exact
             stops = true
         }
+        // The starts followed, in nanoseconds (`every` 0 when there are none).
+        var (every, lastStart): (Int64, Int64) = (0, -1)
+        if let starts {
+            guard let exact = starts.inNanoseconds else { return }
+            (every, lastStart) = exact
+        }
         var stream = cursor.stream
         var idleRounds = cursor.idleRounds
         var passed = 0
@@ -138,6 +155,7 @@ struct IdlePlan {
         defer {
             if passed > 0 {
                 cursor = IdleGrid.Position(stream: stream, lastRead: .nanoseconds(lastRead), idleRounds: idleRounds)
+                if every > 0 { starts?.last = .nanoseconds(lastStart) }
             }
         }
         withUnsafeTemporaryAllocation(of: Int64.self, capacity: perRound) { reads in
@@ -156,6 +174,7 @@ struct IdlePlan {
                 lastRead = at
                 idleRounds += 1
                 passed += 1
+                if every > 0 { PeriodicStarts.see(start, every: every, last: &lastStart) }
             }
         }
     }

@@ -153,8 +153,11 @@ actor QueueWorkerPool {
     ///
     /// While the pool sleeps its request is fixed: `busy` and the disk load change only when
     /// a worker ends or reports load, which notifies `wake`. Each skipped round's start
-    /// refreshes the disk metric as the round would have; a refresh that changes the metric
-    /// (its load differs) is a round run whole.
+    /// refreshes the disk metric as the round would have (``PeriodicStarts``, one refresh per
+    /// `disk_metric_refresh`), with the load of the request: every skipped round starts before
+    /// the state changed (the skip stops there). A refresh that would change the metric (its
+    /// load differs) is a round run whole (`stopAt`), so the skipped refreshes only move
+    /// `diskMetricAt`, and set the metric the request already had.
     private func skipIdleClaims(_ queues: [QueueName], limit: Int, requestedWith state: (busy: Int, diskLoad: Double),
                                 on connection: SimConnection, idleRounds: inout Int) async throws -> [WorkItem]? {
         let config = context.config
@@ -162,7 +165,15 @@ actor QueueWorkerPool {
                                          shape: config.queuesSingularDequeue)
         var idle = IdleClaims(connection: connection, request: request, idle: config.idle, signal: wake,
                               idleRounds: idleRounds, now: context.runtime.now,
-                              publishesPlan: !context.wakesEveryPoller)
+                              publishesPlan: !context.wakesEveryPoller,
+                              starts: PeriodicStarts(every: config.diskMetricRefresh, last: diskMetricAt))
+        // The skipped rounds' refreshes, however the skip ends.
+        defer {
+            if let refreshed = idle.starts?.last, refreshed != diskMetricAt {
+                diskMetric = state.diskLoad
+                diskMetricAt = refreshed
+            }
+        }
         // The request was made at the round's start, with `state`: a change since then (a
         // worker that ended during the claim) makes the next round differ.
         let stopAt = diskMetric != state.diskLoad ? diskMetricAt.map { $0 + config.diskMetricRefresh } : nil
@@ -170,9 +181,6 @@ actor QueueWorkerPool {
         let outcome = try await idle.skip(idleRounds: &idleRounds, stopAt: stopAt, stateChanged: {
             if changedAt == nil && (busy != state.busy || diskLoad != state.diskLoad) { changedAt = context.runtime.now }
             return changedAt != nil
-        }, started: { start in
-            // A skipped round's refresh reads the load of its own start.
-            refreshDiskMetric(at: start, load: changedAt.map { start < $0 } ?? true ? state.diskLoad : diskLoad)
         })
         switch outcome {
         case .claimed(let items): return items
@@ -184,10 +192,10 @@ actor QueueWorkerPool {
         try await context.runtime.sleep(for: context.config.idle.sleep(afterIdleRounds: rounds))
     }
 
-    private func refreshDiskMetric(at now: Duration? = nil, load: Double? = nil) {
-        let now = now ?? context.runtime.now
+    private func refreshDiskMetric() {
+        let now = context.runtime.now
         if let last = diskMetricAt, now - last < context.config.diskMetricRefresh { return }
-        diskMetric = load ?? diskLoad
+        diskMetric = diskLoad
         diskMetricAt = now
     }
 

@@ -1,0 +1,35 @@
+import Sim
+
+/// The round starts a daemon acts on while it sleeps through its idle claims: the first start
+/// at or after `every` past the last one it acted on (sf-queues refreshes its disk metric so,
+/// at most every `disk_metric_refresh`). A value rather than a callback per round, so that a
+/// daemon can take at once the rounds the database already walked past for it (``IdlePlan``)
+/// with their effect, without drawing them again (``IdleClaims``).
+struct PeriodicStarts: Equatable {
+    let every: Duration
+    /// The last start acted on (before the stretch: the daemon's own last refresh), if any.
+    var last: Duration?
+
+    /// A round starts at `start`.
+    mutating func see(_ start: Duration) {
+        if let last, start - last < every { return }
+        last = start
+    }
+
+    /// The same in whole nanoseconds, for walks in nanoseconds: `every` and `last` as
+    /// nanoseconds (`last` -1 for none), or nil if either is not a whole number of them.
+    var inNanoseconds: (every: Int64, last: Int64)? {
+        guard let every = every.exactNanoseconds, every > 0 else { return nil }
+        guard let last else { return (every, -1) }
+        guard let exact = last.exactNanoseconds, exact >= 0 else { return nil }
+        return (every, exact)
+    }
+
+    /// ``see(_:)`` in nanoseconds, on a state from ``inNanoseconds`` (starts are never
+    /// negative, so `start - last` cannot overflow).
+    @inline(__always)
+    static func see(_ start: Int64, every: Int64, last: inout Int64) {
+        if last >= 0 && start - last < every { return }
+        last = start
+    }
+}
