@@ -149,8 +149,9 @@ struct IdleClaims {
             let visible = await database.earliestScheduled(request.reads).map { $0.map { max($0, now) } }
             // A row added (or the daemon's state changed) while the database answered.
             if signal.notifications != seen { continue }
-            // Rounds wholly past are empty: they are counted now, and the rounds walked ahead
-            // (by the database's walks too) are kept, so that no round trip is drawn twice.
+            // Rounds wholly past are empty: they are counted now, those the database's walks
+            // passed without drawing them again, and the rounds walked ahead are kept (the
+            // database still draws its own copies of rounds ahead of its cursor).
             take(passed, before: stop.map { min($0, now) } ?? now, idleRounds: &count)
             var starts = self.starts
             let (plan, settled) = grid.walk(visible: visible, stop: stop, now: now, settled: { starts?.see($0) })
