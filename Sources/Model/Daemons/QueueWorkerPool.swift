@@ -19,7 +19,9 @@ actor QueueWorkerPool {
     private(set) var busy = 0
     private var diskLoad = 0.0
     private var diskMetric = 0.0
-    private var diskMetricAt: Duration?
+    /// When the disk metric was last refreshed (at most every `disk_metric_refresh`, at a
+    /// round's start): the same rule whether the round runs or is skipped (``IdleClaims``).
+    private var diskRefresh: PeriodicStarts
     private var workers: [RowID: SimTask] = [:]
     /// The database-load kind of every item worker's connection (`sf-queues worker`), looked
     /// up once: a worker's connection is made per item, and finding its kind from its name
@@ -36,6 +38,7 @@ actor QueueWorkerPool {
         workerKind = context.recorder.loadKind(of: "\(claimer)/worker")
         memory = DeferMemory(policy: context.config.queuesDefer, source: .persisted)
         wake = CountedSignal(context.runtime.makeSignal())
+        diskRefresh = PeriodicStarts(every: context.config.diskMetricRefresh, last: nil)
     }
 
     private var maxWorkers: Double { context.config.maxWorkers(cpus: context.topology.cpus(of: node)) }
@@ -157,7 +160,7 @@ actor QueueWorkerPool {
     /// `disk_metric_refresh`), with the load of the request: every skipped round starts before
     /// the state changed (the skip stops there). A refresh that would change the metric (its
     /// load differs) is a round run whole (`stopAt`), so the skipped refreshes only move
-    /// `diskMetricAt`, and set the metric the request already had.
+    /// `diskRefresh`, and set the metric the request already had.
     private func skipIdleClaims(_ queues: [QueueName], limit: Int, requestedWith state: (busy: Int, diskLoad: Double),
                                 on connection: SimConnection, idleRounds: inout Int) async throws -> [WorkItem]? {
         let config = context.config
@@ -166,17 +169,17 @@ actor QueueWorkerPool {
         var idle = IdleClaims(connection: connection, request: request, idle: config.idle, signal: wake,
                               idleRounds: idleRounds, now: context.runtime.now,
                               publishesPlan: !context.wakesEveryPoller,
-                              starts: PeriodicStarts(every: config.diskMetricRefresh, last: diskMetricAt))
+                              starts: diskRefresh)
         // The skipped rounds' refreshes, however the skip ends.
         defer {
-            if let refreshed = idle.starts?.last, refreshed != diskMetricAt {
+            if let refreshed = idle.starts, refreshed != diskRefresh {
                 diskMetric = state.diskLoad
-                diskMetricAt = refreshed
+                diskRefresh = refreshed
             }
         }
         // The request was made at the round's start, with `state`: a change since then (a
         // worker that ended during the claim) makes the next round differ.
-        let stopAt = diskMetric != state.diskLoad ? diskMetricAt.map { $0 + config.diskMetricRefresh } : nil
+        let stopAt = diskMetric != state.diskLoad ? diskRefresh.last.map { $0 + diskRefresh.every } : nil
         var changedAt: Duration?
         let outcome = try await idle.skip(idleRounds: &idleRounds, stopAt: stopAt, stateChanged: {
             if changedAt == nil && (busy != state.busy || diskLoad != state.diskLoad) { changedAt = context.runtime.now }
@@ -193,10 +196,9 @@ actor QueueWorkerPool {
     }
 
     private func refreshDiskMetric() {
-        let now = context.runtime.now
-        if let last = diskMetricAt, now - last < context.config.diskMetricRefresh { return }
-        diskMetric = diskLoad
-        diskMetricAt = now
+        let before = diskRefresh.last
+        diskRefresh.see(context.runtime.now)
+        if diskRefresh.last != before { diskMetric = diskLoad }
     }
 
     private func start(_ item: WorkItem) {
