@@ -152,7 +152,7 @@ struct IdleClaims {
             // Rounds wholly past are empty: they are counted now, those the database's walks
             // passed without drawing them again, and the rounds walked ahead are kept (the
             // database still draws its own copies of rounds ahead of its cursor).
-            take(passed, before: stop.map { min($0, now) } ?? now, idleRounds: &count)
+            takePassed(passed, before: stop.map { min($0, now) } ?? now, idleRounds: &count)
             var starts = self.starts
             let (plan, settled) = grid.walk(visible: visible, stop: stop, now: now, settled: { starts?.see($0) })
             self.starts = starts
@@ -171,7 +171,7 @@ struct IdleClaims {
                 // The run ended or the node stopped: count the claims begun by now, as polling
                 // would have, and let another daemon read this one's rows.
                 let now = clock.now.offset
-                take(signal.plan.withLock { $0?.passed }, before: now, idleRounds: &count)
+                takePassed(signal.plan.withLock { $0?.passed }, before: now, idleRounds: &count)
                 countBegun(by: now)
                 await withdrawAndReestablish()
                 throw error
@@ -214,8 +214,8 @@ struct IdleClaims {
     /// they all ended before `limit` (now, or the stop if earlier): their reads came before
     /// any row they could see and their starts before the stop, so they were empty, as this
     /// daemon's own walk would find them; only they are not drawn again.
-    private mutating func take(_ passed: (position: IdleGrid.Position, starts: PeriodicStarts?)?, before limit: Duration,
-                               idleRounds count: inout Int) {
+    private mutating func takePassed(_ passed: (position: IdleGrid.Position, starts: PeriodicStarts?)?,
+                                     before limit: Duration, idleRounds count: inout Int) {
         guard let passed, passed.position.lastRead < limit else { return }
         let rounds = grid.take(upTo: passed.position)
         guard rounds > 0 else { return }
