@@ -47,4 +47,47 @@ import Testing
         #expect(outcome.virtualTime == .zero)
         #expect(seen.values.withLock { $0 } == ["cancelled at zero": true])
     }
+
+    /// The running task read through the runtime's entry points (``RuntimeTask/current``) is
+    /// the one `withUnsafeCurrentTask` gives, cancelled or not, in a spawned task and in a task
+    /// started inside it, and in the test's own task. On Linux the entry points must be found,
+    /// or every wait takes the slower fallback unnoticed.
+    @Test func theRuntimeEntryPointsSeeTheTaskTheStandardLibrarySees() {
+        #if os(Linux)
+        #expect(RuntimeTask.entries != nil, "swift_task_getCurrent / swift_task_isCancelled not found")
+        #endif
+        let test = RuntimeTask.current, testByLibrary = RuntimeTask.throughStandardLibrary
+        #expect(test != nil && test?.address == testByLibrary?.address && test?.isCancelled == testByLibrary?.isCancelled)
+        let sim = Simulation()
+        let seen = Seen()
+        let gate = Signal(executor: sim.executor)
+        @Sendable func look(_ name: String) {
+            let direct = RuntimeTask.current, library = RuntimeTask.throughStandardLibrary
+            seen.values.withLock {
+                $0[name + " found"] = direct != nil
+                $0[name + " same"] = direct?.address == library?.address && direct?.isCancelled == library?.isCancelled
+                $0[name + " cancelled"] = direct?.isCancelled ?? false
+            }
+        }
+        let waiting = sim.spawn("waiting") {
+            look("running")
+            let inner = Task { look("inner") }
+            await inner.value
+            do {
+                try await gate.wait()
+            } catch {
+                seen.values.withLock { $0["wait cancelled"] = error is CancellationError }
+            }
+            look("after cancel")
+        }
+        sim.spawn("canceller") { waiting.cancel() }
+        let outcome = sim.run(limit: nil)
+        #expect(outcome.ending == .completed)
+        #expect(seen.values.withLock { $0 } == [
+            "running found": true, "running same": true, "running cancelled": false,
+            "inner found": true, "inner same": true, "inner cancelled": false,
+            "wait cancelled": true,
+            "after cancel found": true, "after cancel same": true, "after cancel cancelled": true,
+        ])
+    }
 }
