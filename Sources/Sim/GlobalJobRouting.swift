@@ -38,6 +38,11 @@ enum GlobalJobRouting {
         return pthread_key_create(&key, nil) == 0 ? key : nil
     }()
 
+    /// ``key``, for the hook: set before the hook is installed and never changed. A plain
+    /// global, read without `swift_once` (a `static let` is checked on every read: the hook
+    /// runs for every job a task resumes).
+    nonisolated(unsafe) private static var hookKey: pthread_key_t = 0
+
     /// Whether the hook is installed (once per process). A runtime that exports no
     /// `swift_task_enqueueGlobal_hook` leaves it uninstalled: ``Simulation`` then starts its
     /// tasks with `Task(executorPreference:)` as before, slower by the status-lock read on
@@ -48,8 +53,9 @@ enum GlobalJobRouting {
               let symbol = dlsym(handle, "swift_task_enqueueGlobal_hook") else { return false }
         let hook = symbol.assumingMemoryBound(to: Hook?.self)
         previous = hook.pointee
+        hookKey = key!
         hook.pointee = { job, original in
-            if let key = GlobalJobRouting.key, let marked = pthread_getspecific(key) {
+            if let marked = pthread_getspecific(GlobalJobRouting.hookKey) {
                 Unmanaged<SimExecutor>.fromOpaque(marked).takeUnretainedValue().enqueueGlobal(job)
             } else if let previous = GlobalJobRouting.previous {
                 previous(job, original)

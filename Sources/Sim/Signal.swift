@@ -38,9 +38,11 @@ public final class Signal: Sendable {
     /// Wakes every current waiter.
     public func notifyAll() {
         let woken = waiters.withLock { queue -> Deque<Waiter> in
-            let all = queue
-            queue.removeAll()
-            return all
+            // Taken whole, leaving an empty queue (no copy, no allocation); nobody waiting (an
+            // arrival while the server works) costs only the lock.
+            guard !queue.isEmpty else { return [] }
+            defer { queue = [] }
+            return queue
         }
         for waiter in woken where waiter.resume(.signalled) {
             executor.forget(waiter)

@@ -71,14 +71,12 @@ extension SimExecutor {
                  isolation: isolated (any Actor)?) async -> Waiter.Reason {
         let current = WaitSlot.currentTask
         if current.isCancelled { return .cancelled }
-        let (id, sampling) = nextWaiterID()
-        if sampling { noteSuspension() }
-        let waiter = Waiter(id: id, timed: deadline != nil)
+        let waiter = Waiter(timed: deadline != nil)
         if let slot = current.slot {
             // A spawned task: cancellation reaches the wait through its slot (see WaitSlot).
             return await withUnsafeContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Waiter.Reason, Never>) in
                 waiter.install(continuation)
-                if let deadline { schedule(waiter, at: deadline, observer: observer) } else { park(waiter) }
+                enter(waiter, deadline: deadline, observer: observer)
                 register(waiter)
                 slot.hold(waiter)
             }
@@ -86,12 +84,19 @@ extension SimExecutor {
         return await withTaskCancellationHandler(operation: {
             await withUnsafeContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Waiter.Reason, Never>) in
                 waiter.install(continuation)
-                if let deadline { schedule(waiter, at: deadline, observer: observer) } else { park(waiter) }
+                enter(waiter, deadline: deadline, observer: observer)
                 register(waiter)
             }
         }, onCancel: {
             if waiter.resume(.cancelled) { forget(waiter) }
         }, isolation: isolation)
+    }
+
+    /// Gives `waiter` its timer (or parks it without one), and counts the suspension if a
+    /// guard's sample is running.
+    private func enter(_ waiter: Waiter, deadline: Duration?, observer: Bool) {
+        let sampling = if let deadline { schedule(waiter, at: deadline, observer: observer) } else { park(waiter) }
+        if sampling { noteSuspension() }
     }
 }
 

@@ -177,7 +177,13 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
 
     let state = Mutex(State())
 
-    public init() {}
+    /// ``GlobalJobRouting/isAvailable``, read once (``execute(_:)`` asks for every job).
+    private let routed: Bool
+
+    public init() {
+        routed = GlobalJobRouting.isAvailable
+        RuntimeTask.lookUp()
+    }
 
     deinit {
         // Timers neither fired nor drained still hold their waiters.
@@ -229,19 +235,30 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     // MARK: Timers
 
     /// Registers `waiter` to be woken at `deadline` (clamped to `now`), as an observer timer
-    /// if `observer` (rule 3).
-    func schedule(_ waiter: Waiter, at deadline: Duration, observer: Bool = false) {
+    /// if `observer` (rule 3). Returns whether a guard's sample is running (so the caller
+    /// notes who suspends with ``noteSuspension()``): one lock for both.
+    @discardableResult
+    func schedule(_ waiter: Waiter, at deadline: Duration, observer: Bool = false) -> Bool {
         state.withLock { state in
             state.sequence &+= 1
             let when = max(deadline, state.now)
             state.timers.insert(TimerEntry(deadline: when, observer: observer, sequence: state.sequence,
                                            waiter: .passRetained(waiter)))
+            return state.sample != nil
         }
     }
 
-    /// Registers a waiter with no deadline; only a signal or shutdown wakes it.
-    func park(_ waiter: Waiter) {
-        state.withLock { $0.untimed[waiter.id] = waiter }
+    /// Registers a waiter with no deadline; only a signal or shutdown wakes it. Gives the
+    /// waiter its ID (shutdown releases parked waiters in ID order) and returns whether a
+    /// guard's sample is running, as ``schedule(_:at:observer:)`` does.
+    @discardableResult
+    func park(_ waiter: Waiter) -> Bool {
+        state.withLock { state in
+            state.sequence &+= 1
+            waiter.id = state.sequence
+            state.untimed[waiter.id] = waiter
+            return state.sample != nil
+        }
     }
 
     /// Called when a waiter is resumed by something other than its timer.
@@ -263,18 +280,9 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         }
     }
 
-    /// A new waiter's ID, and whether a guard's sample is running (so the caller notes who
-    /// suspends with ``noteSuspension()``).
-    func nextWaiterID() -> (id: UInt64, sampling: Bool) {
-        state.withLock { state in
-            state.sequence &+= 1
-            return (state.sequence, state.sample != nil)
-        }
-    }
-
     /// Counts one suspension of the current task in the running guard sample.
     func noteSuspension() {
-        let key = withUnsafeCurrentTask { $0?.address }
+        let key = RuntimeTask.current?.address
         state.withLock { state in
             let name = key.flatMap { state.taskNames[$0] } ?? "a task not started by Simulation.spawn"
             state.sample?.names[name, default: 0] += 1
@@ -359,7 +367,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     }
 
     private func execute(_ job: UnownedJob) {
-        if GlobalJobRouting.isAvailable {
+        if routed {
             job.runSynchronously(on: asUnownedSerialExecutor())
         } else {
             // Tasks prefer this executor (no routing): run each job with it as the task

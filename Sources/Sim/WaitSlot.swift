@@ -101,13 +101,23 @@ enum RuntimeTask {
     typealias GetCurrent = @convention(thin) () -> UnsafeRawPointer?
     typealias IsCancelled = @convention(thin) (UnsafeRawPointer) -> Bool
 
-    /// The runtime's two entry points, or nil if this process's runtime does not export them.
-    static let entries: (getCurrent: GetCurrent, isCancelled: IsCancelled)? = {
+    /// Whether this process's runtime exports both entry points. Looking them up (once per
+    /// process, on the first access) stores them in ``entries``.
+    static let found: Bool = {
         guard let handle = dlopen(nil, RTLD_NOW),
               let getCurrent = dlsym(handle, "swift_task_getCurrent"),
-              let isCancelled = dlsym(handle, "swift_task_isCancelled") else { return nil }
-        return (unsafeBitCast(getCurrent, to: GetCurrent.self), unsafeBitCast(isCancelled, to: IsCancelled.self))
+              let isCancelled = dlsym(handle, "swift_task_isCancelled") else { return false }
+        entries = (unsafeBitCast(getCurrent, to: GetCurrent.self), unsafeBitCast(isCancelled, to: IsCancelled.self))
+        return true
     }()
+
+    /// The entry points once ``found`` (every ``SimExecutor`` looks them up when it is made):
+    /// a plain global, read on every wait without the `swift_once` check of a `static let`.
+    /// Written once, under the `swift_once` of ``found``, before any simulation runs.
+    nonisolated(unsafe) private(set) static var entries: (getCurrent: GetCurrent, isCancelled: IsCancelled)?
+
+    /// Looks the entry points up if no one has yet.
+    static func lookUp() { _ = found }
 
     /// The running task's address (``UnsafeCurrentTask/address``) and whether it is
     /// cancelled; nil when no task runs.

@@ -13,14 +13,15 @@ final class Waiter: @unchecked Sendable {
         case finished
     }
 
-    let id: UInt64
+    /// Set when the waiter is parked without a deadline (``SimExecutor/park(_:)``), under the
+    /// executor's lock; a timed waiter needs none (its timer entry has a sequence number).
+    var id: UInt64 = 0
     /// Whether a timer entry refers to this waiter (else it is parked without deadline).
     let timed: Bool
     private let slot = Mutex<Slot>(.empty)
     private let resumed = Atomic<Bool>(false)
 
-    init(id: UInt64, timed: Bool) {
-        self.id = id
+    init(timed: Bool) {
         self.timed = timed
     }
 

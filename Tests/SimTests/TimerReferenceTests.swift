@@ -13,9 +13,9 @@ import Testing
         weak var pending: Waiter?
         do {
             let executor = SimExecutor()
-            let first = Waiter(id: 1, timed: true)
-            let signalled = Waiter(id: 2, timed: true)
-            let late = Waiter(id: 3, timed: true)
+            let first = Waiter(timed: true)
+            let signalled = Waiter(timed: true)
+            let late = Waiter(timed: true)
             fired = first
             stale = signalled
             pending = late
@@ -41,7 +41,7 @@ import Testing
         var live: [Waiter] = []
         do {
             for index in 0..<3000 {
-                let waiter = Waiter(id: UInt64(index), timed: true)
+                let waiter = Waiter(timed: true)
                 executor.schedule(waiter, at: .seconds(Double(index % 7 + 1)))
                 if index % 10 == 0 {
                     live.append(waiter)

@@ -54,6 +54,7 @@ import Testing
     /// or every wait takes the slower fallback unnoticed.
     @Test func theRuntimeEntryPointsSeeTheTaskTheStandardLibrarySees() {
         #if os(Linux)
+        RuntimeTask.lookUp()
         #expect(RuntimeTask.entries != nil, "swift_task_getCurrent / swift_task_isCancelled not found")
         #endif
         let test = RuntimeTask.current, testByLibrary = RuntimeTask.throughStandardLibrary

@@ -67,7 +67,8 @@ public enum ServerQueue {
         }
         sim.spawn("drain") { await station.drained() }
         let outcome = sim.run(limit: nil)
-        return Result(wait: station.wait, waitByClass: station.waitByClass, outcome: outcome,
+        return Result(wait: station.wait, waitByClass: config.classes.count == 1 ? [station.wait] : station.waitByClass,
+                      outcome: outcome,
                       unexpectedErrors: station.unexpectedErrors)
     }
 
@@ -147,7 +148,8 @@ public enum ServerQueue {
                     if customer.measured {
                         let waited = customer.arrived.duration(to: sim.clock.now)
                         wait.record(waited)
-                        waitByClass[lane].record(waited)
+                        // One class: its histogram is the whole one (``run(_:)`` copies it).
+                        if lanes.count > 1 { waitByClass[lane].record(waited) }
                     }
                     busy += 1
                     try await sim.clock.sleep(for: customer.service)
