@@ -3,68 +3,63 @@ import Synchronization
 /// One suspended task waiting on the kernel: for a deadline, a signal, or both.
 ///
 /// Whoever resumes it first wins; later attempts do nothing. The reason tells the task why.
+///
+/// Its whole state is one atomic byte, so that installing the continuation and resuming it
+/// cost one compare-and-exchange each (a lock around the state and a flag beside it were
+/// four atomic operations per wait, and every wait makes one waiter). The continuation itself
+/// is a plain field: the installer writes it before publishing `waiting` (release), and only
+/// the resumer that moves `waiting` to `finished` (acquire) reads it.
 final class Waiter: @unchecked Sendable {
-    enum Reason: Sendable { case deadline, signalled, cancelled }
+    enum Reason: UInt8, Sendable { case deadline, signalled, cancelled }
 
-    private enum Slot {
-        case empty
-        case waiting(UnsafeContinuation<Reason, Never>)
-        case resumedBeforeInstall(Reason)
-        case finished
-    }
+    /// The states of ``state``: no continuation yet, a continuation waiting, resumed. A waiter
+    /// resumed before its continuation was installed holds `resumedBeforeInstall + reason`.
+    private static let empty: UInt8 = 0, waiting: UInt8 = 1, finished: UInt8 = 2, resumedBeforeInstall: UInt8 = 3
 
     /// Set when the waiter is parked without a deadline (``SimExecutor/park(_:)``), under the
     /// executor's lock; a timed waiter needs none (its timer entry has a sequence number).
     var id: UInt64 = 0
     /// Whether a timer entry refers to this waiter (else it is parked without deadline).
     let timed: Bool
-    private let slot = Mutex<Slot>(.empty)
-    private let resumed = Atomic<Bool>(false)
+    private let state = Atomic<UInt8>(Waiter.empty)
+    private var continuation: UnsafeContinuation<Reason, Never>?
 
     init(timed: Bool) {
         self.timed = timed
     }
 
     /// True once someone has resumed (or pre-empted) this waiter.
-    var isResumed: Bool { resumed.load(ordering: .relaxed) }
+    var isResumed: Bool { state.load(ordering: .relaxed) >= Waiter.finished }
 
     /// Installs the continuation; if the waiter was already resumed (for example cancelled
     /// before it suspended), the continuation is resumed at once.
     func install(_ continuation: UnsafeContinuation<Reason, Never>) {
-        let pending: Reason? = slot.withLock { slot in
-            switch slot {
-            case .empty:
-                slot = .waiting(continuation)
-                return nil
-            case .resumedBeforeInstall(let reason):
-                slot = .finished
-                return reason
-            case .waiting, .finished:
-                preconditionFailure("a waiter is installed once")
-            }
-        }
-        if let pending { continuation.resume(returning: pending) }
+        self.continuation = continuation
+        let (installed, found) = state.compareExchange(expected: Waiter.empty, desired: Waiter.waiting,
+                                                       ordering: .acquiringAndReleasing)
+        if installed { return }
+        precondition(found >= Waiter.resumedBeforeInstall, "a waiter is installed once")
+        continuation.resume(returning: Reason(rawValue: found - Waiter.resumedBeforeInstall)!)
     }
 
     /// Resumes the task with `reason` unless someone already did. Returns whether it won.
-    /// The continuation is resumed outside every lock: resuming enqueues a job.
+    /// The continuation is resumed after the state changed: resuming enqueues a job.
     @discardableResult
     func resume(_ reason: Reason) -> Bool {
-        let continuation: UnsafeContinuation<Reason, Never>?? = slot.withLock { slot in
-            switch slot {
-            case .empty:
-                slot = .resumedBeforeInstall(reason)
-                return .some(nil)
-            case .waiting(let continuation):
-                slot = .finished
-                return .some(continuation)
-            case .resumedBeforeInstall, .finished:
-                return nil
+        var current = state.load(ordering: .acquiring)
+        while true {
+            let next: UInt8
+            switch current {
+            case Waiter.empty: next = Waiter.resumedBeforeInstall + reason.rawValue
+            case Waiter.waiting: next = Waiter.finished
+            default: return false
             }
+            let (won, found) = state.compareExchange(expected: current, desired: next, ordering: .acquiringAndReleasing)
+            if won {
+                if current == Waiter.waiting { continuation!.resume(returning: reason) }
+                return true
+            }
+            current = found
         }
-        guard let won = continuation else { return false }
-        resumed.store(true, ordering: .relaxed)
-        won?.resume(returning: reason)
-        return true
     }
 }
