@@ -34,7 +34,7 @@ public final class LiveRuntime: Runtime {
     /// The wall-clock duration of `duration` of run time.
     public func wall(_ duration: Duration) -> Duration { duration * timeScale }
 
-    public func pause(for duration: Duration, isolation: isolated (any Actor)?) async throws {
+    nonisolated(nonsending) public func pause(for duration: Duration) async throws {
         if duration > .zero {
             try await Task.sleep(for: wall(duration), clock: clock)
         } else {
@@ -42,8 +42,8 @@ public final class LiveRuntime: Runtime {
         }
     }
 
-    public func pause(until deadline: Duration, isolation: isolated (any Actor)?) async throws {
-        try await pause(for: deadline - now, isolation: isolation)
+    nonisolated(nonsending) public func pause(until deadline: Duration) async throws {
+        try await pause(for: deadline - now)
     }
 
     public func makeSignal() -> any WakeSignal { LiveSignal(runtime: self) }
@@ -134,13 +134,13 @@ final class LiveSignal: WakeSignal {
 
     init(runtime: LiveRuntime) { self.runtime = runtime }
 
-    func waitForNotify(until deadline: Duration?, isolation: isolated (any Actor)?) async throws -> Bool {
+    nonisolated(nonsending) func waitForNotify(until deadline: Duration?) async throws -> Bool {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
         }
         return try await withTaskCancellationHandler(operation: {
-            try await withCheckedThrowingContinuation(isolation: isolation) { continuation in
+            try await withCheckedThrowingContinuation(isolation: #isolation) { continuation in
                 state.withLock { $0.waiters.append((id, continuation)) }
                 if let deadline {
                     let delay = runtime.wall(deadline - runtime.now)
@@ -154,7 +154,7 @@ final class LiveSignal: WakeSignal {
             }
         }, onCancel: {
             resume(id, with: .failure(CancellationError()))
-        }, isolation: isolation)
+        }, isolation: #isolation)
     }
 
     /// Resumes waiter `id` unless it was resumed already.

@@ -9,12 +9,13 @@ public protocol Runtime: AnyObject, Sendable {
     /// Time since the start of the run.
     var now: Duration { get }
 
-    /// Suspends for `duration` (of run time); resumes on `isolation`.
+    /// Suspends for `duration` (of run time), on the caller's actor (as every wait here:
+    /// `nonisolated(nonsending)`, no hop on entry or after the wait; see ``SimClock``).
     /// Throws `CancellationError` when the task is cancelled.
-    func pause(for duration: Duration, isolation: isolated (any Actor)?) async throws
+    nonisolated(nonsending) func pause(for duration: Duration) async throws
 
-    /// Suspends until `deadline` (run time since the start); resumes on `isolation`.
-    func pause(until deadline: Duration, isolation: isolated (any Actor)?) async throws
+    /// Suspends until `deadline` (run time since the start), on the caller's actor.
+    nonisolated(nonsending) func pause(until deadline: Duration) async throws
 
     /// A new condition to wait on.
     func makeSignal() -> any WakeSignal
@@ -29,13 +30,13 @@ public protocol Runtime: AnyObject, Sendable {
 
 extension Runtime {
     /// Suspends for `duration`; resumes on the caller's actor.
-    public func sleep(for duration: Duration, isolation: isolated (any Actor)? = #isolation) async throws {
-        try await pause(for: duration, isolation: isolation)
+    nonisolated(nonsending) public func sleep(for duration: Duration) async throws {
+        try await pause(for: duration)
     }
 
     /// Suspends until `deadline` (since the start); resumes on the caller's actor.
-    public func sleep(until deadline: Duration, isolation: isolated (any Actor)? = #isolation) async throws {
-        try await pause(until: deadline, isolation: isolation)
+    nonisolated(nonsending) public func sleep(until deadline: Duration) async throws {
+        try await pause(until: deadline)
     }
 }
 
@@ -44,7 +45,7 @@ public protocol WakeSignal: AnyObject, Sendable {
     /// Waits until notified or until `deadline` (run time since the start; nil: no deadline).
     /// Returns `true` if notified. Throws `CancellationError` when the task is cancelled.
     @discardableResult
-    func waitForNotify(until deadline: Duration?, isolation: isolated (any Actor)?) async throws -> Bool
+    nonisolated(nonsending) func waitForNotify(until deadline: Duration?) async throws -> Bool
 
     /// Wakes every current waiter.
     func notifyAll()
@@ -53,27 +54,26 @@ public protocol WakeSignal: AnyObject, Sendable {
 extension WakeSignal {
     /// Waits until notified (no deadline).
     @discardableResult
-    public func wait(isolation: isolated (any Actor)? = #isolation) async throws -> Bool {
-        try await waitForNotify(until: nil, isolation: isolation)
+    nonisolated(nonsending) public func wait() async throws -> Bool {
+        try await waitForNotify(until: nil)
     }
 
     /// Waits until notified or until `deadline` (since the start; nil: no deadline).
     @discardableResult
-    public func wait(untilOffset deadline: Duration?, isolation: isolated (any Actor)? = #isolation)
-        async throws -> Bool {
-        try await waitForNotify(until: deadline, isolation: isolation)
+    nonisolated(nonsending) public func wait(untilOffset deadline: Duration?) async throws -> Bool {
+        try await waitForNotify(until: deadline)
     }
 }
 
 extension Simulation: Runtime {
     public var now: Duration { executor.now }
 
-    public func pause(for duration: Duration, isolation: isolated (any Actor)?) async throws {
-        try await clock.sleep(for: duration, isolation: isolation)
+    nonisolated(nonsending) public func pause(for duration: Duration) async throws {
+        try await clock.sleep(for: duration)
     }
 
-    public func pause(until deadline: Duration, isolation: isolated (any Actor)?) async throws {
-        try await clock.sleep(until: SimClock.Instant(offset: deadline), isolation: isolation)
+    nonisolated(nonsending) public func pause(until deadline: Duration) async throws {
+        try await clock.sleep(until: SimClock.Instant(offset: deadline))
     }
 
     public func makeSignal() -> any WakeSignal { Signal(executor: executor) }
@@ -83,8 +83,8 @@ extension Simulation: Runtime {
 
 extension Signal: WakeSignal {
     @discardableResult
-    public func waitForNotify(until deadline: Duration?, isolation: isolated (any Actor)?) async throws -> Bool {
-        try await wait(until: deadline.map { SimClock.Instant(offset: $0) }, isolation: isolation)
+    nonisolated(nonsending) public func waitForNotify(until deadline: Duration?) async throws -> Bool {
+        try await wait(until: deadline.map { SimClock.Instant(offset: $0) })
     }
 }
 

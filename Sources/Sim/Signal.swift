@@ -16,13 +16,13 @@ public final class Signal: Sendable {
     /// contract, rule 3). Returns `true` if notified.
     /// Throws `CancellationError` when the task is cancelled.
     @discardableResult
-    public func wait(until deadline: SimClock.Instant? = nil, observing: Bool = false,
-                     isolation: isolated (any Actor)? = #isolation) async throws -> Bool {
+    nonisolated(nonsending)
+    public func wait(until deadline: SimClock.Instant? = nil, observing: Bool = false) async throws -> Bool {
         var registered: Waiter?
         let reason = await executor.suspend(deadline: deadline?.offset, observer: observing, register: { waiter in
             registered = waiter
             waiters.withLock { $0.append(waiter) }
-        }, isolation: isolation)
+        })
         if reason != .signalled, let registered {
             waiters.withLock { queue in
                 if let index = queue.firstIndex(where: { $0 === registered }) { queue.remove(at: index) }

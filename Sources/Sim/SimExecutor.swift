@@ -17,7 +17,7 @@ import Synchronization
 ///    to its deadline (never backwards), the sleeping task is resumed, and rule 1 applies to
 ///    everything that follows until the queue is empty again. Only then does the next timer,
 ///    even one at the same instant, fire. An *observer* timer (a poll that only looks, see
-///    ``SimClock/sleep(until:observing:isolation:)``) fires after every ordinary timer of its
+///    ``SimClock/sleep(until:observing:)``) fires after every ordinary timer of its
 ///    instant, so what a poll at an instant sees does not depend on when it was scheduled:
 ///    that is what lets a poller skip the polls that can see nothing new and still see what
 ///    polling tick by tick would have seen.

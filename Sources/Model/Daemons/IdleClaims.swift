@@ -17,8 +17,8 @@ final class CountedSignal: WakeSignal {
     var notifications: UInt64 { count.load(ordering: .relaxed) }
 
     @discardableResult
-    func waitForNotify(until deadline: Duration?, isolation: isolated (any Actor)?) async throws -> Bool {
-        try await signal.waitForNotify(until: deadline, isolation: isolation)
+    nonisolated(nonsending) func waitForNotify(until deadline: Duration?) async throws -> Bool {
+        try await signal.waitForNotify(until: deadline)
     }
 
     func notifyAll() {

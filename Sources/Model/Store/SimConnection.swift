@@ -27,19 +27,19 @@ public final class SimConnection: QueueConnection {
     }
 
     /// Pays one round trip (nothing in ideal mode, where round trips are zero).
-    private func pay(isolation: isolated (any Actor)?) async throws {
+    nonisolated(nonsending) private func pay() async throws {
         database.recorder.roundTrip(by: name, kind: kind)
-        try await pay(roundTrip.sample(&random), isolation: isolation)
+        try await pay(roundTrip.sample(&random))
     }
 
-    private func pay(_ delay: Duration, isolation: isolated (any Actor)?) async throws {
-        if delay > .zero { try await clock.sleep(for: delay, isolation: isolation) }
+    nonisolated(nonsending) private func pay(_ delay: Duration) async throws {
+        if delay > .zero { try await clock.sleep(for: delay) }
     }
 
     /// Step 5's lookup of a pending sibling (its own round trip, before any insert).
     nonisolated(nonsending) public func findPending(type: OperationType, task: TaskName, key: CoalescingKey, columns: [TargetColumn],
                             atLeastAsUrgentAs priority: Priority?) async throws -> OpID? {
-        try await pay(isolation: #isolation)
+        try await pay()
         return await database.findPending(type: type, task: task, key: key, columns: columns,
                                           atLeastAsUrgentAs: priority)
     }
@@ -51,7 +51,7 @@ public final class SimConnection: QueueConnection {
     nonisolated(nonsending) public func writeEvent(_ kind: EventKind, costs: EventCosts, random: inout RandomStream) async throws {
         guard !costs.isFree(kind) else { return }
         if costs.isRoundTrip(kind) { database.recorder.roundTrip(by: name, kind: self.kind) }
-        try await pay(costs.sample(kind, roundTrip: roundTrip, &random), isolation: #isolation)
+        try await pay(costs.sample(kind, roundTrip: roundTrip, &random))
     }
 
     /// Step 4's fold transaction, which takes `cost` (measured separately from a plain round
@@ -59,17 +59,17 @@ public final class SimConnection: QueueConnection {
     nonisolated(nonsending) public func fold(into survivor: OpID, type: OperationType, tasks: [TaskName], key: CoalescingKey,
                      columns: [TargetColumn], cost: Duration) async throws -> [OpRecord] {
         database.recorder.roundTrip(by: name, kind: kind)
-        try await pay(cost, isolation: #isolation)
+        try await pay(cost)
         return await database.fold(into: survivor, type: type, tasks: tasks, key: key, columns: columns)
     }
 
     nonisolated(nonsending) public func createOp(_ spec: OpSpec) async throws -> OpID {
-        try await pay(isolation: #isolation)
+        try await pay()
         return await database.createOp(spec)
     }
 
     nonisolated(nonsending) public func loadOp(_ id: OpID) async throws -> OpRecord? {
-        try await pay(isolation: #isolation)
+        try await pay()
         return await database.loadOp(id)
     }
 
@@ -77,7 +77,7 @@ public final class SimConnection: QueueConnection {
 
     /// A poll's read of an op: the round trip is an observer sleep (ordering contract, rule
     /// 3), so the read sees every ordinary event of its instant whenever it was scheduled.
-    func pollOp(_ id: OpID, isolation: isolated (any Actor)? = #isolation) async throws -> OpRecord? {
+    nonisolated(nonsending) func pollOp(_ id: OpID) async throws -> OpRecord? {
         database.recorder.roundTrip(by: name, kind: kind)
         let delay = roundTrip.sample(&random)
         if delay > .zero { try await clock.sleep(until: clock.now.advanced(by: delay), observing: true) }
@@ -85,7 +85,7 @@ public final class SimConnection: QueueConnection {
     }
 
     /// A poll that is not simulated: its round trip is drawn, exactly as
-    /// ``pollOp(_:isolation:)`` would, and returned so the caller can place the read. The
+    /// ``pollOp(_:)`` would, and returned so the caller can place the read. The
     /// caller counts it with ``countSkippedPolls(_:)`` (once for a stretch of polls: a lock
     /// per poll was 5 % of a long backlog's run).
     func drawSkippedPoll() -> Duration {
@@ -118,8 +118,8 @@ public final class SimConnection: QueueConnection {
     /// A claim whose round trip ends now (the caller slept until then): the round trip is
     /// drawn and counted here, then the statement runs.
     /// `reestablishing`: the queues of a plan the claimer withdrew (see ``IdlePlan``).
-    func claimNow(_ queues: [QueueName], limit: Int, reestablishing: [QueueName] = [],
-                  isolation: isolated (any Actor)? = #isolation) async -> [WorkItem] {
+    nonisolated(nonsending) func claimNow(_ queues: [QueueName], limit: Int, reestablishing: [QueueName] = [])
+        async -> [WorkItem] {
         database.recorder.roundTrip(by: name, kind: kind)
         _ = roundTrip.sample(&random)
         let items = await database.claim(queues, limit: limit, by: name, reestablishing: reestablishing)
@@ -129,7 +129,7 @@ public final class SimConnection: QueueConnection {
 
     @discardableResult
     nonisolated(nonsending) public func setState(_ id: OpID, _ state: OpState) async throws -> Bool {
-        try await pay(isolation: #isolation)
+        try await pay()
         return await database.setState(id, state)
     }
 
@@ -162,61 +162,61 @@ public final class SimConnection: QueueConnection {
     /// `restart_work_queue` at daemon start: releases the rows of `queues` that this node's
     /// daemons had claimed (one statement).
     nonisolated(nonsending) public func releaseClaims(on queues: [QueueName], claimedByPrefix prefix: String) async throws -> Int {
-        try await pay(isolation: #isolation)
+        try await pay()
         return await database.releaseClaims(on: queues, claimedByPrefix: prefix)
     }
 
     /// Taking or releasing a lock held in the database (a write whose content the model keeps
     /// elsewhere).
     nonisolated(nonsending) public func writeLock() async throws {
-        try await pay(isolation: #isolation)
+        try await pay()
     }
 
     /// A read whose content the model keeps elsewhere (e.g. a network object maintain loads).
     nonisolated(nonsending) public func read() async throws {
-        try await pay(isolation: #isolation)
+        try await pay()
     }
 
     /// An error report row (a write whose content the model does not need).
     nonisolated(nonsending) public func writeErrorReport(_ id: OpID) async throws {
-        try await pay(isolation: #isolation)
+        try await pay()
     }
 
     nonisolated(nonsending) public func claim(_ queues: [QueueName], limit: Int) async throws -> [WorkItem] {
-        try await pay(isolation: #isolation)
+        try await pay()
         let items = await database.claim(queues, limit: limit, by: name)
         database.recorder.claims(1, empty: items.isEmpty ? 1 : 0, kind: kind)
         return items
     }
 
     nonisolated(nonsending) public func deleteRow(_ id: RowID) async throws {
-        try await pay(isolation: #isolation)
+        try await pay()
         await database.deleteRow(id)
     }
 
     nonisolated(nonsending) public func reschedule(_ item: WorkItem, after delay: Duration, isDefer: Bool) async throws {
-        try await pay(isolation: #isolation)
+        try await pay()
         await database.reschedule(item, after: delay, isDefer: isDefer)
     }
 
     nonisolated(nonsending) public func reap() async throws -> (released: Int, errored: Int) {
-        try await pay(isolation: #isolation)
+        try await pay()
         return await database.reap()
     }
 
     nonisolated(nonsending) public func depth(of queues: [QueueName]) async throws -> Int {
-        try await pay(isolation: #isolation)
+        try await pay()
         return await database.depth(of: queues)
     }
 
     nonisolated(nonsending) public func hasPendingOp(network: NetworkID) async throws -> Bool {
-        try await pay(isolation: #isolation)
+        try await pay()
         return await database.hasPendingOp(network: network)
     }
 
     nonisolated(nonsending) public func recentOutcomes(network: NetworkID) async throws
         -> [(at: Duration, state: OpState)] {
-        try await pay(isolation: #isolation)
+        try await pay()
         return await database.recentOutcomes(network: network)
     }
 }
