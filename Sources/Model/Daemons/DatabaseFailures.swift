@@ -27,8 +27,8 @@ public struct DatabaseFailurePolicy: Sendable {
     /// Runs `statement`, retrying a transient failure (deadlock, lost connection) with jitter
     /// drawn from `random`; after ``attempts`` tries the failure becomes
     /// ``DatabaseError/unavailable(_:)``. Other errors pass through at once.
+    nonisolated(nonsending)
     public func retry<T>(_ what: String, random: inout RandomStream, runtime: any Runtime,
-                         isolation: isolated (any Actor)? = #isolation,
                          _ statement: () async throws -> T) async throws -> T {
         var attempt = 0
         while true {

@@ -10,8 +10,9 @@ struct HandlerEnqueues {
     let node: NodeID
     let claimer: String
 
+    nonisolated(nonsending)
     func run(_ enqueues: [TaskEnqueue], for task: TaskName, at index: Int, of op: OpRecord, retries: Int,
-             on connection: any QueueConnection, isolation: isolated (any Actor)? = #isolation) async throws {
+             on connection: any QueueConnection) async throws {
         let keys = RandomStream(key: op.spec.randomKey).derived("handler/\(index)/\(retries)")
         for (number, enqueue) in enqueues.enumerated() {
             for (fan, target) in targets(of: enqueue, for: op).enumerated() {

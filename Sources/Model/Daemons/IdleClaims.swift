@@ -17,7 +17,8 @@ final class CountedSignal: WakeSignal {
     var notifications: UInt64 { count.load(ordering: .relaxed) }
 
     @discardableResult
-    nonisolated(nonsending) func waitForNotify(until deadline: Duration?) async throws -> Bool {
+    nonisolated(nonsending)
+    func waitForNotify(until deadline: Duration?) async throws -> Bool {
         try await signal.waitForNotify(until: deadline)
     }
 
@@ -135,8 +136,9 @@ struct IdleClaims {
     /// changes then), or at the start of the first round after `stateChanged` first answers
     /// true. ``starts`` sees each skipped or taken round's start, in order. `count` (the
     /// daemon's idle rounds) ends counting the rounds skipped.
-    mutating func skip(idleRounds count: inout Int, stopAt: Duration? = nil, stateChanged: () -> Bool = { false },
-                       isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
+    nonisolated(nonsending)
+    mutating func skip(idleRounds count: inout Int, stopAt: Duration? = nil, stateChanged: () -> Bool = { false })
+        async throws -> Outcome {
         let database = connection.database
         let clock = connection.clock
         var changedAt: Duration?
@@ -235,7 +237,8 @@ struct IdleClaims {
 
     /// Withdraws the published plan, if any, and has the database choose again the first
     /// readers of its queues (the daemon wakes other than by taking its planned read).
-    private func withdrawAndReestablish(isolation: isolated (any Actor)? = #isolation) async {
+    nonisolated(nonsending)
+    private func withdrawAndReestablish() async {
         guard let withdrawn = withdraw() else { return }
         await connection.database.reestablish(withdrawn)
     }
@@ -273,7 +276,8 @@ struct IdleClaims {
     /// The next round reaches its read `read` now: the reads before it were empty (skipped),
     /// this one claims now, and the rest of the round runs as
     /// ``SimConnection/claim(_:limit:mode:shape:)`` would (each read paying its round trip).
-    private mutating func take(read: Int, isolation: isolated (any Actor)? = #isolation) async throws -> [WorkItem] {
+    nonisolated(nonsending)
+    private mutating func take(read: Int) async throws -> [WorkItem] {
         let base = grid.base
         starts?.see(grid.drawer.nextStart(base))
         var stream = base.stream

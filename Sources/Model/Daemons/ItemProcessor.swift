@@ -30,8 +30,8 @@ struct ItemProcessor {
     /// Called with a task's disk load (ms/s) when it starts, and negated when it ends.
     var diskLoad: ((Double) -> Void)?
 
-    func process(_ item: WorkItem, on connection: any QueueConnection,
-                 isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
+    nonisolated(nonsending)
+    func process(_ item: WorkItem, on connection: any QueueConnection) async throws -> Outcome {
         let recorder = context.recorder
         guard let op = try await connection.loadOp(item.opID) else {
             recorder.skipped(nil, opID: item.opID, by: claimer, reason: "Operation not found")
@@ -73,9 +73,9 @@ struct ItemProcessor {
 
     /// The terminal-state branch: the op ended already (folded, or errored elsewhere), so its
     /// row is dropped and nothing runs.
+    nonisolated(nonsending)
     private func dropTerminal(_ op: OpRecord, item: WorkItem, reason: String, events: EventWriter,
-                              on connection: any QueueConnection,
-                              isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
+                              on connection: any QueueConnection) async throws -> Outcome {
         context.recorder.skipped(op, opID: op.id, by: claimer, reason: reason)
         // An `executing` write is refused only for an op folded since its claim (complete).
         context.recorder.skippedTerminal(op, state: op.state.isTerminal ? op.state : .complete, by: claimer)
@@ -87,8 +87,9 @@ struct ItemProcessor {
 
     /// `depends_on`: missing → error, error/abort/deleted → abort, not terminal → defer.
     /// `runs_after`: missing → warning and go on, not terminal → defer. One read per dependency.
-    private func checkDependencies(of op: OpRecord, on connection: any QueueConnection,
-                                   isolation: isolated (any Actor)? = #isolation) async throws -> DependencyVerdict {
+    nonisolated(nonsending)
+    private func checkDependencies(of op: OpRecord, on connection: any QueueConnection)
+        async throws -> DependencyVerdict {
         for dependency in op.spec.dependsOn {
             guard let record = try await connection.loadOp(dependency) else {
                 return .fail(.error, reason: "cancelling operation, as dependency \(dependency) does not exist")
@@ -109,9 +110,9 @@ struct ItemProcessor {
 
     /// From the moment the worker is about to call `op.execute()`: that instant is the
     /// `start_time` of step 1's `wait_seconds`.
+    nonisolated(nonsending)
     private func execute(_ op: OpRecord, item: WorkItem, events: EventWriter,
-                         on connection: any QueueConnection,
-                         isolation: isolated (any Actor)? = #isolation) async throws -> Outcome {
+                         on connection: any QueueConnection) async throws -> Outcome {
         let recorder = context.recorder
         let config = context.config
         // Every draw of this op comes from its own stream: what the op is and which attempt
@@ -168,9 +169,9 @@ struct ItemProcessor {
     /// handler enqueues; false if it failed.
     /// A `measured` time (a replayed op's) replaces the profile's draw, and the handler does
     /// not enqueue again: the ops it enqueued are in the log and are replayed themselves.
+    nonisolated(nonsending)
     private func run(_ task: TaskName, at index: Int, of op: OpRecord, item: WorkItem, measured: Duration?,
-                     on connection: any QueueConnection,
-                     isolation: isolated (any Actor)? = #isolation) async throws -> Bool {
+                     on connection: any QueueConnection) async throws -> Bool {
         let profile = context.config.profile(task)
         var random = RandomStream(key: op.spec.randomKey).derived(UInt64(item.retries) << 16 | UInt64(index))
         let service = measured ?? profile.service.sample(&random)
@@ -194,9 +195,9 @@ struct ItemProcessor {
     /// type and key whose task is one of ours, in one transaction (skipped, with phase 11's
     /// set, when the claim that brought this item returned only it). Returns the tasks to run
     /// with their positions in the op (which key their service times), or nil for all of them.
+    nonisolated(nonsending)
     private func coalesce(_ op: OpRecord, item: WorkItem, attempt: RandomStream, events: EventWriter,
-                          on connection: any QueueConnection,
-                          isolation: isolated (any Actor)? = #isolation) async throws -> [(Int, TaskName)]? {
+                          on connection: any QueueConnection) async throws -> [(Int, TaskName)]? {
         guard context.steps.workerFold else { return nil }
         let rules = context.coalescing.rules(for: op.spec)
         guard op.spec.tasks.contains(where: { task in rules.contains { $0.tasks.contains(task) } }) else { return nil }
@@ -238,7 +239,8 @@ struct EventWriter {
     /// that does nothing still costs a frame on every item).
     func costs(_ kind: EventKind) -> Bool { !costs.isFree(kind) }
 
-    func write(_ kind: EventKind, isolation: isolated (any Actor)? = #isolation) async throws {
+    nonisolated(nonsending)
+    func write(_ kind: EventKind) async throws {
         var random = RandomStream(key: op.spec.randomKey)
             .derived("event/\(kind.rawValue)/\(item.retries)/\(item.deferCount)")
         try await connection.writeEvent(kind, costs: costs, random: &random)

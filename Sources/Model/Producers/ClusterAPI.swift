@@ -179,7 +179,8 @@ actor ClusterAPI {
     /// network work (each interface's DHCP lease, `update_dnsmasq` once per distinct network)
     /// is enqueued by the delete op's handler while it runs on sf-queues (``TaskProfile``
     /// of `instance_delete`), not here.
-    private func instanceDelete(_ instance: InstanceID, random: RandomStream, connection: any QueueConnection) async throws {
+    private func instanceDelete(_ instance: InstanceID, random: RandomStream, connection: any QueueConnection)
+        async throws {
         guard let entry = remove(instance) else { return }
         let delete = try await context.createAndEnqueue(OpSpec(
             type: .nodeInstOp, tasks: [.instanceDelete], priority: .userFacing,
@@ -191,7 +192,8 @@ actor ClusterAPI {
 
     /// Network delete: the network-node op, and on every other participating node the
     /// hypervisor-side delete; the caller waits for the network-node op.
-    private func networkDelete(_ network: NetworkID, random: RandomStream, connection: any QueueConnection) async throws {
+    private func networkDelete(_ network: NetworkID, random: RandomStream, connection: any QueueConnection)
+        async throws {
         let hypervisors = participants(of: network).filter { $0 != networkNode }
         networks[network] = nil
         let delete = try await create(.netOp, [.deleteNetworkNode], .userFacing, .networkNode, .clusterOperation,
@@ -242,7 +244,7 @@ actor ClusterAPI {
 
     // MARK: Helpers
 
-    /// Creates the op the real caller creates (see ``ClusterContext/enqueue(_:caller:on:isolation:)``).
+    /// Creates the op the real caller creates (see ``ClusterContext/enqueue(_:caller:on:)``).
     func create(_ type: OperationType, _ tasks: [TaskName], _ priority: Priority, _ target: QueueTarget,
                 _ family: QueueFamily, network: NetworkID? = nil, node: NodeID? = nil, instance: InstanceID? = nil,
                 parameters: [String] = [], key: RandomStream, on connection: any QueueConnection) async throws -> OpID? {

@@ -4,8 +4,9 @@ extension ClusterContext {
     /// How a caller gets an op done: in the `inline` era network work runs right here, under
     /// the network's lock, and nil is returned (there is no op to depend on or wait for);
     /// otherwise the op is created through `create_and_enqueue`.
-    func enqueue(_ spec: OpSpec, caller: @autoclosure () -> String, on connection: any QueueConnection,
-                 isolation: isolated (any Actor)? = #isolation) async throws -> OpID? {
+    nonisolated(nonsending)
+    func enqueue(_ spec: OpSpec, caller: @autoclosure () -> String, on connection: any QueueConnection)
+        async throws -> OpID? {
         if config.inlineNetworkWork && spec.type.isNetworkWork {
             try await runInline(spec, on: connection)
             return nil
@@ -23,8 +24,9 @@ extension ClusterContext {
     /// nothing. The lookup and the insert are separate round trips with no lock between them,
     /// so two callers can both miss and both insert; step 4's fold catches the duplicate at
     /// dispatch.
-    func createAndEnqueue(_ spec: OpSpec, caller: @autoclosure () -> String, on connection: any QueueConnection,
-                          isolation: isolated (any Actor)? = #isolation) async throws -> OpID {
+    nonisolated(nonsending)
+    func createAndEnqueue(_ spec: OpSpec, caller: @autoclosure () -> String, on connection: any QueueConnection)
+        async throws -> OpID {
         var random = config.events.isFree(.created) && config.events.isFree(.deduplicated)
             ? RandomStream(key: spec.randomKey) : RandomStream(key: spec.randomKey).derived("event/enqueue")
         if steps.enqueueDedup, spec.type == .netOp, spec.tasks.count == 1,

@@ -42,8 +42,8 @@ actor InlineNetworkLocks {
 
 extension ClusterContext {
     /// Takes the network's lock (one round trip), runs the tasks, releases it (one round trip).
-    func runInline(_ spec: OpSpec, on connection: any QueueConnection,
-                   isolation: isolated (any Actor)? = #isolation) async throws {
+    nonisolated(nonsending)
+    func runInline(_ spec: OpSpec, on connection: any QueueConnection) async throws {
         let requested = runtime.now
         let network = spec.networkID ?? NetworkID("")
         try await connection.writeLock()

@@ -15,8 +15,9 @@ extension ClusterContext {
     /// instant polling tick by tick would have taken it. The random stream, the round-trip
     /// counts, the instant and the order of what follows are the same either way; only the
     /// kernel's job count differs.
-    func wait(for op: OpID?, on connection: any QueueConnection, as style: WaitStyle = .api, waiter: String,
-              isolation: isolated (any Actor)? = #isolation) async throws {
+    nonisolated(nonsending)
+    func wait(for op: OpID?, on connection: any QueueConnection, as style: WaitStyle = .api, waiter: String)
+        async throws {
         guard let op else { return }
         if let simulated = connection as? SimConnection {
             try await simulatedWait(for: op, on: simulated, as: style, waiter: waiter)
@@ -26,8 +27,9 @@ extension ClusterContext {
     }
 
     /// Any backend (live mode): every poll is a real read.
-    private func pollingWait(for op: OpID, on connection: any QueueConnection, as style: WaitStyle, waiter: String,
-                             isolation: isolated (any Actor)? = #isolation) async throws {
+    nonisolated(nonsending)
+    private func pollingWait(for op: OpID, on connection: any QueueConnection, as style: WaitStyle, waiter: String)
+        async throws {
         let deadline = runtime.now + config.apiAsyncWait
         let poll = style == .api ? config.waiterPoll : config.restClientPoll
         while true {
@@ -46,9 +48,10 @@ extension ClusterContext {
     }
 
     /// The simulated database: polls are observers of the virtual clock, so the empty ones
-    /// can be skipped (see ``wait(for:on:as:waiter:isolation:)``).
-    private func simulatedWait(for op: OpID, on connection: SimConnection, as style: WaitStyle, waiter: String,
-                               isolation: isolated (any Actor)? = #isolation) async throws {
+    /// can be skipped (see ``wait(for:on:as:waiter:)``).
+    nonisolated(nonsending)
+    private func simulatedWait(for op: OpID, on connection: SimConnection, as style: WaitStyle, waiter: String)
+        async throws {
         let clock = connection.clock
         let database = connection.database
         let deadline = clock.now.advanced(by: config.apiAsyncWait)
@@ -76,9 +79,10 @@ extension ClusterContext {
     }
 
     /// The polls after the first, skipped: `start` is when the next poll's round trip begins.
+    nonisolated(nonsending)
     private func skipPolls(of op: OpID, from start: SimClock.Instant, every poll: Duration,
-                           until deadline: SimClock.Instant?, on connection: SimConnection, waiter: String,
-                           isolation: isolated (any Actor)? = #isolation) async throws {
+                           until deadline: SimClock.Instant?, on connection: SimConnection, waiter: String)
+        async throws {
         let clock = connection.clock
         let database = connection.database
         // The poll that would time out, found on a copy of the connection's stream.
