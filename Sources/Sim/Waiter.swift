@@ -17,12 +17,15 @@ final class Waiter: @unchecked Sendable {
     private static let empty: UInt8 = 0, waiting: UInt8 = 1, finished: UInt8 = 2, resumedBeforeInstall: UInt8 = 3
 
     /// Set when the waiter is parked without a deadline (``SimExecutor/park(_:)``), under the
-    /// executor's lock; a timed waiter needs none (its timer entry has a sequence number).
-    var id: UInt64 = 0
+    /// executor's lock (which orders every access: unchecked for exclusivity); a timed waiter
+    /// needs none (its timer entry has a sequence number).
+    @exclusivity(unchecked) var id: UInt64 = 0
     /// Whether a timer entry refers to this waiter (else it is parked without deadline).
     let timed: Bool
     private let state = Atomic<UInt8>(Waiter.empty)
-    private var continuation: UnsafeContinuation<Reason, Never>?
+    /// Unchecked for exclusivity: each access is already ordered by ``state`` (above), and a
+    /// checked one costs a call into the runtime on every wait.
+    @exclusivity(unchecked) private var continuation: UnsafeContinuation<Reason, Never>?
 
     init(timed: Bool) {
         self.timed = timed
