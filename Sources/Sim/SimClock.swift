@@ -62,9 +62,11 @@ extension SimExecutor {
     /// Suspends the current task until `deadline` (nil: until resumed otherwise), calling
     /// `register` with the waiter first so a signal can find it.
     ///
-    /// The continuation resumes on `isolation` (the caller's actor), so a wake-up costs one job.
+    /// It runs, and the continuation resumes, on the caller's executor (its actor), so a
+    /// wake-up costs one job.
     nonisolated(nonsending)
-    func suspend(deadline: Duration?, observer: Bool = false, register: (Waiter) -> Void = { _ in }) async -> Waiter.Reason {
+    func suspend(deadline: Duration?, observer: Bool = false, register: (Waiter) -> Void = { _ in })
+        async -> Waiter.Reason {
         let current = WaitSlot.currentTask
         if current.isCancelled { return .cancelled }
         let waiter = Waiter(timed: deadline != nil)

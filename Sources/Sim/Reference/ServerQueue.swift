@@ -67,8 +67,9 @@ public enum ServerQueue {
         }
         sim.spawn("drain") { await station.drained() }
         let outcome = sim.run(limit: nil)
-        return Result(wait: station.wait, waitByClass: config.classes.count == 1 ? [station.wait] : station.waitByClass,
-                      outcome: outcome,
+        // One class: its histogram is the whole one, recorded once (``Station/serve()``).
+        let byClass = config.classes.count == 1 ? [station.wait] : station.waitByClass
+        return Result(wait: station.wait, waitByClass: byClass, outcome: outcome,
                       unexpectedErrors: station.unexpectedErrors)
     }
 
@@ -148,7 +149,7 @@ public enum ServerQueue {
                     if customer.measured {
                         let waited = customer.arrived.duration(to: sim.clock.now)
                         wait.record(waited)
-                        // One class: its histogram is the whole one (``run(_:)`` copies it).
+                        // One class: its histogram is the whole one (``run(_:)`` gives it as both).
                         if lanes.count > 1 { waitByClass[lane].record(waited) }
                     }
                     busy += 1
