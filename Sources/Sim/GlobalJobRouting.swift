@@ -32,16 +32,11 @@ enum GlobalJobRouting {
     /// The hook installed before ours, called for jobs of unmarked threads.
     nonisolated(unsafe) private static var previous: Hook?
 
-    /// The thread-specific value marking a simulation's thread; `nil` if none could be made.
-    private static let key: pthread_key_t? = {
-        var key = pthread_key_t()
-        return pthread_key_create(&key, nil) == 0 ? key : nil
-    }()
-
-    /// ``key``, for the hook: set before the hook is installed and never changed. A plain
-    /// global, read without `swift_once` (a `static let` is checked on every read: the hook
-    /// runs for every job a task resumes).
-    nonisolated(unsafe) private static var hookKey: pthread_key_t = 0
+    /// The thread-specific value marking a simulation's thread, made by ``isAvailable``
+    /// before it installs the hook and never changed after; meaningful only if the hook is
+    /// installed. A plain global, read without `swift_once` (a `static let` is checked on
+    /// every read, and the hook runs for every job a task resumes).
+    nonisolated(unsafe) private static var key: pthread_key_t = 0
 
     /// Whether the hook is installed (once per process). A runtime that exports no
     /// `swift_task_enqueueGlobal_hook` leaves it uninstalled: ``Simulation`` then starts its
@@ -49,13 +44,13 @@ enum GlobalJobRouting {
     /// every hop, with the same jobs in the same order. `SIMRUN_NO_JOB_ROUTING` set in the
     /// environment does the same on purpose (a test compares the two ways' output bytes).
     static let isAvailable: Bool = {
-        guard getenv("SIMRUN_NO_JOB_ROUTING") == nil, key != nil, let handle = dlopen(nil, RTLD_NOW),
-              let symbol = dlsym(handle, "swift_task_enqueueGlobal_hook") else { return false }
+        guard getenv("SIMRUN_NO_JOB_ROUTING") == nil, let handle = dlopen(nil, RTLD_NOW),
+              let symbol = dlsym(handle, "swift_task_enqueueGlobal_hook"), pthread_key_create(&key, nil) == 0
+        else { return false }
         let hook = symbol.assumingMemoryBound(to: Hook?.self)
         previous = hook.pointee
-        hookKey = key!
         hook.pointee = { job, original in
-            if let marked = pthread_getspecific(GlobalJobRouting.hookKey) {
+            if let marked = pthread_getspecific(GlobalJobRouting.key) {
                 Unmanaged<SimExecutor>.fromOpaque(marked).takeUnretainedValue().enqueueGlobal(job)
             } else if let previous = GlobalJobRouting.previous {
                 previous(job, original)
@@ -69,7 +64,7 @@ enum GlobalJobRouting {
     /// Runs `body` with this thread marked as `executor`'s: global jobs enqueued meanwhile go
     /// to `executor`. Restores the previous mark (a simulation run from inside another's job).
     static func onThread<T>(of executor: SimExecutor, _ body: () throws -> T) rethrows -> T {
-        guard isAvailable, let key else { return try body() }
+        guard isAvailable else { return try body() }
         let saved = pthread_getspecific(key)
         pthread_setspecific(key, Unmanaged.passUnretained(executor).toOpaque())
         defer { pthread_setspecific(key, saved) }

@@ -10,10 +10,12 @@ struct PeriodicStarts: Equatable {
     /// The last start acted on (before the stretch: the daemon's own last refresh), if any.
     var last: Duration?
 
-    /// A round starts at `start`.
-    mutating func see(_ start: Duration) {
-        if let last, start - last < every { return }
+    /// A round starts at `start`. Returns whether the daemon acts on it.
+    @discardableResult
+    mutating func see(_ start: Duration) -> Bool {
+        if let last, start - last < every { return false }
         last = start
+        return true
     }
 
     /// The same in whole nanoseconds, for walks in nanoseconds: `every` and `last` as

@@ -196,9 +196,7 @@ actor QueueWorkerPool {
     }
 
     private func refreshDiskMetric() {
-        let before = diskRefresh.last
-        diskRefresh.see(context.runtime.now)
-        if diskRefresh.last != before { diskMetric = diskLoad }
+        if diskRefresh.see(context.runtime.now) { diskMetric = diskLoad }
     }
 
     private func start(_ item: WorkItem) {

@@ -67,9 +67,11 @@ public enum ServerQueue {
         }
         sim.spawn("drain") { await station.drained() }
         let outcome = sim.run(limit: nil)
-        // One class: its histogram is the whole one, recorded once (``Station/serve()``).
-        let byClass = config.classes.count == 1 ? [station.wait] : station.waitByClass
-        return Result(wait: station.wait, waitByClass: byClass, outcome: outcome,
+        // Each wait is recorded once, in its class; the whole is their merge (exact: the same
+        // counts in the same buckets, the same count, sum and extremes).
+        var wait = WaitHistogram()
+        for klass in station.waitByClass { wait.merge(klass) }
+        return Result(wait: wait, waitByClass: station.waitByClass, outcome: outcome,
                       unexpectedErrors: station.unexpectedErrors)
     }
 
@@ -85,7 +87,6 @@ public enum ServerQueue {
         private var admitted = 0
         private let customers: Int
         private let warmup: Int
-        nonisolated(unsafe) var wait = WaitHistogram()
         nonisolated(unsafe) var waitByClass: [WaitHistogram]
         nonisolated(unsafe) var unexpectedErrors: [String] = []
 
@@ -148,9 +149,7 @@ public enum ServerQueue {
                     let customer = lanes[lane].removeFirst()
                     if customer.measured {
                         let waited = customer.arrived.duration(to: sim.clock.now)
-                        wait.record(waited)
-                        // One class: its histogram is the whole one (``run(_:)`` gives it as both).
-                        if lanes.count > 1 { waitByClass[lane].record(waited) }
+                        waitByClass[lane].record(waited)
                     }
                     busy += 1
                     try await sim.clock.sleep(for: customer.service)
