@@ -110,54 +110,147 @@ public enum OpState: String, Sendable {
 }
 
 /// Everything a caller states when it creates an op.
+///
+/// The fields live in one shared box, copied only when a copy that shares it is changed (the
+/// standard library's arrays do the same). A spec travels with every op, row, item and record
+/// and is copied at each of them; held inline, each copy moved about 150 bytes and retained
+/// and released its five arrays and strings one by one (about 8 % of the full model's M/M/1
+/// went to retains, releases and copies of specs and records); boxed, a copy is one pointer
+/// and one retain.
 public struct OpSpec: Sendable {
-    public var type: OperationType
+    /// The fields. Mutated only through ``unique()``, so only by the one spec that holds the
+    /// box: no two specs (and so no two threads) ever see one box change, which is what makes
+    /// it `Sendable` and its fields safe to leave unchecked for exclusivity (every access of a
+    /// class's stored `var` is otherwise checked at run time).
+    private final class Fields: @unchecked Sendable {
+        @exclusivity(unchecked) var type: OperationType
+        @exclusivity(unchecked) var tasks: [TaskName]
+        @exclusivity(unchecked) var taskLabel: String
+        @exclusivity(unchecked) var priority: Priority
+        @exclusivity(unchecked) var queue: QueueName
+        @exclusivity(unchecked) var networkID: NetworkID?
+        @exclusivity(unchecked) var nodeID: NodeID?
+        @exclusivity(unchecked) var instanceID: InstanceID?
+        @exclusivity(unchecked) var dependsOn: [OpID]
+        @exclusivity(unchecked) var runsAfter: [OpID]
+        @exclusivity(unchecked) var parameters: [String]
+        @exclusivity(unchecked) var interfaces: [NetworkID]
+        @exclusivity(unchecked) var randomKey: UInt64
+        @exclusivity(unchecked) var measuredService: Duration?
+
+        init(type: OperationType, tasks: [TaskName], taskLabel: String, priority: Priority, queue: QueueName,
+             networkID: NetworkID?, nodeID: NodeID?, instanceID: InstanceID?, dependsOn: [OpID], runsAfter: [OpID],
+             parameters: [String], interfaces: [NetworkID], randomKey: UInt64, measuredService: Duration?) {
+            self.type = type
+            self.tasks = tasks
+            self.taskLabel = taskLabel
+            self.priority = priority
+            self.queue = queue
+            self.networkID = networkID
+            self.nodeID = nodeID
+            self.instanceID = instanceID
+            self.dependsOn = dependsOn
+            self.runsAfter = runsAfter
+            self.parameters = parameters
+            self.interfaces = interfaces
+            self.randomKey = randomKey
+            self.measuredService = measuredService
+        }
+
+        func copy() -> Fields {
+            Fields(type: type, tasks: tasks, taskLabel: taskLabel, priority: priority, queue: queue,
+                   networkID: networkID, nodeID: nodeID, instanceID: instanceID, dependsOn: dependsOn,
+                   runsAfter: runsAfter, parameters: parameters, interfaces: interfaces, randomKey: randomKey,
+                   measuredService: measuredService)
+        }
+    }
+
+    private var fields: Fields
+
+    /// The box, first copied if another spec shares it: the only way to a field to change.
+    private mutating func unique() -> Fields {
+        if !isKnownUniquelyReferenced(&fields) { fields = fields.copy() }
+        return fields
+    }
+
+    public var type: OperationType {
+        get { fields.type }
+        set { unique().type = newValue }
+    }
     public var tasks: [TaskName] {
-        didSet { taskLabel = Self.label(tasks) }
+        get { fields.tasks }
+        set {
+            let fields = unique()
+            fields.tasks = newValue
+            fields.taskLabel = Self.label(newValue)
+        }
     }
     /// The `by_task` label: the task list joined with `+` (most ops have one task).
-    public private(set) var taskLabel: String
-    public var priority: Priority
-    public var queue: QueueName
-    public var networkID: NetworkID?
-    public var nodeID: NodeID?
-    public var instanceID: InstanceID?
-    public var dependsOn: [OpID]
-    public var runsAfter: [OpID]
+    public var taskLabel: String { fields.taskLabel }
+    public var priority: Priority {
+        get { fields.priority }
+        set { unique().priority = newValue }
+    }
+    public var queue: QueueName {
+        get { fields.queue }
+        set { unique().queue = newValue }
+    }
+    public var networkID: NetworkID? {
+        get { fields.networkID }
+        set { unique().networkID = newValue }
+    }
+    public var nodeID: NodeID? {
+        get { fields.nodeID }
+        set { unique().nodeID = newValue }
+    }
+    public var instanceID: InstanceID? {
+        get { fields.instanceID }
+        set { unique().instanceID = newValue }
+    }
+    public var dependsOn: [OpID] {
+        get { fields.dependsOn }
+        _modify { yield &unique().dependsOn }
+    }
+    public var runsAfter: [OpID] {
+        get { fields.runsAfter }
+        _modify { yield &unique().runsAfter }
+    }
     /// Per-op parameters where the real op carries them (a floating IP's instance and address,
     /// a DHCP lease's MAC), as `name=value` pairs in name order. Part of an op's change (see
     /// ``Effect``), never of its coalescing key.
-    public var parameters: [String]
+    public var parameters: [String] {
+        get { fields.parameters }
+        _modify { yield &unique().parameters }
+    }
     /// For instance ops: the instance's interfaces (one network per interface), which a handler
     /// fanning out per network or per interface reads.
-    public var interfaces: [NetworkID]
+    public var interfaces: [NetworkID] {
+        get { fields.interfaces }
+        _modify { yield &unique().interfaces }
+    }
     /// Key of the random stream this op's service times come from. Producers derive it from
     /// what the op *is* (which request, which interface), not from when it was created, so
     /// variants of one comparison see the same service times (common random numbers).
-    public var randomKey: UInt64
+    public var randomKey: UInt64 {
+        get { fields.randomKey }
+        set { unique().randomKey = newValue }
+    }
     /// A replayed op's measured execution time (a trace source, docs/eventlog.md): its tasks
     /// take this long in all instead of their profiles' draws, and their handlers enqueue
     /// nothing. Nil for every op the model makes itself.
-    public var measuredService: Duration?
+    public var measuredService: Duration? {
+        get { fields.measuredService }
+        set { unique().measuredService = newValue }
+    }
 
     public init(type: OperationType, tasks: [TaskName], priority: Priority, queue: QueueName,
                 networkID: NetworkID? = nil, nodeID: NodeID? = nil, instanceID: InstanceID? = nil,
                 dependsOn: [OpID] = [], runsAfter: [OpID] = [], parameters: [String] = [],
                 interfaces: [NetworkID] = [], randomKey: UInt64, measuredService: Duration? = nil) {
-        self.measuredService = measuredService
-        self.type = type
-        self.tasks = tasks
-        self.taskLabel = Self.label(tasks)
-        self.priority = priority
-        self.queue = queue
-        self.networkID = networkID
-        self.nodeID = nodeID
-        self.instanceID = instanceID
-        self.dependsOn = dependsOn
-        self.runsAfter = runsAfter
-        self.parameters = parameters.sorted()
-        self.interfaces = interfaces
-        self.randomKey = randomKey
+        fields = Fields(type: type, tasks: tasks, taskLabel: Self.label(tasks), priority: priority, queue: queue,
+                        networkID: networkID, nodeID: nodeID, instanceID: instanceID, dependsOn: dependsOn,
+                        runsAfter: runsAfter, parameters: parameters.sorted(), interfaces: interfaces,
+                        randomKey: randomKey, measuredService: measuredService)
     }
 
     private static func label(_ tasks: [TaskName]) -> String {
