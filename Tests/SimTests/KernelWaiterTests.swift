@@ -55,6 +55,49 @@ import Darwin
     }
 }
 
+/// The clock is read without the loop's lock (a sequence lock, `SimExecutor.now`): a thread
+/// reading it while the loop moves it sees only instants the loop set, never one half old and
+/// half new, and never going backwards. The instants change both 64-bit words of the
+/// attosecond count at every step, so a torn read would be a value the loop never set.
+/// With the sequence check taken out, 200,000 steps showed 4 to 17 torn reads in each of five
+/// runs (0.14 s each) on a 2-core machine.
+@Suite struct KernelClockTests {
+    @Test func aThreadReadingTheClockWhileItMovesSeesOnlyWholeInstants() {
+        let sim = Simulation()
+        let steps = 200_000
+        let instants = (1...steps).map { step in
+            Duration(attoseconds: Int128(step) << 64 | Int128(UInt64(truncatingIfNeeded: step &* -7_046_029_254_386_353_131)))
+        }
+        let set = Set(instants.map(\.attoseconds)).union([0])
+        sim.spawn("mover") {
+            for instant in instants { try? await sim.clock.sleep(until: .init(offset: instant)) }
+        }
+        let done = Atomic<Bool>(false)
+        let seen = Mutex<(reads: Int, foreign: Int, backwards: Int)>((0, 0, 0))
+        let reader = RacingThread {
+            var last: Int128 = 0
+            var counts = (reads: 0, foreign: 0, backwards: 0)
+            while !done.load(ordering: .acquiring) {
+                let now = sim.executor.now.attoseconds
+                counts.reads += 1
+                if !set.contains(now) { counts.foreign += 1 }
+                if now < last { counts.backwards += 1 }
+                last = now
+            }
+            seen.withLock { $0 = counts }
+        }
+        let outcome = sim.run(limit: nil)
+        done.store(true, ordering: .releasing)
+        reader.join()
+        #expect(outcome.ending == .completed)
+        #expect(sim.executor.now == instants.last)
+        let counts = seen.withLock { $0 }
+        #expect(counts.reads > 0)
+        #expect(counts.foreign == 0)
+        #expect(counts.backwards == 0)
+    }
+}
+
 /// A started, joinable thread (Foundation is not needed for this).
 private final class RacingThread: @unchecked Sendable {
     #if canImport(Glibc)
