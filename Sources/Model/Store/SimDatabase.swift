@@ -43,6 +43,10 @@ public actor SimDatabase: QueueStore {
     @exclusivity(unchecked) private var terminalOrder = Deque<(at: Duration, id: OpID)>()
     /// The last sweep instant at or before `now`, kept so most reads skip the division.
     @exclusivity(unchecked) private var lastSweepCache: Duration?
+    /// Before this instant (in attoseconds) no sweep can delete anything: the first op of
+    /// `terminalOrder` is then younger than `hardDeleteAfter`. `Int128.max` while there is
+    /// none. Every statement purges first; this makes most of them one comparison.
+    @exclusivity(unchecked) private var nothingToPurgeBefore = Int128.max
     @exclusivity(unchecked) private var pendingOps = 0
     /// Non-terminal ops per network (maintain's "has a pending op").
     @exclusivity(unchecked) private var pendingByNetwork: [NetworkID: Int] = [:]
@@ -151,6 +155,7 @@ public actor SimDatabase: QueueStore {
                 if recent.count > 5 { recent.removeFirst() }
                 recentOutcomes[network] = recent
             }
+            if terminalOrder.isEmpty { nothingToPurgeBefore = purgeable(from: now) }
             terminalOrder.append((now, id))
             recorder.terminal(op, at: now, byFold: byFold)
             terminalWatches.removeValue(forKey: id)?.notifyAll()
@@ -166,6 +171,15 @@ public actor SimDatabase: QueueStore {
     /// interval an op is deleted as soon as it has been terminal for longer than
     /// `hardDeleteAfter` (the reading simrun used before; kept to measure its effect).
     private func purgeExpired() {
+        let now = self.now
+        guard now.attoseconds >= nothingToPurgeBefore else { return }
+        // Whatever is deleted, the next instant worth a look is when the first op left is old
+        // enough, and not before the last sweep can change.
+        var sweepUnchangedBefore = Int128.min
+        defer {
+            let firstOldEnough = terminalOrder.first.map { purgeable(from: $0.at) } ?? .max
+            nothingToPurgeBefore = max(firstOldEnough, sweepUnchangedBefore)
+        }
         let interval = config.hardDeleteInterval
         if interval <= .zero {
             while let first = terminalOrder.first, now - first.at > config.hardDeleteAfter {
@@ -176,6 +190,13 @@ public actor SimDatabase: QueueStore {
             return
         }
         guard let first = terminalOrder.first else { return }
+        // With a whole number of nanoseconds between sweeps, the last sweep (below) stays the
+        // same until the clock reaches the next multiple of it.
+        if let step = interval.exactNanoseconds, step > 0 {
+            let (next, overflow) = (now.nanosecondsClamped / step).addingReportingOverflow(1)
+            let (instant, overflowed) = next.multipliedReportingOverflow(by: step)
+            sweepUnchangedBefore = overflow || overflowed ? .max : Duration.nanoseconds(instant).attoseconds
+        }
         let lastSweep: Duration
         if let cached = lastSweepCache, now >= cached, now - cached < interval {
             lastSweep = cached
@@ -189,6 +210,13 @@ public actor SimDatabase: QueueStore {
             ops[first.id] = nil
             ended[first.id] = nil
         }
+    }
+
+    /// The first instant (in attoseconds) at which an op terminal since `at` may be deleted:
+    /// `at + hardDeleteAfter`, or `Int128.max` past the range.
+    private func purgeable(from at: Duration) -> Int128 {
+        let (instant, overflow) = at.attoseconds.addingReportingOverflow(config.hardDeleteAfter.attoseconds)
+        return overflow ? .max : instant
     }
 
     /// The signal notified when `id` becomes terminal, or nil if it already is (or is gone).
