@@ -65,6 +65,9 @@ public struct TaskName: Hashable, Comparable, Sendable, CustomStringConvertible,
     public static func < (lhs: TaskName, rhs: TaskName) -> Bool { lhs.name < rhs.name }
     public static func == (lhs: TaskName, rhs: TaskName) -> Bool { lhs.id == rhs.id }
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+    /// The table hash of the id (`tableHash(_:seed:)`): tasks key the profiles, the
+    /// coalescing rules and the pending single-task ops, looked up for every item.
+    public func _rawHashValue(seed: Int) -> Int { tableHash(id, seed: seed) }
 
     public static let updateDnsmasq: TaskName = "network_apply_update_dnsmasq"
     public static let removeDnsmasq: TaskName = "network_apply_remove_dnsmasq"

@@ -111,6 +111,8 @@ public struct QueueName: Hashable, Sendable, Comparable, CustomStringConvertible
     public static func == (lhs: QueueName, rhs: QueueName) -> Bool { lhs.index == rhs.index }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(index) }
+    /// The table hash of the index (`tableHash(_:seed:)`).
+    public func _rawHashValue(seed: Int) -> Int { tableHash(index, seed: seed) }
 
     public static func < (lhs: QueueName, rhs: QueueName) -> Bool { lhs.description < rhs.description }
 

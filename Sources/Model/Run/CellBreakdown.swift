@@ -38,6 +38,17 @@ struct CellBreakdown {
             }
             hasher.combine(opType)
         }
+
+        /// The same two parts through the table hash (`tableHash(_:seed:)`): two cells are
+        /// looked up for every op.
+        func _rawHashValue(seed: Int) -> Int {
+            let queueCode: Int
+            switch queue {
+            case .queue(let name): queueCode = name.index + 1
+            case .inline: queueCode = 0
+            }
+            return tableHash(queueCode << 8 | opType.index, seed: seed)
+        }
     }
 
     private var cells: [Cell: WaitHistogram] = [:]
