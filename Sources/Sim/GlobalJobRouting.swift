@@ -30,13 +30,17 @@ enum GlobalJobRouting {
     typealias Hook = @convention(thin) (UnownedJob, Original) -> Void
 
     /// The hook installed before ours, called for jobs of unmarked threads.
-    nonisolated(unsafe) private static var previous: Hook?
+    ///
+    /// This and ``key`` are written once, under the `swift_once` of ``isAvailable``, before
+    /// the hook can read them, and only read after: unchecked for exclusivity (a global
+    /// `var` is otherwise checked at run time on every read, here once per job).
+    @exclusivity(unchecked) nonisolated(unsafe) private static var previous: Hook?
 
     /// The thread-specific value marking a simulation's thread, made by ``isAvailable``
     /// before it installs the hook and never changed after; meaningful only if the hook is
     /// installed. A plain global, read without `swift_once` (a `static let` is checked on
     /// every read, and the hook runs for every job a task resumes).
-    nonisolated(unsafe) private static var key: pthread_key_t = 0
+    @exclusivity(unchecked) nonisolated(unsafe) private static var key: pthread_key_t = 0
 
     /// Whether the hook is installed (once per process). A runtime that exports no
     /// `swift_task_enqueueGlobal_hook` leaves it uninstalled: ``Simulation`` then starts its

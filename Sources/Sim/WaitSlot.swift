@@ -113,8 +113,9 @@ enum RuntimeTask {
 
     /// The entry points once ``found`` (every ``SimExecutor`` looks them up when it is made):
     /// a plain global, read on every wait without the `swift_once` check of a `static let`.
-    /// Written once, under the `swift_once` of ``found``, before any simulation runs.
-    nonisolated(unsafe) private(set) static var entries: (getCurrent: GetCurrent, isCancelled: IsCancelled)?
+    /// Written once, under the `swift_once` of ``found``, before any simulation runs, so
+    /// unchecked for exclusivity (a global `var` is otherwise checked on every read).
+    @exclusivity(unchecked) nonisolated(unsafe) private(set) static var entries: (getCurrent: GetCurrent, isCancelled: IsCancelled)?
 
     /// Looks the entry points up if no one has yet.
     static func lookUp() { _ = found }

@@ -14,7 +14,10 @@ public final class SimConnection: QueueConnection {
     public let name: String
     /// Who this connection is for the database-load figures (``DatabaseLoad/kind(of:)``).
     let kind: RunRecorder.LoadKind
-    private var random: RandomStream
+    /// Unchecked for exclusivity: a connection belongs to one actor or task at a time, and
+    /// every access is a draw in one of its own methods, on the simulation's one thread (a
+    /// class's `var` is otherwise checked at run time on every round trip).
+    @exclusivity(unchecked) private var random: RandomStream
 
     init(database: SimDatabase, clock: SimClock, roundTrip: Distribution, name: String, kind: RunRecorder.LoadKind,
          random: RandomStream) {
