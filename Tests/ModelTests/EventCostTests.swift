@@ -29,6 +29,26 @@ import Testing
              gap: 0),
     ]
 
+    /// Which kinds are free is kept as the costs change: a kind is free when its override,
+    /// or else the era's write, is the zero constant; assigning either field (in place too)
+    /// updates every kind.
+    @Test func whichKindsAreFreeFollowsTheWriteAndTheOverrides() {
+        var costs = EventCosts(write: .spool(append: .zero))
+        #expect(EventKind.allCases.allSatisfy { costs.isFree($0) })
+        costs.overrides[.created] = .constant(.milliseconds(1))
+        #expect(!costs.isFree(.created))
+        #expect(EventKind.allCases.filter { costs.isFree($0) }.count == EventKind.allCases.count - 1)
+        costs.write = .database(serialisation: .zero)
+        #expect(EventKind.allCases.allSatisfy { !costs.isFree($0) })
+        costs.overrides[.dependencyFailed] = .zero
+        #expect(EventKind.allCases.filter { costs.isFree($0) } == [.dependencyFailed])
+        costs.write = .spool(append: .constant(.microseconds(1)))
+        #expect(EventKind.allCases.filter { costs.isFree($0) } == [.dependencyFailed])
+        costs.overrides = [:]
+        #expect(EventKind.allCases.allSatisfy { !costs.isFree($0) })
+        #expect(Set(EventKind.allCases.map(\.bit)).count == EventKind.allCases.count)
+    }
+
     /// Two ops claimed together (batched) run one after the other on sf-net: between the
     /// first's `complete` write and the second's pickup lies the first's `execution duration`
     /// event.

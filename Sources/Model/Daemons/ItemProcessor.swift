@@ -131,12 +131,13 @@ struct ItemProcessor {
         }
         recorder.started(op, item: item, pickup: pickup)
         var failed = false
-        let tasks = try await coalesce(op, item: item, attempt: attempt, events: events, on: connection)
-            ?? Array(op.spec.tasks.enumerated()).map { ($0.offset, $0.element) }
+        // The tasks kept by step 4, or all of them (without building their list for every item).
+        let kept = try await coalesce(op, item: item, attempt: attempt, events: events, on: connection)
         let workStarted = context.runtime.now
         // A replayed op's measured execution time goes to its first task (docs/eventlog.md).
         var measured = op.spec.measuredService
-        for (index, task) in tasks where !failed {
+        for position in 0..<(kept?.count ?? op.spec.tasks.count) where !failed {
+            let (index, task) = kept?[position] ?? (position, op.spec.tasks[position])
             failed = try await !run(task, at: index, of: op, item: item, measured: measured, on: connection)
             if measured != nil { measured = .zero }
         }
