@@ -30,8 +30,19 @@ struct ItemProcessor {
     /// Called with a task's disk load (ms/s) when it starts, and negated when it ends.
     var diskLoad: ((Double) -> Void)?
 
+    /// Processes `item` through `connection`. On the simulated database the whole path is
+    /// compiled for ``SimConnection`` (the functions below are generic over the connection):
+    /// through `any QueueConnection` every statement was a call through the protocol, with
+    /// its own async frame, that the compiler could not inline.
     nonisolated(nonsending)
     func process(_ item: WorkItem, on connection: any QueueConnection) async throws -> Outcome {
+        if let simulated = connection as? SimConnection { return try await process(item, through: simulated) }
+        return try await process(item, through: connection)
+    }
+
+    nonisolated(nonsending)
+    private func process<Connection: QueueConnection>(_ item: WorkItem, through connection: Connection)
+        async throws -> Outcome {
         let recorder = context.recorder
         guard let op = try await connection.loadOp(item.opID) else {
             recorder.skipped(nil, opID: item.opID, by: claimer, reason: "Operation not found")
@@ -74,8 +85,9 @@ struct ItemProcessor {
     /// The terminal-state branch: the op ended already (folded, or errored elsewhere), so its
     /// row is dropped and nothing runs.
     nonisolated(nonsending)
-    private func dropTerminal(_ op: OpRecord, item: WorkItem, reason: String, events: EventWriter,
-                              on connection: any QueueConnection) async throws -> Outcome {
+    private func dropTerminal<Connection>(_ op: OpRecord, item: WorkItem, reason: String,
+                                          events: EventWriter<Connection>, on connection: Connection)
+        async throws -> Outcome {
         context.recorder.skipped(op, opID: op.id, by: claimer, reason: reason)
         // An `executing` write is refused only for an op folded since its claim (complete).
         context.recorder.skippedTerminal(op, state: op.state.isTerminal ? op.state : .complete, by: claimer)
@@ -88,7 +100,7 @@ struct ItemProcessor {
     /// `depends_on`: missing → error, error/abort/deleted → abort, not terminal → defer.
     /// `runs_after`: missing → warning and go on, not terminal → defer. One read per dependency.
     nonisolated(nonsending)
-    private func checkDependencies(of op: OpRecord, on connection: any QueueConnection)
+    private func checkDependencies<Connection: QueueConnection>(of op: OpRecord, on connection: Connection)
         async throws -> DependencyVerdict {
         for dependency in op.spec.dependsOn {
             guard let record = try await connection.loadOp(dependency) else {
@@ -111,8 +123,8 @@ struct ItemProcessor {
     /// From the moment the worker is about to call `op.execute()`: that instant is the
     /// `start_time` of step 1's `wait_seconds`.
     nonisolated(nonsending)
-    private func execute(_ op: OpRecord, item: WorkItem, events: EventWriter,
-                         on connection: any QueueConnection) async throws -> Outcome {
+    private func execute<Connection>(_ op: OpRecord, item: WorkItem, events: EventWriter<Connection>,
+                                     on connection: Connection) async throws -> Outcome {
         let recorder = context.recorder
         let config = context.config
         // Every draw of this op comes from its own stream: what the op is and which attempt
@@ -171,8 +183,8 @@ struct ItemProcessor {
     /// A `measured` time (a replayed op's) replaces the profile's draw, and the handler does
     /// not enqueue again: the ops it enqueued are in the log and are replayed themselves.
     nonisolated(nonsending)
-    private func run(_ task: TaskName, at index: Int, of op: OpRecord, item: WorkItem, measured: Duration?,
-                     on connection: any QueueConnection) async throws -> Bool {
+    private func run<Connection: QueueConnection>(_ task: TaskName, at index: Int, of op: OpRecord, item: WorkItem,
+                                                  measured: Duration?, on connection: Connection) async throws -> Bool {
         let profile = context.config.profile(task)
         var random = RandomStream(key: op.spec.randomKey).derived(UInt64(item.retries) << 16 | UInt64(index))
         let service = measured ?? profile.service.sample(&random)
@@ -197,8 +209,9 @@ struct ItemProcessor {
     /// set, when the claim that brought this item returned only it). Returns the tasks to run
     /// with their positions in the op (which key their service times), or nil for all of them.
     nonisolated(nonsending)
-    private func coalesce(_ op: OpRecord, item: WorkItem, attempt: RandomStream, events: EventWriter,
-                          on connection: any QueueConnection) async throws -> [(Int, TaskName)]? {
+    private func coalesce<Connection>(_ op: OpRecord, item: WorkItem, attempt: RandomStream,
+                                      events: EventWriter<Connection>, on connection: Connection)
+        async throws -> [(Int, TaskName)]? {
         guard context.steps.workerFold else { return nil }
         let rules = context.coalescing.rules(for: op.spec)
         guard op.spec.tasks.contains(where: { task in rules.contains { $0.tasks.contains(task) } }) else { return nil }
@@ -230,10 +243,10 @@ struct ItemProcessor {
 
 /// Writes the eventlog events of one item's processing, each from its own stream of the op
 /// and attempt, so variants that write the same event see the same cost.
-struct EventWriter {
+struct EventWriter<Connection: QueueConnection> {
     let op: OpRecord
     let item: WorkItem
-    let connection: any QueueConnection
+    let connection: Connection
     let costs: EventCosts
 
     /// Whether writing `kind` costs anything (callers skip the call when not: an async call
