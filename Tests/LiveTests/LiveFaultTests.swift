@@ -62,7 +62,7 @@ extension LiveServerTests {
         // Step 3: the cycle. The interferer must not be the victim.
         let interfererOutcome: String? = await {
             do {
-                try await interferer.perform { session in
+                _ = try await interferer.perform { session in
                     try session.query("SELECT uuid FROM cluster_operations WHERE uuid = '\(first)' FOR UPDATE")
                 }
                 return nil

@@ -85,8 +85,8 @@ struct ItemProcessor {
     /// The terminal-state branch: the op ended already (folded, or errored elsewhere), so its
     /// row is dropped and nothing runs.
     nonisolated(nonsending)
-    private func dropTerminal<Connection>(_ op: OpRecord, item: WorkItem, reason: String,
-                                          events: EventWriter<Connection>, on connection: Connection)
+    private func dropTerminal<Connection: QueueConnection>(_ op: OpRecord, item: WorkItem, reason: String,
+                                                           events: EventWriter<Connection>, on connection: Connection)
         async throws -> Outcome {
         context.recorder.skipped(op, opID: op.id, by: claimer, reason: reason)
         // An `executing` write is refused only for an op folded since its claim (complete).
@@ -123,8 +123,9 @@ struct ItemProcessor {
     /// From the moment the worker is about to call `op.execute()`: that instant is the
     /// `start_time` of step 1's `wait_seconds`.
     nonisolated(nonsending)
-    private func execute<Connection>(_ op: OpRecord, item: WorkItem, events: EventWriter<Connection>,
-                                     on connection: Connection) async throws -> Outcome {
+    private func execute<Connection: QueueConnection>(_ op: OpRecord, item: WorkItem,
+                                                      events: EventWriter<Connection>, on connection: Connection)
+        async throws -> Outcome {
         let recorder = context.recorder
         let config = context.config
         // Every draw of this op comes from its own stream: what the op is and which attempt
@@ -209,8 +210,8 @@ struct ItemProcessor {
     /// set, when the claim that brought this item returned only it). Returns the tasks to run
     /// with their positions in the op (which key their service times), or nil for all of them.
     nonisolated(nonsending)
-    private func coalesce<Connection>(_ op: OpRecord, item: WorkItem, attempt: RandomStream,
-                                      events: EventWriter<Connection>, on connection: Connection)
+    private func coalesce<Connection: QueueConnection>(_ op: OpRecord, item: WorkItem, attempt: RandomStream,
+                                                       events: EventWriter<Connection>, on connection: Connection)
         async throws -> [(Int, TaskName)]? {
         guard context.steps.workerFold else { return nil }
         let rules = context.coalescing.rules(for: op.spec)
