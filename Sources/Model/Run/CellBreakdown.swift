@@ -23,6 +23,14 @@ struct CellBreakdown {
             case .inline: return RunRecorder.inlineQueue
             }
         }
+
+        /// A number for the queue, distinct for each: what a cell hashes.
+        var code: Int {
+            switch self {
+            case .queue(let name): return name.index + 1
+            case .inline: return 0
+            }
+        }
     }
 
     struct Cell: Hashable {
@@ -32,23 +40,13 @@ struct CellBreakdown {
 
         /// The queue and the type only: the few task labels of one pair are told apart by `==`.
         func hash(into hasher: inout Hasher) {
-            switch queue {
-            case .queue(let name): hasher.combine(name.index)
-            case .inline: hasher.combine(-1)
-            }
+            hasher.combine(queue.code)
             hasher.combine(opType)
         }
 
         /// The same two parts through the table hash (`tableHash(_:seed:)`): two cells are
         /// looked up for every op.
-        func _rawHashValue(seed: Int) -> Int {
-            let queueCode: Int
-            switch queue {
-            case .queue(let name): queueCode = name.index + 1
-            case .inline: queueCode = 0
-            }
-            return tableHash(queueCode << 8 | opType.index, seed: seed)
-        }
+        func _rawHashValue(seed: Int) -> Int { tableHash(queue.code << 8 | opType.index, seed: seed) }
     }
 
     private var cells: [Cell: WaitHistogram] = [:]
