@@ -41,7 +41,9 @@ public actor SimDatabase: QueueStore {
     @exclusivity(unchecked) private var nextRow = 0
     /// Terminal ops in the order they became terminal, for the hard-delete sweep.
     @exclusivity(unchecked) private var terminalOrder = Deque<(at: Duration, id: OpID)>()
-    /// The last sweep instant at or before `now`, kept so most reads skip the division.
+    /// The last sweep instant at or before `now`, kept so most reads skip the division, where
+    /// the interval between sweeps is not a whole number of nanoseconds (otherwise
+    /// `nothingToPurgeBefore` already skips every read until the last sweep changes).
     @exclusivity(unchecked) private var lastSweepCache: Duration?
     /// Before this instant (in attoseconds) no sweep can delete anything: the first op of
     /// `terminalOrder` is then younger than `hardDeleteAfter`. `Int128.max` while there is
@@ -182,30 +184,32 @@ public actor SimDatabase: QueueStore {
         }
         let interval = config.hardDeleteInterval
         if interval <= .zero {
-            while let first = terminalOrder.first, now - first.at > config.hardDeleteAfter {
-                terminalOrder.removeFirst()
-                ops[first.id] = nil
-                ended[first.id] = nil
-            }
+            deleteOldestTerminal { now - $0 > config.hardDeleteAfter }
             return
         }
-        guard let first = terminalOrder.first else { return }
-        // With a whole number of nanoseconds between sweeps, the last sweep (below) stays the
-        // same until the clock reaches the next multiple of it.
+        let lastSweep: Duration
         if let step = interval.exactNanoseconds, step > 0 {
-            let (next, overflow) = (now.nanosecondsClamped / step).addingReportingOverflow(1)
+            // A whole number of nanoseconds between sweeps: the last sweep is the last
+            // multiple of it at or before now, the same until the clock reaches the next.
+            let sweeps = now.nanosecondsClamped / step
+            lastSweep = interval * sweeps
+            let (next, overflow) = sweeps.addingReportingOverflow(1)
             let (instant, overflowed) = next.multipliedReportingOverflow(by: step)
             sweepUnchangedBefore = overflow || overflowed ? .max : Duration.nanoseconds(instant).attoseconds
-        }
-        let lastSweep: Duration
-        if let cached = lastSweepCache, now >= cached, now - cached < interval {
+        } else if let cached = lastSweepCache, now >= cached, now - cached < interval {
             lastSweep = cached
         } else {
             lastSweep = interval * (now.nanosecondsClamped / interval.nanosecondsClamped)
             lastSweepCache = lastSweep
         }
-        guard lastSweep > .zero, lastSweep - first.at >= config.hardDeleteAfter else { return }
-        while let first = terminalOrder.first, lastSweep - first.at >= config.hardDeleteAfter {
+        guard lastSweep > .zero else { return }
+        deleteOldestTerminal { lastSweep - $0 >= config.hardDeleteAfter }
+    }
+
+    /// Hard-deletes the ops terminal longest, while `expired` holds for the instant the first
+    /// of them became terminal.
+    private func deleteOldestTerminal(while expired: (Duration) -> Bool) {
+        while let first = terminalOrder.first, expired(first.at) {
             terminalOrder.removeFirst()
             ops[first.id] = nil
             ended[first.id] = nil
