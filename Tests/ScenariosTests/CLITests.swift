@@ -49,12 +49,9 @@ enum CLI {
 
     /// Writes `text` to a fresh temporary scenario file and returns its path.
     static func scenarioFile(_ text: String, name: String = "bad.yaml") throws -> String {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("simrun-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let file = directory.appendingPathComponent(name)
-        try text.write(to: file, atomically: true, encoding: .utf8)
-        return file.path
+        let file = try scratchDirectory() + "/" + name
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
     }
 }
 

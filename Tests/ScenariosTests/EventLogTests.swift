@@ -23,12 +23,6 @@ func waitTables(_ output: String) -> [[String]] {
     return tables
 }
 
-/// A fresh directory for one test's files.
-func scratchDirectory() throws -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("simrun-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    return directory.path
-}
 
 /// The M/M/3 scenario (`scenarios/mmc.yaml`) with its source replaced by a `trace:` source.
 func mmcReplayScenario(trace: String, extra: String = "") -> String {

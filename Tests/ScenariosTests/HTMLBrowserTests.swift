@@ -83,9 +83,7 @@ struct PNGFacts {
     /// and a screenshot that is not blank (its image data several times a blank page's).
     @Test(.enabled(if: Browser.path != nil, "no headless Chromium found: run scripts/chromium.sh (or set SIMRUN_CHROMIUM) to run the browser test"))
     func reportRendersInChromiumWithoutErrors() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("simrun-html-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = URL(fileURLWithPath: try scratchDirectory())
         let report = directory.appendingPathComponent("report.html")
         let run = try CLI.run(["compare", "scenarios/six-instance-starts.yaml", "--deterministic", "--html", report.path])
         #expect(run.status == 0, "\(run.stderr)")

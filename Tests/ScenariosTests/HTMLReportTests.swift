@@ -114,9 +114,7 @@ final class ElementCounter: NSObject, XMLParserDelegate {
     /// log's histograms (well-formed, one SVG per chart: histogram, CDF, ladder and one
     /// panel per queue, five queues in that log), and one .hgrm file per histogram.
     @Test func analyzeWritesHTMLAndHistogramsFromALog() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("simrun-analyze-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = URL(fileURLWithPath: try scratchDirectory())
         let html = directory.appendingPathComponent("log.html").path
         let hgrm = directory.appendingPathComponent("h").path
         let result = try CLI.run(["analyze", "docs/examples/cluster-eventlog.jsonl", "--html", html, "--hgrm", hgrm])
@@ -133,9 +131,7 @@ final class ElementCounter: NSObject, XMLParserDelegate {
     /// `--html`, `--hgrm` and `--format csv` together: the HTML is well-formed and the same
     /// twice; one histogram file per histogram; the CSV has a row per figure.
     @Test func runWritesHTMLHistogramsAndCSV() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("simrun-out-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = URL(fileURLWithPath: try scratchDirectory())
         var pages: [String] = []
         for index in 0..<2 {
             let html = directory.appendingPathComponent("r\(index).html").path

@@ -71,6 +71,9 @@ import Yams
         let summary = "\(found.count) of \(cases) cases failed (files kept in \(directory.path)):\n"
             + found.prefix(20).joined(separator: "\n")
         #expect(found.isEmpty, "\(summary)")
+        if found.isEmpty && environment["SIMRUN_PROPERTY_KEEP"] == nil {
+            try FileManager.default.removeItem(at: directory)
+        }
         // Each status must have occurred: a generator that only ever produced parse errors
         // would test little.
         let seen = statuses.withLock { $0 }

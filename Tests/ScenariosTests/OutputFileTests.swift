@@ -9,8 +9,7 @@ import Testing
 
     /// A fresh directory with a file in it.
     private func directoryWithAFile() throws -> (directory: String, kept: String) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("simrun-tests-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory()
         let kept = directory + "/keep.txt"
         try "mine\n".write(toFile: kept, atomically: false, encoding: .utf8)
         return (directory, kept)
