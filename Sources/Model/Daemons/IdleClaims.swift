@@ -161,7 +161,7 @@ struct IdleClaims {
             if settled > 0 { skipped(rounds: settled, idleRounds: &count) }
             // Nothing to see: sleep until notified; the far deadline lets a time limit end the
             // run where polling would have ended it.
-            let deadline = plan.stopRound?.start ?? plan.target?.at ?? Self.farFuture
+            let deadline = plan.stopRound?.start ?? plan.target?.at ?? plan.wakeAt ?? Self.farFuture
             signal.plan.withLock { published in
                 published?.deadline = deadline
                 published?.follow(base: grid.base, starts: starts)
@@ -178,7 +178,8 @@ struct IdleClaims {
                 await withdrawAndReestablish()
                 throw error
             }
-            if notified { continue }
+            // Woken by a notification, or where the walk stopped short of its target: walk again.
+            if notified || (plan.stopRound == nil && plan.target == nil && plan.wakeAt != nil) { continue }
             if let stopRound = plan.stopRound {
                 consume(rounds: stopRound.index, idleRounds: &count)
                 await withdrawAndReestablish()
