@@ -135,6 +135,44 @@ import Testing
         #expect(abs(claims - expected) / expected < 0.002, "claims \(claims), expected \(expected)")
     }
 
+    /// API waiters behind one single-threaded lane kept about full (arrivals every 2 s,
+    /// service 1.5 to 2.5 s), with a 5 s `API_ASYNC_WAIT`: many waits time out, many end
+    /// before their deadline, and some end between the deadline and the poll that would time
+    /// out (the first read at or after it), which a skipping waiter finds only once it reaches
+    /// the deadline. Skipped and naive polling give the same bytes, and the run has both kinds
+    /// of wait (else it would check little).
+    @Test func waitersThatTimeOutGiveTheSameBytes() throws {
+        let text = """
+            name: waiters-at-the-deadline
+            description: API waiters on a full single-threaded lane, some timing out
+            seed: 9
+            time_limit: 20m
+            era: plan
+            cluster: {nodes: 2, cpus: 8}
+            database:
+              round_trip: {lognormal: {median: 1ms, p99: 10ms}}
+            overrides:
+              waiters: {poll: 100ms, api_async_wait: 5s}
+              tasks:
+                slow_work: {service: {uniform: [1.5s, 2.5s]}}
+            sources:
+              - name: handlers
+                op: {type: net_op, tasks: [slow_work], priority: user_facing, queue: node-1, family: network}
+                arrivals: {every: 2s}
+                until: 15m
+                wait: true
+            variants:
+              plan: {}
+            """
+        let scenario = try ScenarioParser.load(text: text, file: "waiters-at-the-deadline.yaml")
+        let naive = try ScenarioRunner.run(scenario, measureWallTime: false, tracing: true, naivePolling: true)
+        let skipped = try ScenarioRunner.run(scenario, measureWallTime: false, tracing: true)
+        Self.expectSameOutput(skipped, naive, strictlyFewerJobs: true)
+        let counts = try #require(skipped.runs.first).result.counts
+        #expect(counts.waitsTimedOut > 20 && counts.waitsCompleted > 20,
+                "\(counts.waitsTimedOut) timed out, \(counts.waitsCompleted) completed")
+    }
+
     /// The comparison can fail: a run that polls at another rate is told apart.
     @Test func aDifferentPollRateIsToldApart() throws {
         let path = try #require(Self.shipped.first { $0.hasSuffix("/six-instance-starts.yaml") })

@@ -85,22 +85,20 @@ extension ClusterContext {
         async throws {
         let clock = connection.clock
         let database = connection.database
-        // The poll that would time out, found on a copy of the connection's stream.
-        var timeoutRead: SimClock.Instant?
-        if let deadline {
-            var stream = connection.roundTripPreview.stream
-            let distribution = connection.roundTripPreview.distribution
-            var next = start
-            while true {
-                let read = next.advanced(by: distribution.sample(&stream))
-                if read >= deadline { timeoutRead = read; break }
-                next = read.advanced(by: poll)
-            }
-        }
         var endedAt: SimClock.Instant?
         do {
             if let ended = await database.watchTerminal(op) {
-                if try await ended.wait(until: timeoutRead, observing: true) { endedAt = clock.now }
+                // No poll before the deadline times out, so until then the waiter needs only
+                // the op's end. The poll that would time out (the first read at or after the
+                // deadline) is found only by a wait that reaches the deadline: most end long
+                // before it, and finding it drew every poll up to it (a tenth of a second
+                // apart, for `API_ASYNC_WAIT`) on each wait.
+                if try await ended.wait(until: deadline, observing: true) {
+                    endedAt = clock.now
+                } else if let deadline {
+                    let timeoutRead = Self.firstRead(atOrAfter: deadline, from: start, every: poll, on: connection)
+                    if try await ended.wait(until: timeoutRead, observing: true) { endedAt = clock.now }
+                }
             } else {
                 endedAt = clock.now
             }
@@ -136,6 +134,20 @@ extension ClusterContext {
                 recorder.waitTimedOut(op, waiter: waiter, after: config.apiAsyncWait, whereabouts: whereabouts)
                 return
             }
+            next = read.advanced(by: poll)
+        }
+    }
+
+    /// The first poll read at or after `instant` of polls whose round trips begin at `start`
+    /// and then `poll` after each read, drawn on a copy of `connection`'s stream (the polls are
+    /// drawn again, on the stream itself, as they are counted).
+    private static func firstRead(atOrAfter instant: SimClock.Instant, from start: SimClock.Instant, every poll: Duration,
+                                  on connection: SimConnection) -> SimClock.Instant {
+        var (stream, distribution) = connection.roundTripPreview
+        var next = start
+        while true {
+            let read = next.advanced(by: distribution.sample(&stream))
+            if read >= instant { return read }
             next = read.advanced(by: poll)
         }
     }
