@@ -159,6 +159,12 @@ extension Duration {
     /// This duration in nanoseconds if it is a whole number of them within the range of
     /// `Int64`, else nil.
     public var exactNanoseconds: Int64? {
+        // A non-negative duration (every instant of a run): one 64-bit full-width division,
+        // where `components` divides the 128-bit count in the standard library (the database
+        // asks this of every sleeping daemon's plan on every insert).
+        if let (nanoseconds, rest) = dividedAttoseconds(by: 1_000_000_000) {
+            return rest == 0 && nanoseconds <= UInt64(Int64.max) ? Int64(nanoseconds) : nil
+        }
         let (s, atto) = components
         guard atto % 1_000_000_000 == 0 else { return nil }
         let (whole, overflow) = s.multipliedReportingOverflow(by: 1_000_000_000)

@@ -15,6 +15,50 @@ import Testing
         return s * 1_000_000 + atto / 1_000_000_000_000
     }
 
+    /// The whole nanoseconds by the `components` formula: nil unless whole and within `Int64`.
+    static func byComponents(_ duration: Duration) -> Int64? {
+        let (s, atto) = duration.components
+        guard atto % 1_000_000_000 == 0 else { return nil }
+        let (whole, overflow) = s.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return nil }
+        let (sum, overflowed) = whole.addingReportingOverflow(atto / 1_000_000_000)
+        return overflowed ? nil : sum
+    }
+
+    /// `exactNanoseconds` takes a 64-bit division for non-negative durations below 1e9 * 2^64
+    /// attoseconds: it gives what the `components` formula gives, for whole and fractional
+    /// nanoseconds, around `Int64`'s limit and that bound, and for negative durations.
+    @Test func exactNanosecondsAgreesWithTheComponents() {
+        var random = RandomStream(seed: 13)
+        let bound = Int128(1_000_000_000) << 64
+        var durations: [Duration] = [.zero, .nanoseconds(1), .nanoseconds(-1), .nanoseconds(Int64.max),
+                                     .nanoseconds(Int64.min), .nanoseconds(Int64.max) + .nanoseconds(1),
+                                     .seconds(86_400), .longest,
+                                     Duration(attoseconds: bound), Duration(attoseconds: bound - 1),
+                                     Duration(attoseconds: bound - 1_000_000_000), Duration(attoseconds: -bound)]
+        for _ in 0..<20_000 {
+            // Whole nanoseconds of every magnitude up to 2^70, and arbitrary attoseconds up
+            // to 2^104, either sign.
+            let bits = Int128(random.next() >> (random.next() % 64))
+            let magnitude: Int128
+            if random.next() % 2 == 0 {
+                magnitude = (bits << Int128(random.next() % 7)) * 1_000_000_000
+            } else {
+                magnitude = bits << Int128(random.next() % 41)
+            }
+            durations.append(Duration(attoseconds: random.next() % 4 == 0 ? -magnitude : magnitude))
+        }
+        var fast = 0, exact = 0
+        for duration in durations {
+            if duration.dividedAttoseconds(by: 1_000_000_000) != nil { fast += 1 }
+            if duration.exactNanoseconds != nil { exact += 1 }
+            #expect(duration.exactNanoseconds == Self.byComponents(duration), "\(duration)")
+        }
+        // Both paths, whole and not, many times each.
+        #expect(fast > 5_000 && durations.count - fast > 2_000)
+        #expect(exact > 5_000 && durations.count - exact > 5_000)
+    }
+
     @Test func theShortPathAgreesWithTheComponents() {
         var random = RandomStream(seed: 12)
         var durations: [Duration] = [.zero, .nanoseconds(1), .nanoseconds(-1), .seconds(1), .milliseconds(-2500),
