@@ -179,7 +179,7 @@ struct IdleClaims {
                 throw error
             }
             // Woken by a notification, or where the walk stopped short of its target: walk again.
-            if notified || (plan.stopRound == nil && plan.target == nil && plan.wakeAt != nil) { continue }
+            if notified || plan.wakeAt != nil { continue }
             if let stopRound = plan.stopRound {
                 consume(rounds: stopRound.index, idleRounds: &count)
                 await withdrawAndReestablish()
