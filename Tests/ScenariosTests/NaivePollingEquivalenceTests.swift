@@ -37,7 +37,8 @@ import Testing
         Self.expectSameOutput(skipped, naive, strictlyFewerJobs: false)
     }
 
-    /// The JSON, the table and the trace are the same bytes apart from job counts; the round
+    /// The JSON, the table and the trace are the same bytes apart from job counts, and so the
+    /// fingerprints are equal (with strictly fewer jobs, they show the count is left out); the round
     /// trips per connection (kept while tracing) and per kind are the ones polling makes; and
     /// skipping takes no more kernel jobs (strictly fewer where daemons idle at all).
     static func expectSameOutput(_ skipped: ReplicatedReport, _ naive: ReplicatedReport, strictlyFewerJobs: Bool) {
@@ -45,6 +46,8 @@ import Testing
         #expect(withoutJobs(skipped.json.rendered()) == withoutJobs(naive.json.rendered()))
         #expect(withoutJobs(skipped.table) == withoutJobs(naive.table))
         #expect(skipped.traceLines == naive.traceLines)
+        // The fingerprint leaves the job count out: the same behaviour, the same fingerprint.
+        #expect(skipped.fingerprint == naive.fingerprint)
         for (fast, slow) in zip(skipped.runs, naive.runs) {
             #expect(fast.result.roundTrips == slow.result.roundTrips)
             #expect(fast.result.load == slow.result.load)
@@ -182,5 +185,6 @@ import Testing
         let base = try ScenarioRunner.run(scenario, measureWallTime: false, tracing: true)
         let other = try ScenarioRunner.run(slower, measureWallTime: false, tracing: true)
         #expect(Self.withoutJobs(base.json.rendered()) != Self.withoutJobs(other.json.rendered()))
+        #expect(base.fingerprint != other.fingerprint)
     }
 }

@@ -143,7 +143,8 @@ public struct ReplicatedReport: SimulationReport {
     /// Each variant as JSON, in order (the `runs` of ``json``).
     public var runsJSON: [JSONValue] { runs.map { json(for: $0, single: isSingleRun) } }
 
-    func json(single: Bool) -> JSONValue {
+    /// `withJobs: false` leaves out the kernel's job count (see ``fingerprint``).
+    func json(single: Bool, withJobs: Bool = true) -> JSONValue {
         var top: [(String, JSONValue)] = [("scenario", .string(scenario)), ("seed", .uint(seed))]
         if !single {
             top += [
@@ -152,12 +153,12 @@ public struct ReplicatedReport: SimulationReport {
                 ("warmup_seconds", .number(warmup.seconds)),
             ]
         }
-        top.append(("runs", .array(runs.map { json(for: $0, single: single) })))
+        top.append(("runs", .array(runs.map { json(for: $0, single: single, withJobs: withJobs) })))
         if !single, let wallSeconds { top.append(("wall_seconds", .number(wallSeconds))) }
         return .object(top)
     }
 
-    private func json(for run: ReplicatedVariant, single: Bool) -> JSONValue {
+    private func json(for run: ReplicatedVariant, single: Bool, withJobs: Bool = true) -> JSONValue {
         var fields: [(String, JSONValue)] = [("variant", .string(run.variant)), ("era", .string(run.era.rawValue))]
         if single {
             fields.append(("ending", run.result.endingJSON))
@@ -171,7 +172,7 @@ public struct ReplicatedReport: SimulationReport {
                                               + (endings.jobLimit > 0 ? [("job_limit", .int(endings.jobLimit))] : []))))
         }
         var entries: [([String], JSONValue)] = []
-        for (figure, values) in run.figures {
+        for (figure, values) in run.figures where withJobs || figure != .jobs {
             guard single else {
                 entries.append((figure.path, Self.statistic(values)))
                 continue
@@ -196,14 +197,17 @@ public struct ReplicatedReport: SimulationReport {
         return .object(fields)
     }
 
-    /// A 64-bit FNV-1a hash of the JSON without wall-clock figures, as 16 hex digits: equal
-    /// fingerprints mean the model behaved identically, replication by replication. Always
-    /// of the replicated form of the JSON, whatever the number of replications.
+    /// A 64-bit FNV-1a hash of the JSON without wall-clock figures and without the kernel's
+    /// job count, as 16 hex digits: equal fingerprints mean the model behaved identically,
+    /// replication by replication. The job count is what the simulation cost, not what the
+    /// model did (skipped and naive polling differ in it alone), so a change to the kernel or
+    /// to how idle polls are skipped leaves the fingerprint as it was. Always of the
+    /// replicated form of the JSON, whatever the number of replications.
     public var fingerprint: String {
         var copy = self
         copy.wallSeconds = nil
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in copy.json(single: false).rendered().utf8 {
+        for byte in copy.json(single: false, withJobs: false).rendered().utf8 {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01B3
         }
