@@ -159,8 +159,9 @@ struct IdleClaims {
             let (plan, settled) = grid.walk(visible: visible, stop: stop, now: now, settled: { starts?.see($0) })
             self.starts = starts
             if settled > 0 { skipped(rounds: settled, idleRounds: &count) }
-            // Nothing to see: sleep until notified; the far deadline lets a time limit end the
-            // run where polling would have ended it.
+            // Sleep until the round found (its stop or its target read), or until the instant
+            // the walk stopped short at; with nothing to see, until notified (the far deadline
+            // lets a time limit end the run where polling would have ended it).
             let deadline = plan.stopRound?.start ?? plan.target?.at ?? plan.wakeAt ?? Self.farFuture
             signal.plan.withLock { published in
                 published?.deadline = deadline

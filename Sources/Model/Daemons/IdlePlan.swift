@@ -36,8 +36,8 @@ struct IdlePlan {
     /// Rounds starting at or after this instant are not planned: the daemon's own state
     /// changes then and it runs that round whole (its request may differ).
     var stop: Duration?
-    /// When the daemon wakes by itself (its target read, its stop, or far in the future); nil
-    /// while it plans again.
+    /// When the daemon wakes by itself (its target read, its stop, the instant its walk
+    /// stopped short at, or far in the future); nil while it plans again.
     var deadline: Duration?
     /// A position between two rounds from which the database walks the grid. Every round
     /// before it was wholly past when the database moved it; it never moves behind the
