@@ -23,12 +23,37 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
 
     /// A child stream named `name`, independent of this stream's draws.
     public func derived(_ name: String) -> RandomStream {
-        RandomStream(key: mix(key ^ fnv1a(name)))
+        RandomStream(parent: key, name: name)
     }
 
     /// A child stream by index (for example one per op of a source), independent of draws.
     public func derived(_ index: UInt64) -> RandomStream {
-        RandomStream(key: mix(key &+ mix(index &+ 0x9E37_79B9_7F4A_7C15)))
+        RandomStream(parent: key, index: index)
+    }
+
+    /// `RandomStream(key: parent).derived(name)`: a child depends only on its parent's key, so
+    /// the parent's state is not drawn up (the model derives several streams of every op's
+    /// key on every item).
+    public init(parent: UInt64, name: String) {
+        var hashed = StreamName()
+        hashed.append(name)
+        self.init(parent: parent, name: hashed)
+    }
+
+    /// `RandomStream(key: parent).derived(text)` where `text` is the name written part by part.
+    public init(parent: UInt64, name: StreamName) {
+        self.init(key: mix(parent ^ name.hash))
+    }
+
+    /// `RandomStream(key: parent).derived(index)`, without the parent's state.
+    public init(parent: UInt64, index: UInt64) {
+        self.init(key: Self.childKey(of: parent, index: index))
+    }
+
+    /// The key of `RandomStream(key: parent).derived(index)`, for a caller that may never draw
+    /// from that child but derives its own children from it.
+    public static func childKey(of parent: UInt64, index: UInt64) -> UInt64 {
+        mix(parent &+ mix(index &+ 0x9E37_79B9_7F4A_7C15))
     }
 
     public mutating func next() -> UInt64 {
@@ -69,10 +94,43 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
 
 /// 64-bit FNV-1a of the UTF-8 bytes: a fixed hash (Swift's `Hasher` is seeded per process).
 func fnv1a(_ text: String) -> UInt64 {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in text.utf8 {
+    var name = StreamName()
+    name.append(text)
+    return name.hash
+}
+
+/// A child stream's name, hashed (FNV-1a, as ``RandomStream/derived(_:)-(String)`` hashes a
+/// name) as it is written part by part: the same hash as the whole string's, without building
+/// the string (an interpolated name longer than 15 bytes is a heap allocation, made for
+/// every event an item writes).
+public struct StreamName: Sendable {
+    fileprivate private(set) var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+
+    public init() {}
+
+    @inline(__always) private mutating func append(byte: UInt8) {
         hash ^= UInt64(byte)
         hash &*= 0x0000_0100_0000_01B3
     }
-    return hash
+
+    public mutating func append(_ text: String) {
+        for byte in text.utf8 { append(byte: byte) }
+    }
+
+    /// `value` as `"\(value)"` writes it: decimal, a minus sign before a negative one.
+    public mutating func append(_ value: Int) {
+        if value < 0 { append(byte: UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        // The digits, least significant first (at most 20 for a 64-bit magnitude).
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for index in stride(from: count - 1, through: 0, by: -1) { append(byte: buffer[index]) }
+        }
+    }
 }

@@ -13,7 +13,7 @@ struct HandlerEnqueues {
     nonisolated(nonsending)
     func run(_ enqueues: [TaskEnqueue], for task: TaskName, at index: Int, of op: OpRecord, retries: Int,
              on connection: any QueueConnection) async throws {
-        let keys = RandomStream(key: op.spec.randomKey).derived("handler/\(index)/\(retries)")
+        let keys = RandomStream(parent: op.spec.randomKey, name: "handler/\(index)/\(retries)")
         for (number, enqueue) in enqueues.enumerated() {
             for (fan, target) in targets(of: enqueue, for: op).enumerated() {
                 let spec = specification(enqueue, network: target.network, parameters: target.parameters, of: op,

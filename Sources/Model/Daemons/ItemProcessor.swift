@@ -130,7 +130,7 @@ struct ItemProcessor {
         let config = context.config
         // Every draw of this op comes from its own stream: what the op is and which attempt
         // this is decide them, never who runs it or when (common random numbers).
-        let attempt = RandomStream(key: op.spec.randomKey).derived(UInt64(item.retries) << 16 | 0xFFFF)
+        let attempt = RandomStream.childKey(of: op.spec.randomKey, index: UInt64(item.retries) << 16 | 0xFFFF)
         let pickup = context.runtime.now
         recorder.pickedUp(op, item: item, by: claimer)
         if context.steps.visibility && config.startedEvent == .separate {
@@ -187,7 +187,7 @@ struct ItemProcessor {
     private func run<Connection: QueueConnection>(_ task: TaskName, at index: Int, of op: OpRecord, item: WorkItem,
                                                   measured: Duration?, on connection: Connection) async throws -> Bool {
         let profile = context.config.profile(task)
-        var random = RandomStream(key: op.spec.randomKey).derived(UInt64(item.retries) << 16 | UInt64(index))
+        var random = RandomStream(parent: op.spec.randomKey, index: UInt64(item.retries) << 16 | UInt64(index))
         let service = measured ?? profile.service.sample(&random)
         let fails = profile.failureProbability > 0 && random.nextUnit() < profile.failureProbability
         diskLoad?(profile.diskMillisecondsPerSecond)
@@ -210,7 +210,7 @@ struct ItemProcessor {
     /// set, when the claim that brought this item returned only it). Returns the tasks to run
     /// with their positions in the op (which key their service times), or nil for all of them.
     nonisolated(nonsending)
-    private func coalesce<Connection: QueueConnection>(_ op: OpRecord, item: WorkItem, attempt: RandomStream,
+    private func coalesce<Connection: QueueConnection>(_ op: OpRecord, item: WorkItem, attempt: UInt64,
                                                        events: EventWriter<Connection>, on connection: Connection)
         async throws -> [(Int, TaskName)]? {
         guard context.steps.workerFold else { return nil }
@@ -226,7 +226,7 @@ struct ItemProcessor {
             context.recorder.foldSkippedForBatchOfOne()
             return kept.map { ($0.offset, $0.element) }
         }
-        var random = attempt.derived(Self.foldStream)
+        var random = RandomStream(parent: attempt, index: Self.foldStream)
         for rule in rules {
             let ours = kept.map(\.element).filter(rule.tasks.contains)
             guard !ours.isEmpty, let key = CoalescingKey(op.spec, columns: rule.key) else { continue }
@@ -256,8 +256,15 @@ struct EventWriter<Connection: QueueConnection> {
 
     nonisolated(nonsending)
     func write(_ kind: EventKind) async throws {
-        var random = RandomStream(key: op.spec.randomKey)
-            .derived("event/\(kind.rawValue)/\(item.retries)/\(item.deferCount)")
+        // "event/<kind>/<retries>/<defers>"
+        var name = StreamName()
+        name.append("event/")
+        name.append(kind.rawValue)
+        name.append("/")
+        name.append(item.retries)
+        name.append("/")
+        name.append(item.deferCount)
+        var random = RandomStream(parent: op.spec.randomKey, name: name)
         try await connection.writeEvent(kind, costs: costs, random: &random)
     }
 }

@@ -28,7 +28,7 @@ extension ClusterContext {
     func createAndEnqueue(_ spec: OpSpec, caller: @autoclosure () -> String, on connection: any QueueConnection)
         async throws -> OpID {
         var random = config.events.isFree(.created) && config.events.isFree(.deduplicated)
-            ? RandomStream(key: spec.randomKey) : RandomStream(key: spec.randomKey).derived("event/enqueue")
+            ? RandomStream(key: spec.randomKey) : RandomStream(parent: spec.randomKey, name: "event/enqueue")
         if steps.enqueueDedup, spec.type == .netOp, spec.tasks.count == 1,
            config.enqueueDedupQueues.contains(where: { $0.contains(spec.queue) }),
            spec.dependsOn.isEmpty, spec.runsAfter.isEmpty,

@@ -50,7 +50,7 @@ extension ClusterContext {
         try await inlineLocks.acquire(network)
         recorder.inlineStarted(spec, waited: runtime.now - requested)
         for (index, task) in spec.tasks.enumerated() {
-            var random = RandomStream(key: spec.randomKey).derived(UInt64(index))
+            var random = RandomStream(parent: spec.randomKey, index: UInt64(index))
             try await runtime.sleep(for: config.profile(task).service.sample(&random))
         }
         try await connection.writeLock()
