@@ -111,3 +111,55 @@ import Testing
         }
     }
 }
+
+/// Every figure of a `WaitHistogram` (which keeps its own counts in HdrHistogram's layout)
+/// against an HdrHistogram of the same resolution fed the same values, on samples from tiny
+/// (all in the unit-wide first buckets) to spread over ten orders of magnitude, recorded,
+/// merged from parts and rebuilt from its encoding. Exact equality throughout: the layouts are
+/// the same, so any difference is a bug (a bucket boundary off by one moves a percentile by a
+/// bucket's width).
+@Test func everyFigureEqualsHdrHistogramsOnRandomSamples() {
+    var random = RandomStream(seed: 41)
+    let distributions: [Distribution] = [
+        .exponential(mean: .microseconds(300)),
+        .lognormal(median: .milliseconds(2), p99: .milliseconds(40)),
+        .lognormal(median: .seconds(1), p99: .seconds(3_000)),
+        .uniform(.zero, .microseconds(5_000)),
+    ]
+    let percentiles = [0.001, 0.1, 1, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 99.999]
+    for distribution in distributions {
+        for sampleCount in [1, 3, 1_000, 20_000] {
+            var reference = Histogram<UInt64>(highestTrackableValue: 1 << 50, numberOfSignificantValueDigits: .three)
+            var whole = WaitHistogram()
+            var parts = [WaitHistogram(), WaitHistogram(), WaitHistogram()]
+            for index in 0..<sampleCount {
+                let value = distribution.sample(&random)
+                reference.record(UInt64(max(0, value.microseconds)))
+                whole.record(value)
+                parts[index % 3].record(value)
+            }
+            var merged = WaitHistogram()
+            for part in parts { merged.merge(WaitHistogram(part.encoded)) }
+            for (label, histogram) in [("recorded", whole), ("merged from encodings", merged)] {
+                let context = "\(distribution), \(sampleCount) samples, \(label)"
+                #expect(histogram.buckets.map { [$0.highestMicroseconds, $0.count] }
+                            == reference.recordedValues().map { [$0.value, UInt64($0.count)] }, "\(context): buckets")
+                for percentile in percentiles {
+                    #expect(histogram.seconds(atPercentile: percentile)
+                                == Double(reference.valueAtPercentile(percentile)) / 1e6, "\(context): p\(percentile)")
+                }
+                let summary = histogram.summary
+                #expect([summary.p50, summary.p90, summary.p99, summary.p999]
+                            == [50, 90, 99, 99.9].map { Double(reference.valueAtPercentile($0)) / 1e6 }, "\(context)")
+                #expect(histogram.standardDeviationSeconds == reference.stdDeviation / 1e6, "\(context): deviation")
+                for _ in 0..<20 {
+                    let micros = UInt64(max(0, distribution.sample(&random).microseconds))
+                    #expect(histogram.count(above: .microseconds(Int64(micros)))
+                                == reference.totalCount
+                                    - reference.count(within: 0...reference.highestEquivalentForValue(micros)),
+                            "\(context): above \(micros) us")
+                }
+            }
+        }
+    }
+}
