@@ -148,12 +148,21 @@ extension Duration {
     /// zero for NaN, clamped to the range of `Int64` (`Int64.max` is ``longest``).
     @inline(__always)
     static func nanosecondsRounded(seconds value: Double) -> Int64 {
-        let nanoseconds = (value * 1e9).rounded()
+        let nanoseconds = value * 1e9
         if nanoseconds.isNaN { return 0 }
-        // 2^63 is the first Double that does not fit in Int64.
+        // 2^63 is the first Double that does not fit in Int64; every Double between it and
+        // -2^63 is within 1,024 of it and whole, so it rounds inside as well.
         if nanoseconds >= 0x1p63 { return .max }
         if nanoseconds <= -0x1p63 { return .min }
-        return Int64(nanoseconds)
+        // Rounded half away from zero, as `rounded()` (a call into libm for each of the
+        // millions of round trips a long run draws): truncated (exact), then moved by the
+        // rest, which is exact too (below 2^53 the whole part is exact and the difference has
+        // no more bits than the value; above, every Double is whole and the rest is 0).
+        let whole = Int64(nanoseconds)
+        let rest = nanoseconds - Double(whole)
+        if rest >= 0.5 { return whole + 1 }
+        if rest <= -0.5 { return whole - 1 }
+        return whole
     }
 
     /// This duration in nanoseconds if it is a whole number of them within the range of

@@ -35,4 +35,34 @@ import Testing
         #expect(Duration(secondsComponent: 1, attosecondsComponent: 5).exactNanoseconds == nil)
         #expect(Duration.seconds(Int64(1) << 40).exactNanoseconds == nil)
     }
+
+    /// `Duration.seconds(double:)` rounds to the nanosecond half away from zero (truncating and
+    /// comparing the rest, not through libm): the same as `rounded()` with the clamps, on
+    /// halves (ties both ways), either side of them, negatives, values near and past 2^63 ns,
+    /// subnormals, NaN and the infinities.
+    @Test func roundingToTheNanosecondIsRoundedHalfAwayFromZero() {
+        func expected(_ seconds: Double) -> Duration {
+            let nanoseconds = (seconds * 1e9).rounded()
+            if nanoseconds.isNaN { return .zero }
+            if nanoseconds >= 0x1p63 { return .nanoseconds(Int64.max) }
+            if nanoseconds <= -0x1p63 { return .nanoseconds(Int64.min) }
+            return .nanoseconds(Int64(nanoseconds))
+        }
+        var random = RandomStream(seed: 17)
+        var values: [Double] = [0, -0.0, 0.5e-9, -0.5e-9, 1.5e-9, -2.5e-9, 0x1p63 / 1e9, -0x1p63 / 1e9,
+                                0x1p63.nextDown / 1e9, 0x1p53 / 1e9, (0x1p53 + 2) / 1e9, .leastNonzeroMagnitude,
+                                .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .infinity, -.infinity, .nan]
+        var ties = 0
+        for _ in 0..<100_000 {
+            let whole = Double(Int64(bitPattern: random.next()) >> Int(random.next() % 64))
+            let half = (whole + 0.5) / 1e9
+            if half * 1e9 == whole + 0.5 { ties += 1 }
+            values += [half, half.nextUp, half.nextDown, whole / 1e9,
+                       Double(bitPattern: random.next() & ~(UInt64(0x7FF) << 52) | (UInt64(random.next() % 1100) << 52))]
+        }
+        #expect(ties > 10_000)
+        for value in values {
+            #expect(Duration.seconds(double: value) == expected(value), "\(value)")
+        }
+    }
 }

@@ -70,6 +70,12 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     static func quote(_ text: String) -> String {
+        // Most strings need no escape (every byte of a multi-byte scalar is 0x80 or above):
+        // copied whole rather than scalar by scalar (an effect report quotes tens of
+        // thousands of them).
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
