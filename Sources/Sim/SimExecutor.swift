@@ -136,7 +136,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         var jobs = Deque<UnownedJob>()
         var timers = Heap<TimerEntry>()
         /// Waiters with no deadline (a ``Signal`` wait), kept so shutdown can release them.
-        var untimed: [UInt64: Waiter] = [:]
+        var untimed: [KernelKey: Waiter] = [:]
         /// Timer entries whose waiter was already resumed; compacted when they dominate.
         var staleTimers = 0
         var now: Duration = .zero
@@ -150,7 +150,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         /// A guard tripped: which one, when the sample ends, and the names seen so far.
         var sample: Sample?
         /// Names of the live tasks, by the task's hash (see ``name(task:_:)``).
-        var taskNames: [Int: String] = [:]
+        var taskNames: [KernelKey: String] = [:]
 
         struct Sample {
             var perInstant: Bool
@@ -287,7 +287,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         state.withLock { state in
             state.sequence &+= 1
             waiter.id = state.sequence
-            state.untimed[waiter.id] = waiter
+            state.untimed[KernelKey(waiter.id)] = waiter
             return state.sample != nil
         }
     }
@@ -306,7 +306,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
                     state.staleTimers = 0
                 }
             } else {
-                state.untimed[waiter.id] = nil
+                state.untimed[KernelKey(waiter.id)] = nil
             }
         }
     }
@@ -315,7 +315,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     func noteSuspension() {
         let key = RuntimeTask.current?.address
         state.withLock { state in
-            let name = key.flatMap { state.taskNames[$0] } ?? "a task not started by Simulation.spawn"
+            let name = key.flatMap { state.taskNames[KernelKey($0)] } ?? "a task not started by Simulation.spawn"
             state.sample?.names[name, default: 0] += 1
         }
     }
@@ -323,11 +323,11 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// Names the task whose ``Task/address`` is `task` (the same as its
     /// ``UnsafeCurrentTask/address`` while it runs) for the guards' messages.
     func name(task: Int, _ name: String) {
-        state.withLock { $0.taskNames[task] = name }
+        state.withLock { $0.taskNames[KernelKey(task)] = name }
     }
 
     func forgetName(task: Int) {
-        state.withLock { $0.taskNames[task] = nil }
+        state.withLock { $0.taskNames[KernelKey(task)] = nil }
     }
 
     // MARK: The loop

@@ -36,7 +36,7 @@ public final class Simulation: Sendable {
     private struct Book {
         var nextID: UInt64 = 0
         var foreground = 0
-        var live: [UInt64: (name: String, role: Role, task: Task<Void, Never>?, slot: WaitSlot)] = [:]
+        var live: [KernelKey: (name: String, role: Role, task: Task<Void, Never>?, slot: WaitSlot)] = [:]
     }
 
     public let executor: SimExecutor
@@ -57,7 +57,7 @@ public final class Simulation: Sendable {
         let slot = WaitSlot(executor: executor)
         let id: UInt64 = book.withLock { book in
             book.nextID += 1
-            book.live[book.nextID] = (name, role, nil, slot)
+            book.live[KernelKey(book.nextID)] = (name, role, nil, slot)
             if role == .foreground { book.foreground += 1 }
             return book.nextID
         }
@@ -85,19 +85,19 @@ public final class Simulation: Sendable {
         // change how its jobs are split, and so the run's job count.
         executor.name(task: task.address, name)
         book.withLock { book in
-            if book.live[id] != nil { book.live[id]?.task = task }
+            if book.live[KernelKey(id)] != nil { book.live[KernelKey(id)]?.task = task }
         }
         return SimTask(task: task, id: id, slot: slot)
     }
 
     /// Whether `task` has not finished yet. Asking costs no job, so a watch may ask.
     public func isLive(_ task: SimTask) -> Bool {
-        book.withLock { $0.live[task.id] != nil }
+        book.withLock { $0.live[KernelKey(task.id)] != nil }
     }
 
     private func finished(_ id: UInt64) {
         let last: Bool = book.withLock { book in
-            guard let entry = book.live.removeValue(forKey: id) else { return false }
+            guard let entry = book.live.removeValue(forKey: KernelKey(id)) else { return false }
             if let task = entry.task { executor.forgetName(task: task.address) }
             guard entry.role == .foreground else { return false }
             book.foreground -= 1
