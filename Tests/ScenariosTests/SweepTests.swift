@@ -147,6 +147,28 @@ import Testing
         let notJSON = try CLI.run(["merge", path])
         #expect(notJSON.status == 2)
         #expect(notJSON.stderr.hasPrefix("simrun: \(path): not JSON: "))
+        // A shard whose pooled histogram's buckets do not add up to its count (edited, or cut
+        // short) is refused with the histogram's path, not merged into figures that disagree
+        // (shard 1/3 of two runs holds one; 0/3 holds none).
+        let original = try String(contentsOfFile: outputs[1], encoding: .utf8)
+        let tampered = "\(directory)/part-1-tampered.json"
+        // A histogram is written count, sum_us, min_us, max_us, buckets: its count is the last
+        // one before the first buckets.
+        guard let buckets = original.range(of: #""buckets""#),
+              let range = original.range(of: #""count": "#, options: .backwards,
+                                         range: original.startIndex..<buckets.lowerBound) else {
+            Issue.record("no histogram count in \(outputs[1])")
+            return
+        }
+        let digits = original[range.upperBound...].prefix { $0.isNumber }
+        try original.replacingCharacters(in: range.upperBound..<original.index(range.upperBound, offsetBy: digits.count),
+                                         with: String((UInt64(digits) ?? 0) + 1))
+            .write(toFile: tampered, atomically: true, encoding: .utf8)
+        let edited = try CLI.run(["merge", outputs[0], tampered])
+        #expect(edited.status == 2, "\(edited.stderr)")
+        #expect(edited.stderr.hasPrefix("simrun: \(tampered): "), "\(edited.stderr)")
+        #expect(edited.stderr.contains(".buckets: the counts add up to \(digits), expected count"), "\(edited.stderr)")
+        #expect(edited.stderr.components(separatedBy: "\n").count == 2, "one line: \(edited.stderr)")
     }
 
     @Test func aBadGridValueNamesItsKeyAndExits64() throws {

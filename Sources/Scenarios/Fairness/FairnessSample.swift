@@ -77,6 +77,20 @@ public struct PooledWaits: Sendable {
                   let bucketCount = pair[1].uint64Value else { throw .init("\(path).buckets: expected [value, count] pairs") }
             pairs.append([value, bucketCount])
         }
+        // The buckets hold every wait counted (a histogram edited by hand, or cut short, would
+        // merge into percentiles and counts that disagree).
+        var total: UInt64 = 0
+        for pair in pairs {
+            let (sum, overflow) = total.addingReportingOverflow(pair[1])
+            guard !overflow else { throw .init("\(path).buckets: the counts overflow 64 bits") }
+            total = sum
+        }
+        guard total == count else {
+            throw .init("\(path).buckets: the counts add up to \(total), expected count \(count)")
+        }
+        guard count == 0 || minimum <= maximum else {
+            throw .init("\(path): expected min_us \(minimum) at most max_us \(maximum)")
+        }
         return WaitHistogram.Encoded(count: count, sumMicroseconds: sum, minMicroseconds: minimum,
                                      maxMicroseconds: maximum, buckets: pairs)
     }
