@@ -441,15 +441,13 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
 }
 
 /// A number the kernel hands out itself (a waiter's or a task's sequence number, a task's
-/// address) as a dictionary key: hashed by the splitmix64 finaliser and the table's seed, as
-/// the model's op and row ids are, not by `Hasher` (SipHash, which guards against keys an
-/// adversary picks; about 2 % of a run of many short ops went to it for these keys).
+/// address) as a dictionary key, hashed by ``tableHash(_:seed:)`` as the model's op and row
+/// ids are, not by `Hasher` (about 2 % of a run of many short ops went to SipHash for these
+/// keys).
 struct KernelKey: Hashable, Comparable {
     let value: UInt64
     init(_ value: UInt64) { self.value = value }
     init(_ value: Int) { self.value = UInt64(bitPattern: Int64(value)) }
     static func < (lhs: KernelKey, rhs: KernelKey) -> Bool { lhs.value < rhs.value }
-    func _rawHashValue(seed: Int) -> Int {
-        Int(truncatingIfNeeded: mix(value ^ UInt64(truncatingIfNeeded: seed)))
-    }
+    func _rawHashValue(seed: Int) -> Int { tableHash(Int(truncatingIfNeeded: value), seed: seed) }
 }

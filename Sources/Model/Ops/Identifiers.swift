@@ -34,7 +34,7 @@ public struct OpID: Hashable, Comparable, Sendable, CustomStringConvertible {
         return "op-\(digits)"
     }
     public static func < (lhs: OpID, rhs: OpID) -> Bool { lhs.value < rhs.value }
-    /// The table hash (see `tableHash(_:seed:)` below).
+    /// The table hash (`tableHash(_:seed:)`, in Sim).
     public func _rawHashValue(seed: Int) -> Int { tableHash(value, seed: seed) }
 }
 
@@ -44,17 +44,6 @@ public struct RowID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public init(_ value: Int) { self.value = value }
     public var description: String { "row-\(value)" }
     public static func < (lhs: RowID, rhs: RowID) -> Bool { lhs.value < rhs.value }
-    /// The table hash (see `tableHash(_:seed:)` below).
+    /// The table hash (`tableHash(_:seed:)`, in Sim).
     public func _rawHashValue(seed: Int) -> Int { tableHash(value, seed: seed) }
-}
-
-/// The hash dictionaries and sets use for op and row ids: the splitmix64 finaliser of the id
-/// and the table's seed, which spreads consecutive ids over the whole table. Swift's own
-/// `Hasher` (SipHash, through `hash(into:)`) guards a table against keys an adversary
-/// chooses; these ids are counters the simulator allocates, and hashing them was about 8 %
-/// of a model run (`simrun bench --mm1`). `hash(into:)` is unchanged, so an id inside
-/// another key hashes as before.
-@inline(__always)
-func tableHash(_ value: Int, seed: Int) -> Int {
-    Int(truncatingIfNeeded: mix(UInt64(truncatingIfNeeded: value) ^ UInt64(truncatingIfNeeded: seed)))
 }

@@ -1,3 +1,4 @@
+import Sim
 import Synchronization
 
 /// Priority lanes, most urgent first (`shakenfist/operations/baseoperation.py`).

@@ -206,12 +206,7 @@ public struct ReplicatedReport: SimulationReport {
     public var fingerprint: String {
         var copy = self
         copy.wallSeconds = nil
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in copy.json(single: false, withJobs: false).rendered().utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        let hex = String(hash, radix: 16)
+        let hex = String(fnv1a(copy.json(single: false, withJobs: false).rendered()), radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
