@@ -20,3 +20,41 @@ import Testing
         #expect(rendered.contains("\"" + text + "\"") == !needsEscape, "\(rendered)")
     }
 }
+
+/// The exact bytes of a document using every case: reports are compared byte for byte
+/// (determinism, baselines' fingerprints), so the layout itself is pinned here, written out
+/// by hand.
+@Suite struct JSONLayout {
+    @Test func everyCaseRendersToTheseBytes() {
+        let document = JSONValue.object([
+            ("empty_object", .object([])),
+            ("empty_array", .array([])),
+            ("ints", .array([.int(0), .int(-7), .int(Int.min), .int(Int.max)])),
+            ("uint", .uint(UInt64.max)),
+            ("numbers", .inline([.number(1.5), .number(-0.0000004), .number(.nan), .array([.int(3), .uint(40)])])),
+            ("flags", .object([("yes", .bool(true)), ("no", .bool(false)), ("none", .null)])),
+            ("text", .string("a\u{07}\"é")),
+        ])
+        let expected = """
+            {
+              "empty_object": {},
+              "empty_array": [],
+              "ints": [
+                0,
+                -7,
+                -9223372036854775808,
+                9223372036854775807
+              ],
+              "uint": 18446744073709551615,
+              "numbers": [1.500000, 0.000000, null, [3, 40]],
+              "flags": {
+                "yes": true,
+                "no": false,
+                "none": null
+              },
+              "text": "a\\u0007\\"é"
+            }
+            """
+        #expect(document.rendered() == expected)
+    }
+}

@@ -22,77 +22,111 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     /// Pretty-printed with two-space indentation and a trailing newline at top level.
     public func rendered() -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
         write(into: &out, indent: 0)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(into out: inout String, indent: Int) {
-        let pad = String(repeating: "  ", count: indent + 1)
-        let closePad = String(repeating: "  ", count: indent)
+    /// Written as UTF-8 bytes into one growing buffer: a report of tens of thousands of
+    /// values would otherwise build a string per key, per value and per indentation.
+    private func write(into out: inout [UInt8], indent: Int) {
         switch self {
         case .object(let pairs):
-            if pairs.isEmpty { out += "{}"; return }
-            out += "{\n"
+            if pairs.isEmpty { JSONValue.append("{}", to: &out); return }
+            out.append(UInt8(ascii: "{"))
             for (index, (key, value)) in pairs.enumerated() {
-                out += pad + JSONValue.quote(key) + ": "
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(UInt8(ascii: "\n"))
+                JSONValue.pad(indent + 1, to: &out)
+                JSONValue.quote(key, into: &out)
+                JSONValue.append(": ", to: &out)
                 value.write(into: &out, indent: indent + 1)
-                out += index == pairs.count - 1 ? "\n" : ",\n"
             }
-            out += closePad + "}"
+            out.append(UInt8(ascii: "\n"))
+            JSONValue.pad(indent, to: &out)
+            out.append(UInt8(ascii: "}"))
         case .array(let values):
-            if values.isEmpty { out += "[]"; return }
-            out += "[\n"
+            if values.isEmpty { JSONValue.append("[]", to: &out); return }
+            out.append(UInt8(ascii: "["))
             for (index, value) in values.enumerated() {
-                out += pad
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(UInt8(ascii: "\n"))
+                JSONValue.pad(indent + 1, to: &out)
                 value.write(into: &out, indent: indent + 1)
-                out += index == values.count - 1 ? "\n" : ",\n"
             }
-            out += closePad + "]"
+            out.append(UInt8(ascii: "\n"))
+            JSONValue.pad(indent, to: &out)
+            out.append(UInt8(ascii: "]"))
         case .inline(let values):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (index, value) in values.enumerated() {
-                if index > 0 { out += ", " }
+                if index > 0 { JSONValue.append(", ", to: &out) }
                 if case .array(let nested) = value {
                     JSONValue.inline(nested).write(into: &out, indent: indent)
                 } else {
                     value.write(into: &out, indent: indent)
                 }
             }
-            out += "]"
-        case .string(let text): out += JSONValue.quote(text)
-        case .int(let value): out += String(value)
-        case .uint(let value): out += String(value)
-        case .number(let value): out += value.isFinite ? formatFixed(value, decimals: 6) : "null"
-        case .bool(let value): out += value ? "true" : "false"
-        case .null: out += "null"
+            out.append(UInt8(ascii: "]"))
+        case .string(let text): JSONValue.quote(text, into: &out)
+        case .int(let value):
+            if value < 0 { out.append(UInt8(ascii: "-")) }
+            JSONValue.appendDecimal(UInt64(value.magnitude), to: &out)
+        case .uint(let value): JSONValue.appendDecimal(value, to: &out)
+        case .number(let value): JSONValue.append(value.isFinite ? formatFixed(value, decimals: 6) : "null", to: &out)
+        case .bool(let value): JSONValue.append(value ? "true" : "false", to: &out)
+        case .null: JSONValue.append("null", to: &out)
         }
     }
 
+    private static func append(_ text: String, to out: inout [UInt8]) {
+        out.append(contentsOf: text.utf8)
+    }
+
+    private static func pad(_ indent: Int, to out: inout [UInt8]) {
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
+    }
+
+    /// The decimal digits of `value`, as `String(value)` writes them.
+    private static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        let first = out.count
+        var rest = value
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        out[first...].reverse()
+    }
+
     static func quote(_ text: String) -> String {
-        // Most strings need no escape (every byte of a multi-byte scalar is 0x80 or above):
-        // copied whole rather than scalar by scalar (an effect report quotes tens of
-        // thousands of them).
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            return "\"" + text + "\""
-        }
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
+        var out: [UInt8] = []
+        quote(text, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `text` as a JSON string: quotes, backslashes and control characters escaped, every
+    /// other scalar copied as its UTF-8 bytes.
+    private static func quote(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): append("\\\"", to: &out)
+            case UInt8(ascii: "\\"): append("\\\\", to: &out)
+            case UInt8(ascii: "\n"): append("\\n", to: &out)
+            case UInt8(ascii: "\r"): append("\\r", to: &out)
+            case UInt8(ascii: "\t"): append("\\t", to: &out)
+            case 0..<0x20:
+                // Four lower-case hex digits, as String(_:radix:) padded with zeros.
+                append("\\u00", to: &out)
+                for nibble in [byte >> 4, byte & 0xF] {
+                    out.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
                 }
+            default:
+                // Every byte of a multi-byte scalar is 0x80 or above: copied as it is.
+                out.append(byte)
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
