@@ -7,7 +7,9 @@
 public struct RandomStream: RandomNumberGenerator, Sendable {
     /// The value this stream was derived from; children are derived from it.
     public let key: UInt64
-    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    // Usable from inlinable code: every draw of a model walking its polling grid goes through
+    // `next()`, which is worth inlining into the caller's loop.
+    @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     /// The root stream of a run.
     public init(seed: UInt64) {
@@ -56,6 +58,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         mix(parent &+ mix(index &+ 0x9E37_79B9_7F4A_7C15))
     }
 
+    @inlinable @inline(__always)
     public mutating func next() -> UInt64 {
         let result = rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
@@ -66,17 +69,19 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     }
 
     /// Uniform in [0, 1) with 53 random bits.
+    @inlinable @inline(__always)
     public mutating func nextUnit() -> Double {
         Double(next() >> 11) * 0x1p-53
     }
 
     /// Uniform in (0, 1]: safe to take the logarithm of.
+    @inlinable @inline(__always)
     public mutating func nextOpenUnit() -> Double {
         1.0 - nextUnit()
     }
 }
 
-@inline(__always) private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+@inlinable @inline(__always) func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
 @inline(__always) private func splitMix(_ state: inout UInt64) -> UInt64 {
     state &+= 0x9E37_79B9_7F4A_7C15
