@@ -106,26 +106,31 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     /// `text` as a JSON string: quotes, backslashes and control characters escaped, every
-    /// other scalar copied as its UTF-8 bytes.
+    /// other byte copied as it is (every byte of a multi-byte scalar is 0x80 or above), in
+    /// runs between escapes.
     private static func quote(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): append("\\\"", to: &out)
-            case UInt8(ascii: "\\"): append("\\\\", to: &out)
-            case UInt8(ascii: "\n"): append("\\n", to: &out)
-            case UInt8(ascii: "\r"): append("\\r", to: &out)
-            case UInt8(ascii: "\t"): append("\\t", to: &out)
-            case 0..<0x20:
-                // Four lower-case hex digits, as String(_:radix:) padded with zeros.
-                append("\\u00", to: &out)
-                for nibble in [byte >> 4, byte & 0xF] {
-                    out.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
+        var text = text
+        text.withUTF8 { bytes in
+            var copied = 0
+            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<index]))
+                copied = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): append("\\\"", to: &out)
+                case UInt8(ascii: "\\"): append("\\\\", to: &out)
+                case UInt8(ascii: "\n"): append("\\n", to: &out)
+                case UInt8(ascii: "\r"): append("\\r", to: &out)
+                case UInt8(ascii: "\t"): append("\\t", to: &out)
+                default:
+                    // Four lower-case hex digits, as String(_:radix:) padded with zeros.
+                    append("\\u00", to: &out)
+                    for nibble in [byte >> 4, byte & 0xF] {
+                        out.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
+                    }
                 }
-            default:
-                // Every byte of a multi-byte scalar is 0x80 or above: copied as it is.
-                out.append(byte)
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
         }
         out.append(UInt8(ascii: "\""))
     }
