@@ -164,8 +164,11 @@ struct IdlePlan {
                 guard let (start, at) = drawer.drawInNanoseconds(after: lastRead, idleRounds: idleRounds, sleeps: sleeps,
                                                                  stream: &drawing, into: reads) else { return }
                 if (stops && start >= stopNs) || at >= nowNs {
-                    nextReads.removeAll(keepingCapacity: true)
-                    for j in 0..<perRound { nextReads.append(.nanoseconds(reads[j])) }
+                    if nextReads.count == perRound {
+                        for j in 0..<perRound { nextReads[j] = .nanoseconds(reads[j]) }
+                    } else {
+                        nextReads = (0..<perRound).map { .nanoseconds(reads[$0]) }
+                    }
                     next = (.nanoseconds(start),
                             IdleGrid.Position(stream: drawing, lastRead: .nanoseconds(at), idleRounds: idleRounds + 1))
                     return
