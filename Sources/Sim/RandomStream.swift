@@ -141,17 +141,25 @@ public struct StreamName: Sendable {
     /// `value` as `"\(value)"` writes it: decimal, a minus sign before a negative one.
     public mutating func append(_ value: Int) {
         if value < 0 { append(byte: UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        // The digits, least significant first (at most 20 for a 64-bit magnitude).
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            for index in stride(from: count - 1, through: 0, by: -1) { append(byte: buffer[index]) }
-        }
+        forEachDecimalDigit(of: UInt64(value.magnitude)) { append(byte: $0) }
+    }
+}
+
+/// The ASCII decimal digits of `value`, most significant first, as `"\(value)"` writes them,
+/// without building a string (a stream name hashed part by part, a JSON number written into
+/// a byte buffer).
+@inlinable
+public func forEachDecimalDigit(of value: UInt64, _ body: (UInt8) -> Void) {
+    var rest = value
+    // The digits, least significant first (at most 20 for 64 bits).
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    var count = 0
+    withUnsafeMutableBytes(of: &digits) { buffer in
+        repeat {
+            buffer[count] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+            count += 1
+        } while rest > 0
+        for index in stride(from: count - 1, through: 0, by: -1) { body(buffer[index]) }
     }
 }

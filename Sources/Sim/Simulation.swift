@@ -85,7 +85,7 @@ public final class Simulation: Sendable {
         // change how its jobs are split, and so the run's job count.
         executor.name(task: task.address, name)
         book.withLock { book in
-            if book.live[KernelKey(id)] != nil { book.live[KernelKey(id)]?.task = task }
+            book.live[KernelKey(id)]?.task = task
         }
         return SimTask(task: task, id: id, slot: slot)
     }

@@ -72,8 +72,8 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .string(let text): JSONValue.quote(text, into: &out)
         case .int(let value):
             if value < 0 { out.append(UInt8(ascii: "-")) }
-            JSONValue.appendDecimal(UInt64(value.magnitude), to: &out)
-        case .uint(let value): JSONValue.appendDecimal(value, to: &out)
+            forEachDecimalDigit(of: UInt64(value.magnitude)) { out.append($0) }
+        case .uint(let value): forEachDecimalDigit(of: value) { out.append($0) }
         case .number(let value): JSONValue.append(value.isFinite ? formatFixed(value, decimals: 6) : "null", to: &out)
         case .bool(let value): JSONValue.append(value ? "true" : "false", to: &out)
         case .null: JSONValue.append("null", to: &out)
@@ -86,17 +86,6 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     private static func pad(_ indent: Int, to out: inout [UInt8]) {
         out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
-    }
-
-    /// The decimal digits of `value`, as `String(value)` writes them.
-    private static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
-        let first = out.count
-        var rest = value
-        repeat {
-            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        out[first...].reverse()
     }
 
     static func quote(_ text: String) -> String {
