@@ -28,13 +28,17 @@ public protocol Runtime: AnyObject, Sendable {
     var actorExecutor: UnownedSerialExecutor { get }
 }
 
+// Inlined into the caller, so a sleep through `any Runtime` is the requirement's call alone
+// (see `SimExecutor.suspend` on async frames).
 extension Runtime {
     /// Suspends for `duration`; resumes on the caller's actor.
+    @inlinable @inline(__always)
     nonisolated(nonsending) public func sleep(for duration: Duration) async throws {
         try await pause(for: duration)
     }
 
     /// Suspends until `deadline` (since the start); resumes on the caller's actor.
+    @inlinable @inline(__always)
     nonisolated(nonsending) public func sleep(until deadline: Duration) async throws {
         try await pause(until: deadline)
     }
@@ -68,10 +72,12 @@ extension WakeSignal {
 extension Simulation: Runtime {
     public var now: Duration { executor.now }
 
+    @inline(__always)
     nonisolated(nonsending) public func pause(for duration: Duration) async throws {
         try await clock.sleep(for: duration)
     }
 
+    @inline(__always)
     nonisolated(nonsending) public func pause(until deadline: Duration) async throws {
         try await clock.sleep(until: SimClock.Instant(offset: deadline))
     }

@@ -32,6 +32,7 @@ public struct SimClock: Clock {
     /// (`nonisolated(nonsending)`): a function taking an `isolated` parameter instead hops to
     /// it on entry and after every await, each hop a call into the runtime that finds it is
     /// already there (about 3 % of the kernel M/M/1 for the kernel's own `suspend` alone).
+    @inline(__always)
     nonisolated(nonsending)
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         if await executor.suspend(deadline: deadline.offset) == .cancelled {
@@ -42,6 +43,7 @@ public struct SimClock: Clock {
     /// Suspends until `deadline` as an *observer* (ordering contract, rule 3): among the
     /// timers of that instant this one fires after every ordinary one. For polls that only
     /// look at the state, so that a poll skipped and one taken see the same thing.
+    @inline(__always)
     nonisolated(nonsending)
     public func sleep(until deadline: Instant, observing: Bool) async throws {
         if await executor.suspend(deadline: deadline.offset, observer: observing) == .cancelled {
@@ -50,6 +52,7 @@ public struct SimClock: Clock {
     }
 
     /// Suspends for `duration`, on the caller's actor.
+    @inline(__always)
     nonisolated(nonsending)
     public func sleep(for duration: Duration, tolerance: Duration? = nil) async throws {
         if await executor.suspend(deadline: executor.now + duration) == .cancelled {
@@ -64,6 +67,12 @@ extension SimExecutor {
     ///
     /// It runs, and the continuation resumes, on the caller's executor (its actor), so a
     /// wake-up costs one job.
+    ///
+    /// Inlined, as are the clock's sleeps and the simulation's pauses that call it: the
+    /// compiler leaves async functions out of line unless told, and each async call allocates
+    /// its callee's frame from the task's allocator; inlined, a sleep through ``Runtime`` is
+    /// one async call (the protocol's) instead of four.
+    @inline(__always)
     nonisolated(nonsending)
     func suspend(deadline: Duration?, observer: Bool = false, register: (Waiter) -> Void = { _ in })
         async -> Waiter.Reason {

@@ -40,6 +40,8 @@ struct ItemProcessor {
         return try await process(item, through: connection)
     }
 
+    /// Inlined into the call above (see ``SimConnection`` on async frames).
+    @inline(__always)
     nonisolated(nonsending)
     private func process<Connection: QueueConnection>(_ item: WorkItem, through connection: Connection)
         async throws -> Outcome {
@@ -145,7 +147,8 @@ struct ItemProcessor {
         recorder.started(op, item: item, pickup: pickup)
         var failed = false
         // The tasks kept by step 4, or all of them (without building their list for every item).
-        let kept = try await coalesce(op, item: item, attempt: attempt, events: events, on: connection)
+        let kept = folds(op)
+            ? try await coalesce(op, item: item, attempt: attempt, events: events, on: connection) : nil
         let workStarted = context.runtime.now
         // A replayed op's measured execution time goes to its first task (docs/eventlog.md).
         var measured = op.spec.measuredService
@@ -204,18 +207,24 @@ struct ItemProcessor {
         return true
     }
 
-    /// Step 4 (model file 9), inside `execute` after the `executing` write: (a) drop repeated
-    /// coalescible tasks from this op; (b) fold every queued single-task sibling of the same
-    /// type and key whose task is one of ours, in one transaction (skipped, with phase 11's
-    /// set, when the claim that brought this item returned only it). Returns the tasks to run
-    /// with their positions in the op (which key their service times), or nil for all of them.
+    /// Whether step 4 applies to `op`: the step is on and a rule covers one of its tasks.
+    /// Asked before ``coalesce(_:item:attempt:events:on:)``, so an op nothing can fold costs
+    /// neither that async call nor the list of its type's rules.
+    private func folds(_ op: OpRecord) -> Bool {
+        context.steps.workerFold && op.spec.tasks.contains { context.coalescing.rule(for: op.spec, task: $0) != nil }
+    }
+
+    /// Step 4 (model file 9), inside `execute` after the `executing` write, for an op it
+    /// applies to (``folds(_:)``): (a) drop repeated coalescible tasks from this op; (b) fold
+    /// every queued single-task sibling of the same type and key whose task is one of ours, in
+    /// one transaction (skipped, with phase 11's set, when the claim that brought this item
+    /// returned only it). Returns the tasks to run with their positions in the op (which key
+    /// their service times).
     nonisolated(nonsending)
     private func coalesce<Connection: QueueConnection>(_ op: OpRecord, item: WorkItem, attempt: UInt64,
                                                        events: EventWriter<Connection>, on connection: Connection)
-        async throws -> [(Int, TaskName)]? {
-        guard context.steps.workerFold else { return nil }
+        async throws -> [(Int, TaskName)] {
         let rules = context.coalescing.rules(for: op.spec)
-        guard op.spec.tasks.contains(where: { task in rules.contains { $0.tasks.contains(task) } }) else { return nil }
         let all = Array(op.spec.tasks.enumerated())
         var seen: Set<TaskName> = []
         let kept = all.filter { entry in
