@@ -55,15 +55,18 @@ public protocol WakeSignal: AnyObject, Sendable {
     func notifyAll()
 }
 
+// Inlined, as `Runtime`'s sleeps are.
 extension WakeSignal {
     /// Waits until notified (no deadline).
     @discardableResult
+    @inlinable @inline(__always)
     nonisolated(nonsending) public func wait() async throws -> Bool {
         try await waitForNotify(until: nil)
     }
 
     /// Waits until notified or until `deadline` (since the start; nil: no deadline).
     @discardableResult
+    @inlinable @inline(__always)
     nonisolated(nonsending) public func wait(untilOffset deadline: Duration?) async throws -> Bool {
         try await waitForNotify(until: deadline)
     }
@@ -89,6 +92,7 @@ extension Simulation: Runtime {
 
 extension Signal: WakeSignal {
     @discardableResult
+    @inline(__always)
     nonisolated(nonsending) public func waitForNotify(until deadline: Duration?) async throws -> Bool {
         try await wait(until: deadline.map { SimClock.Instant(offset: $0) })
     }

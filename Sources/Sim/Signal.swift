@@ -14,8 +14,10 @@ public final class Signal: Sendable {
 
     /// Waits until notified or until `deadline` (an observer timer if `observing`: ordering
     /// contract, rule 3). Returns `true` if notified.
-    /// Throws `CancellationError` when the task is cancelled.
+    /// Throws `CancellationError` when the task is cancelled. Inlined into its callers (see
+    /// ``SimExecutor/suspend(deadline:observer:register:)`` on async frames).
     @discardableResult
+    @inline(__always)
     nonisolated(nonsending)
     public func wait(until deadline: SimClock.Instant? = nil, observing: Bool = false) async throws -> Bool {
         var registered: Waiter?

@@ -56,7 +56,10 @@ struct ItemProcessor {
             return try await dropTerminal(op, item: item, reason: "skipping op already in terminal state",
                                           events: events, on: connection)
         }
-        switch try await checkDependencies(of: op, on: connection) {
+        // An op without dependencies (most) skips the async call and its frame.
+        let verdict = op.spec.dependsOn.isEmpty && op.spec.runsAfter.isEmpty
+            ? .proceed : try await checkDependencies(of: op, on: connection)
+        switch verdict {
         case .proceed:
             break
         case .deferral:

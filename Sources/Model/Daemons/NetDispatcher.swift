@@ -107,7 +107,7 @@ actor NetDispatcher {
     private func round(_ queues: [QueueName], connection: any QueueConnection, skipping: SimConnection?,
                        wake: CountedSignal, idleRounds: inout Int) async throws {
         let config = context.config
-        var items = try await connection.claim(queues, limit: config.netBatchSize, mode: config.netDequeue,
+        var items = try await connection.claim(queues, limit: config.netBatchSize, mode: context.steps.netDequeue,
                                                shape: config.netSingularDequeue)
         if items.isEmpty {
             if config.idle == .wakeOnEnqueue {
@@ -121,7 +121,8 @@ actor NetDispatcher {
                 return
             }
             idleRounds += 1
-            let request = IdleClaims.Request(queues: queues, limit: config.netBatchSize, mode: config.netDequeue,
+            let request = IdleClaims.Request(queues: queues, limit: config.netBatchSize,
+                                             mode: context.steps.netDequeue,
                                              shape: config.netSingularDequeue)
             var idle = IdleClaims(connection: skipping, request: request, idle: config.idle, signal: wake,
                                   idleRounds: idleRounds, now: context.runtime.now,

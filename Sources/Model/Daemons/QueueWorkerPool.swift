@@ -105,7 +105,9 @@ actor QueueWorkerPool {
         }
     }
 
-    /// One round of the loop: claim what the pool has room for and start it, or idle.
+    /// One round of the loop: claim what the pool has room for and start it, or idle. Inlined
+    /// into the loop, as is the skip below (one async frame less each: see ``SimConnection``).
+    @inline(__always)
     private func round(ideal: Bool, skipping: SimConnection?, idleRounds: inout Int) async throws {
         let config = context.config
         refreshDiskMetric()
@@ -127,7 +129,7 @@ actor QueueWorkerPool {
         }
         let queues = requestedQueues()
         let stateAtStart = (busy: busy, diskLoad: diskLoad)
-        var items = try await connection.claim(queues, limit: limit, mode: config.queuesDequeue,
+        var items = try await connection.claim(queues, limit: limit, mode: context.steps.queuesDequeue,
                                                shape: config.queuesSingularDequeue)
         if items.isEmpty {
             if ideal {
@@ -161,10 +163,11 @@ actor QueueWorkerPool {
     /// the state changed (the skip stops there). A refresh that would change the metric (its
     /// load differs) is a round run whole (`stopAt`), so the skipped refreshes only move
     /// `diskRefresh`, and set the metric the request already had.
+    @inline(__always)
     private func skipIdleClaims(_ queues: [QueueName], limit: Int, requestedWith state: (busy: Int, diskLoad: Double),
                                 on connection: SimConnection, idleRounds: inout Int) async throws -> [WorkItem]? {
         let config = context.config
-        let request = IdleClaims.Request(queues: queues, limit: limit, mode: config.queuesDequeue,
+        let request = IdleClaims.Request(queues: queues, limit: limit, mode: context.steps.queuesDequeue,
                                          shape: config.queuesSingularDequeue)
         var idle = IdleClaims(connection: connection, request: request, idle: config.idle, signal: wake,
                               idleRounds: idleRounds, now: context.runtime.now,

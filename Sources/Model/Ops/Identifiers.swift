@@ -6,6 +6,8 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public init(index: Int) { self.index = index }
     public var description: String { "node-\(index + 1)" }
     public static func < (lhs: NodeID, rhs: NodeID) -> Bool { lhs.index < rhs.index }
+    /// The table hash (`tableHash(_:seed:)`, in Sim): node-keyed tables are read per op.
+    public func _rawHashValue(seed: Int) -> Int { tableHash(index, seed: seed) }
 }
 
 /// A virtual network, by the name the scenario gives it.

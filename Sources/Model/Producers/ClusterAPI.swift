@@ -51,8 +51,9 @@ actor ClusterAPI {
     /// Nodes whose mesh carries `network`: the network node and every node running an
     /// instance on it, in node order.
     func participants(of network: NetworkID) -> [NodeID] {
-        var nodes: Set<NodeID> = [networkNode]
-        for node in (instancesOnNetwork[network] ?? [:]).keys { nodes.insert(node) }
+        // The index's keys are distinct already: no set to build (called for every mesh op).
+        var nodes = Array((instancesOnNetwork[network] ?? [:]).keys)
+        if !nodes.contains(networkNode) { nodes.append(networkNode) }
         return nodes.sorted()
     }
 

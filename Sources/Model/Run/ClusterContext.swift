@@ -16,15 +16,21 @@ public struct Topology: Sendable {
     public func cpus(of node: NodeID) -> Int { cpus[node.index] }
 }
 
-/// Which of the plan's steps are on.
+/// Which of the plan's steps are on, and the dequeue each daemon uses (step 2 or its
+/// override): the config's, read once per run rather than once per claim.
 struct StepFlags: Sendable {
     let visibility, workerFold, enqueueDedup, callerAudit: Bool
+    /// ``ModelConfig/netDequeue`` and ``ModelConfig/queuesDequeue``.
+    let netDequeue, queuesDequeue: DequeueMode
 
-    init(_ steps: Set<PlanStep>) {
+    init(_ config: ModelConfig) {
+        let steps = config.steps
         visibility = steps.contains(.visibility)
         workerFold = steps.contains(.workerFold)
         enqueueDedup = steps.contains(.enqueueDedup)
         callerAudit = steps.contains(.callerAudit)
+        netDequeue = config.netDequeue
+        queuesDequeue = config.queuesDequeue
     }
 }
 
@@ -57,7 +63,7 @@ public struct ClusterContext: Sendable {
         self.runtime = runtime
         self.config = config
         self.coalescing = CoalescingTable(config)
-        self.steps = StepFlags(config.steps)
+        self.steps = StepFlags(config)
         self.topology = topology
         self.store = store
         self.recorder = recorder

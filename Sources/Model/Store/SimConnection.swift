@@ -59,6 +59,7 @@ public final class SimConnection: QueueConnection {
     /// drawn from `random`, a stream of the op the event is about, so variants that write
     /// the same events see the same costs (common random numbers). A database write counts as
     /// a round trip of this connection.
+    @inline(__always)
     nonisolated(nonsending) public func writeEvent(_ kind: EventKind, costs: EventCosts, random: inout RandomStream) async throws {
         guard !costs.isFree(kind) else { return }
         if costs.isRoundTrip(kind) { database.recorder.roundTrip(by: name, kind: self.kind) }
