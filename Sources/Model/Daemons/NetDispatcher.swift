@@ -16,7 +16,8 @@ import Sim
 /// items; the dispatcher blocks while it is full), and each worker runs its items in order.
 actor NetDispatcher {
     nonisolated let context: ClusterContext
-    nonisolated var unownedExecutor: UnownedSerialExecutor { context.runtime.actorExecutor }
+    /// The run's executor, kept: it is asked on every hop to this actor.
+    nonisolated let unownedExecutor: UnownedSerialExecutor
     let node: NodeID
     let queues: [QueueName]
     let claimer: String
@@ -28,6 +29,7 @@ actor NetDispatcher {
     private let space: any WakeSignal
 
     init(context: ClusterContext, node: NodeID) {
+        unownedExecutor = context.runtime.actorExecutor
         self.context = context
         self.node = node
         var queues = QueueName.lanes(.node(node), .network)

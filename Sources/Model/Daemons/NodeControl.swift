@@ -3,7 +3,8 @@ import Sim
 /// Starts and stops each node's daemons: sf-net, sf-queues and the maintain loop.
 actor NodeControl {
     nonisolated let context: ClusterContext
-    nonisolated var unownedExecutor: UnownedSerialExecutor { context.runtime.actorExecutor }
+    /// The run's executor, kept: it is asked on every hop to this actor.
+    nonisolated let unownedExecutor: UnownedSerialExecutor
 
     private struct Running {
         var tasks: [SimTask]
@@ -17,6 +18,7 @@ actor NodeControl {
     private var api: ClusterAPI?
 
     init(context: ClusterContext) {
+        unownedExecutor = context.runtime.actorExecutor
         self.context = context
     }
 

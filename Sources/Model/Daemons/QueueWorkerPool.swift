@@ -10,7 +10,8 @@ import Sim
 /// notices a freed slot up to one idle interval late.
 actor QueueWorkerPool {
     nonisolated let context: ClusterContext
-    nonisolated var unownedExecutor: UnownedSerialExecutor { context.runtime.actorExecutor }
+    /// The run's executor, kept: it is asked on every hop to this actor.
+    nonisolated let unownedExecutor: UnownedSerialExecutor
     let node: NodeID
     let claimer: String
     private let connection: any QueueConnection
@@ -31,6 +32,7 @@ actor QueueWorkerPool {
     private var skipsIdleClaims = false
 
     init(context: ClusterContext, node: NodeID) {
+        unownedExecutor = context.runtime.actorExecutor
         self.context = context
         self.node = node
         claimer = "\(node)/sf-queues"

@@ -4,10 +4,12 @@ import Sim
 /// released; a row that has reached 5 attempts is deleted and its op set to `error`.
 actor Reaper {
     nonisolated let context: ClusterContext
-    nonisolated var unownedExecutor: UnownedSerialExecutor { context.runtime.actorExecutor }
+    /// The run's executor, kept: it is asked on every hop to this actor.
+    nonisolated let unownedExecutor: UnownedSerialExecutor
     private let connection: any QueueConnection
 
     init(context: ClusterContext) {
+        unownedExecutor = context.runtime.actorExecutor
         self.context = context
         connection = context.connect("reaper")
     }

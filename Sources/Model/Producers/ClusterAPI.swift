@@ -9,7 +9,8 @@ import Sim
 /// only serialises access to the placement facts.
 actor ClusterAPI {
     nonisolated let context: ClusterContext
-    nonisolated var unownedExecutor: UnownedSerialExecutor { context.runtime.actorExecutor }
+    /// The run's executor, kept: it is asked on every hop to this actor.
+    nonisolated let unownedExecutor: UnownedSerialExecutor
     let nodes: NodeControl
 
     struct NetworkEntry {
@@ -31,6 +32,7 @@ actor ClusterAPI {
     private var instancesOnNetwork: [NetworkID: [NodeID: Int]] = [:]
 
     init(context: ClusterContext, nodes: NodeControl, workload: Workload) {
+        unownedExecutor = context.runtime.actorExecutor
         self.context = context
         self.nodes = nodes
         for network in workload.networks {

@@ -6,7 +6,8 @@ import Sim
 /// calls its wait is the time spent waiting for the lock (queue `inline-network-lock`).
 actor InlineNetworkLocks {
     nonisolated let runtime: any Runtime
-    nonisolated var unownedExecutor: UnownedSerialExecutor { runtime.actorExecutor }
+    /// The run's executor, kept: it is asked on every hop to this actor.
+    nonisolated let unownedExecutor: UnownedSerialExecutor
 
     /// One network's lock: held or not, and who waits for it, first come first served.
     private struct NetworkLock {
@@ -16,6 +17,7 @@ actor InlineNetworkLocks {
     private var locks: [NetworkID: NetworkLock] = [:]
 
     init(runtime: any Runtime) {
+        unownedExecutor = runtime.actorExecutor
         self.runtime = runtime
     }
 

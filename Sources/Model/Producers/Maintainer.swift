@@ -12,7 +12,8 @@ import Sim
 /// is counted (`maintain_reads`).
 actor Maintainer {
     nonisolated let context: ClusterContext
-    nonisolated var unownedExecutor: UnownedSerialExecutor { context.runtime.actorExecutor }
+    /// The run's executor, kept: it is asked on every hop to this actor.
+    nonisolated let unownedExecutor: UnownedSerialExecutor
     let node: NodeID
     let api: ClusterAPI
     private let connection: any QueueConnection
@@ -23,6 +24,7 @@ actor Maintainer {
     private let generation: Int
 
     init(context: ClusterContext, node: NodeID, api: ClusterAPI, generation: Int) {
+        unownedExecutor = context.runtime.actorExecutor
         self.context = context
         self.node = node
         self.generation = generation

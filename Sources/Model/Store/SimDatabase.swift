@@ -9,7 +9,8 @@ import Sim
 /// else runs during a method, `SELECT ... FOR UPDATE SKIP LOCKED` has nothing to skip here.
 public actor SimDatabase: QueueStore {
     nonisolated let sim: Simulation
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { sim.executor.asUnownedSerialExecutor() }
+    /// The simulation's executor, kept: it is asked on every hop to the database.
+    public nonisolated let unownedExecutor: UnownedSerialExecutor
     let config: ModelConfig
     let recorder: RunRecorder
 
@@ -74,6 +75,7 @@ public actor SimDatabase: QueueStore {
     init(sim: Simulation, config: ModelConfig, recorder: RunRecorder,
          random: RandomStream = RandomStream(seed: 0).derived("fairness")) {
         self.sim = sim
+        unownedExecutor = sim.executor.asUnownedSerialExecutor()
         self.config = config
         self.recorder = recorder
         unclaimed = ClaimIndex(fairness: config.fairness, random: random)

@@ -77,7 +77,8 @@ public enum ServerQueue {
 
     final actor Station {
         nonisolated let sim: Simulation
-        nonisolated var unownedExecutor: UnownedSerialExecutor { sim.executor.asUnownedSerialExecutor() }
+        /// The simulation's executor, kept: it is asked on every hop to the station.
+        nonisolated let unownedExecutor: UnownedSerialExecutor
         private var lanes: [Deque<(arrived: SimClock.Instant, service: Duration, measured: Bool)>]
         private let work: Signal
         private let done: Signal
@@ -92,6 +93,7 @@ public enum ServerQueue {
 
         init(sim: Simulation, classes: Int, customers: Int, warmup: Int) {
             self.sim = sim
+            unownedExecutor = sim.executor.asUnownedSerialExecutor()
             self.customers = customers
             self.warmup = warmup
             lanes = Array(repeating: [], count: classes)
