@@ -51,7 +51,8 @@ struct ItemProcessor {
             try await connection.deleteRow(item.rowID)
             return .missing
         }
-        let events = EventWriter(op: op, item: item, connection: connection, costs: context.config.events)
+        let events = EventWriter(opKey: op.spec.randomKey, retries: item.retries, deferCount: item.deferCount,
+                                 connection: connection, costs: context.config.events)
         if op.state.isTerminal {
             return try await dropTerminal(op, item: item, reason: "skipping op already in terminal state",
                                           events: events, on: connection)
@@ -255,10 +256,15 @@ struct ItemProcessor {
 }
 
 /// Writes the eventlog events of one item's processing, each from its own stream of the op
-/// and attempt, so variants that write the same event see the same cost.
+/// and attempt, so variants that write the same event see the same cost. It keeps what names
+/// the streams, not the op and the item (copying those retains their strings and arrays, on
+/// every item whether or not an event costs anything).
 struct EventWriter<Connection: QueueConnection> {
-    let op: OpRecord
-    let item: WorkItem
+    /// The op's random key (``OpSpec/randomKey``).
+    let opKey: UInt64
+    /// The item's ``WorkItem/retries`` and ``WorkItem/deferCount``.
+    let retries: Int
+    let deferCount: Int
     let connection: Connection
     let costs: EventCosts
 
@@ -273,10 +279,10 @@ struct EventWriter<Connection: QueueConnection> {
         name.append("event/")
         name.append(kind.rawValue)
         name.append("/")
-        name.append(item.retries)
+        name.append(retries)
         name.append("/")
-        name.append(item.deferCount)
-        var random = RandomStream(parent: op.spec.randomKey, name: name)
+        name.append(deferCount)
+        var random = RandomStream(parent: opKey, name: name)
         try await connection.writeEvent(kind, costs: costs, random: &random)
     }
 }

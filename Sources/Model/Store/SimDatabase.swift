@@ -318,11 +318,12 @@ public actor SimDatabase: QueueStore {
                            networkID: network, deferCount: deferCount,
                            retries: retries, scheduledAt: scheduledAt, createdAt: now, claimedAt: nil,
                            claimedBy: nil, attempts: 0)
-        rows[row.rowID] = row
+        let entry = indexEntry(row)
+        rows[row.rowID] = row  // moved, not copied: its last use
         rowsPerOp[op, default: 0] += 1
         ensureSlots(for: queue)
         rowCount[queue.index] += 1
-        unclaimed.insert(indexEntry(row))
+        unclaimed.insert(entry)
         wake(queue, visibleFrom: max(scheduledAt, now))
     }
 
@@ -346,13 +347,14 @@ public actor SimDatabase: QueueStore {
                reestablishing withdrawn: [QueueName] = []) -> [WorkItem] {
         let cap = min(max(limit, 0), config.claimCap)
         let claimed = unclaimed.claim(queues, limit: cap, by: claimer, now: now).compactMap { id -> WorkItem? in
-            guard var row = rows[id] else { return nil }
-            row.claimedAt = now
-            row.claimedBy = claimer
-            row.attempts += 1
-            rows[row.rowID] = row
-            claimedRows.insert(row.rowID)
-            return row
+            // Marked in place: the row is copied once, into the result (a row holds strings,
+            // and each copy retains them).
+            guard let index = rows.index(forKey: id) else { return nil }
+            rows.values[index].claimedAt = now
+            rows.values[index].claimedBy = claimer
+            rows.values[index].attempts += 1
+            claimedRows.insert(id)
+            return rows.values[index]
         }
         reestablish(withdrawn)
         return claimed
