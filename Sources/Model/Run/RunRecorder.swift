@@ -166,9 +166,8 @@ public final class RunRecorder: Sendable {
         var loadCounts: [DatabaseLoad.Counts?] = []
         /// Counts something of `kind` (which then appears in the load).
         mutating func count(_ kind: LoadKind, _ add: (inout DatabaseLoad.Counts) -> Void) {
-            var counts = loadCounts[kind.index] ?? DatabaseLoad.Counts()
-            add(&counts)
-            loadCounts[kind.index] = counts
+            if loadCounts[kind.index] == nil { loadCounts[kind.index] = DatabaseLoad.Counts() }
+            add(&loadCounts[kind.index]!)  // in place (every round trip comes here)
         }
         var load: DatabaseLoad {
             var load = DatabaseLoad()

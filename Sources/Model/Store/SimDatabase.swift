@@ -140,11 +140,13 @@ public actor SimDatabase: QueueStore {
     @discardableResult
     func setState(_ id: OpID, _ state: OpState, byFold: Bool = false) -> Bool {
         purgeExpired()
-        guard var op = ops[id], !op.state.isTerminal else { return false }
-        op.state = state
-        op.stateChangedAt = now
-        ops[id] = op
+        // Written in place: copying the record out and back retained its spec's arrays twice.
+        guard let index = ops.index(forKey: id), !ops.values[index].state.isTerminal else { return false }
+        let now = now
+        ops.values[index].state = state
+        ops.values[index].stateChangedAt = now
         if state.isTerminal {
+            let op = ops.values[index]
             pendingOps -= 1
             if isCandidate(op.spec) {
                 singleTaskPending[op.spec.tasks[0]]?.remove(id)
@@ -154,10 +156,9 @@ public actor SimDatabase: QueueStore {
             }
             if let network = op.spec.networkID {
                 pendingByNetwork[network, default: 1] -= 1
-                var recent = recentOutcomes[network, default: []]
-                recent.append((now, state))
-                if recent.count > 5 { recent.removeFirst() }
-                recentOutcomes[network] = recent
+                // In place: a copy of the list, changed, would copy its storage.
+                recentOutcomes[network, default: []].append((now, state))
+                if let count = recentOutcomes[network]?.count, count > 5 { recentOutcomes[network]?.removeFirst() }
             }
             if terminalOrder.isEmpty { nothingToPurgeBefore = purgeable(from: now) }
             terminalOrder.append((now, id))
