@@ -54,7 +54,7 @@ actor NetDispatcher {
                 let released = try await connection.releaseClaims(on: queues, claimedByPrefix: "\(node)/")
                 context.recorder.releasedAtStartup(released)
             }
-            if config.netDequeue == .singular && config.netSingularDequeue == .threadPerQueue {
+            if context.steps.netDequeue == .singular && config.netSingularDequeue == .threadPerQueue {
                 // One drainer per queue; this task drains the first and owns the others.
                 let drainers = queues.dropFirst().map { queue in
                     context.runtime.spawn("\(claimer)/drainer/\(queue)", role: .daemon) { [self] in

@@ -379,10 +379,10 @@ public actor SimDatabase: QueueStore {
     /// Defer or retry: a new row on the same queue at `now + delay`, the op back to `queued`,
     /// the old row deleted; one transaction. `deferCount` counts dependency defers.
     func reschedule(_ item: WorkItem, after delay: Duration, isDefer: Bool) {
-        if var op = ops[item.opID], !op.state.isTerminal {
-            op.state = .queued
-            op.stateChangedAt = now
-            ops[item.opID] = op
+        // In place, as `setState` writes a state.
+        if let index = ops.index(forKey: item.opID), !ops.values[index].state.isTerminal {
+            ops.values[index].state = .queued
+            ops.values[index].stateChangedAt = now
         }
         insertRow(queue: item.queue, op: item.opID, type: item.opType, network: item.networkID,
                   deferCount: item.deferCount + (isDefer ? 1 : 0), retries: item.retries + (isDefer ? 0 : 1),
