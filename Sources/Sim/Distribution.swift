@@ -167,12 +167,21 @@ extension Duration {
 
     /// This duration in nanoseconds if it is a whole number of them within the range of
     /// `Int64`, else nil.
+    @inlinable @inline(__always)
     public var exactNanoseconds: Int64? {
-        // A non-negative duration (every instant of a run): one 64-bit full-width division,
-        // where `components` divides the 128-bit count in the standard library (the database
-        // asks this of every sleeping daemon's plan on every insert).
-        if let (nanoseconds, rest) = dividedAttoseconds(by: 1_000_000_000) {
-            return rest == 0 && nanoseconds <= UInt64(Int64.max) ? Int64(nanoseconds) : nil
+        // A non-negative duration (every instant of a run) without dividing: if the count is
+        // q * 10^9 = q * 5^9 * 2^9, shifting out the 2^9 leaves q * 5^9, and multiplying by
+        // the inverse of 5^9 modulo 2^64 gives q back (its low 64 bits, which are q itself
+        // when q fits in 63). Whatever the count, the candidate is the answer exactly when
+        // it times 10^9 is the count again: a shift and two multiplications where a 128-bit
+        // division was a call into the runtime (the database asks this of every sleeping
+        // daemon's plan on every insert, and each daemon's walk of its idle rounds).
+        let count = attoseconds
+        if count >= 0 {
+            let inverseOfFiveToTheNinth: UInt64 = 0x8e47_ce42_3a2e_9c6d  // 5^9 * it = 1 (mod 2^64)
+            let candidate = UInt64(truncatingIfNeeded: count >> 9) &* inverseOfFiveToTheNinth
+            guard candidate <= UInt64(Int64.max), Int128(candidate) * 1_000_000_000 == count else { return nil }
+            return Int64(candidate)
         }
         let (s, atto) = components
         guard atto % 1_000_000_000 == 0 else { return nil }

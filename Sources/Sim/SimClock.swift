@@ -135,19 +135,6 @@ extension Duration {
         return atto
     }
 
-    /// The quotient and remainder of this duration's attoseconds by `divisor`, if the count is
-    /// not negative and the quotient fits in 64 bits (the count's high word below `divisor`):
-    /// one 64-bit full-width division, where `components` makes a 128-bit one in the standard
-    /// library. For a non-negative count both round toward zero, so they agree.
-    @inline(__always)
-    func dividedAttoseconds(by divisor: UInt64) -> (quotient: UInt64, remainder: UInt64)? {
-        let atto = attoseconds
-        guard atto >= 0 else { return nil }
-        let high = UInt64(truncatingIfNeeded: atto >> 64)
-        guard high < divisor else { return nil }
-        return divisor.dividingFullWidth((high: high, low: UInt64(truncatingIfNeeded: atto)))
-    }
-
     /// This duration in whole nanoseconds, rounded down, clamped to the range of `Int64`.
     public var nanosecondsClamped: Int64 {
         let (s, atto) = components

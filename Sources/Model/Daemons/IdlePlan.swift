@@ -49,6 +49,9 @@ struct IdlePlan {
     /// instants in `nextReads`.
     private var next: (start: Duration, after: IdleGrid.Position)?
     private var nextReads: [Duration] = []
+    /// The reads that look at the queue last asked about (``firstRead``), by the queue's
+    /// index (-1 for none yet): the database asks about one queue for every insert into it.
+    private var looking: (queue: Int, looks: UInt64) = (-1, 0)
 
     /// The most reads a round of a plan can have (a bit each in ``firstRead``); a daemon
     /// with more publishes none and is woken on every insert.
@@ -88,25 +91,34 @@ struct IdlePlan {
     mutating func firstRead(of queue: QueueName, atOrAfter visible: Duration, now: Duration,
                             before bound: Duration?) -> Duration? {
         // Which reads look at `queue` (a bit each).
-        var looks: UInt64 = 0
-        for (index, queues) in reads.enumerated() where queues.contains(queue) {
-            looks |= 1 << UInt64(index)
+        if looking.queue != queue.index {
+            var looks: UInt64 = 0
+            for (index, queues) in reads.enumerated() where queues.contains(queue) {
+                looks |= 1 << UInt64(index)
+            }
+            looking = (queue.index, looks)
         }
+        let looks = looking.looks
         guard looks != 0 else { return nil }
+        // Instants are compared by their attoseconds (inlined), not through `Duration`'s `<`
+        // (a call into the standard library, millions of them on a long run).
+        let nowCount = now.attoseconds
         // The rounds wholly before `now` cannot see the row: the cursor moves past them (in
         // whole nanoseconds where it can, else round by round).
         while true {
             if next == nil { passInNanoseconds(now: now) }
             let round = next ?? drawNext()
-            if let stop, round.start >= stop { return nil }
-            guard let last = nextReads.last, last < now else { break }
+            if let stop, round.start.attoseconds >= stop.attoseconds { return nil }
+            guard let last = nextReads.last, last.attoseconds < nowCount else { break }
             cursor = round.after
             starts?.see(round.start)
             next = nil
         }
         guard let round = next else { return nil }
-        if let bound, round.start >= bound { return nil }
-        for (index, at) in nextReads.enumerated() where looks & (1 << UInt64(index)) != 0 && at >= visible {
+        if let bound, round.start.attoseconds >= bound.attoseconds { return nil }
+        let visibleCount = visible.attoseconds
+        for (index, at) in nextReads.enumerated()
+        where looks & (1 << UInt64(index)) != 0 && at.attoseconds >= visibleCount {
             return at
         }
         // Further rounds are drawn and not kept (a later insert starts again from `next`).
