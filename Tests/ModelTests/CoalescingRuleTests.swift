@@ -8,6 +8,53 @@ import Testing
     static let netA = NetworkID("net-a")
     static let netB = NetworkID("net-b")
 
+    // MARK: The table
+
+    /// `hasRule(for:task:)` (a table by type, task and queue scope) answers what
+    /// `rule(for:task:)` finds, for every op type, every task some rule or profile names and
+    /// every queue of the `any`, network-node and two nodes' targets, in each era with each
+    /// named coalescing set (`phase8` and `phase11` limit rules to queue scopes) and with and
+    /// without the follow-up.
+    @Test func hasRuleAgreesWithTheRules() {
+        var checked = 0, covered = 0
+        for era in Era.allCases {
+            for followUp in [false, true] {
+                for set in CoalescingSet.named {
+                    var config = ModelConfig.preset(era)
+                    config.followUp = followUp
+                    config.coalescing = set
+                    let table = CoalescingTable(config)
+                    var tasks = Set(config.tasks.keys)
+                    for type in OperationType.allCases {
+                        for rule in config.coalescingRules(for: type) { tasks.formUnion(rule.tasks) }
+                    }
+                    tasks.insert(TaskName("a task no rule names"))
+                    let targets: [QueueTarget] = [.any, .networkNode, .node(NodeID(index: 0)), .node(NodeID(index: 2))]
+                    let queues = targets.flatMap { target in
+                        [QueueFamily.network, .clusterOperation].flatMap { family in
+                            Priority.allCases.map { QueueName(target, family, $0) }
+                        }
+                    }
+                    for type in OperationType.allCases {
+                        for task in tasks.sorted() {
+                            for queue in queues {
+                                let spec = OpSpec(type: type, tasks: [task], priority: queue.priority, queue: queue,
+                                                  randomKey: 0)
+                                let expected = table.rule(for: spec, task: task) != nil
+                                #expect(table.hasRule(for: spec, task: task) == expected,
+                                        "\(era) followUp \(followUp) \(set.name): \(type) \(task) \(queue)")
+                                checked += 1
+                                if expected { covered += 1 }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Both answers, many times each (a table that always said no would fail here).
+        #expect(covered > 100 && checked - covered > 100, "\(covered) of \(checked) covered")
+    }
+
     // MARK: The follow-up
 
     /// sf-queues on node-1 and node-2, zero round trips, polls every 0.2 s. A

@@ -10,6 +10,11 @@ struct CoalescingTable: Sendable {
     /// The distinct key column lists of the rules naming each task, in rule order: the keys
     /// under which a pending op of that task can be looked up as a sibling.
     let keyColumns: [TaskName: [[TargetColumn]]]
+    /// ``hasRule(for:task:)``'s answers, by op type index and then ``TaskName``'s id: bit `i`
+    /// set when a rule for the task is limited to `QueueScope.allCases[i]`, ``everyQueue`` when
+    /// a rule covers every queue, 0 when no rule names the task.
+    private let coverage: [[UInt8]]
+    private static let everyQueue: UInt8 = 0x80
 
     init(_ config: ModelConfig) {
         var rules = Array(repeating: [CoalescingRule](), count: OperationType.allCases.count)
@@ -31,6 +36,21 @@ struct CoalescingTable: Sendable {
         }
         keyColumns = columns
         set = config.coalescing
+        var coverage = Array(repeating: [UInt8](), count: rules.count)
+        for (type, typeRules) in rules.enumerated() {
+            for rule in typeRules {
+                let covered = rule.queues.map { scopes in
+                    scopes.reduce(UInt8(0)) { $0 | 1 << UInt8(QueueScope.allCases.firstIndex(of: $1)!) }
+                } ?? Self.everyQueue
+                for task in rule.tasks {
+                    if coverage[type].count <= task.id {
+                        coverage[type] += Array(repeating: 0, count: task.id + 1 - coverage[type].count)
+                    }
+                    coverage[type][task.id] |= covered
+                }
+            }
+        }
+        self.coverage = coverage
     }
 
     /// The rules that cover an op like `spec` (its type, and its queue where a rule is limited).
@@ -41,5 +61,21 @@ struct CoalescingTable: Sendable {
     /// The rule under which `task` of an op like `spec` coalesces, if any.
     func rule(for spec: OpSpec, task: TaskName) -> CoalescingRule? {
         rules[spec.type.index].first { $0.tasks.contains(task) && $0.applies(to: spec.queue) }
+    }
+
+    /// Whether some rule covers `task` of an op like `spec` (``rule(for:task:)`` is not nil),
+    /// asked for every created and every dispatched item: two array reads where the rules'
+    /// task lists were searched and a rule copied out (`CoalescingRuleTests` compares the two
+    /// on every type, task and queue of each era).
+    func hasRule(for spec: OpSpec, task: TaskName) -> Bool {
+        let byTask = coverage[spec.type.index]
+        guard task.id < byTask.count else { return false }
+        let covered = byTask[task.id]
+        if covered == 0 { return false }
+        if covered & Self.everyQueue != 0 { return true }
+        for (index, scope) in QueueScope.allCases.enumerated() where covered & 1 << UInt8(index) != 0 {
+            if scope.contains(spec.queue) { return true }
+        }
+        return false
     }
 }

@@ -215,7 +215,7 @@ struct ItemProcessor {
     /// Asked before ``coalesce(_:item:attempt:events:on:)``, so an op nothing can fold costs
     /// neither that async call nor the list of its type's rules.
     private func folds(_ op: OpRecord) -> Bool {
-        context.steps.workerFold && op.spec.tasks.contains { context.coalescing.rule(for: op.spec, task: $0) != nil }
+        context.steps.workerFold && op.spec.tasks.contains { context.coalescing.hasRule(for: op.spec, task: $0) }
     }
 
     /// Step 4 (model file 9), inside `execute` after the `executing` write, for an op it

@@ -87,7 +87,7 @@ public actor SimDatabase: QueueStore {
 
     /// Whether `spec` is a candidate of folds and lookups (and so kept in `singleTaskPending`).
     private func isCandidate(_ spec: OpSpec) -> Bool {
-        indexesCoalescible && spec.tasks.count == 1 && coalescing.rule(for: spec, task: spec.tasks[0]) != nil
+        indexesCoalescible && spec.tasks.count == 1 && coalescing.hasRule(for: spec, task: spec.tasks[0])
     }
 
     private var now: Duration { sim.now }
@@ -268,7 +268,7 @@ public actor SimDatabase: QueueStore {
         }
         return (singleTaskPending[task] ?? []).sorted().filter { id in
             guard let op = ops[id], op.state == .queued, op.spec.type == type,
-                  coalescing.rule(for: op.spec, task: task) != nil else { return false }
+                  coalescing.hasRule(for: op.spec, task: task) else { return false }
             if let priority, op.spec.priority > priority { return false }
             return CoalescingKey(op.spec, columns: columns) == key
         }

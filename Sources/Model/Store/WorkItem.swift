@@ -42,7 +42,10 @@ struct RowKey: Comparable {
     let scheduledAt: Duration
     let rowID: RowID
 
+    /// By the instants' attoseconds (inlined) rather than `Duration`'s `<` and `!=`, calls
+    /// into the standard library: the claim index compares keys on every insert and claim.
     static func < (lhs: RowKey, rhs: RowKey) -> Bool {
-        lhs.scheduledAt != rhs.scheduledAt ? lhs.scheduledAt < rhs.scheduledAt : lhs.rowID < rhs.rowID
+        let left = lhs.scheduledAt.attoseconds, right = rhs.scheduledAt.attoseconds
+        return left != right ? left < right : lhs.rowID < rhs.rowID
     }
 }
