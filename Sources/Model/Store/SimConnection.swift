@@ -16,6 +16,9 @@ public final class SimConnection: QueueConnection {
     let database: SimDatabase
     let clock: SimClock
     let roundTrip: Distribution
+    /// The round trip when it is a constant (ideal mode's zero): sampling a constant draws
+    /// nothing from the stream, so a statement takes it without the call into `sample`.
+    private let fixedRoundTrip: Duration?
     /// The `claimed_by` value and the name of this connection's random stream.
     public let name: String
     /// Who this connection is for the database-load figures (``DatabaseLoad/kind(of:)``).
@@ -30,6 +33,7 @@ public final class SimConnection: QueueConnection {
         self.database = database
         self.clock = clock
         self.roundTrip = roundTrip
+        fixedRoundTrip = if case .constant(let value) = roundTrip { value } else { nil }
         self.name = name
         self.kind = kind
         self.random = random
@@ -39,7 +43,7 @@ public final class SimConnection: QueueConnection {
     @inline(__always)
     nonisolated(nonsending) private func pay() async throws {
         database.recorder.roundTrip(by: name, kind: kind)
-        try await pay(roundTrip.sample(&random))
+        try await pay(fixedRoundTrip ?? roundTrip.sample(&random))
     }
 
     @inline(__always)
