@@ -30,6 +30,7 @@ final class DeferMemory {
 
     /// Drops what is remembered of an op that will not be offered again.
     func forget(_ op: OpID) {
-        defersByOp[op] = nil
+        // Every op a daemon ends comes here; most were never deferred.
+        if !defersByOp.isEmpty { defersByOp[op] = nil }
     }
 }

@@ -145,8 +145,10 @@ public final class RunRecorder: Sendable {
         /// `id` (no longer pending, its spec `spec`) ended: it leaves the counts, and the ops
         /// that waited on it wait on one op fewer.
         mutating func untrack(_ id: OpID, _ spec: OpSpec) {
-            if blockers.removeValue(forKey: id) == nil { countUnblocked(spec.queue, -1) }
-            for dependent in dependents.removeValue(forKey: id) ?? [] {
+            // The tables are looked up only when an op waits on another (an empty table's
+            // lookup still hashes, on every op that ends).
+            if blockers.isEmpty || blockers.removeValue(forKey: id) == nil { countUnblocked(spec.queue, -1) }
+            for dependent in dependents.isEmpty ? [] : dependents.removeValue(forKey: id) ?? [] {
                 guard let left = blockers[dependent], let waiting = pending[dependent] else { continue }
                 if left > 1 {
                     blockers[dependent] = left - 1

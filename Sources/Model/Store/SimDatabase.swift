@@ -163,7 +163,8 @@ public actor SimDatabase: QueueStore {
             if terminalOrder.isEmpty { nothingToPurgeBefore = purgeable(from: now) }
             terminalOrder.append((now, id))
             recorder.terminal(op, at: now, byFold: byFold)
-            terminalWatches.removeValue(forKey: id)?.notifyAll()
+            // Looked up only when someone watches (an empty table's lookup still hashes).
+            if !terminalWatches.isEmpty { terminalWatches.removeValue(forKey: id)?.notifyAll() }
             notifyIfQuiet()
             retireIfEnded(id)
         }
