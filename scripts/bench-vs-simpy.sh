@@ -35,12 +35,12 @@ done
 records=$(mktemp)
 trap 'rm -f "$records"' EXIT
 
-# One binary's M/M/1 rows in round $1 against SimPy's rate $2; label $3. Prints the rows and
-# their ratios, and appends "label row rate simpy" lines to the records.
+# Binary $3's M/M/1 rows against SimPy's rate $1, under label $2. Prints the rows and their
+# ratios, and appends "label row rate simpy" lines to the records.
 measure() {
-    out=$("$4" bench --mm1 --customers "$customers")
+    out=$("$3" bench --mm1 --customers "$customers")
     echo "$out"
-    echo "$out" | awk -v simpy="$2" -v label="$3" -v records="$records" '
+    echo "$out" | awk -v simpy="$1" -v label="$2" -v records="$records" '
         /^plain M\/M\/1/ || /^kernel M\/M\/1/ || /^model M\/M\/1/ {
             n = split($0, f, "  +")
             name = f[1]; rate = f[4]
@@ -60,15 +60,16 @@ while [ "$round" -le "$rounds" ]; do
         echo "bench-vs-simpy: could not read SimPy's rate from: $simpy_line" >&2
         exit 1
     fi
-    if [ -n "$second" ] && [ $((round % 2)) -eq 0 ]; then
-        echo "-- B: $second"; measure "$round" "$simpy_rate" B "$second"
-        echo "-- A: $simrun"; measure "$round" "$simpy_rate" A "$simrun"
-    elif [ -n "$second" ]; then
-        echo "-- A: $simrun"; measure "$round" "$simpy_rate" A "$simrun"
-        echo "-- B: $second"; measure "$round" "$simpy_rate" B "$second"
-    else
-        measure "$round" "$simpy_rate" A "$simrun"
+    # With a second build, A goes first in odd rounds and B in even ones.
+    order=A
+    if [ -n "$second" ]; then
+        if [ $((round % 2)) -eq 0 ]; then order="B A"; else order="A B"; fi
     fi
+    for label in $order; do
+        if [ "$label" = A ]; then binary=$simrun; else binary=$second; fi
+        [ -z "$second" ] || echo "-- $label: $binary"
+        measure "$simpy_rate" "$label" "$binary"
+    done
     round=$((round + 1))
 done
 

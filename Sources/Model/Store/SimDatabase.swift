@@ -156,9 +156,9 @@ public actor SimDatabase: QueueStore {
             }
             if let network = op.spec.networkID {
                 pendingByNetwork[network, default: 1] -= 1
-                // In place: a copy of the list, changed, would copy its storage.
-                recentOutcomes[network, default: []].append((now, state))
-                if let count = recentOutcomes[network]?.count, count > 5 { recentOutcomes[network]?.removeFirst() }
+                // In place, and looked up once: a copy of the list, changed, would copy its
+                // storage.
+                Self.keepRecent((now, state), in: &recentOutcomes[network, default: []])
             }
             if terminalOrder.isEmpty { nothingToPurgeBefore = purgeable(from: now) }
             terminalOrder.append((now, id))
@@ -477,6 +477,13 @@ public actor SimDatabase: QueueStore {
     func hasPendingOp(network: NetworkID) -> Bool { (pendingByNetwork[network] ?? 0) > 0 }
 
     /// The last (up to five) terminal states of ops on `network`, oldest first.
+    /// Appends `outcome` to a network's recent outcomes, keeping the last five.
+    private static func keepRecent(_ outcome: (at: Duration, state: OpState),
+                                   in recent: inout Deque<(at: Duration, state: OpState)>) {
+        recent.append(outcome)
+        if recent.count > 5 { recent.removeFirst() }
+    }
+
     func recentOutcomes(network: NetworkID) -> [(at: Duration, state: OpState)] {
         Array(recentOutcomes[network] ?? [])
     }
