@@ -192,9 +192,8 @@ extension Duration {
     }
 }
 
-/// Box-Muller from two uniforms; one normal per call keeps the draw count fixed.
+/// One standard normal: the ziggurat (``NormalZiggurat``), one 64-bit draw for most samples.
+@inline(__always)
 private func standardNormal(_ rng: inout RandomStream) -> Double {
-    let u1 = rng.nextOpenUnit()
-    let u2 = rng.nextUnit()
-    return sqrt(-2 * log(u1)) * cos(2 * Double.pi * u2)
+    NormalZiggurat.shared.next(&rng)
 }

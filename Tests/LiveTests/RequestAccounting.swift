@@ -119,11 +119,18 @@ struct RequestAccounting {
     }
 }
 
-/// The accounting itself, on simulated runs (no server needed): the arrival order that made
-/// one loaded CI run hold 28 requests against 29 adds up, and a lost or doubled op does not.
+/// The accounting itself, on simulated runs (no server needed): an arrival order that makes
+/// fewer requests than predicted (as one loaded CI run held 28 against 29) adds up, and a lost
+/// or doubled op does not.
 @Suite struct RequestAccountingTests {
-    /// six-instance-starts with the starts written in the order web-0, web-2, web-1, web-3,
-    /// web-4, web-5 (all at 0 s): the order a live run's tasks can reach the API in.
+    /// six-instance-starts with the starts written in the order web-0, web-2, web-4, web-1,
+    /// web-3, web-5 (all at 0 s): an order a live run's tasks can reach the API in. Chosen
+    /// because it makes fewer ops than the scenario with the simulator's draws (72 of the 720
+    /// orders of the six written out this way make one op fewer than the scenario's 24, 216 as
+    /// many, 432 one more). Until the ziggurat's normals replaced Box-Muller's, the CI run's
+    /// order web-0, web-2, web-1, web-3, web-4, web-5 did, with the CI failure's figures (23
+    /// ops against 24, 28 requests against 29, 16 mesh requests against 17); with today's draws
+    /// it makes 24, and no order gives those three figures at once.
     static func raceOrder() throws -> Scenario {
         let path = LiveServerTests.LiveRunTests.scenarioPath
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -133,7 +140,7 @@ struct RequestAccounting {
                 instance_start: {name: "web-{i}", node: [node-2, node-3], interfaces: [net-a]}
             """
         try #require(text.contains(written), "\(path) no longer starts six instances as this test expects")
-        let reordered = [(0, 2), (2, 2), (1, 3), (3, 3), (4, 2), (5, 3)].map { index, node in
+        let reordered = [(0, 2), (2, 2), (4, 2), (1, 3), (3, 3), (5, 3)].map { index, node in
             "  - at: 0s\n    instance_start: {name: \"web-\(index)\", node: node-\(node), interfaces: [net-a]}"
         }.joined(separator: "\n")
         return try ScenarioParser.load(text: text.replacing(written, with: reordered), file: path)
@@ -155,14 +162,18 @@ struct RequestAccounting {
                                  predictedMesh: RequestAccounting.meshRequests(predicted.trace))
     }
 
-    @Test func anotherArrivalOrderMakesOneRequestFewerAndStillAddsUp() throws {
+    @Test func anotherArrivalOrderMakesFewerRequestsAndStillAddsUp() throws {
         let predicted = try Self.simulate(ScenarioParser.load(path: LiveServerTests.LiveRunTests.scenarioPath))
         let raced = try Self.simulate(Self.raceOrder())
-        // The CI failure's figures: created 23 against 24, 28 requests against 29.
-        #expect(predicted.counts.created == 24 && raced.counts.created == 23)
+        // Fewer ops, requests and mesh requests than predicted (here 23 against 24, 27 against
+        // 29, 15 against 17), and every one of them accounted for.
+        #expect(raced.counts.created + 1 == predicted.counts.created,
+                "created: raced \(raced.counts.created), predicted \(predicted.counts.created)")
         let accounting = Self.accounting(live: raced, predicted: predicted)
-        #expect(accounting.predictedAccounted == 29 && accounting.accounted == 28)
-        #expect(accounting.predictedMesh == 17 && accounting.serverMesh == 16)
+        #expect(accounting.accounted < accounting.predictedAccounted,
+                "requests: raced \(accounting.accounted), predicted \(accounting.predictedAccounted)")
+        #expect(accounting.serverMesh < accounting.predictedMesh,
+                "mesh requests: raced \(accounting.serverMesh), predicted \(accounting.predictedMesh)")
         #expect(accounting.mismatches.isEmpty, "\(accounting.mismatches)")
         // The scenario's own order against itself.
         #expect(Self.accounting(live: predicted, predicted: predicted).mismatches.isEmpty)

@@ -171,17 +171,20 @@ func mmcReplayScenario(trace: String, extra: String = "") -> String {
     /// Outside ideal mode the replay of a run's own log is close, not exact, and this test
     /// holds it to what was measured. `mmc` with `ideal: false` (database round trips drawn
     /// per statement, sf-queues polling every 200 ms when idle), 3,000 ops, replayed with the
-    /// same switches: the run's `wait_seconds` of all ops were mean 0.376, p50 0.172, p90 1.054,
-    /// p99 2.200, p99.9 3.027, max 3.674 s; the replay's 0.381, 0.175, 1.058, 2.208, 3.025,
-    /// 3.464 s. So the mean and the percentiles moved by 2 to 8 ms (0.1% to 1.6%: beyond the
-    /// histogram's 0.1% precision) and the maximum by 210 ms. Why: service times replay
-    /// exactly (the log's `seconds`), but the round trips around them are drawn again from
-    /// streams keyed by the op's place in the trace, and an idle worker's next poll falls at a
-    /// phase of its own, so one op's wait can move by up to one idle interval (200 ms) plus its
-    /// round trips. Tolerances: 20 ms on the mean and on p50 to p99.9 (two and a half times
-    /// the largest move measured, a tenth of the idle interval: a replay that lost the service
-    /// times or the arrival times moves them by far more), 250 ms on the maximum (one idle
-    /// interval and 50 ms of round trips); the count exactly.
+    /// same switches: the run's `wait_seconds` of all ops were mean 0.374, p50 0.173, p90 1.038,
+    /// p99 2.177, p99.9 2.984, max 3.351 s; the replay's 0.373, 0.171, 1.056, 2.183, 2.896,
+    /// 3.423 s (with Box-Muller normals, before the ziggurat: moves of 5, 3, 4, 8, 2 and 210
+    /// ms). Why they move: service times replay exactly (the log's `seconds`), but the round
+    /// trips around them are drawn again from streams keyed by the op's place in the trace, and
+    /// an idle worker's next poll falls at a phase of its own, so one op's wait can move by up
+    /// to one idle interval (200 ms) plus its round trips; no order statistic (and not the mean)
+    /// can move by more than the largest move of one op. Tolerances: 250 ms (that bound: one
+    /// idle interval and 50 ms of round trips) on p99.9 and the maximum, which a few ops decide
+    /// (p99.9 is the third longest of 3,000); on the mean, p50, p90 and p99, which many ops
+    /// decide, 20, 20, 50 and 50 ms, at least two and a half times the largest move measured in
+    /// the two realizations (5, 3, 18, 8 ms); a replay that lost the service times or the
+    /// arrival times moves them by as much as another seed does (seeds 2 to 6: mean 0.305 to
+    /// 0.444, p90 0.788 to 1.251, p99 2.290 to 3.164 s); the count exactly.
     @Test func replayingARunsOwnEventLogOutsideIdealModeStaysWithinAPollInterval() throws {
         let directory = try scratchDirectory()
         let log = directory + "/mmc.jsonl"
@@ -203,11 +206,11 @@ func mmcReplayScenario(trace: String, extra: String = "") -> String {
         let original = try all(run.stdout)
         let replayed = try all(replay.stdout)
         #expect(original[0] == 3000 && replayed[0] == 3000)
-        for (index, name) in ["mean", "p50", "p90", "p99", "p99.9"].enumerated() {
-            #expect(abs(replayed[index + 1] - original[index + 1]) <= 0.020,
+        let tolerances = [("mean", 0.020), ("p50", 0.020), ("p90", 0.050), ("p99", 0.050), ("p99.9", 0.250), ("max", 0.250)]
+        for (index, (name, tolerance)) in tolerances.enumerated() {
+            #expect(abs(replayed[index + 1] - original[index + 1]) <= tolerance,
                     "\(name): run \(original[index + 1]) s, replay \(replayed[index + 1]) s")
         }
-        #expect(abs(replayed[6] - original[6]) <= 0.250, "max: run \(original[6]) s, replay \(replayed[6]) s")
         // The switch took: outside ideal mode sf-queues' pool is not an exact three workers, and
         // the waits are not M/M/3's (mean 1.08 s).
         #expect(original[1] < 0.9)

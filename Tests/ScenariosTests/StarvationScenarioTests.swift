@@ -63,17 +63,29 @@ import Testing
         #expect(strictLongest[1] - strictLongest[0] >= 0.9 * 20 * 60, "strict: \(strictLongest)")
     }
 
-    /// The incident's shape: under strict the twelve background ops all wait longer than the
-    /// scenario's bound (20 minutes) in this seed; every other variant serves them sooner.
+    /// The incident's shape, over the scenario's seed and seeds 1 to 9: under strict some
+    /// background op waits longer than the scenario's bound (20 minutes) in every seed, and
+    /// most of the twelve do over the ten (72 of 120 measured: 2 to 12 a seed, since whether a
+    /// background row gets a claim in during the load depends on the user-facing lane dipping
+    /// below a batch, which a queue at rho 1.03 does at random moments; with Box-Muller normals
+    /// before the ziggurat, 81, and 12 in the scenario's seed). At least 40 of 120 is asked: a
+    /// strict that let background rows through would put them near none. Every other variant
+    /// serves all twelve within the bound in every seed.
     @Test func theBurstWaitsTwentyMinutesUnderStrict() throws {
         let scenario = try Self.load("starvation-burst", [])
-        let strict = try Self.run(scenario, "strict", seed: scenario.seed)
-        #expect(FairnessFigure(.lane(.background), .count).value(strict) == 12)
-        #expect(FairnessFigure(.lane(.background), .aboveBound).value(strict) == 12)
-        for variant in ["staleness", "reserved-1", "drr-9-1"] {
-            let other = try Self.run(scenario, variant, seed: scenario.seed)
-            #expect(FairnessFigure(.lane(.background), .aboveBound).value(other) == 0, "\(variant)")
+        var above = 0.0
+        for seed in [scenario.seed] + (1...9).map { UInt64($0) } {
+            let strict = try Self.run(scenario, "strict", seed: seed)
+            #expect(FairnessFigure(.lane(.background), .count).value(strict) == 12)
+            let over = FairnessFigure(.lane(.background), .aboveBound).value(strict)
+            #expect(over >= 1, "strict, seed \(seed): no background op waited over the bound")
+            above += over
+            for variant in ["staleness", "reserved-1", "drr-9-1"] {
+                let other = try Self.run(scenario, variant, seed: seed)
+                #expect(FairnessFigure(.lane(.background), .aboveBound).value(other) == 0, "\(variant), seed \(seed)")
+            }
         }
+        #expect(above >= 40, "strict: \(above) of 120 background ops over the bound in ten seeds")
     }
 
     /// In the sf-queues workload what the pool asks for decides: background lanes only with
