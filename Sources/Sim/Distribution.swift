@@ -195,5 +195,5 @@ extension Duration {
 /// One standard normal: the ziggurat (``NormalZiggurat``), one 64-bit draw for most samples.
 @inline(__always)
 private func standardNormal(_ rng: inout RandomStream) -> Double {
-    NormalZiggurat.shared.next(&rng)
+    NormalZiggurat.next(&rng)
 }
