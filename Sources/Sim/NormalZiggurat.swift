@@ -29,14 +29,14 @@ import Darwin
 /// computed table is initialised on first use, and every read of it asks whether it has been:
 /// 7 instructions a draw). `NormalZigguratTests` checks that the literals are the recursion's
 /// values, that the recursion closes, and the draws' distribution.
-enum NormalZiggurat {
+@usableFromInline enum NormalZiggurat {
     static let layerCount = 256
     /// The start of the tail (x[1]).
-    static let r = 3.654_152_885_361_008_8
+    @usableFromInline static let r = 3.654_152_885_361_008_8
 
     /// x[0] ... x[256], the layers' widths (``Layers/x``, printed with Swift's shortest
     /// round-trip `description`).
-    static let x: [Double] = [
+    @usableFromInline static let x: [Double] = [
         3.9107579595249167, 3.654152885361009, 3.449278298561431, 3.320244733839825,
         3.2245750520478014, 3.1478892895180004, 3.083526132002143, 3.0278377917695933,
         2.9786032798818427, 2.934366867208887, 2.894121053613412, 2.8571387308732246,
@@ -139,7 +139,7 @@ enum NormalZiggurat {
     static let layers = Layers()
 
     /// One standard normal.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func next(_ rng: inout RandomStream) -> Double {
         while true {
             let bits = rng.next()
@@ -157,8 +157,8 @@ enum NormalZiggurat {
 
     /// The 1.5 % of candidates outside a layer's inner column: the tail (layer 0) or the wedge
     /// of a layer between x[i+1] and x[i]; nil to draw again.
-    @inline(never)
-    private static func rare(layer: Int, candidate: Double, _ rng: inout RandomStream) -> Double? {
+    @usableFromInline @inline(never)
+    static func rare(layer: Int, candidate: Double, _ rng: inout RandomStream) -> Double? {
         if layer == 0 {
             // Marsaglia's tail: r + e1 / r, accepted when 2 e2 > (e1 / r)^2, with e1 and e2
             // standard exponentials.
