@@ -79,7 +79,9 @@ public struct SensitivityReport: SimulationReport {
     /// One row per point and variant: outcome counts, then `wait_seconds` and `effect_seconds`
     /// p99 overall and for each focus.
     public func table(focus: [ComparisonFocus]) -> String {
-        var lines = ["scenario \(scenario)  seed \(seed)  varying \(axes.joined(separator: ", "))  (p99 in seconds; "
+        // A grid that varies the seed has no one seed to name.
+        let seedNote = axes.contains("seed") ? "" : "  seed \(seed)"
+        var lines = ["scenario \(scenario)\(seedNote)  varying \(axes.joined(separator: ", "))  (p99 in seconds; "
                      + "effect: creation to the end of the execution that made the change)", ""]
         var header = axes + ["variant", "executed", "errors", "timeouts", "lost", "wait p99", "effect p99"]
         for item in focus { header += ["\(item.name) wait p99", "effect p99"] }

@@ -42,6 +42,22 @@ import Testing
         #expect(runs.allSatisfy { ($0["sim"] as? [String: Any])?["wall_seconds"] == nil })
     }
 
+    /// `--vary` prints one row per point and variant, and names the scenario's seed unless
+    /// the seed is what varies (then each row's seed is its own).
+    @Test func varyPrintsOneRowPerPointAndNamesTheSeedOnlyWhenItIsFixed() throws {
+        let fixed = try CLI.run(["compare", Self.scenario, "--variants", "facade,plan", "--vary",
+                                 "time_limit=1h,2h", "--deterministic"])
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+        let fixedLines = fixed.stdout.split(separator: "\n")
+        #expect(fixedLines.first?.hasPrefix("scenario six-instance-starts  seed 42  varying time_limit  ") == true,
+                "\(fixedLines.first ?? "")")
+        let seeds = try CLI.run(["compare", Self.scenario, "--variants", "facade", "--vary", "seed=1,2,3", "--deterministic"])
+        #expect(seeds.status == 0, "\(seeds.stderr)")
+        let lines = seeds.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("scenario six-instance-starts  varying seed  ") == true, "\(lines.first ?? "")")
+        #expect(lines.dropFirst(2).map { Self.cells($0).prefix(2) } == [["1", "facade"], ["2", "facade"], ["3", "facade"]])
+    }
+
     @Test func compareWithAnUnknownVariantFailsWithStatusTwoNamingIt() throws {
         let result = try CLI.run(["compare", Self.scenario, "--variants", "facade,nope"])
         #expect(result.status == 2)
