@@ -150,6 +150,13 @@ extension Duration {
     @inlinable @inline(__always)
     static func nanosecondsRounded(seconds value: Double) -> Int64 {
         let nanoseconds = value * 1e9
+        // The draws' case first (`exp` and `-log` are never negative): in [0, 2^63) the
+        // truncation fits and the rest is in [0, 1), so the checks below reduce to these two
+        // comparisons (about 8 instructions fewer per round trip a long run draws).
+        if nanoseconds >= 0 && nanoseconds < 0x1p63 {
+            let whole = Int64(nanoseconds)
+            return nanoseconds - Double(whole) >= 0.5 ? whole &+ 1 : whole
+        }
         if nanoseconds.isNaN { return 0 }
         // 2^63 is the first Double that does not fit in Int64; every Double between it and
         // -2^63 is within 1,024 of it and whole, so it rounds inside as well.
