@@ -150,9 +150,12 @@ extension Duration {
     @inlinable @inline(__always)
     static func nanosecondsRounded(seconds value: Double) -> Int64 {
         let nanoseconds = value * 1e9
-        // The draws' case first (`exp` and `-log` are never negative): in [0, 2^63) the
-        // truncation fits and the rest is in [0, 1), so the checks below reduce to these two
-        // comparisons (about 8 instructions fewer per round trip a long run draws).
+        // Rounded half away from zero, as `rounded()` (a call into libm for each of the
+        // millions of round trips a long run draws): truncated (exact), then moved by the
+        // rest, which is exact too (below 2^53 the whole part is exact and the difference has
+        // no more bits than the value; above, every Double is whole and the rest is 0). The
+        // draws' case first (`exp` and `-log` are never negative): in [0, 2^63) the truncation
+        // fits and the rest is in [0, 1), two comparisons in all.
         if nanoseconds >= 0 && nanoseconds < 0x1p63 {
             let whole = Int64(nanoseconds)
             return nanoseconds - Double(whole) >= 0.5 ? whole &+ 1 : whole
@@ -162,15 +165,9 @@ extension Duration {
         // -2^63 is within 1,024 of it and whole, so it rounds inside as well.
         if nanoseconds >= 0x1p63 { return .max }
         if nanoseconds <= -0x1p63 { return .min }
-        // Rounded half away from zero, as `rounded()` (a call into libm for each of the
-        // millions of round trips a long run draws): truncated (exact), then moved by the
-        // rest, which is exact too (below 2^53 the whole part is exact and the difference has
-        // no more bits than the value; above, every Double is whole and the rest is 0).
+        // Negative: the rest is in (-1, 0].
         let whole = Int64(nanoseconds)
-        let rest = nanoseconds - Double(whole)
-        if rest >= 0.5 { return whole + 1 }
-        if rest <= -0.5 { return whole - 1 }
-        return whole
+        return nanoseconds - Double(whole) <= -0.5 ? whole &- 1 : whole
     }
 
     /// This duration in nanoseconds if it is a whole number of them within the range of
