@@ -74,7 +74,7 @@ import Testing
     @Test func theBurstWaitsTwentyMinutesUnderStrict() throws {
         let scenario = try Self.load("starvation-burst", [])
         var above = 0.0
-        for seed in [scenario.seed] + (1...9).map { UInt64($0) } {
+        for seed in [scenario.seed] + (1...9).map({ UInt64($0) }) {
             let strict = try Self.run(scenario, "strict", seed: seed)
             #expect(FairnessFigure(.lane(.background), .count).value(strict) == 12)
             let over = FairnessFigure(.lane(.background), .aboveBound).value(strict)

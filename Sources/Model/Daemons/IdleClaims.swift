@@ -145,10 +145,14 @@ struct IdleClaims {
         while true {
             let seen = signal.notifications
             if changedAt == nil && stateChanged() { changedAt = clock.now.offset }
-            let stop = [stopAt, changedAt].compactMap { $0 }.min()
+            // The earlier of the two (no array: this loop runs on every wake-up).
+            let stop = switch (stopAt, changedAt) {
+            case let (at?, changed?): min(at, changed)
+            case let (at, changed): at ?? changed
+            }
             let now = clock.now.offset
             let passed = planAgain(stop: stop)
-            let visible = await database.earliestScheduled(request.reads).map { $0.map { max($0, now) } }
+            let visible = await database.earliestVisible(request.reads, from: now)
             // A row added (or the daemon's state changed) while the database answered.
             if signal.notifications != seen { continue }
             // Rounds wholly past are empty: they are counted now, those the database's walks

@@ -579,16 +579,17 @@ public actor SimDatabase: QueueStore {
     }
 
     /// For each list of queues, the earliest `scheduled_at` of its unclaimed rows (due or
-    /// not), or nil if it has none: when a polling daemon's claim can next find a row (see
-    /// `IdleClaims`). Not a statement of the real system.
-    func earliestScheduled(_ reads: [[QueueName]]) -> [Duration?] {
+    /// not) but not before `now` (a row due earlier is visible from now), or nil if it has
+    /// none: when a polling daemon's claim can next find a row (see `IdleClaims`). Not a
+    /// statement of the real system.
+    func earliestVisible(_ reads: [[QueueName]], from now: Duration) -> [Duration?] {
         reads.map { queues in
             var earliest: Duration?
             for queue in queues {
                 guard let first = unclaimed.earliest(queue) else { continue }
                 earliest = min(earliest ?? first, first)
             }
-            return earliest
+            return earliest.map { max($0, now) }
         }
     }
 
