@@ -78,9 +78,10 @@ extension SimExecutor {
         async -> Waiter.Reason {
         let current = WaitSlot.currentTask
         if current.isCancelled { return .cancelled }
-        let waiter = Waiter(timed: deadline != nil)
         if let slot = current.slot {
-            // A spawned task: cancellation reaches the wait through its slot (see WaitSlot).
+            // A spawned task: cancellation reaches the wait through its slot (see WaitSlot),
+            // which also keeps its last waiter for reuse.
+            let waiter = slot.reusedWaiter(timed: deadline != nil) ?? Waiter(timed: deadline != nil)
             return await withUnsafeContinuation(isolation: #isolation) { (continuation: UnsafeContinuation<Waiter.Reason, Never>) in
                 waiter.install(continuation)
                 enter(waiter, deadline: deadline, observer: observer)
@@ -88,6 +89,7 @@ extension SimExecutor {
                 slot.hold(waiter)
             }
         }
+        let waiter = Waiter(timed: deadline != nil)
         return await withTaskCancellationHandler(operation: {
             await withUnsafeContinuation(isolation: #isolation) { (continuation: UnsafeContinuation<Waiter.Reason, Never>) in
                 waiter.install(continuation)

@@ -20,8 +20,9 @@ final class Waiter: @unchecked Sendable {
     /// executor's lock (which orders every access: unchecked for exclusivity); a timed waiter
     /// needs none (its timer entry has a sequence number).
     @exclusivity(unchecked) var id: UInt64 = 0
-    /// Whether a timer entry refers to this waiter (else it is parked without deadline).
-    let timed: Bool
+    /// Whether a timer entry refers to this waiter (else it is parked without deadline). Set
+    /// when made or reused (``reuse(timed:)``), before anyone else can see the waiter.
+    @exclusivity(unchecked) private(set) var timed: Bool
     private let state = Atomic<UInt8>(Waiter.empty)
     /// Unchecked for exclusivity: each access is already ordered by ``state`` (above), and a
     /// checked one costs a call into the runtime on every wait.
@@ -29,6 +30,16 @@ final class Waiter: @unchecked Sendable {
 
     init(timed: Bool) {
         self.timed = timed
+    }
+
+    /// Makes a resumed waiter that nothing else refers to new again, for its task's next wait
+    /// (``WaitSlot/reusedWaiter(timed:)``): one object per task rather than one per wait.
+    func reuse(timed: Bool) {
+        precondition(isResumed, "only a resumed waiter is reused")
+        self.timed = timed
+        id = 0
+        continuation = nil
+        state.store(Waiter.empty, ordering: .relaxed)
     }
 
     /// True once someone has resumed (or pre-empted) this waiter.
