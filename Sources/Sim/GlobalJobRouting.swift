@@ -55,7 +55,9 @@ enum GlobalJobRouting {
         previous = hook.pointee
         hook.pointee = { job, original in
             if let marked = pthread_getspecific(GlobalJobRouting.key) {
-                Unmanaged<SimExecutor>.fromOpaque(marked).takeUnretainedValue().enqueueGlobal(job)
+                // Without a retain and release of the executor per job: it outlives the mark
+                // (``onThread(of:_:)`` holds it for the whole call).
+                Unmanaged<SimExecutor>.fromOpaque(marked)._withUnsafeGuaranteedRef { $0.enqueueGlobal(job) }
             } else if let previous = GlobalJobRouting.previous {
                 previous(job, original)
             } else {

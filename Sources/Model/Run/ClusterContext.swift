@@ -81,6 +81,11 @@ public struct ClusterContext: Sendable {
     /// The same, of a kind the caller looked up once (``RunRecorder/loadKind(of:)`` of any
     /// name of that kind).
     func connect(_ name: String, kind: RunRecorder.LoadKind) -> any QueueConnection {
-        store.connect(name, kind: kind, random: random.derived("db/" + name))
+        // The stream `db/<name>`, its name hashed without building that string (FNV-1a goes
+        // byte by byte: the same key as `random.derived("db/" + name)`).
+        var stream = StreamName()
+        stream.append("db/")
+        stream.append(name)
+        return store.connect(name, kind: kind, random: RandomStream(parent: random.key, name: stream))
     }
 }
