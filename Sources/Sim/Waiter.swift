@@ -32,10 +32,10 @@ final class Waiter: @unchecked Sendable {
         self.timed = timed
     }
 
-    /// Makes a resumed waiter that nothing else refers to new again, for its task's next wait
-    /// (``WaitSlot/reusedWaiter(timed:)``): one object per task rather than one per wait.
+    /// Makes a resumed waiter that nothing else refers to new again, for its task's next wait:
+    /// one object per task rather than one per wait. Its only caller,
+    /// ``WaitSlot/reusedWaiter(timed:)``, checks both conditions first.
     func reuse(timed: Bool) {
-        precondition(isResumed, "only a resumed waiter is reused")
         self.timed = timed
         id = 0
         continuation = nil

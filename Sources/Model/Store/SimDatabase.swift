@@ -583,25 +583,25 @@ public actor SimDatabase: QueueStore {
     /// none: when a polling daemon's claim can next find a row (see `IdleClaims`). Not a
     /// statement of the real system.
     func earliestVisible(_ reads: [[QueueName]], from now: Duration) -> [Duration?] {
-        reads.map { queues in
-            var earliest: Duration?
-            for queue in queues {
-                guard let first = unclaimed.earliest(queue) else { continue }
-                earliest = min(earliest ?? first, first)
-            }
-            return earliest.map { max($0, now) }
+        reads.map { queues in earliestScheduled(queues).map { max($0, now) } }
+    }
+
+    /// The earliest `scheduled_at` of the unclaimed rows of `queues` (due or not), or nil if
+    /// they have none.
+    private func earliestScheduled(_ queues: [QueueName]) -> Duration? {
+        var earliest: Duration?
+        for queue in queues {
+            guard let first = unclaimed.earliest(queue) else { continue }
+            earliest = min(earliest ?? first, first)
         }
+        return earliest
     }
 
     /// Ideal mode: returns at once if a row is due in `queues`; otherwise waits on `signal`
     /// until a row appears or the earliest deferred row becomes due.
     public func waitForWork(_ queues: [QueueName], signal: any WakeSignal) async throws {
-        var earliest: Duration?
-        for queue in queues {
-            guard let first = unclaimed.earliest(queue) else { continue }
-            if first <= now { return }
-            earliest = min(earliest ?? first, first)
-        }
+        let earliest = earliestScheduled(queues)
+        if let earliest, earliest <= now { return }
         try await signal.wait(untilOffset: earliest)
     }
 }
