@@ -59,6 +59,12 @@ actor ClusterAPI {
         return nodes.sorted()
     }
 
+    /// Whether `node`'s mesh carries `network` (it is among ``participants(of:)``), without
+    /// building the list: every maintain pass asks it of every network on every node.
+    func carries(_ network: NetworkID, on node: NodeID) -> Bool {
+        node == networkNode || instancesOnNetwork[network]?[node] != nil
+    }
+
     /// Records `instance` (replacing what was recorded under its id), keeping the index.
     private func place(_ instance: InstanceID, _ entry: InstanceEntry) {
         remove(instance)

@@ -71,8 +71,7 @@ actor Maintainer {
         let networks = await api.networks
         for network in networks.keys.sorted() {
             guard let entry = networks[network] else { continue }
-            let carried = await api.participants(of: network).contains(node)
-            guard carried else { continue }
+            guard await api.carries(network, on: node) else { continue }
             recorder.maintainRead()
             try await connection.read()
             let unhealthy = health.nextUnit() < config.maintainUnhealthyProbability
