@@ -109,8 +109,10 @@ struct IdleClaims {
 
     /// `idleRounds` counts the empty rounds so far, including the one that just ended at
     /// `now` (the sleep before the next round is `idle.sleep(afterIdleRounds: idleRounds - 1)`).
+    /// `storage` is a previous stretch's (``handOverStorage()``), to walk without allocating.
     init(connection: SimConnection, request: Request, idle: IdlePolicy, signal: CountedSignal,
-         idleRounds: Int, now: Duration, publishesPlan: Bool, starts: PeriodicStarts? = nil) {
+         idleRounds: Int, now: Duration, publishesPlan: Bool, starts: PeriodicStarts? = nil,
+         storage: IdleGrid.Storage? = nil) {
         self.connection = connection
         self.request = request
         self.signal = signal
@@ -119,8 +121,12 @@ struct IdleClaims {
         let preview = connection.roundTripPreview
         grid = IdleGrid(drawer: IdleGrid.Drawer(distribution: preview.distribution, idle: idle,
                                                 readsPerRound: request.reads.count),
-                        base: IdleGrid.Position(stream: preview.stream, lastRead: now, idleRounds: idleRounds - 1))
+                        base: IdleGrid.Position(stream: preview.stream, lastRead: now, idleRounds: idleRounds - 1),
+                        storage: storage ?? IdleGrid.Storage())
     }
+
+    /// The grid's storage, for the daemon's next stretch; this one is over.
+    mutating func handOverStorage() -> IdleGrid.Storage { grid.handOver() }
 
     /// Whether `context`'s daemons skip their idle claims on `connection`: only on the
     /// simulated database, when the configuration allows it

@@ -25,6 +25,8 @@ actor NetDispatcher {
     private let processor: ItemProcessor
     /// `later` era: one FIFO per worker, the signal that wakes it, and one for free space.
     private var lanes: [Deque<WorkItem>] = []
+    /// The last skipped stretch's walk storage, for the next (taken while a stretch runs).
+    private var idleStorage: IdleGrid.Storage?
     private var laneSignals: [any WakeSignal] = []
     private let space: any WakeSignal
 
@@ -128,7 +130,8 @@ actor NetDispatcher {
                                              shape: config.netSingularDequeue)
             var idle = IdleClaims(connection: skipping, request: request, idle: config.idle, signal: wake,
                                   idleRounds: idleRounds, now: context.runtime.now,
-                                  publishesPlan: !context.wakesEveryPoller)
+                                  publishesPlan: !context.wakesEveryPoller, storage: idleStorage.take())
+            defer { idleStorage = idle.handOverStorage() }
             switch try await idle.skip(idleRounds: &idleRounds) {
             case .claimed(let found): items = found
             case .roundStartsNow: return

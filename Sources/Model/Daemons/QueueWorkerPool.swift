@@ -24,6 +24,8 @@ actor QueueWorkerPool {
     /// round's start): the same rule whether the round runs or is skipped (``IdleClaims``).
     private var diskRefresh: PeriodicStarts
     private var workers: [RowID: SimTask] = [:]
+    /// The last skipped stretch's walk storage, for the next (taken while a stretch runs).
+    private var idleStorage: IdleGrid.Storage?
     /// The database-load kind of every item worker's connection (`sf-queues worker`), looked
     /// up once: a worker's connection is made per item, and finding its kind from its name
     /// was 3 % of `ten-million-ops.yaml`.
@@ -174,7 +176,8 @@ actor QueueWorkerPool {
         var idle = IdleClaims(connection: connection, request: request, idle: config.idle, signal: wake,
                               idleRounds: idleRounds, now: context.runtime.now,
                               publishesPlan: !context.wakesEveryPoller,
-                              starts: diskRefresh)
+                              starts: diskRefresh, storage: idleStorage.take())
+        defer { idleStorage = idle.handOverStorage() }
         // The skipped rounds' refreshes, however the skip ends.
         defer {
             if let refreshed = idle.starts, refreshed != diskRefresh {
