@@ -39,15 +39,24 @@ public final class Signal: Sendable {
 
     /// Wakes every current waiter.
     public func notifyAll() {
-        let woken = waiters.withLock { queue -> Deque<Waiter> in
+        var woken = waiters.withLock { queue -> Deque<Waiter> in
             // Taken whole, leaving an empty queue (no copy, no allocation); nobody waiting (an
             // arrival while the server works) costs only the lock.
             guard !queue.isEmpty else { return [] }
             defer { queue = [] }
             return queue
         }
+        guard !woken.isEmpty else { return }
         for waiter in woken where waiter.resume(.signalled) {
             executor.forget(waiter)
+        }
+        // The storage goes back for the next waiters, emptied, if nobody began to wait
+        // meanwhile (a resumption is a job for later): a signal's waiters come and go all
+        // run long, and allocating their deque anew after every notify was 0.5 % of a
+        // `cluster-day` hour.
+        woken.removeAll(keepingCapacity: true)
+        waiters.withLock { queue in
+            if queue.isEmpty { swap(&queue, &woken) }
         }
     }
 
