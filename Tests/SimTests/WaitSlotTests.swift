@@ -91,4 +91,41 @@ import Testing
             "after cancel found": true, "after cancel same": true, "after cancel cancelled": true,
         ])
     }
+
+    /// The wait slot read through the runtime's `swift_task_localValueGet`
+    /// (``RuntimeTask/localValue(of:)``) is the one `TaskLocal.get()` gives: in a spawned
+    /// task (its own), in a task started inside it (inherited), in the test's task (none
+    /// bound), and across a suspension. On Linux the direct read must be found and agree, or
+    /// every wait takes the generic read unnoticed.
+    @Test func theRuntimesTaskLocalReadSeesTheSlotTheStandardLibrarySees() {
+        #if os(Linux)
+        RuntimeTask.lookUp()
+        #expect(RuntimeTask.localValueFound, "swift_task_localValueGet not found, or it reads another value")
+        #endif
+        #expect(RuntimeTask.localValue(of: WaitSlot.$current) == nil && WaitSlot.current == nil)
+        let sim = Simulation()
+        let seen = Seen()
+        @Sendable func look(_ name: String) {
+            let direct = RuntimeTask.localValue(of: WaitSlot.$current), library = WaitSlot.current
+            seen.values.withLock {
+                $0[name + " bound"] = direct != nil
+                $0[name + " same"] = direct === library
+            }
+        }
+        sim.spawn("first") {
+            look("first")
+            let inner = Task { look("inner") }
+            await inner.value
+            try? await sim.clock.sleep(for: .seconds(1))
+            look("first after a sleep")
+        }
+        sim.spawn("second") { look("second") }
+        let outcome = sim.run(limit: nil)
+        #expect(outcome.ending == .completed)
+        #expect(seen.values.withLock { $0 } == [
+            "first bound": true, "first same": true, "inner bound": true, "inner same": true,
+            "first after a sleep bound": true, "first after a sleep same": true,
+            "second bound": true, "second same": true,
+        ])
+    }
 }
