@@ -41,7 +41,7 @@ final class WaitSlot: Sendable {
     /// started by ``Simulation/spawn``, from one look at the current task (``RuntimeTask``):
     /// every kernel wait asks both. The task is told by its address (see ``Task/address``).
     static var currentTask: (isCancelled: Bool, slot: WaitSlot?) {
-        let slot = RuntimeTask.localValue(of: $current) ?? current
+        let slot = RuntimeTask.localValue(of: $current)
         guard let task = RuntimeTask.current else { return (false, nil) }
         guard let slot, task.address == slot.owner.load(ordering: .relaxed) else { return (task.isCancelled, nil) }
         return (task.isCancelled, slot)
@@ -159,21 +159,27 @@ enum RuntimeTask {
         let get = unsafeBitCast(symbol, to: LocalValueGet.self)
         let probe = TaskLocal<Probe?>(wrappedValue: nil)
         let bound = Probe()
-        let key = UnsafeRawPointer(Unmanaged.passUnretained(probe).toOpaque())
-        func read() -> Probe? { get(key).map { $0.assumingMemoryBound(to: Probe?.self).pointee } ?? nil }
-        let agrees = probe.withValue(bound) { read() === bound && probe.get() === bound } && read() == nil
+        let agrees = probe.withValue(bound) { read(probe, with: get) === bound && probe.get() === bound }
+            && read(probe, with: get) == nil
         if agrees { localValueGet = get }
         return agrees
     }()
 
     private final class Probe: Sendable {}
 
-    /// The value `local` has in the current task, read through ``localValueGet``: nil when
-    /// none is bound, or when the runtime's read is not available (the caller then asks
-    /// `local.get()`, which answers the same). For task-locals whose default is nil.
+    /// The value `local` has in the current task, as `local.get()` answers it: read through
+    /// ``localValueGet`` when it is available, through `local.get()` otherwise. For
+    /// task-locals whose default is nil.
     @inline(__always)
     static func localValue<Value: AnyObject>(of local: TaskLocal<Value?>) -> Value? {
-        guard let get = localValueGet else { return nil }
+        read(local, with: localValueGet)
+    }
+
+    /// `local`'s value read with `get` (nil where none is bound), or with `local.get()` if
+    /// `get` is nil.
+    @inline(__always)
+    private static func read<Value: AnyObject>(_ local: TaskLocal<Value?>, with get: LocalValueGet?) -> Value? {
+        guard let get else { return local.get() }
         let key = UnsafeRawPointer(Unmanaged.passUnretained(local).toOpaque())
         return get(key).flatMap { $0.assumingMemoryBound(to: Value?.self).pointee }
     }
