@@ -69,9 +69,6 @@ struct IdlePlan {
     /// them. The daemon takes those rounds from here rather than drawing them again.
     var passed: (position: IdleGrid.Position, starts: PeriodicStarts?) { (cursor, starts) }
 
-    /// Every queue the daemon reads.
-    var queues: [QueueName] { reads.flatMap { $0 } }
-
     /// The daemon's grid now starts after `base`, where its starts are `starts`: the cursor
     /// moves there if it is behind.
     mutating func follow(base: IdleGrid.Position, starts: PeriodicStarts?) {

@@ -136,8 +136,9 @@ public final class SimConnection: QueueConnection {
 
     /// A claim whose round trip ends now (the caller slept until then): the round trip is
     /// drawn and counted here, then the statement runs.
-    /// `reestablishing`: the queues of a plan the claimer withdrew (see ``IdlePlan``).
-    nonisolated(nonsending) func claimNow(_ queues: [QueueName], limit: Int, reestablishing: [QueueName] = [])
+    /// `reestablishing`: the reads (each a list of queues) of a plan the claimer withdrew (see
+    /// ``IdlePlan``).
+    nonisolated(nonsending) func claimNow(_ queues: [QueueName], limit: Int, reestablishing: [[QueueName]] = [])
         async -> [WorkItem] {
         database.recorder.roundTrip(by: name, kind: kind)
         _ = roundTrip.sample(&random)

@@ -343,10 +343,11 @@ public actor SimDatabase: QueueStore {
     /// `strict`, the default, orders by the queue's position in the request, then
     /// `scheduled_at`.
     ///
-    /// `reestablishing`: the queues of a plan the claimer withdrew to take this read (see
-    /// ``IdlePlan``), whose first readers are chosen again once it is taken.
+    /// `reestablishing`: the reads (each a list of queues) of a plan the claimer withdrew to
+    /// take this read (see ``IdlePlan``), whose first readers are chosen again once it is
+    /// taken.
     func claim(_ queues: [QueueName], limit: Int, by claimer: String,
-               reestablishing withdrawn: [QueueName] = []) -> [WorkItem] {
+               reestablishing withdrawn: [[QueueName]] = []) -> [WorkItem] {
         let cap = min(max(limit, 0), config.claimCap)
         let claimed = unclaimed.claim(queues, limit: cap, by: claimer, now: now).compactMap { id -> WorkItem? in
             // Marked in place: the row is copied once, into the result (a row holds strings,
@@ -569,12 +570,15 @@ public actor SimDatabase: QueueStore {
         if let first, first.deadline.map({ first.at < $0 }) ?? true { first.reader.notifyAll() }
     }
 
-    /// A daemon withdrew the plan it had for `queues` (``IdlePlan``): for each of them holding
-    /// an unclaimed row, the first reader of its earliest row is chosen again.
-    func reestablish(_ queues: [QueueName]) {
-        for queue in queues {
-            guard let earliest = unclaimed.earliest(queue) else { continue }
-            wake(queue, visibleFrom: max(earliest, now))
+    /// A daemon withdrew the plan it had for the queues of `reads` (``IdlePlan``): for each
+    /// of them holding an unclaimed row, read by read and in each read's order, the first
+    /// reader of its earliest row is chosen again.
+    func reestablish(_ reads: [[QueueName]]) {
+        for queues in reads {
+            for queue in queues {
+                guard let earliest = unclaimed.earliest(queue) else { continue }
+                wake(queue, visibleFrom: max(earliest, now))
+            }
         }
     }
 
