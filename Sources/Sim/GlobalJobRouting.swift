@@ -57,7 +57,7 @@ enum GlobalJobRouting {
             if let marked = pthread_getspecific(GlobalJobRouting.key) {
                 // Without a retain and release of the executor per job: it outlives the mark
                 // (``onThread(of:_:)`` holds it for the whole call).
-                Unmanaged<SimExecutor>.fromOpaque(marked)._withUnsafeGuaranteedRef { $0.enqueueGlobal(job) }
+                Unmanaged<SimExecutor>.fromOpaque(marked)._withUnsafeGuaranteedRef { $0.append(job) }
             } else if let previous = GlobalJobRouting.previous {
                 previous(job, original)
             } else {

@@ -65,8 +65,10 @@ extension SimExecutor {
     /// Suspends the current task until `deadline` (nil: until resumed otherwise), calling
     /// `register` with the waiter first so a signal can find it.
     ///
-    /// It runs, and the continuation resumes, on the caller's executor (its actor), so a
-    /// wake-up costs one job.
+    /// It runs, and the task resumes, on the caller's executor (its actor), so a wake-up
+    /// costs one job. A spawned task on an actor of this executor suspends through the gate
+    /// (``SuspensionGate``), its job kept by the waiter; any other wait suspends on a
+    /// continuation. Both give the same jobs in the same order (`SuspensionGateTests`).
     ///
     /// Inlined, as are the clock's sleeps and the simulation's pauses that call it: the
     /// compiler leaves async functions out of line unless told, and each async call allocates
@@ -82,6 +84,17 @@ extension SimExecutor {
             // A spawned task: cancellation reaches the wait through its slot (see WaitSlot),
             // which also keeps its last waiter for reuse.
             let waiter = slot.reusedWaiter(timed: deadline != nil) ?? Waiter(timed: deadline != nil)
+            let isolation: (any Actor)? = #isolation
+            if gated, let isolation, runsOnThis(isolation.unownedExecutor) {
+                // On an actor of this executor: the task suspends by passing the gate, its
+                // job kept by the waiter (``SuspensionGate``), with no continuation.
+                enter(waiter, deadline: deadline, observer: observer)
+                register(waiter)
+                slot.hold(waiter)
+                gateExecutor.parking = .passUnretained(waiter)
+                await gate.pass()
+                return waiter.jobReason
+            }
             return await withUnsafeContinuation(isolation: #isolation) { (continuation: UnsafeContinuation<Waiter.Reason, Never>) in
                 waiter.install(continuation)
                 enter(waiter, deadline: deadline, observer: observer)

@@ -189,9 +189,31 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// ``GlobalJobRouting/isAvailable``, read once (``execute(_:)`` asks for every job).
     private let routed: Bool
 
+    /// The gate spawned tasks suspend through (``SuspensionGate``), and its executor.
+    let gate: SuspensionGate
+    let gateExecutor: GateExecutor
+    /// Whether an actor's `unownedExecutor` is recognised as this executor (``runsOnThis(_:)``):
+    /// checked once, as `UnownedSerialExecutor`'s layout is the standard library's business.
+    /// If not, every wait keeps its continuation. Tests turn it off, before the run, to
+    /// compare a run through the gate with the same run through continuations. Read on every
+    /// wait: unchecked for exclusivity, as the executor's other per-wait state.
+    @exclusivity(unchecked) var gated = false
+
     public init() {
         routed = GlobalJobRouting.isAvailable
+        gateExecutor = GateExecutor()
+        gate = SuspensionGate(executor: gateExecutor)
         RuntimeTask.lookUp()
+        gateExecutor.simulation = .passUnretained(self)
+        gated = MemoryLayout<UnownedSerialExecutor>.size == 2 * MemoryLayout<UInt>.size
+            && runsOnThis(asUnownedSerialExecutor()) && !runsOnThis(gateExecutor.asUnownedSerialExecutor())
+    }
+
+    /// Whether `executor` is this one: the identity word of an ordinary executor reference is
+    /// the executor object's address.
+    @inline(__always)
+    func runsOnThis(_ executor: UnownedSerialExecutor) -> Bool {
+        unsafeBitCast(executor, to: (UInt, UInt).self).0 == UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())
     }
 
     deinit {
@@ -214,8 +236,9 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         state.withLock { $0.jobs.append(unowned) }
     }
 
-    /// A job a task of this simulation gave to the global executor (``GlobalJobRouting``).
-    func enqueueGlobal(_ job: UnownedJob) {
+    /// Queues a job: one a task of this simulation gave to the global executor
+    /// (``GlobalJobRouting``), or a task's own job, resumed from a wait (``SuspensionGate``).
+    func append(_ job: UnownedJob) {
         state.withLock { $0.jobs.append(job) }
     }
 

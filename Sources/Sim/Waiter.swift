@@ -27,6 +27,12 @@ final class Waiter: @unchecked Sendable {
     /// Unchecked for exclusivity: each access is already ordered by ``state`` (above), and a
     /// checked one costs a call into the runtime on every wait.
     @exclusivity(unchecked) private var continuation: UnsafeContinuation<Reason, Never>?
+    /// Instead of a continuation, the suspended task's own job (``SuspensionGate``), the
+    /// executor to give it to when resumed, and the reason it was resumed, which the task
+    /// reads when it runs again (``jobReason``). Ordered by ``state`` as the continuation is.
+    @exclusivity(unchecked) private var job: UnownedJob?
+    @exclusivity(unchecked) private var resumeOn: Unmanaged<SimExecutor>?
+    @exclusivity(unchecked) private(set) var jobReason: Reason = .deadline
 
     init(timed: Bool) {
         self.timed = timed
@@ -39,6 +45,8 @@ final class Waiter: @unchecked Sendable {
         self.timed = timed
         id = 0
         continuation = nil
+        job = nil
+        resumeOn = nil
         state.store(Waiter.empty, ordering: .relaxed)
     }
 
@@ -56,6 +64,19 @@ final class Waiter: @unchecked Sendable {
         continuation.resume(returning: Reason(rawValue: found - Waiter.resumedBeforeInstall)!)
     }
 
+    /// Installs the suspended task's job (``SuspensionGate``), to be given to `executor` when
+    /// the waiter is resumed; if it was already resumed, the job is given to it at once.
+    func install(_ job: UnownedJob, on executor: Unmanaged<SimExecutor>) {
+        self.job = job
+        resumeOn = executor
+        let (installed, found) = state.compareExchange(expected: Waiter.empty, desired: Waiter.waiting,
+                                                       ordering: .acquiringAndReleasing)
+        if installed { return }
+        precondition(found >= Waiter.resumedBeforeInstall, "a waiter is installed once")
+        jobReason = Reason(rawValue: found - Waiter.resumedBeforeInstall)!
+        executor._withUnsafeGuaranteedRef { $0.append(job) }
+    }
+
     /// Resumes the task with `reason` unless someone already did. Returns whether it won.
     /// The continuation is resumed after the state changed: resuming enqueues a job.
     @discardableResult
@@ -70,7 +91,14 @@ final class Waiter: @unchecked Sendable {
             }
             let (won, found) = state.compareExchange(expected: current, desired: next, ordering: .acquiringAndReleasing)
             if won {
-                if current == Waiter.waiting { continuation!.resume(returning: reason) }
+                if current == Waiter.waiting {
+                    if let job {
+                        jobReason = reason
+                        resumeOn!._withUnsafeGuaranteedRef { $0.append(job) }
+                    } else {
+                        continuation!.resume(returning: reason)
+                    }
+                }
                 return true
             }
             current = found
