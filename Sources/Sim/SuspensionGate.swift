@@ -35,9 +35,9 @@ final actor SuspensionGate {
 final class GateExecutor: SerialExecutor, @unchecked Sendable {
     /// The waiter the next job is for. Set on the loop's thread just before the hop to the
     /// gate, taken by the enqueue that hop makes, on the same thread: unchecked for
-    /// exclusivity, as the executor's other per-wait state.
-    /// Unretained, as is ``simulation``: the task's wait slot holds the waiter, and the
-    /// simulation's executor owns the gate (a retain and a release on every wait otherwise).
+    /// exclusivity, as the executor's other per-wait state. Unretained, as is
+    /// ``simulation``: the task's wait slot holds the waiter, and the simulation's executor
+    /// owns the gate (a retain and a release on every wait otherwise).
     @exclusivity(unchecked) var parking: Unmanaged<Waiter>?
     /// The simulation's executor, set once when it is made.
     @exclusivity(unchecked) var simulation: Unmanaged<SimExecutor>?
