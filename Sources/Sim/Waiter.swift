@@ -57,11 +57,7 @@ final class Waiter: @unchecked Sendable {
     /// before it suspended), the continuation is resumed at once.
     func install(_ continuation: UnsafeContinuation<Reason, Never>) {
         self.continuation = continuation
-        let (installed, found) = state.compareExchange(expected: Waiter.empty, desired: Waiter.waiting,
-                                                       ordering: .acquiringAndReleasing)
-        if installed { return }
-        precondition(found >= Waiter.resumedBeforeInstall, "a waiter is installed once")
-        continuation.resume(returning: Reason(rawValue: found - Waiter.resumedBeforeInstall)!)
+        publishInstall()
     }
 
     /// Installs the suspended task's job (``SuspensionGate``), to be given to `executor` when
@@ -69,12 +65,28 @@ final class Waiter: @unchecked Sendable {
     func install(_ job: UnownedJob, on executor: Unmanaged<SimExecutor>) {
         self.job = job
         resumeOn = executor
+        publishInstall()
+    }
+
+    /// Publishes what an `install` just stored (`waiting`); if the waiter was resumed before,
+    /// delivers the reason it was resumed with now.
+    private func publishInstall() {
         let (installed, found) = state.compareExchange(expected: Waiter.empty, desired: Waiter.waiting,
                                                        ordering: .acquiringAndReleasing)
         if installed { return }
         precondition(found >= Waiter.resumedBeforeInstall, "a waiter is installed once")
-        jobReason = Reason(rawValue: found - Waiter.resumedBeforeInstall)!
-        executor._withUnsafeGuaranteedRef { $0.append(job) }
+        deliver(Reason(rawValue: found - Waiter.resumedBeforeInstall)!)
+    }
+
+    /// Wakes the installed task with `reason`: its job goes to its executor with the reason
+    /// beside it, or its continuation is resumed (either enqueues one job).
+    private func deliver(_ reason: Reason) {
+        if let job {
+            jobReason = reason
+            resumeOn!._withUnsafeGuaranteedRef { $0.append(job) }
+        } else {
+            continuation!.resume(returning: reason)
+        }
     }
 
     /// Resumes the task with `reason` unless someone already did. Returns whether it won.
@@ -91,14 +103,7 @@ final class Waiter: @unchecked Sendable {
             }
             let (won, found) = state.compareExchange(expected: current, desired: next, ordering: .acquiringAndReleasing)
             if won {
-                if current == Waiter.waiting {
-                    if let job {
-                        jobReason = reason
-                        resumeOn!._withUnsafeGuaranteedRef { $0.append(job) }
-                    } else {
-                        continuation!.resume(returning: reason)
-                    }
-                }
+                if current == Waiter.waiting { deliver(reason) }
                 return true
             }
             current = found
