@@ -69,6 +69,24 @@ public final class LiveRuntime: Runtime {
         return SimTask(task: task, id: id)
     }
 
+    /// A task for each start that sleeps until its instant (on the wall clock a sleeping task
+    /// costs little beside the pending work it stands for), then runs its body, cancelled or
+    /// not.
+    public func spawn(_ starts: [Simulation.LaterStart], role: Simulation.Role) {
+        for start in starts {
+            spawn(start.name, role: role) { [self] in
+                do {
+                    try await pause(until: start.at)
+                } catch is CancellationError {
+                    // The run ended first: the body runs cancelled, and returns.
+                } catch {
+                    preconditionFailure("a pause throws only CancellationError, not \(error)")
+                }
+                await start.body()
+            }
+        }
+    }
+
     private func finished(_ id: UInt64) {
         let waiters: [CheckedContinuation<Void, Never>] = book.withLock { book in
             guard let entry = book.live.removeValue(forKey: id), entry.role == .foreground else { return [] }

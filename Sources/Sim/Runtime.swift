@@ -24,6 +24,13 @@ public protocol Runtime: AnyObject, Sendable {
     @discardableResult
     func spawn(_ name: String, role: Simulation.Role, _ body: @escaping @Sendable () async -> Void) -> SimTask
 
+    /// Starts each of `starts` as a task at its instant (run time since the start; now if it
+    /// has passed), as tasks spawned now that first sleep until then would run, but holding
+    /// no task meanwhile where the runtime can (``Simulation/spawn(_:role:)``).
+    /// If the run ends before a start, its body runs in a cancelled task (`Task.isCancelled`)
+    /// and should return.
+    func spawn(_ starts: [Simulation.LaterStart], role: Simulation.Role)
+
     /// The serial executor every model actor runs on.
     var actorExecutor: UnownedSerialExecutor { get }
 }

@@ -116,7 +116,7 @@ extension SimExecutor {
 
     /// Gives `waiter` its timer (or parks it without one), and counts the suspension if a
     /// guard's sample is running.
-    private func enter(_ waiter: Waiter, deadline: Duration?, observer: Bool) {
+    func enter(_ waiter: Waiter, deadline: Duration?, observer: Bool) {
         let sampling = if let deadline { schedule(waiter, at: deadline, observer: observer) } else { park(waiter) }
         if sampling { noteSuspension() }
     }

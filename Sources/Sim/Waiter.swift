@@ -33,6 +33,10 @@ final class Waiter: @unchecked Sendable {
     @exclusivity(unchecked) private var job: UnownedJob?
     @exclusivity(unchecked) private var resumeOn: Unmanaged<SimExecutor>?
     @exclusivity(unchecked) private(set) var jobReason: Reason = .deadline
+    /// Instead of a task to resume, a task to start (``Simulation/spawn(_:role:)``),
+    /// called with the reason (`cancelled`: the run ended first). Ordered by ``state`` as the
+    /// continuation is.
+    @exclusivity(unchecked) private var start: ((Reason) -> Void)?
 
     init(timed: Bool) {
         self.timed = timed
@@ -47,6 +51,7 @@ final class Waiter: @unchecked Sendable {
         continuation = nil
         job = nil
         resumeOn = nil
+        start = nil
         state.store(Waiter.empty, ordering: .relaxed)
     }
 
@@ -68,6 +73,12 @@ final class Waiter: @unchecked Sendable {
         publishInstall()
     }
 
+    /// Installs what starts a task when the waiter is resumed, in place of a suspended task.
+    func install(start: @escaping (Reason) -> Void) {
+        self.start = start
+        publishInstall()
+    }
+
     /// Publishes what an `install` just stored (`waiting`); if the waiter was resumed before,
     /// delivers the reason it was resumed with now.
     private func publishInstall() {
@@ -79,13 +90,20 @@ final class Waiter: @unchecked Sendable {
     }
 
     /// Wakes the installed task with `reason`: its job goes to its executor with the reason
-    /// beside it, or its continuation is resumed (either enqueues one job).
+    /// beside it, or its continuation is resumed, or the task to start is started (each
+    /// enqueues one job).
     private func deliver(_ reason: Reason) {
         if let job {
             jobReason = reason
             resumeOn!._withUnsafeGuaranteedRef { $0.append(job) }
+        } else if let continuation {
+            continuation.resume(returning: reason)
         } else {
-            continuation!.resume(returning: reason)
+            // Let go of it as it runs: the started task's slot holds this waiter, and the
+            // closure holds the slot.
+            let start = self.start!
+            self.start = nil
+            start(reason)
         }
     }
 

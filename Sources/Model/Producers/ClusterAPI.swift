@@ -267,13 +267,11 @@ actor ClusterAPI {
 // MARK: Workload driving
 
 extension ClusterAPI {
-    /// Sleeps until the action's time, then performs it.
+    /// Performs a scheduled action, in its task started at the action's time.
     func perform(_ event: ScheduledAction, random: RandomStream) async {
-        do {
-            try await context.runtime.sleep(until: event.at)
-        } catch {
-            return  // Cancelled before its time: the run ended.
-        }
+        // Started at the event's time (``ProducerTracker/spawn(_:in:)``), or cancelled
+        // before it: the run ended.
+        if Task.isCancelled { return }
         await perform(event.action, label: event.label, random: random)
     }
 

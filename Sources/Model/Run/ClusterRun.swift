@@ -136,10 +136,10 @@ public enum ClusterRun {
         }
         runtime.spawn("reaper", role: .daemon) { await reaper.run() }
         let workloadRandom = context.random.derived("workload")
-        for event in workload.events {
+        tracker.spawn(workload.events.map { event in
             let random = workloadRandom.derived("event/" + event.label)
-            tracker.spawn("event/\(event.label)", in: runtime) { await api.perform(event, random: random) }
-        }
+            return Simulation.LaterStart("event/\(event.label)", at: event.at) { await api.perform(event, random: random) }
+        }, in: runtime)
         // A task's closure is left as it was: code after its await would add a job (the hop
         // back from the actor), and so change the run's job count.
         let sources = workload.sources.map { source in

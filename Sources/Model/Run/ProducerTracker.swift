@@ -17,8 +17,20 @@ public final class ProducerTracker: Sendable {
     /// Starts `body` as a foreground producer task, counted until it returns.
     @discardableResult
     func spawn(_ name: String, in runtime: any Runtime, _ body: @escaping @Sendable () async -> Void) -> SimTask {
+        runtime.spawn(name, role: .foreground, counted(body))
+    }
+
+    /// Starts each of `starts` as a foreground producer task at its instant
+    /// (``Runtime/spawn(_:role:)``: no task until then), counted from now until it returns.
+    /// A body runs cancelled if the run ends before its instant.
+    func spawn(_ starts: [Simulation.LaterStart], in runtime: any Runtime) {
+        runtime.spawn(starts.map { Simulation.LaterStart($0.name, at: $0.at, counted($0.body)) }, role: .foreground)
+    }
+
+    /// Counts a producer now; the returned body runs `body`, then uncounts it.
+    private func counted(_ body: @escaping @Sendable () async -> Void) -> @Sendable () async -> Void {
         active.withLock { $0 += 1 }
-        return runtime.spawn(name, role: .foreground) { [self] in
+        return { [self] in
             await body()
             let last = active.withLock { count -> Bool in
                 count -= 1
