@@ -70,15 +70,15 @@ public final class LiveRuntime: Runtime {
     }
 
     /// A task for each start that sleeps until its instant (on the wall clock a sleeping task
-    /// costs little beside the pending work it stands for), then runs its body, cancelled or
-    /// not.
+    /// costs little beside the pending work it stands for), then runs its body; cancelled
+    /// first (the run ended), it ends without.
     public func spawn(_ starts: [Simulation.LaterStart], role: Simulation.Role) {
         for start in starts {
             spawn(start.name, role: role) { [self] in
                 do {
                     try await pause(until: start.at)
                 } catch is CancellationError {
-                    // The run ended first: the body runs cancelled, and returns.
+                    return  // The run ended first.
                 } catch {
                     preconditionFailure("a pause throws only CancellationError, not \(error)")
                 }

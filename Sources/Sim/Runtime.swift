@@ -26,9 +26,8 @@ public protocol Runtime: AnyObject, Sendable {
 
     /// Starts each of `starts` as a task at its instant (run time since the start; now if it
     /// has passed), as tasks spawned now that first sleep until then would run, but holding
-    /// no task meanwhile where the runtime can (``Simulation/spawn(_:role:)``).
-    /// If the run ends before a start, its body runs in a cancelled task (`Task.isCancelled`)
-    /// and should return.
+    /// no task meanwhile where the runtime can (``Simulation/spawn(_:role:)``). A start the
+    /// run ends before never runs its body.
     func spawn(_ starts: [Simulation.LaterStart], role: Simulation.Role)
 
     /// The serial executor every model actor runs on.

@@ -89,8 +89,8 @@ public final class Simulation: Sendable {
     /// other timer can come between them, so ties at an instant fall as they did); at its
     /// instant each task is made, and its first job goes where a sleeper's resumption would
     /// have. So the events and their order are a sleeper's; the run takes `starts.count - 1`
-    /// fewer jobs. If the run ends before a start, its body still runs, in a cancelled task
-    /// (`Task.isCancelled`), as the sleeper would have woken cancelled: a body should check.
+    /// fewer jobs. A start the run ends before is never made: its body does not run (a
+    /// sleeper would wake cancelled, after the run's outcome, and should do nothing).
     public func spawn(_ starts: [LaterStart], role: Role = .foreground) {
         guard !starts.isEmpty else { return }
         let starters = starts.map { start -> StartRegistrar.Entry in
@@ -98,8 +98,11 @@ public final class Simulation: Sendable {
             let id = enroll(start.name, role: role, slot: slot)
             let starter = Waiter(timed: true)
             starter.install(start: { [self] reason in
-                let task = launch(id, name: start.name, slot: slot, start.body)
-                if reason == .cancelled { slot.cancel(task) }
+                if reason == .cancelled {
+                    finished(id)
+                } else {
+                    launch(id, name: start.name, slot: slot, start.body)
+                }
             })
             return StartRegistrar.Entry(name: start.name, at: start.at, starter: starter, slot: slot)
         }
@@ -123,6 +126,7 @@ public final class Simulation: Sendable {
 
     /// Makes the task `id` (booked by ``enroll(_:role:slot:)``): its first job is enqueued on
     /// the simulator's executor at once.
+    @discardableResult
     private func launch(_ id: UInt64, name: String, slot: WaitSlot,
                         _ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
         // The slot is bound around the task's creation, which copies it into the task: code

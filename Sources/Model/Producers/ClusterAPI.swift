@@ -267,11 +267,9 @@ actor ClusterAPI {
 // MARK: Workload driving
 
 extension ClusterAPI {
-    /// Performs a scheduled action, in its task started at the action's time.
+    /// Performs a scheduled action, in its task started at the action's time
+    /// (``ProducerTracker/spawn(_:in:)``).
     func perform(_ event: ScheduledAction, random: RandomStream) async {
-        // Started at the event's time (``ProducerTracker/spawn(_:in:)``), or cancelled
-        // before it: the run ended.
-        if Task.isCancelled { return }
         await perform(event.action, label: event.label, random: random)
     }
 

@@ -21,8 +21,8 @@ public final class ProducerTracker: Sendable {
     }
 
     /// Starts each of `starts` as a foreground producer task at its instant
-    /// (``Runtime/spawn(_:role:)``: no task until then), counted from now until it returns.
-    /// A body runs cancelled if the run ends before its instant.
+    /// (``Runtime/spawn(_:role:)``: no task until then), counted from now until it returns
+    /// (a start the run ends before never runs, and stays counted).
     func spawn(_ starts: [Simulation.LaterStart], in runtime: any Runtime) {
         runtime.spawn(starts.map { Simulation.LaterStart($0.name, at: $0.at, counted($0.body)) }, role: .foreground)
     }
