@@ -82,15 +82,17 @@ extension SimExecutor {
         if current.isCancelled { return .cancelled }
         if let slot = current.slot {
             // A spawned task: cancellation reaches the wait through its slot (see WaitSlot),
-            // which also keeps its last waiter for reuse.
-            let waiter = slot.reusedWaiter(timed: deadline != nil) ?? Waiter(timed: deadline != nil)
+            // which also keeps its last waiter for reuse. Unretained: the task's binding
+            // holds it.
+            let waiter = slot._withUnsafeGuaranteedRef { $0.reusedWaiter(timed: deadline != nil) }
+                ?? Waiter(timed: deadline != nil)
             let isolation: (any Actor)? = #isolation
             if gated, let isolation, runsOnThis(isolation.unownedExecutor) {
                 // On an actor of this executor: the task suspends by passing the gate, its
                 // job kept by the waiter (``SuspensionGate``), with no continuation.
                 enter(waiter, deadline: deadline, observer: observer)
                 register(waiter)
-                slot.hold(waiter)
+                slot._withUnsafeGuaranteedRef { $0.hold(waiter) }
                 gateExecutor.parking = .passUnretained(waiter)
                 await gate.pass()
                 return waiter.jobReason
@@ -99,7 +101,7 @@ extension SimExecutor {
                 waiter.install(continuation)
                 enter(waiter, deadline: deadline, observer: observer)
                 register(waiter)
-                slot.hold(waiter)
+                slot._withUnsafeGuaranteedRef { $0.hold(waiter) }
             }
         }
         let waiter = Waiter(timed: deadline != nil)

@@ -40,10 +40,15 @@ final class WaitSlot: Sendable {
     /// Whether the current task is cancelled (`Task.isCancelled`), and its slot if it was
     /// started by ``Simulation/spawn``, from one look at the current task (``RuntimeTask``):
     /// every kernel wait asks both. The task is told by its address (see ``Task/address``).
-    static var currentTask: (isCancelled: Bool, slot: WaitSlot?) {
-        let slot = RuntimeTask.localValue(of: $current)
+    ///
+    /// The slot comes unretained: the task's binding holds it for as long as the task runs, and
+    /// a retain and a release of it on every wait were two atomic operations for nothing.
+    static var currentTask: (isCancelled: Bool, slot: Unmanaged<WaitSlot>?) {
+        let slot = RuntimeTask.unretainedLocalValue(of: $current)
         guard let task = RuntimeTask.current else { return (false, nil) }
-        guard let slot, task.address == slot.owner.load(ordering: .relaxed) else { return (task.isCancelled, nil) }
+        guard let slot, slot._withUnsafeGuaranteedRef({ task.address == $0.owner.load(ordering: .relaxed) }) else {
+            return (task.isCancelled, nil)
+        }
         return (task.isCancelled, slot)
     }
 
@@ -177,6 +182,16 @@ enum RuntimeTask {
 
     /// `local`'s value read with `get` (nil where none is bound), or with `local.get()` if
     /// `get` is nil.
+    /// ``localValue(of:)`` without a retain: for a value the binding keeps alive while the
+    /// caller uses it (the current task's own binding, read by the task).
+    @inline(__always)
+    static func unretainedLocalValue<Value: AnyObject>(of local: TaskLocal<Value?>) -> Unmanaged<Value>? {
+        guard let get = localValueGet else { return local.get().map { Unmanaged.passUnretained($0) } }
+        let key = UnsafeRawPointer(Unmanaged.passUnretained(local).toOpaque())
+        return get(key).flatMap { $0.assumingMemoryBound(to: UnsafeRawPointer?.self).pointee }
+            .map { Unmanaged<Value>.fromOpaque($0) }
+    }
+
     @inline(__always)
     private static func read<Value: AnyObject>(_ local: TaskLocal<Value?>, with get: LocalValueGet?) -> Value? {
         guard let get else { return local.get() }

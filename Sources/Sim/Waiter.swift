@@ -51,7 +51,7 @@ final class Waiter: @unchecked Sendable {
         continuation = nil
         job = nil
         resumeOn = nil
-        start = nil
+        // `start` needs no reset: a resumed waiter's was let go of as it ran (``deliver(_:)``).
         state.store(Waiter.empty, ordering: .relaxed)
     }
 
