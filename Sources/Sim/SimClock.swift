@@ -84,15 +84,18 @@ extension SimExecutor {
             // A spawned task: cancellation reaches the wait through its slot (see WaitSlot),
             // which also keeps its last waiter for reuse. Unretained: the task's binding
             // holds it.
-            let waiter = slot._withUnsafeGuaranteedRef { $0.reusedWaiter(timed: deadline != nil) }
-                ?? Waiter(timed: deadline != nil)
+            let reused = slot._withUnsafeGuaranteedRef { $0.reusedWaiter(timed: deadline != nil) }
+            // A reused waiter is the one the slot holds already: holding it again was a lock,
+            // a retain and two releases on nearly every wait.
+            let held = reused != nil
+            let waiter = reused ?? Waiter(timed: deadline != nil)
             let isolation: (any Actor)? = #isolation
             if gated, let isolation, runsOnThis(isolation.unownedExecutor) {
                 // On an actor of this executor: the task suspends by passing the gate, its
                 // job kept by the waiter (``SuspensionGate``), with no continuation.
                 enter(waiter, deadline: deadline, observer: observer)
                 register(waiter)
-                slot._withUnsafeGuaranteedRef { $0.hold(waiter) }
+                if !held { slot._withUnsafeGuaranteedRef { $0.hold(waiter) } }
                 gateExecutor.parking = .passUnretained(waiter)
                 await gate.pass()
                 return waiter.jobReason
@@ -101,7 +104,7 @@ extension SimExecutor {
                 waiter.install(continuation)
                 enter(waiter, deadline: deadline, observer: observer)
                 register(waiter)
-                slot._withUnsafeGuaranteedRef { $0.hold(waiter) }
+                if !held { slot._withUnsafeGuaranteedRef { $0.hold(waiter) } }
             }
         }
         let waiter = Waiter(timed: deadline != nil)

@@ -55,8 +55,9 @@ final class WaitSlot: Sendable {
     /// The waiter of the task's last wait, made new for its next one, if nothing but the slot
     /// refers to it any more (no stale timer entry, no signal's list): allocating and freeing a
     /// waiter for every wait was about 6 % of the kernel M/M/1's instructions and 1 % of a
-    /// `cluster-day` hour's. Nil otherwise (the caller makes a new one). The last wait has
-    /// ended: the task is running.
+    /// `cluster-day` hour's. Nil otherwise (the caller makes a new one, and holds it). The
+    /// slot goes on holding the reused one: the caller need not hold it again. The last wait
+    /// has ended: the task is running.
     func reusedWaiter(timed: Bool) -> Waiter? {
         waiter.withLock { held -> Waiter? in
             guard isKnownUniquelyReferenced(&held), let reused = held, reused.isResumed else { return nil }
