@@ -39,14 +39,15 @@ public final class Signal: Sendable {
 
     /// Wakes every current waiter.
     public func notifyAll() {
-        var woken = waiters.withLock { queue -> Deque<Waiter> in
+        var taken = waiters.withLock { queue -> Deque<Waiter>? in
             // Taken whole, leaving an empty queue (no copy, no allocation); nobody waiting (an
-            // arrival while the server works) costs only the lock.
-            guard !queue.isEmpty else { return [] }
+            // arrival while the server works) costs only the lock (nil: an empty deque would
+            // be a retain and a release of the shared empty storage).
+            guard !queue.isEmpty else { return nil }
             defer { queue = [] }
             return queue
         }
-        guard !woken.isEmpty else { return }
+        guard var woken = taken.take() else { return }
         for waiter in woken where waiter.resume(.signalled) {
             executor.forget(waiter)
         }
