@@ -232,8 +232,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// ``TaskExecutor`` face remains for code that starts a task with
     /// `Task(executorPreference:)` itself (some kernel tests).
     public func enqueue(_ job: consuming ExecutorJob) {
-        let unowned = UnownedJob(job)
-        state.withLock { $0.jobs.append(unowned) }
+        append(UnownedJob(job))
     }
 
     /// Queues a job: one a task of this simulation gave to the global executor

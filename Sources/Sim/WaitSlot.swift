@@ -165,8 +165,9 @@ enum RuntimeTask {
         let get = unsafeBitCast(symbol, to: LocalValueGet.self)
         let probe = TaskLocal<Probe?>(wrappedValue: nil)
         let bound = Probe()
-        let agrees = probe.withValue(bound) { read(probe, with: get) === bound && probe.get() === bound }
-            && read(probe, with: get) == nil
+        let agrees = probe.withValue(bound) {
+            read(probe, with: get)?.takeUnretainedValue() === bound && probe.get() === bound
+        } && read(probe, with: get) == nil
         if agrees { localValueGet = get }
         return agrees
     }()
@@ -178,26 +179,25 @@ enum RuntimeTask {
     /// task-locals whose default is nil.
     @inline(__always)
     static func localValue<Value: AnyObject>(of local: TaskLocal<Value?>) -> Value? {
-        read(local, with: localValueGet)
+        unretainedLocalValue(of: local)?.takeUnretainedValue()
     }
 
-    /// `local`'s value read with `get` (nil where none is bound), or with `local.get()` if
-    /// `get` is nil.
     /// ``localValue(of:)`` without a retain: for a value the binding keeps alive while the
     /// caller uses it (the current task's own binding, read by the task).
     @inline(__always)
     static func unretainedLocalValue<Value: AnyObject>(of local: TaskLocal<Value?>) -> Unmanaged<Value>? {
-        guard let get = localValueGet else { return local.get().map { Unmanaged.passUnretained($0) } }
+        read(local, with: localValueGet)
+    }
+
+    /// `local`'s value read with `get` (nil where none is bound), or with `local.get()` if
+    /// `get` is nil; unretained, as the binding holds it.
+    @inline(__always)
+    private static func read<Value: AnyObject>(_ local: TaskLocal<Value?>, with get: LocalValueGet?)
+        -> Unmanaged<Value>? {
+        guard let get else { return local.get().map { Unmanaged.passUnretained($0) } }
         let key = UnsafeRawPointer(Unmanaged.passUnretained(local).toOpaque())
         return get(key).flatMap { $0.assumingMemoryBound(to: UnsafeRawPointer?.self).pointee }
             .map { Unmanaged<Value>.fromOpaque($0) }
-    }
-
-    @inline(__always)
-    private static func read<Value: AnyObject>(_ local: TaskLocal<Value?>, with get: LocalValueGet?) -> Value? {
-        guard let get else { return local.get() }
-        let key = UnsafeRawPointer(Unmanaged.passUnretained(local).toOpaque())
-        return get(key).flatMap { $0.assumingMemoryBound(to: Value?.self).pointee }
     }
 
     /// The running task's address (``UnsafeCurrentTask/address``) and whether it is

@@ -7,17 +7,10 @@ import Testing
 /// and the same ending, also when the run ends before some of them start (those never run);
 /// one job in all registers them where each sleeper's first job registered its sleep.
 @Suite struct LaterStartTests {
-    struct Run: Equatable {
-        var events: [Event]
-        var jobs: UInt64
-        var end: Duration
-        var ending: Simulation.Outcome.Ending
-    }
-
     /// Actions at 1, 2, 2 (a tie with each other and with sleepers' timers registered before
     /// and after them), 4 and 50 s, each noting itself, sleeping 1 s and noting again; a
     /// ticker that notes every second; the run ends at `limit`.
-    static func run(later: Bool, limit: Duration?) -> Run {
+    static func run(later: Bool, limit: Duration?) -> ScriptRun {
         let sim = Simulation()
         let log = EventLog()
         let performer = Performer(sim: sim, log: log)
@@ -64,7 +57,7 @@ import Testing
             me.note("late sleeper at 2")
         }
         let outcome = sim.run(limit: limit)
-        return Run(events: log.entries, jobs: outcome.jobs, end: outcome.virtualTime, ending: outcome.ending)
+        return ScriptRun(log: log, outcome: outcome)
     }
 
     @Test(arguments: [nil, Duration.seconds(3), .milliseconds(4500)])

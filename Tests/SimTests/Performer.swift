@@ -26,6 +26,22 @@ final class EventLog: Sendable {
     var entries: [Event] { events.withLock { $0 } }
 }
 
+/// What a kernel test's script came to: its events, jobs, end and ending, for comparing two
+/// ways of running the same script.
+struct ScriptRun: Equatable {
+    var events: [Event]
+    var jobs: UInt64
+    var end: Duration
+    var ending: Simulation.Outcome.Ending
+
+    init(log: EventLog, outcome: Simulation.Outcome) {
+        events = log.entries
+        jobs = outcome.jobs
+        end = outcome.virtualTime
+        ending = outcome.ending
+    }
+}
+
 /// A model actor for kernel tests. Like every model actor it runs on the simulation's
 /// executor, so a suspension inside it costs one kernel job; it notes what happens in a log.
 actor Performer {

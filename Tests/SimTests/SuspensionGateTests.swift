@@ -7,17 +7,10 @@ import Testing
 /// continuation. The two must give the same run: the same events at the same instants in the
 /// same order, and the same number of jobs (the job count is part of every report).
 @Suite struct SuspensionGateTests {
-    struct Run: Equatable {
-        var events: [Event]
-        var jobs: UInt64
-        var end: Duration
-        var ending: Simulation.Outcome.Ending
-    }
-
     /// A script that waits every way a model actor does: sleeps for and until, an observer
     /// sleep, signal waits notified, timed out and ending a stale timer's waiter, a sleep
     /// cancelled by another task, and a daemon's wait cancelled at the end of the run.
-    static func run(gated: Bool) -> (run: Run, parked: UInt64) {
+    static func run(gated: Bool) -> (run: ScriptRun, parked: UInt64) {
         let sim = Simulation()
         if !gated { sim.executor.gated = false }
         let log = EventLog()
@@ -72,7 +65,7 @@ import Testing
             }
         }
         let outcome = sim.run(limit: nil)
-        return (Run(events: log.entries, jobs: outcome.jobs, end: outcome.virtualTime, ending: outcome.ending),
+        return (ScriptRun(log: log, outcome: outcome),
                 sim.executor.gateExecutor.parked)
     }
 
