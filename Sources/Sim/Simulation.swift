@@ -250,17 +250,18 @@ final actor StartRegistrar {
 
     init(executor: SimExecutor) { self.executor = executor }
 
-    /// Each starter enters as a sleep until its instant would, in order, and its task's slot
-    /// holds it (ending the run cancels it there). The registering task carries each start's
-    /// name while entering it (a guard's sample counts the suspension under it), and none
-    /// once done.
+    /// Each starter enters as a sleep until its instant would, in order (in bulk: kept apart
+    /// from the executor's heap, ``SimExecutor/scheduleInBulk(_:)``), and its task's slot
+    /// holds it (ending the run cancels it there). If a guard's sample is running, each
+    /// entry's suspension is counted under its start's name, as a sleeper's would be.
     func register(_ entries: [Entry]) {
-        let current = RuntimeTask.current?.address
+        let sampling = executor.scheduleInBulk(entries.map { ($0.starter, $0.at) })
+        for entry in entries { entry.slot.hold(entry.starter) }
+        guard sampling, let current = RuntimeTask.current?.address else { return }
         for entry in entries {
-            if let current { executor.name(task: current, entry.name) }
-            executor.enter(entry.starter, deadline: entry.at, observer: false)
-            entry.slot.hold(entry.starter)
+            executor.name(task: current, entry.name)
+            executor.noteSuspension()
         }
-        if let current { executor.forgetName(task: current) }
+        executor.forgetName(task: current)
     }
 }

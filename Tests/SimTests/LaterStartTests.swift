@@ -83,4 +83,26 @@ import Testing
             #expect(later.ending == .completed)
         }
     }
+
+    /// Starts registered while a guard's sample runs are counted under their own names, as
+    /// the sleepers' suspensions were: the job limit trips after the first job, so the
+    /// registering job falls in the sample.
+    @Test func startsRegisteredDuringAGuardSampleAreNamed() {
+        let sim = Simulation()
+        let log = EventLog()
+        let performer = Performer(sim: sim, log: log)
+        sim.spawn("ticker", on: performer) { me in
+            while (try? await me.sleep(for: .nanoseconds(1))) != nil {}
+        }
+        sim.spawn(["a", "b", "c"].map { name in
+            Simulation.LaterStart(name, at: .seconds(1)) {}
+        })
+        let outcome = sim.run(limit: nil, guards: SimExecutor.Guards(jobs: 1))
+        guard case .jobLimit(let busiest) = outcome.ending else {
+            Issue.record("expected the job limit, got \(outcome.ending)")
+            return
+        }
+        #expect(busiest.first?.hasPrefix("ticker (") == true)
+        #expect(Array(busiest.dropFirst()) == ["a (1x)", "b (1x)", "c (1x)"])
+    }
 }

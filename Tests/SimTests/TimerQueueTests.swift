@@ -1,0 +1,137 @@
+@testable import Sim
+import Testing
+
+/// The executor's timer queue (``TimerQueue``) gives its entries back in the order the
+/// ordering contract fixes (deadline, then ordinary before observer, then scheduling order),
+/// whatever order they went in and however insertions and removals interleave: the same order
+/// as sorting them, checked exactly on thousands of entries with many ties.
+@Suite struct TimerQueueTests {
+    typealias Entry = SimExecutor.TimerEntry
+
+    /// One waiter for every entry (the queue never looks at it).
+    let waiter = Waiter(timed: true)
+
+    /// `count` entries with deadlines drawn from a few instants (so most tie), a third of
+    /// them observers, sequence numbers in the order made.
+    func entries(_ count: Int, seed: UInt64) -> [Entry] {
+        var random = RandomStream(seed: seed)
+        return (0..<count).map { sequence in
+            Entry(deadline: .milliseconds(Int64(random.next() % 40)), observer: random.next() % 3 == 0,
+                  sequence: UInt64(sequence + 1), waiter: .passUnretained(waiter))
+        }
+    }
+
+    /// The entries' identities (their order words) in the order `entries` sorts them.
+    func sorted(_ entries: [Entry]) -> [UInt64] {
+        entries.sorted(by: <).map(\.order)
+    }
+
+    @Test(arguments: [0, 1, 2, 3, 4, 5, 17, 64, 65, 1000, 5000])
+    func insertionsThenRemovalsComeOutSorted(count: Int) {
+        let made = entries(count, seed: UInt64(count) + 1)
+        var shuffle = RandomStream(seed: 9)
+        var queue = TimerQueue()
+        for entry in made.shuffled(using: &shuffle) { queue.insert(entry) }
+        #expect(queue.count == count)
+        var out: [UInt64] = []
+        var minDisagreed = 0
+        while let first = queue.min {
+            let removed = queue.removeMin()
+            if removed != first { minDisagreed += 1 }
+            out.append(removed.order)
+        }
+        #expect(minDisagreed == 0)
+        #expect(out == sorted(made))
+        #expect(queue.isEmpty)
+    }
+
+    /// Entries inserted in bulk (two batches, as two scripts would) and one by one, then
+    /// drained: one order, the sorted one.
+    @Test(arguments: [0, 1, 2, 6, 21, 1000, 4097])
+    func entriesInsertedInBulkMergeWithTheHeap(count: Int) {
+        let made = entries(count, seed: 77)
+        var shuffle = RandomStream(seed: 3)
+        let shuffled = made.shuffled(using: &shuffle)
+        var queue = TimerQueue()
+        queue.insert(inBulk: Array(shuffled[..<(count / 3)]))
+        for entry in shuffled[(count / 3)..<(2 * count / 3)] { queue.insert(entry) }
+        queue.insert(inBulk: Array(shuffled[(2 * count / 3)...]))
+        #expect(queue.count == count)
+        #expect(Set(queue.unordered.map(\.order)) == Set(made.map(\.order)))
+        var out: [UInt64] = []
+        var minDisagreed = 0
+        while let first = queue.min {
+            let removed = queue.removeMin()
+            if removed != first { minDisagreed += 1 }
+            out.append(removed.order)
+        }
+        #expect(minDisagreed == 0)
+        #expect(out == sorted(made))
+    }
+
+    /// Compaction's removal (stale entries) keeps the rest in order, in the heap and among
+    /// the entries inserted in bulk.
+    @Test func removingEntriesKeepsTheRestInOrder() {
+        let made = entries(3000, seed: 21)
+        var queue = TimerQueue()
+        queue.insert(inBulk: Array(made[..<1000]))
+        for entry in made[1000...] { queue.insert(entry) }
+        var seen = 0
+        queue.removeAll { entry in
+            seen += 1
+            return entry.order % 3 == 0
+        }
+        #expect(seen == made.count)
+        let kept = made.filter { $0.order % 3 != 0 }
+        #expect(queue.count == kept.count)
+        var out: [UInt64] = []
+        while !queue.isEmpty { out.append(queue.removeMin().order) }
+        #expect(out == sorted(kept))
+    }
+
+    /// Insertions and removals interleaved, as the executor does them (a script's starts in
+    /// bulk first), against a sorted array kept alongside.
+    @Test func interleavedInsertionsAndRemovalsMatchASortedList() {
+        let made = entries(20_000, seed: 5)
+        var random = RandomStream(seed: 11)
+        var queue = TimerQueue()
+        queue.insert(inBulk: Array(made[..<5000]))
+        var reference = made[..<5000].sorted(by: <)
+        var next = 5000
+        var out: [UInt64] = []
+        var expected: [UInt64] = []
+        while next < made.count || !reference.isEmpty {
+            if next < made.count && (reference.isEmpty || random.next() % 5 < 3) {
+                queue.insert(made[next])
+                // Binary search for the place of the new entry among the sorted ones.
+                var low = 0, high = reference.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if reference[middle] < made[next] { low = middle + 1 } else { high = middle }
+                }
+                reference.insert(made[next], at: low)
+                next += 1
+            } else {
+                out.append(queue.removeMin().order)
+                expected.append(reference.removeFirst().order)
+            }
+        }
+        #expect(out == expected)
+        #expect(queue.isEmpty && next == made.count)
+    }
+
+    /// The order word: an observer sorts after every ordinary entry of its deadline, and
+    /// entries of one kind by sequence.
+    @Test func observersFireAfterOrdinaryTimersOfTheirInstant() {
+        let at = Duration.seconds(1)
+        let observer = Entry(deadline: at, observer: true, sequence: 1, waiter: .passUnretained(waiter))
+        let ordinary = Entry(deadline: at, observer: false, sequence: 2, waiter: .passUnretained(waiter))
+        let earlier = Entry(deadline: .milliseconds(999), observer: true, sequence: 3, waiter: .passUnretained(waiter))
+        #expect(ordinary < observer && !(observer < ordinary))
+        #expect(earlier < ordinary)
+        var queue = TimerQueue()
+        for entry in [observer, ordinary, earlier] { queue.insert(entry) }
+        #expect([queue.removeMin(), queue.removeMin(), queue.removeMin()].map(\.order)
+                == [earlier.order, ordinary.order, observer.order])
+    }
+}
