@@ -113,27 +113,36 @@ extension ClusterContext {
             connection.countSkippedPolls(polls)
             throw error
         }
+        let (read, polls, ended) = connection.walkSkippedPolls(from: start, every: poll, endedAt: endedAt,
+                                                               deadline: deadline)
+            ?? Self.walkSkippedPolls(from: start, every: poll, endedAt: endedAt, deadline: deadline, on: connection)
+        // Counted before the last read's wait, as each was when drawn one by one.
+        connection.countSkippedPolls(polls)
+        if ended {
+            try await clock.sleep(until: read, observing: true)
+            _ = await database.loadOp(op)
+            recorder.waitEnded(op, timedOut: false)
+        } else {
+            // Woken by the timeout read's own observer timer: this is that instant.
+            _ = await database.loadOp(op)
+            let whereabouts = await database.whereIs(op)
+            recorder.waitTimedOut(op, waiter: waiter, after: config.apiAsyncWait, whereabouts: whereabouts)
+        }
+    }
+
+    /// ``SimConnection/walkSkippedPolls(from:every:endedAt:deadline:)`` poll by poll in
+    /// `Duration` arithmetic, for the waits it does not walk (a round trip or an instant not
+    /// a whole number of nanoseconds). One of `endedAt` and `deadline` is set.
+    private static func walkSkippedPolls(from start: SimClock.Instant, every poll: Duration,
+                                         endedAt: SimClock.Instant?, deadline: SimClock.Instant?,
+                                         on connection: SimConnection) -> (read: SimClock.Instant, polls: Int, ended: Bool) {
         var next = start
         var polls = 0
         while true {
             let read = next.advanced(by: connection.drawSkippedPoll())
             polls += 1
-            if let endedAt, read >= endedAt {
-                // Counted before the last read's wait, as each was when drawn one by one.
-                connection.countSkippedPolls(polls)
-                try await clock.sleep(until: read, observing: true)
-                _ = await database.loadOp(op)
-                recorder.waitEnded(op, timedOut: false)
-                return
-            }
-            if let deadline, read >= deadline {
-                connection.countSkippedPolls(polls)
-                // Woken by the timeout read's own observer timer: this is that instant.
-                _ = await database.loadOp(op)
-                let whereabouts = await database.whereIs(op)
-                recorder.waitTimedOut(op, waiter: waiter, after: config.apiAsyncWait, whereabouts: whereabouts)
-                return
-            }
+            if let endedAt, read >= endedAt { return (read, polls, true) }
+            if let deadline, read >= deadline { return (read, polls, false) }
             next = read.advanced(by: poll)
         }
     }
