@@ -165,6 +165,13 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             var names: [String: Int] = [:]
         }
 
+        /// `deadline`, or `now` if it has passed: compared as attoseconds (inlined;
+        /// ``TimerEntry``'s `<` says why).
+        @inline(__always)
+        func notPast(_ deadline: Duration) -> Duration {
+            deadline.attoseconds < now.attoseconds ? now : deadline
+        }
+
         /// Stops if a sample is complete; starts one if a guard just tripped.
         mutating func checkGuards(_ guards: Guards) -> Stop? {
             if let sample {
@@ -301,10 +308,8 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     func schedule(_ waiter: Waiter, at deadline: Duration, observer: Bool = false) -> Bool {
         state.withLock { state in
             state.sequence &+= 1
-            // Compared as attoseconds (inlined; ``TimerEntry``'s `<` says why).
-            let when = deadline.attoseconds < state.now.attoseconds ? state.now : deadline
-            state.timers.insert(TimerEntry(deadline: when, observer: observer, sequence: state.sequence,
-                                           waiter: .passRetained(waiter)))
+            state.timers.insert(TimerEntry(deadline: state.notPast(deadline), observer: observer,
+                                           sequence: state.sequence, waiter: .passRetained(waiter)))
             return state.sample != nil
         }
     }
@@ -321,9 +326,8 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             entries.reserveCapacity(timers.count)
             for (waiter, deadline) in timers {
                 state.sequence &+= 1
-                let when = deadline.attoseconds < state.now.attoseconds ? state.now : deadline
-                entries.append(TimerEntry(deadline: when, observer: false, sequence: state.sequence,
-                                          waiter: .passRetained(waiter)))
+                entries.append(TimerEntry(deadline: state.notPast(deadline), observer: false,
+                                          sequence: state.sequence, waiter: .passRetained(waiter)))
             }
             state.timers.insert(inBulk: entries)
             return state.sample != nil
