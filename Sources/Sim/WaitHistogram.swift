@@ -79,6 +79,16 @@ public struct WaitHistogram: Sendable {
             for target in needed {
                 // The bucket found last stays the first to reach a larger target as long as
                 // the count up to it does (every bucket before it fell short of a smaller one).
+                // Eight buckets at a time while all eight fall short (most of a long tail's
+                // buckets are empty: the walk was 3 % of a small scenario's run), then one
+                // by one: the same bucket, found with a fraction of the additions and tests.
+                while next + 8 <= counts.count {
+                    let eight = (counts[next] &+ counts[next + 1]) &+ (counts[next + 2] &+ counts[next + 3])
+                        &+ ((counts[next + 4] &+ counts[next + 5]) &+ (counts[next + 6] &+ counts[next + 7]))
+                    guard cumulative &+ eight < target else { break }
+                    cumulative &+= eight
+                    next += 8
+                }
                 while cumulative < target && next < counts.count {
                     cumulative &+= counts[next]
                     next += 1
