@@ -1,4 +1,4 @@
-import Sim
+@testable import Sim
 import Testing
 
 @Suite struct StudentTDistribution {
@@ -23,6 +23,20 @@ import Testing
                                               reference: Double) {
         let t = StudentT.quantile(probability, degreesOfFreedom: degreesOfFreedom)
         #expect(abs(t - reference) <= 1e-9 * reference)
+    }
+
+    /// A quantile asked for again is the one computed the first time, bit for bit, kept by
+    /// its arguments; another argument is computed anew.
+    @Test func aQuantileAskedAgainIsTheOneComputed() {
+        let (p, nu) = (0.975, 17.0)
+        let first = StudentT.quantile(p, degreesOfFreedom: nu)
+        #expect(first.bitPattern == StudentT.bisect(p, degreesOfFreedom: nu).bitPattern)
+        let key = StudentT.Key(probability: p.bitPattern, degreesOfFreedom: nu.bitPattern)
+        #expect(StudentT.known.withLock { $0[key] }?.bitPattern == first.bitPattern)
+        #expect(StudentT.quantile(p, degreesOfFreedom: nu).bitPattern == first.bitPattern)
+        let other = StudentT.quantile(0.95, degreesOfFreedom: nu)
+        #expect(other != first && abs(StudentT.cdf(other, degreesOfFreedom: nu) - 0.95) < 1e-12)
+        #expect(StudentT.quantile(1 - p, degreesOfFreedom: nu) == -first)
     }
 
     @Test func quantileIsSymmetricAndInvertsTheCDF() {
