@@ -28,6 +28,10 @@ public struct WaitHistogram: Sendable {
     /// Exact minimum (meaningful only when `count > 0`), so an encoded histogram can be
     /// rebuilt with the same extremes.
     private var minMicroseconds: Int64 = .max
+    /// Whether `counts` was taken from another histogram by ``merge(_:)`` (shared with it
+    /// until either writes): the next merge builds the sums in a new array rather than
+    /// copying the shared one first and adding into the copy.
+    private var borrowed = false
 
     public init() {}
 
@@ -47,6 +51,25 @@ public struct WaitHistogram: Sendable {
         if counts.isEmpty {
             // Shares the other's counts until either is written (copy on write).
             counts = other.counts
+            borrowed = true
+        } else if borrowed {
+            // The sums, written once into a new array: copying the shared counts (a
+            // report's aggregates are each a copy of their first cell, tens of kilobytes
+            // for waits of seconds) and then adding was a tenth of a 10-replication run.
+            let mine = counts
+            let length = Swift.max(mine.count, other.counts.count)
+            counts = [UInt64](unsafeUninitializedCapacity: length) { sums, initialized in
+                mine.withUnsafeBufferPointer { mine in
+                    other.counts.withUnsafeBufferPointer { theirs in
+                        let both = Swift.min(mine.count, theirs.count)
+                        for index in 0..<both { sums[index] = mine[index] &+ theirs[index] }
+                        for index in both..<mine.count { sums[index] = mine[index] }
+                        for index in both..<theirs.count { sums[index] = theirs[index] }
+                    }
+                }
+                initialized = length
+            }
+            borrowed = false
         } else {
             if other.counts.count > counts.count { makeRoom(for: other.counts.count - 1) }
             counts.withUnsafeMutableBufferPointer { mine in

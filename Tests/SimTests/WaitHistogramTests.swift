@@ -163,3 +163,35 @@ import Testing
         }
     }
 }
+
+/// Merging gives the histogram of every value recorded into one: the first merge shares the
+/// part's counts, the second writes the sums into a new array (the part's range shorter, then
+/// longer than the aggregate's), later ones add in place, and a value recorded into the
+/// aggregate between merges counts once.
+@Test func mergingEqualsRecordingEveryValueIntoOne() {
+    var random = RandomStream(seed: 29)
+    let ranges: [(median: Duration, p99: Duration, count: Int)] = [
+        (.milliseconds(5), .milliseconds(40), 300), (.microseconds(200), .milliseconds(1), 50),
+        (.seconds(2), .seconds(600), 400), (.milliseconds(1), .milliseconds(9), 100), (.seconds(30), .seconds(900), 20),
+    ]
+    for order in [[0, 1, 2, 3, 4], [2, 0, 4, 1, 3], [1, 4, 0, 3, 2]] {
+        var all = WaitHistogram()
+        var merged = WaitHistogram()
+        for (step, index) in order.enumerated() {
+            var part = WaitHistogram()
+            for _ in 0..<ranges[index].count {
+                let value = Distribution.lognormal(median: ranges[index].median, p99: ranges[index].p99).sample(&random)
+                part.record(value)
+                all.record(value)
+            }
+            merged.merge(part)
+            if step == 1 {
+                merged.record(.milliseconds(77))
+                all.record(.milliseconds(77))
+            }
+        }
+        #expect(merged.encoded == all.encoded)
+        #expect(merged.summary == all.summary)
+        #expect(merged.count(above: .seconds(1)) == all.count(above: .seconds(1)))
+    }
+}
