@@ -72,4 +72,13 @@ public struct CoalescingKey: Hashable, Sendable, CustomStringConvertible {
         self.values = values
         description = zip(columns, values).map { "\($0.rawValue)=\($1)" }.joined(separator: ",")
     }
+
+    /// Equal keys have equal descriptions, so the description alone is hashed (the
+    /// synthesized hash read every value and then the description that repeats them, for
+    /// each coalescing lookup: about 1 % of a long backlog's run). Equality still compares
+    /// both: a value holding `,` or `=` could make two different keys read alike.
+    public func hash(into hasher: inout Hasher) { hasher.combine(description) }
+    public static func == (lhs: CoalescingKey, rhs: CoalescingKey) -> Bool {
+        lhs.description == rhs.description && lhs.values == rhs.values
+    }
 }
