@@ -21,6 +21,20 @@ import Testing
         }
     }
 
+    /// Empties `queue`, checking that each removal gives the entry `min` showed; returns the
+    /// removed entries' order words, in removal order.
+    func drain(_ queue: inout TimerQueue) -> [UInt64] {
+        var out: [UInt64] = []
+        var minDisagreed = 0
+        while let first = queue.min {
+            let removed = queue.removeMin()
+            if removed != first { minDisagreed += 1 }
+            out.append(removed.order)
+        }
+        #expect(minDisagreed == 0)
+        return out
+    }
+
     /// The entries' identities (their order words) in the order `entries` sorts them.
     func sorted(_ entries: [Entry]) -> [UInt64] {
         entries.sorted(by: <).map(\.order)
@@ -33,14 +47,7 @@ import Testing
         var queue = TimerQueue()
         for entry in made.shuffled(using: &shuffle) { queue.insert(entry) }
         #expect(queue.count == count)
-        var out: [UInt64] = []
-        var minDisagreed = 0
-        while let first = queue.min {
-            let removed = queue.removeMin()
-            if removed != first { minDisagreed += 1 }
-            out.append(removed.order)
-        }
-        #expect(minDisagreed == 0)
+        let out = drain(&queue)
         #expect(out == sorted(made))
         #expect(queue.isEmpty)
     }
@@ -58,14 +65,7 @@ import Testing
         queue.insert(inBulk: Array(shuffled[(2 * count / 3)...]))
         #expect(queue.count == count)
         #expect(Set(queue.unordered.map(\.order)) == Set(made.map(\.order)))
-        var out: [UInt64] = []
-        var minDisagreed = 0
-        while let first = queue.min {
-            let removed = queue.removeMin()
-            if removed != first { minDisagreed += 1 }
-            out.append(removed.order)
-        }
-        #expect(minDisagreed == 0)
+        let out = drain(&queue)
         #expect(out == sorted(made))
     }
 
@@ -84,9 +84,7 @@ import Testing
         #expect(seen == made.count)
         let kept = made.filter { $0.order % 3 != 0 }
         #expect(queue.count == kept.count)
-        var out: [UInt64] = []
-        while !queue.isEmpty { out.append(queue.removeMin().order) }
-        #expect(out == sorted(kept))
+        #expect(drain(&queue) == sorted(kept))
     }
 
     /// Insertions and removals interleaved, as the executor does them (a script's starts in
