@@ -121,15 +121,21 @@ struct IdlePlan {
         // Further rounds are drawn and not kept (a later insert starts again from `next`).
         var position = round.after
         while true {
-            let start = drawer.nextStart(position)
-            if let stop, start >= stop { return nil }
-            if let bound, start >= bound { return nil }
+            let start = drawer.nextStart(position).attoseconds
+            if let stop, start >= stop.attoseconds { return nil }
+            if let bound, start >= bound.attoseconds { return nil }
             var found: Duration?
             _ = drawer.draw(&position) { index, at in
-                if found == nil && looks & (1 << UInt64(index)) != 0 && at >= visible { found = at }
+                if found == nil && looks & (1 << UInt64(index)) != 0 && at.attoseconds >= visibleCount { found = at }
             }
             if let found { return found }
         }
+    }
+
+    /// ``firstRead(of:atOrAfter:now:before:)``, and the plan's ``deadline`` after it.
+    mutating func firstReadAndDeadline(of queue: QueueName, atOrAfter visible: Duration, now: Duration,
+                                       before bound: Duration?) -> (read: Duration?, deadline: Duration?) {
+        (firstRead(of: queue, atOrAfter: visible, now: now, before: bound), deadline)
     }
 
     /// The cursor's walk past the rounds wholly before `now` (their last read before it), in

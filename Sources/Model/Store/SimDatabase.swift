@@ -526,15 +526,19 @@ public actor SimDatabase: QueueStore {
     /// A daemon's wake-up signal, and its plan while it sleeps through its idle claims.
     private struct Subscriber {
         let signal: any WakeSignal
-        /// The same signal if it can carry a plan (``IdlePlan``).
-        let reader: CountedSignal?
+        /// The same signal if it can carry a plan (``IdlePlan``), unretained: `signal` keeps
+        /// it, and subscribers are never removed. ``wake(_:visibleFrom:)`` visits every
+        /// subscriber of a queue on every insert into it, and retaining and releasing each
+        /// reader (and the best one so far) there was about five reference-count operations
+        /// a visit.
+        let reader: Unmanaged<CountedSignal>?
     }
 
     /// Wake `signal` when a row appears (or is released) in one of `queues`: always in ideal
     /// mode; when the daemon sleeps through its idle claims, only if its read sees the row
     /// first (``IdlePlan``).
     public func subscribe(_ signal: any WakeSignal, to queues: [QueueName]) {
-        let subscriber = Subscriber(signal: signal, reader: signal as? CountedSignal)
+        let subscriber = Subscriber(signal: signal, reader: (signal as? CountedSignal).map { .passUnretained($0) })
         for queue in queues {
             ensureSlots(for: queue)
             subscribers[queue.index].append(subscriber)
@@ -548,26 +552,37 @@ public actor SimDatabase: QueueStore {
     private func wake(_ queue: QueueName, visibleFrom visible: Duration) {
         guard queue.index < subscribers.count else { return }
         let now = now
-        var first: (reader: CountedSignal, at: Duration, deadline: Duration?)?
-        for subscriber in subscribers[queue.index] {
-            guard let reader = subscriber.reader else {
-                subscriber.signal.notifyAll()
-                continue
-            }
-            let bound = first?.at
-            let planned = reader.plan.withLock { plan -> (read: Duration?, deadline: Duration?)? in
-                guard plan != nil else { return nil }
-                return (plan!.firstRead(of: queue, atOrAfter: visible, now: now, before: bound), plan!.deadline)
-            }
-            guard let planned else {
-                reader.notifyAll()
-                continue
-            }
-            if let read = planned.read, bound.map({ read < $0 }) ?? true {
-                first = (reader, read, planned.deadline)
+        var first: (reader: Unmanaged<CountedSignal>, at: Duration, deadline: Duration?)?
+        let list = subscribers[queue.index]
+        list.withUnsafeBufferPointer { list in
+            // By index, reading the one field needed: a copy of the subscriber would retain
+            // its signal.
+            for index in list.indices {
+                guard let reader = list[index].reader else {
+                    list[index].signal.notifyAll()
+                    continue
+                }
+                let bound = first?.at
+                let planned = reader._withUnsafeGuaranteedRef { reader in
+                    // One optional chain: the plan's tag is read once (a call per read, the
+                    // plan being large), and the plan is walked in place.
+                    reader.plan.withLock { plan in
+                        plan?.firstReadAndDeadline(of: queue, atOrAfter: visible, now: now, before: bound)
+                    }
+                }
+                guard let planned else {
+                    reader._withUnsafeGuaranteedRef { $0.notifyAll() }
+                    continue
+                }
+                // By attoseconds: `Duration`'s `<` is a call into the standard library.
+                if let read = planned.read, bound.map({ read.attoseconds < $0.attoseconds }) ?? true {
+                    first = (reader, read, planned.deadline)
+                }
             }
         }
-        if let first, first.deadline.map({ first.at < $0 }) ?? true { first.reader.notifyAll() }
+        if let first, first.deadline.map({ first.at < $0 }) ?? true {
+            first.reader._withUnsafeGuaranteedRef { $0.notifyAll() }
+        }
     }
 
     /// A daemon withdrew the plan it had for the queues of `reads` (``IdlePlan``): for each
