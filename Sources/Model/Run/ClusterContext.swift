@@ -34,8 +34,11 @@ struct StepFlags: Sendable {
     }
 }
 
-/// What every model actor of one run shares.
-public struct ClusterContext: Sendable {
+/// What every model actor of one run shares. A class, though nothing in it changes: a worker
+/// takes it for every item it runs (``ItemProcessor``), and a copy of a struct of a dozen
+/// references (the configuration's dictionaries among them) was a dozen retains and as many
+/// releases, and its bytes in every async frame holding it.
+public final class ClusterContext: Sendable {
     /// The clock, tasks and signals: the simulator's kernel, or live mode's wall clock.
     public let runtime: any Runtime
     public let config: ModelConfig
