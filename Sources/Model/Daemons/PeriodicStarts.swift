@@ -13,7 +13,9 @@ struct PeriodicStarts: Equatable {
     /// A round starts at `start`. Returns whether the daemon acts on it.
     @discardableResult
     mutating func see(_ start: Duration) -> Bool {
-        if let last, start - last < every { return false }
+        // In attoseconds (inlined), not through `Duration`'s `-` and `<` (two calls into the
+        // standard library for each round a plan's walk passes, 420,000 an hour).
+        if let last, start.attoseconds - last.attoseconds < every.attoseconds { return false }
         last = start
         return true
     }
