@@ -554,12 +554,12 @@ public actor SimDatabase: QueueStore {
         let now = now
         var first: (reader: Unmanaged<CountedSignal>, at: Duration, deadline: Duration?)?
         let list = subscribers[queue.index]
-        list.withUnsafeBufferPointer { list in
+        list.withUnsafeBufferPointer { entries in
             // By index, reading the one field needed: a copy of the subscriber would retain
             // its signal.
-            for index in list.indices {
-                guard let reader = list[index].reader else {
-                    list[index].signal.notifyAll()
+            for index in entries.indices {
+                guard let reader = entries[index].reader else {
+                    entries[index].signal.notifyAll()
                     continue
                 }
                 let bound = first?.at
