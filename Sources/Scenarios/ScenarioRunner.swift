@@ -22,11 +22,12 @@ public enum ScenarioRunner {
     /// the scenario's). `progress` is called before and after each variant.
     public static func run(_ scenario: Scenario, variants variantNames: [String] = [], seed: UInt64? = nil,
                            measureWallTime: Bool = true, tracing: Bool = false, warmup: Duration = .zero,
-                           naivePolling: Bool = false, wakesEveryPoller: Bool = false,
-                           progress: (String) -> Void = { _ in }) throws(UnknownVariant) -> ReplicatedReport {
+                           naivePolling: Bool = false, wakesEveryPoller: Bool = false, threads: Int = 1,
+                           progress: @escaping @Sendable (String) -> Void = { _ in })
+        throws(UnknownVariant) -> ReplicatedReport {
         try run(scenario, chosen: variants(variantNames, of: scenario), seed: seed, measureWallTime: measureWallTime,
                 tracing: tracing, warmup: warmup, naivePolling: naivePolling, wakesEveryPoller: wakesEveryPoller,
-                progress: progress)
+                threads: threads, progress: progress)
     }
 
     /// The variants named (default: the scenario's default variants).
@@ -42,38 +43,70 @@ public enum ScenarioRunner {
         return chosen
     }
 
-    /// Runs the given variants (named in the scenario or made up, as the steps matrix is).
-    /// `eventLog`, given a variant's name, says where that run's eventlog events go.
+    /// Runs the given variants (named in the scenario or made up, as the steps matrix is), on
+    /// up to `threads` threads at once: each variant is its own simulation, so the report does
+    /// not depend on how many (only the wall times do). `eventLog`, given a variant's name,
+    /// says where that run's eventlog events go; with one, the variants run one after another
+    /// (each run's log is written whole before the next begins).
     public static func run(_ scenario: Scenario, chosen: [Variant], seed: UInt64? = nil,
                            measureWallTime: Bool = true, tracing: Bool = false, warmup: Duration = .zero,
                            eventLog: ((String) -> any EventLogSink)? = nil,
-                           naivePolling: Bool = false, wakesEveryPoller: Bool = false,
-                           progress: (String) -> Void = { _ in }) -> ReplicatedReport {
+                           naivePolling: Bool = false, wakesEveryPoller: Bool = false, threads: Int = 1,
+                           progress: @escaping @Sendable (String) -> Void = { _ in }) -> ReplicatedReport {
         let seed = seed ?? scenario.seed
-        var runs: [ReplicatedVariant] = []
-        for (index, variant) in chosen.enumerated() {
+        let started = wallSeconds()
+        let settings = RunSettings(seed: seed, tracing: tracing, warmup: warmup, naivePolling: naivePolling,
+                                   wakesEveryPoller: wakesEveryPoller)
+        let runs: [(result: RunResult, wall: Double)]
+        if let eventLog {
+            runs = chosen.indices.map { index in
+                settings.run(scenario, chosen, index, eventLog: eventLog(chosen[index].name), progress: progress)
+            }
+        } else {
+            runs = runInParallel(chosen.count, threads: threads) { index in
+                settings.run(scenario, chosen, index, eventLog: nil, progress: progress)
+            }
+        }
+        let elapsed = wallSeconds() - started
+        let variants = zip(chosen, runs).map { variant, run in
+            ReplicatedVariant(variant: variant.name, era: scenario.era(of: variant), results: [run.result],
+                              wallSeconds: measureWallTime ? run.wall : nil)
+        }
+        var report = ReplicatedReport(scenario: scenario.name, file: scenario.file, seed: seed, seeds: [seed],
+                                      warmup: warmup, runs: variants, wallSeconds: measureWallTime ? elapsed : nil)
+        if scenario.isFairnessStudy {
+            report.fairness = FairnessSection(scenario, variants: chosen, results: variants.map(\.results), seeds: [seed])
+        }
+        return report
+    }
+
+    /// What every variant of one call runs with.
+    private struct RunSettings: Sendable {
+        let seed: UInt64
+        let tracing: Bool
+        let warmup: Duration
+        let naivePolling: Bool
+        let wakesEveryPoller: Bool
+
+        /// Runs variant `index` of `chosen`, telling `progress` as it starts and ends; returns
+        /// its result and the wall seconds it took.
+        func run(_ scenario: Scenario, _ chosen: [Variant], _ index: Int, eventLog: (any EventLogSink)?,
+                 progress: (String) -> Void) -> (result: RunResult, wall: Double) {
+            let variant = chosen[index]
             progress("variant \(variant.name) (\(index + 1)/\(chosen.count)) ...")
             let started = wallSeconds()
             let config = scenario.config(for: variant)
             var options = scenario.runOptions(config: config, seed: seed, tracing: tracing, warmup: warmup,
                                               naivePolling: naivePolling)
             options.wakesEveryPoller = wakesEveryPoller
-            options.eventLog = eventLog?(variant.name)
+            options.eventLog = eventLog
             let result = ClusterRun.run(config: config, topology: scenario.topology, workload: scenario.workload,
                                         options: options)
             let elapsed = wallSeconds() - started
             progress("variant \(variant.name): \(formatFixed(result.virtualTime.seconds, decimals: 3)) s virtual "
                      + "in \(formatFixed(elapsed, decimals: 3)) s wall, \(result.jobs) jobs")
-            runs.append(ReplicatedVariant(variant: variant.name, era: scenario.era(of: variant), results: [result],
-                                          wallSeconds: measureWallTime ? elapsed : nil))
+            return (result, elapsed)
         }
-        let walls = runs.compactMap(\.wallSeconds)
-        var report = ReplicatedReport(scenario: scenario.name, file: scenario.file, seed: seed, seeds: [seed],
-                                      warmup: warmup, runs: runs, wallSeconds: walls.isEmpty ? nil : walls.reduce(0, +))
-        if scenario.isFairnessStudy {
-            report.fairness = FairnessSection(scenario, variants: chosen, results: runs.map(\.results), seeds: [seed])
-        }
-        return report
     }
 }
 

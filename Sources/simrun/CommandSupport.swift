@@ -120,9 +120,9 @@ struct LimitOptions: ParsableArguments {
     }
 }
 
-/// `--jobs N`: threads for replications.
+/// `--jobs N`: threads for replications, and for the variants of a run of one replication.
 struct JobsOption: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Threads for replications (default: every core). The output does not depend on it.")
+    @Option(parsing: .unconditional, help: "Threads for replications, and for the variants of a single run (without --events) (default: every core). The output does not depend on it; the wall times do.")
     var jobs: Int?
 
     func validate() throws {
@@ -150,9 +150,9 @@ struct ReplicationOptions: ParsableArguments {
 
     var threads: Int { jobs.threads }
 
-    /// The report of `chosen`: with replications, in parallel; else each variant once, its
-    /// eventlog streamed to `events` and `written` given the report before the log is
-    /// committed (the log is abandoned if it throws).
+    /// The report of `chosen`: with replications, in parallel; else each variant once (in
+    /// parallel unless there is an eventlog), its eventlog streamed to `events` and `written`
+    /// given the report before the log is committed (the log is abandoned if it throws).
     func run(_ scenario: Scenario, chosen: [Variant], seed: UInt64?, out: OutputOptions, events: OutputFile?,
              tracing: Bool = false, naivePolling: Bool = false,
              written: (ReplicatedReport) throws -> Void = { _ in }) throws -> ReplicatedReport {
@@ -164,7 +164,8 @@ struct ReplicationOptions: ParsableArguments {
         let (eventStream, eventLog) = try EventsOption.open(events)
         let report = ScenarioRunner.run(scenario, chosen: chosen, seed: seed, measureWallTime: !out.deterministic,
                                         tracing: tracing, warmup: warmupDuration, eventLog: eventLog,
-                                        naivePolling: naivePolling, progress: out.progressLine.callAsFunction)
+                                        naivePolling: naivePolling, threads: threads,
+                                        progress: out.progressLine.callAsFunction)
         do {
             try written(report)
         } catch {

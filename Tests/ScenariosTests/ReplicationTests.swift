@@ -2,6 +2,7 @@ import Foundation
 import Model
 import Scenarios
 import Sim
+import Synchronization
 import Testing
 
 /// An M/M/1 through one node's sf-net in ideal mode: Poisson arrivals at `rate`, exponential
@@ -33,6 +34,43 @@ func mm1Scenario(rate: String, customers: Int) throws -> Scenario {
         #expect(one.json.rendered() == many.json.rendered())
         #expect(one.fingerprint == many.fingerprint)
         #expect(one.table == many.table)
+    }
+
+    /// The variants of one run go on as many threads as given (`--jobs`): each is its own
+    /// simulation, so the report is the same bytes on one thread or several.
+    @Test func variantsOfOneRunGiveTheSameReportOnAnyNumberOfThreads() throws {
+        for file in ["scenarios/ci-functional.yaml", "scenarios/starvation-heavy-user.yaml"] {
+            let scenario = try ScenarioParser.load(path: CLI.packageRoot.appendingPathComponent(file).path)
+            #expect(scenario.defaultVariants.count > 1, "\(file) must have several variants to test this")
+            let chosen = try ScenarioRunner.variants([], of: scenario)
+            let one = ScenarioRunner.run(scenario, chosen: chosen, measureWallTime: false, threads: 1)
+            let many = ScenarioRunner.run(scenario, chosen: chosen, measureWallTime: false, threads: 3)
+            #expect(one.json.rendered() == many.json.rendered(), "\(file)")
+            #expect(one.table == many.table, "\(file)")
+            #expect(many.runs.map(\.variant) == chosen.map(\.name), "\(file): variants out of order")
+        }
+    }
+
+    /// With an eventlog the variants run one after another even when threads are offered:
+    /// each variant's events are written whole before the next variant's first.
+    @Test func variantsWithAnEventLogRunOneAfterAnother() throws {
+        let scenario = try ScenarioParser.load(path: CLI.packageRoot.appendingPathComponent(
+            "scenarios/six-instance-starts.yaml").path)
+        let chosen = try ScenarioRunner.variants([], of: scenario)
+        let lines = Mutex<[String]>([])
+        let report = ScenarioRunner.run(scenario, chosen: chosen, measureWallTime: false, eventLog: { variant in
+            EventLogLines(variant: variant, emit: { line in lines.withLock { $0.append(line) } })
+        }, threads: 4)
+        // The variant each line names, in the order written: one block per variant, in order.
+        let order = lines.withLock { $0 }.map { line in
+            chosen.map(\.name).first { line.contains("\"variant\": \"\($0)\"") }
+        }
+        #expect(!order.isEmpty && !order.contains(nil), "every line names its variant")
+        var blocks: [String] = []
+        for case let name? in order where blocks.last != name { blocks.append(name) }
+        #expect(blocks == chosen.map(\.name))
+        #expect(report.json.rendered() == ScenarioRunner.run(scenario, chosen: chosen, measureWallTime: false,
+                                                             threads: 1).json.rendered())
     }
 
     @Test func replicationSeedsAreDistinctAndTheFirstIsTheSeedItself() {

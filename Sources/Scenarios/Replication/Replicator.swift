@@ -1,4 +1,3 @@
-import Dispatch
 import Model
 import Sim
 import Synchronization
@@ -35,35 +34,27 @@ public enum Replicator {
         let seed = seed ?? scenario.seed
         let seeds = (0..<replications).map { Self.seed(seed, replication: $0) }
         let jobs = chosen.indices.flatMap { variant in seeds.indices.map { (variant, $0) } }
-        let slots = Mutex([RunResult?](repeating: nil, count: jobs.count))
-        let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         let started = wallSeconds()
         let configs = chosen.map { scenario.config(for: $0) }
         let options = configs.map {
             scenario.runOptions(config: $0, seed: seed, warmup: warmup, naivePolling: naivePolling)
         }
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, jobs.count))) { _ in
-            while true {
-                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard index < jobs.count else { return }
-                let (variant, replication) = jobs[index]
-                var runOptions = options[variant]
-                runOptions.seed = seeds[replication]
-                let result = ClusterRun.run(
-                    config: configs[variant], topology: scenario.topology, workload: scenario.workload,
-                    options: runOptions)
-                slots.withLock { $0[index] = result }
-                let finished = done.wrappingAdd(1, ordering: .relaxed).newValue
-                progress("replication \(finished)/\(jobs.count) done")
-            }
+        let results = runInParallel(jobs.count, threads: threads) { index in
+            let (variant, replication) = jobs[index]
+            var runOptions = options[variant]
+            runOptions.seed = seeds[replication]
+            let result = ClusterRun.run(config: configs[variant], topology: scenario.topology,
+                                        workload: scenario.workload, options: runOptions)
+            let finished = done.wrappingAdd(1, ordering: .relaxed).newValue
+            progress("replication \(finished)/\(jobs.count) done")
+            return result
         }
         let elapsed = wallSeconds() - started
-        let results = slots.withLock { $0 }
         let runs = chosen.enumerated().map { variantIndex, variant in
             ReplicatedVariant(
                 variant: variant.name, era: scenario.era(of: variant),
-                results: (0..<replications).compactMap { results[variantIndex * replications + $0] })
+                results: (0..<replications).map { results[variantIndex * replications + $0] })
         }
         var report = ReplicatedReport(scenario: scenario.name, file: scenario.file, seed: seed, seeds: seeds,
                                       warmup: warmup, runs: runs, wallSeconds: measureWallTime ? elapsed : nil)
