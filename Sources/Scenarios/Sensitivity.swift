@@ -34,12 +34,12 @@ public struct SensitivityReport: SimulationReport {
 
     /// Runs `variants` (names; empty: the defaults) of `file` at every point of `grid`, with
     /// `settings` applied first. Every point's scenario is read, and passed to `check` (the
-    /// work budget, say), before any run starts.
+    /// work budget, say), before any run starts. The points run on up to `threads` threads.
     public static func run<Failure: Error>(
         file: String, settings: [YAMLSetting], grid: SweepGrid, variants: [String], stepsMatrix: Bool,
-        seed: UInt64?, warmup: Duration, maxBytes: Int = YAMLInputLimits.defaultMaxBytes,
+        seed: UInt64?, warmup: Duration, maxBytes: Int = YAMLInputLimits.defaultMaxBytes, threads: Int = 1,
         check: (Scenario, [Variant]) throws(Failure) -> Void,
-        progress: (String) -> Void = { _ in }) throws -> SensitivityReport {
+        progress: @escaping @Sendable (String) -> Void = { _ in }) throws -> SensitivityReport {
         let document: YAMLDocument
         do { document = try YAMLDocument.load(path: file, maxBytes: maxBytes) } catch {
             throw Sweep.Failure.scenario(error)
@@ -63,17 +63,19 @@ public struct SensitivityReport: SimulationReport {
             try check(scenario, chosen)
             scenarios.append((grid.values(ofPoint: index), scenario, chosen))
         }
-        var points: [Point] = []
-        for (index, entry) in scenarios.enumerated() {
-            progress("point \(index + 1)/\(scenarios.count): " + zip(grid.axes, entry.values)
+        // Each point (its variants one after another) on the thread that takes it; the
+        // report is the same on any number of threads.
+        let runs = scenarios
+        let reports = runInParallel(runs.count, threads: threads) { index in
+            let entry = runs[index]
+            progress("point \(index + 1)/\(runs.count): " + zip(grid.axes, entry.values)
                 .map { "\($0.path)=\($1)" }.joined(separator: " "))
-            points.append(Point(values: entry.values,
-                                report: ScenarioRunner.run(entry.scenario, chosen: entry.chosen, seed: seed,
-                                                           measureWallTime: false, warmup: warmup)))
+            return ScenarioRunner.run(entry.scenario, chosen: entry.chosen, seed: seed, measureWallTime: false,
+                                      warmup: warmup)
         }
         return SensitivityReport(scenario: scenarios.first?.scenario.name ?? file,
-                                 seed: points.first?.report.seed ?? seed ?? 0,
-                                 axes: grid.axes.map(\.path.description), points: points)
+                                 seed: reports.first?.seed ?? seed ?? 0, axes: grid.axes.map(\.path.description),
+                                 points: zip(runs, reports).map { Point(values: $0.values, report: $1) })
     }
 
     /// One row per point and variant: outcome counts, then `wait_seconds` and `effect_seconds`

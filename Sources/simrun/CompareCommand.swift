@@ -129,7 +129,7 @@ extension CompareCommand {
         do {
             report = try SensitivityReport.run(
                 file: scenario, settings: settings, grid: grid, variants: names, stepsMatrix: stepsMatrix, seed: seed,
-                warmup: replication.warmupDuration, maxBytes: limits.maxFileSize,
+                warmup: replication.warmupDuration, maxBytes: limits.maxFileSize, threads: replication.threads,
                 check: { (scenario, chosen) throws(ExitCode) in
                     try checkFocus(scenario)
                     try limits.checkBudget(scenario, variants: chosen, replications: 1)

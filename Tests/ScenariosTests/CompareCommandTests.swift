@@ -58,6 +58,19 @@ import Testing
         #expect(lines.dropFirst(2).map { Self.cells($0).prefix(2) } == [["1", "facade"], ["2", "facade"], ["3", "facade"]])
     }
 
+    /// The points of `--vary`, and the variants of a `run`, go on `--jobs` threads: the
+    /// output is the same bytes on one or several.
+    @Test func jobsDoNotChangeVaryOrRunOutput() throws {
+        for arguments in [["compare", Self.scenario, "--variants", "facade,plan", "--vary", "time_limit=1h,2h,3h",
+                           "--deterministic", "--format", "json"],
+                          ["run", "scenarios/ci-functional.yaml", "--deterministic", "--format", "json"]] {
+            let one = try CLI.run(arguments + ["--jobs", "1"])
+            let three = try CLI.run(arguments + ["--jobs", "3"])
+            #expect(one.status == 0 && three.status == 0, "\(one.stderr)\(three.stderr)")
+            #expect(!one.stdout.isEmpty && one.stdout == three.stdout, "\(arguments.prefix(2))")
+        }
+    }
+
     @Test func compareWithAnUnknownVariantFailsWithStatusTwoNamingIt() throws {
         let result = try CLI.run(["compare", Self.scenario, "--variants", "facade,nope"])
         #expect(result.status == 2)
