@@ -65,17 +65,17 @@ public struct SensitivityReport: SimulationReport {
         }
         // Each point (its variants one after another) on the thread that takes it; the
         // report is the same on any number of threads.
-        let runs = scenarios
-        let reports = runInParallel(runs.count, threads: threads) { index in
-            let entry = runs[index]
-            progress("point \(index + 1)/\(runs.count): " + zip(grid.axes, entry.values)
+        let entries = scenarios
+        let reports = runInParallel(entries.count, threads: threads) { index in
+            let entry = entries[index]
+            progress("point \(index + 1)/\(entries.count): " + zip(grid.axes, entry.values)
                 .map { "\($0.path)=\($1)" }.joined(separator: " "))
             return ScenarioRunner.run(entry.scenario, chosen: entry.chosen, seed: seed, measureWallTime: false,
                                       warmup: warmup)
         }
         return SensitivityReport(scenario: scenarios.first?.scenario.name ?? file,
                                  seed: reports.first?.seed ?? seed ?? 0, axes: grid.axes.map(\.path.description),
-                                 points: zip(runs, reports).map { Point(values: $0.values, report: $1) })
+                                 points: zip(entries, reports).map { Point(values: $0.values, report: $1) })
     }
 
     /// One row per point and variant: outcome counts, then `wait_seconds` and `effect_seconds`
