@@ -80,6 +80,20 @@ public enum ScenarioRunner {
         return report
     }
 
+    /// A run's progress line (`--progress`), for example "variant plan: 21600 s of 86400 s
+    /// virtual (25 %), 120000 ops created, 119000 ended, 3.1 s wall".
+    static func progressLine(_ now: RunProgress, variant: String, timeLimit: Duration?, wall: Double) -> String {
+        var clock = "\(formatFixed(now.virtualTime.seconds, decimals: 0)) s"
+        if let timeLimit, timeLimit > .zero {
+            clock += " of \(formatFixed(timeLimit.seconds, decimals: 0)) s virtual ("
+                + "\(formatFixed(100 * now.virtualTime.seconds / timeLimit.seconds, decimals: 0)) %)"
+        } else {
+            clock += " virtual"
+        }
+        return "variant \(variant): \(clock), \(now.created) ops created, \(now.ended) ended, "
+            + "\(formatFixed(wall, decimals: 1)) s wall"
+    }
+
     /// What every variant of one call runs with.
     private struct RunSettings: Sendable {
         let seed: UInt64
@@ -88,10 +102,11 @@ public enum ScenarioRunner {
         let naivePolling: Bool
         let wakesEveryPoller: Bool
 
-        /// Runs variant `index` of `chosen`, telling `progress` as it starts and ends; returns
-        /// its result and the wall seconds it took.
+        /// Runs variant `index` of `chosen`, telling `progress` as it starts, every two seconds
+        /// of wall time while it goes on (``RunProgress``), and as it ends; returns its result
+        /// and the wall seconds it took.
         func run(_ scenario: Scenario, _ chosen: [Variant], _ index: Int, eventLog: (any EventLogSink)?,
-                 progress: (String) -> Void) -> (result: RunResult, wall: Double) {
+                 progress: @escaping @Sendable (String) -> Void) -> (result: RunResult, wall: Double) {
             let variant = chosen[index]
             progress("variant \(variant.name) (\(index + 1)/\(chosen.count)) ...")
             let started = wallSeconds()
@@ -100,6 +115,10 @@ public enum ScenarioRunner {
                                               naivePolling: naivePolling)
             options.wakesEveryPoller = wakesEveryPoller
             options.eventLog = eventLog
+            options.progress = { [name = variant.name, limit = options.timeLimit] now in
+                progress(ScenarioRunner.progressLine(now, variant: name, timeLimit: limit,
+                                                     wall: wallSeconds() - started))
+            }
             let result = ClusterRun.run(config: config, topology: scenario.topology, workload: scenario.workload,
                                         options: options)
             let elapsed = wallSeconds() - started

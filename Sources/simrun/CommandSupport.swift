@@ -188,7 +188,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(help: "Leave wall-clock figures out, so the same seed gives byte-identical output.")
     var deterministic = false
 
-    @Flag(help: "Print progress to standard error even when it is not a terminal.")
+    @Flag(help: "Print progress to standard error even when it is not a terminal (each variant as it starts and ends, and every 2 s of wall time how far a run has got).")
     var progress = false
 
     @Flag(help: "Exit with status 3 if coalescing lost work (an op folded or deduplicated into one that never made its change).")

@@ -30,6 +30,11 @@ public struct RunOptions: Sendable {
     /// the one whose read sees the row first (``IdlePlan``). Same results, more kernel jobs;
     /// kept so that tests can compare the two.
     public var wakesEveryPoller: Bool = false
+    /// Told where the run is (``RunProgress``) at most once every `progressInterval` of wall
+    /// time while it goes on (`--progress`); it only reads the run, which is the same with or
+    /// without it.
+    public var progress: (@Sendable (RunProgress) -> Void)?
+    public var progressInterval: Duration = .seconds(2)
 
     public init(seed: UInt64, timeLimit: Duration?, tracing: Bool = false, warmup: Duration = .zero,
                 jobsPerInstant: UInt64? = 10_000_000, jobLimit: UInt64? = nil, figures: FigureSettings? = nil) {
@@ -105,8 +110,12 @@ public enum ClusterRun {
         let watcher = ProgressWatcher(recorder: recorder, config: config, topology: topology, workload: workload,
                                       sourcesArriving: { sources.contains { sim.isLive($0) } })
 
+        var watch = watcher.watch
+        if let progress = options.progress {
+            watch = RunProgress.reporting(watch, every: options.progressInterval, recorder: recorder, to: progress)
+        }
         let outcome = sim.run(limit: options.timeLimit, guards: SimExecutor.Guards(
-            jobsPerInstant: options.jobsPerInstant, jobs: options.jobLimit, watch: watcher.watch))
+            jobsPerInstant: options.jobsPerInstant, jobs: options.jobLimit, watch: watch))
         let effects = recorder.effects
         return RunResult(
             counts: recorder.counts, wait: recorder.wait, completion: recorder.completion, effect: effects.seconds,
