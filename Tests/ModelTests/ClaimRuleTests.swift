@@ -38,6 +38,40 @@ import Testing
         }
     }
 
+    /// An empty `strict` claim keeps the earliest `scheduled_at` it saw, for ideal mode's wait
+    /// right after it: asked again with no row changed since, the database answers from it;
+    /// after a row is made or claimed, it reads the queues again.
+    @Test func theEarliestRowAfterAnEmptyClaimFollowsEveryChange() {
+        withDatabase { driver, database in
+            let queues = [Self.urgent, Self.lower]
+            // Two rows deferred, to t=5 and t=3 (each claimed, then rescheduled).
+            await driver.create(["t"], on: Self.urgent)
+            let x = await database.claim([Self.urgent], limit: 1, by: "tester")
+            await database.reschedule(try #require(x.first), after: .seconds(5), isDefer: true)
+            await driver.create(["t"], on: Self.lower)
+            let y = await database.claim([Self.lower], limit: 1, by: "tester")
+            await database.reschedule(try #require(y.first), after: .seconds(3), isDefer: true)
+            #expect(await database.claim(queues, limit: 10, by: "tester").isEmpty)
+            #expect(await database.earliestVisible([queues], from: .zero) == [.seconds(3)])
+            // A row made now is visible now, though the empty claim saw none due.
+            await driver.create(["t"], on: Self.urgent)
+            #expect(await database.earliestVisible([queues], from: .zero) == [.zero])
+            // Claimed, it leaves the row at t=3 the earliest again.
+            #expect(await database.claim(queues, limit: 10, by: "tester").count == 1)
+            #expect(await database.claim(queues, limit: 10, by: "tester").isEmpty)
+            #expect(await database.earliestVisible([queues], from: .zero) == [.seconds(3)])
+            // At t=3 that row is claimed: the row at t=5 is the earliest, by a claim that
+            // took a row (nothing kept) and then by an empty one (kept).
+            try await driver.sleep(until: 3)
+            #expect(await database.claim(queues, limit: 10, by: "tester").count == 1)
+            #expect(await database.earliestVisible([queues], from: .seconds(3)) == [.seconds(5)])
+            #expect(await database.claim(queues, limit: 10, by: "tester").isEmpty)
+            #expect(await database.earliestVisible([queues], from: .seconds(3)) == [.seconds(5)])
+            // Other lists are read afresh: the lower lane alone has no row left.
+            #expect(await database.earliestVisible([[Self.lower], [Self.urgent]], from: .seconds(3)) == [nil, .seconds(5)])
+        }
+    }
+
     @Test func claimTakesAtMostLimitAndNeverMoreThan256() {
         withDatabase { driver, database in
             for _ in 0..<300 { await driver.create(["t"], on: Self.urgent) }

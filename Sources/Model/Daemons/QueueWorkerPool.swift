@@ -87,6 +87,8 @@ actor QueueWorkerPool {
         let skipping = IdleClaims.skipsIdleClaims(context, on: connection)
         skipsIdleClaims = skipping != nil
         if ideal || skipping != nil { await context.store.subscribe(wake, to: allQueues) }
+        // Ideal mode's batched claims on the simulated database claim and wait in one hop.
+        let idealClaims = ideal && context.steps.queuesDequeue == .batched ? connection as? SimConnection : nil
         var idleRounds = 0
         do {
             if config.startupReleasesClaims {
@@ -95,7 +97,7 @@ actor QueueWorkerPool {
             }
             while true {
                 do {
-                    try await round(ideal: ideal, skipping: skipping, idleRounds: &idleRounds)
+                    try await round(ideal: ideal, skipping: skipping, idealClaims: idealClaims, idleRounds: &idleRounds)
                 } catch let error as DatabaseError where error.isUnavailable {
                     // DatabaseUnavailable: sleep and go round again (the claimed items run on).
                     context.recorder.databaseUnavailable(claimer, error)
@@ -112,7 +114,8 @@ actor QueueWorkerPool {
     /// One round of the loop: claim what the pool has room for and start it, or idle. Inlined
     /// into the loop, as is the skip below (one async frame less each: see ``SimConnection``).
     @inline(__always)
-    private func round(ideal: Bool, skipping: SimConnection?, idleRounds: inout Int) async throws {
+    private func round(ideal: Bool, skipping: SimConnection?, idealClaims: SimConnection?,
+                       idleRounds: inout Int) async throws {
         let config = context.config
         refreshDiskMetric()
         let limit: Int
@@ -132,6 +135,13 @@ actor QueueWorkerPool {
             limit = max(1, Int(maxWorkers) - busy)
         }
         let queues = requestedQueues()
+        if let idealClaims {
+            // Ideal mode: an empty claim has waited for work; the next round claims again.
+            let items = try await idealClaims.claimOrWaitForWork(queues, limit: limit, signal: wake)
+            if !items.isEmpty { idleRounds = 0 }
+            for item in items { start(item) }
+            return
+        }
         let stateAtStart = (busy: busy, diskLoad: diskLoad)
         var items = try await connection.claim(queues, limit: limit, mode: context.steps.queuesDequeue,
                                                shape: config.queuesSingularDequeue)

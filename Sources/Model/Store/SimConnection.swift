@@ -246,6 +246,20 @@ public final class SimConnection: QueueConnection {
         try await pay()
     }
 
+    /// Ideal mode's batched claim and, when it finds nothing, the wait for work after it
+    /// (``SimDatabase/claimOrWaitForWork(_:limit:by:kind:signal:)``): the same statement and the
+    /// same wait as ``claim(_:limit:mode:shape:)`` and then ``SimDatabase/waitForWork(_:signal:)``,
+    /// in one hop to the database where they made two and a hop back between them. Empty when
+    /// it waited (the caller goes round again).
+    @inline(__always)
+    nonisolated(nonsending) func claimOrWaitForWork(_ queues: [QueueName], limit: Int, signal: any WakeSignal)
+        async throws -> [WorkItem] {
+        try await pay()
+        var items = try await database.claimOrWaitForWork(queues, limit: limit, by: name, kind: kind, signal: signal)
+        for index in items.indices { items[index].claimBatch = items.count }
+        return items
+    }
+
     @inline(__always)
     nonisolated(nonsending) public func claim(_ queues: [QueueName], limit: Int) async throws -> [WorkItem] {
         try await pay()

@@ -608,12 +608,24 @@ public actor SimDatabase: QueueStore {
     /// The earliest `scheduled_at` of the unclaimed rows of `queues` (due or not), or nil if
     /// they have none.
     private func earliestScheduled(_ queues: [QueueName]) -> Duration? {
-        var earliest: Duration?
-        for queue in queues {
-            guard let first = unclaimed.earliest(queue) else { continue }
-            earliest = min(earliest ?? first, first)
-        }
-        return earliest
+        unclaimed.earliest(among: queues)
+    }
+
+    /// Ideal mode: a claim by `claimer` (counted as a claim of `kind`) and, if it took nothing,
+    /// ``waitForWork(_:signal:)`` on the same queues, in one hop to the database (see
+    /// ``SimConnection/claimOrWaitForWork(_:limit:signal:)``): the rows taken, or none once it
+    /// has waited. Nothing runs between the claim and the wait, as nothing did when the
+    /// daemon hopped back between them: the database, the daemon and the claim share the
+    /// run's one executor, so each hop ran at once (the same bytes on every shipped scenario).
+    func claimOrWaitForWork(_ queues: [QueueName], limit: Int, by claimer: String, kind: RunRecorder.LoadKind,
+                            signal: any WakeSignal) async throws -> [WorkItem] {
+        let items = claim(queues, limit: limit, by: claimer)
+        recorder.claims(1, empty: items.isEmpty ? 1 : 0, kind: kind)
+        guard items.isEmpty else { return items }
+        let earliest = earliestScheduled(queues)
+        if let earliest, earliest <= now { return [] }
+        try await signal.wait(untilOffset: earliest)
+        return []
     }
 
     /// Ideal mode: returns at once if a row is due in `queues`; otherwise waits on `signal`
