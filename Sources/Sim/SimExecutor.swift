@@ -142,8 +142,12 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     struct State {
         var jobs = Deque<UnownedJob>()
         var timers = TimerQueue()
-        /// Waiters with no deadline (a ``Signal`` wait), kept so shutdown can release them.
-        var untimed: [KernelKey: Waiter] = [:]
+        /// Waiters with no deadline (a ``Signal`` wait), kept so shutdown can release them:
+        /// each at its ``Waiter/slot``, and the slots let go of reused. Slots, not a dictionary
+        /// by ID: a daemon of ideal mode parks and is woken on every insert into its queues,
+        /// and hashing its ID in and out was about 3 % of `cluster-day.yaml`'s `ideal-plan`.
+        var untimed: [Waiter?] = []
+        var freeUntimedSlots: [Int] = []
         /// Timer entries whose waiter was already resumed; compacted when they dominate.
         var staleTimers = 0
         var now: Duration = .zero
@@ -176,9 +180,11 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         /// (by ID), leaving none (shutdown).
         mutating func takeEveryWaiter() -> [Waiter] {
             var all = timers.unordered.map { $0.take() }
-            all.append(contentsOf: untimed.keys.sorted().compactMap { untimed[$0] })
+            all.append(contentsOf: untimed.compactMap { $0 }.sorted { $0.id < $1.id })
+            for waiter in all where !waiter.timed { waiter.slot = -1 }
             timers = TimerQueue()
-            untimed = [:]
+            untimed = []
+            freeUntimedSlots = []
             staleTimers = 0
             return all
         }
@@ -353,7 +359,13 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         state.withLock { state in
             state.sequence &+= 1
             waiter.id = state.sequence
-            state.untimed[KernelKey(waiter.id)] = waiter
+            if let slot = state.freeUntimedSlots.popLast() {
+                state.untimed[slot] = waiter
+                waiter.slot = slot
+            } else {
+                waiter.slot = state.untimed.count
+                state.untimed.append(waiter)
+            }
             return state.sample != nil
         }
     }
@@ -371,8 +383,10 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
                     }
                     state.staleTimers = 0
                 }
-            } else {
-                state.untimed[KernelKey(waiter.id)] = nil
+            } else if waiter.slot >= 0 {
+                state.untimed[waiter.slot] = nil
+                state.freeUntimedSlots.append(waiter.slot)
+                waiter.slot = -1
             }
         }
     }

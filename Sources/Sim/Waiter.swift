@@ -20,6 +20,8 @@ final class Waiter: @unchecked Sendable {
     /// executor's lock (which orders every access: unchecked for exclusivity); a timed waiter
     /// needs none (its timer entry has a sequence number).
     @exclusivity(unchecked) var id: UInt64 = 0
+    /// Where the executor keeps it while it is parked (-1 when it is not), ordered as `id`.
+    @exclusivity(unchecked) var slot = -1
     /// Whether a timer entry refers to this waiter (else it is parked without deadline). Set
     /// when made or reused (``reuse(timed:)``), before anyone else can see the waiter.
     @exclusivity(unchecked) private(set) var timed: Bool
@@ -48,6 +50,7 @@ final class Waiter: @unchecked Sendable {
     func reuse(timed: Bool) {
         self.timed = timed
         id = 0
+        slot = -1
         continuation = nil
         job = nil
         resumeOn = nil

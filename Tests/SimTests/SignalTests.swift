@@ -94,6 +94,42 @@ import Testing
         #expect(log.entries == [at(1, "notifying \(waiters)"), at(5, "early"), at(5, "late")])
     }
 
+    /// Six tasks (not the simulation's own, so nothing cancels them before the run drains its
+    /// waiters) wait without a deadline, each on its own signal; two are woken and wait again,
+    /// taking the places the executor freed when they woke, in the other order. When the
+    /// time limit ends the run, the waiters left are released in the order their waits
+    /// began, wherever they are kept.
+    @Test func waitersLeftAtTheEndAreReleasedInTheOrderTheirWaitsBegan() {
+        let sim = sim, performer = performer
+        let signals = (0..<6).map { _ in Signal(executor: sim.executor) }
+        sim.spawn("controller", on: performer) { me in
+            for index in 0..<6 {
+                Task(executorPreference: sim.executor) {
+                    await performer.perform { me in
+                        do {
+                            if index == 1 || index == 3 {
+                                try await signals[index].wait()
+                                try await me.sleep(until: index == 1 ? 2 : 2.5)
+                            }
+                            try await signals[index].wait()
+                        } catch {
+                            me.note("w\(index) released")
+                        }
+                    }
+                }
+            }
+            try? await me.sleep(until: 1)
+            signals[1].notifyAll()
+            signals[3].notifyAll()
+            // Still asleep at the limit (a timer keeps the run from being stuck).
+            try? await me.sleep(until: 10)
+        }
+        let outcome = sim.run(limit: .seconds(3))
+        #expect(outcome.ending == .timeLimit(["controller"]))
+        #expect(log.entries == ["w0", "w2", "w4", "w5", "w1", "w3"].map { at(3, "\($0) released") })
+        #expect(signals.allSatisfy { $0.waiting == 0 })
+    }
+
     @Test func cancellingASignalWaiterThrowsCancellationErrorAtOnce() {
         let sim = sim, performer = performer
         let signal = Signal(executor: sim.executor)
