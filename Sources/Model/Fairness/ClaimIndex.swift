@@ -170,11 +170,19 @@ struct ClaimIndex {
 
     /// The first live row of queue `index` in `scheduled_at` order, due or not (dead tops are
     /// dropped on the way).
+    @inline(__always)
     mutating func top(_ index: Int) -> RowKey? {
-        // Read first: the queue is most often empty or its first row live, and reading through
-        // a write access checks that the queues' storage is unique (a call every time).
+        // Read first, inlined: the queue is most often empty or its first row live (a claim
+        // and a wait ask every queue of the request), and reading through a write access
+        // checks that the queues' storage is unique (a call every time).
         let first = firstScheduled(index)
         guard let first, !isLive(first.rowID) else { return first }
+        return dropDeadTops(index)
+    }
+
+    /// ``top(_:)`` once its first row is dead: drops the dead tops.
+    @inline(never)
+    private mutating func dropDeadTops(_ index: Int) -> RowKey? {
         while let first = queues[index].scheduled.min {
             if isLive(first.rowID) { return first }
             _ = queues[index].scheduled.removeMin()
