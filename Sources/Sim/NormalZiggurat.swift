@@ -141,6 +141,12 @@ import Darwin
     /// One standard normal.
     @inlinable @inline(__always)
     static func next(_ rng: inout RandomStream) -> Double {
+        x.withUnsafeBufferPointer { next(&rng, layers: $0) }
+    }
+
+    /// ``next(_:)`` with the layers' `x` read once by the caller (``NormalLayers``).
+    @inlinable @inline(__always)
+    static func next(_ rng: inout RandomStream, layers x: UnsafeBufferPointer<Double>) -> Double {
         while true {
             let bits = rng.next()
             let layer = Int(truncatingIfNeeded: bits & 0xff)

@@ -28,6 +28,22 @@ import Testing
         if case .lognormal(_, let sigma) = distribution, sigma > 10 { #expect(capped > 0) }
     }
 
+    /// With the ziggurat's layers read once (``Distribution/normalLayers``, what a walk of
+    /// many draws uses) the normal is drawn inline: the same values and draws as the call.
+    @Test(arguments: kinds)
+    func theLayersReadOnceGiveTheSameValuesAndDraws(_ distribution: Distribution) {
+        let normals = Distribution.normalLayers
+        var a = RandomStream(seed: 11).derived("layers")
+        var b = a
+        // Enough draws for the ziggurat's rare paths (about 1.2 % of draws: tail and wedges).
+        var differing = 0
+        for _ in 0..<200_000 where distribution.sampleNanoseconds(&a, normals: normals) != distribution.sampleNanoseconds(&b) {
+            differing += 1
+        }
+        #expect(differing == 0)
+        #expect(a.next() == b.next())
+    }
+
     @Test func onlyRoundedSecondsAreWholeNanoseconds() {
         #expect(!Distribution.constant(.milliseconds(1)).samplesWholeNanoseconds)
         #expect(!Distribution.uniform(.milliseconds(1), .milliseconds(2)).samplesWholeNanoseconds)

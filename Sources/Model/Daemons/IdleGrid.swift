@@ -71,14 +71,16 @@ struct IdleGrid {
         /// Returns its start and its last read's instant (its start if it has no read) and
         /// writes its reads' instants to `reads` (the same draws and instants), or nil if an
         /// instant would pass the range of `Int64` (`stream` has then drawn part of the round).
+        /// `normals`: ``Distribution/normalLayers``, read once by the walk.
         @inline(__always)
         func drawInNanoseconds(after lastRead: Int64, idleRounds: Int, sleeps: [Int64], stream: inout RandomStream,
-                               into reads: UnsafeMutableBufferPointer<Int64>) -> (start: Int64, last: Int64)? {
+                               normals: NormalLayers, into reads: UnsafeMutableBufferPointer<Int64>)
+            -> (start: Int64, last: Int64)? {
             let (start, late) = lastRead.addingReportingOverflow(sleeps[min(idleRounds, sleeps.count - 1)])
             if late { return nil }
             var at = start
             for j in 0..<readsPerRound {
-                let (next, overflow) = at.addingReportingOverflow(distribution.sampleNanoseconds(&stream))
+                let (next, overflow) = at.addingReportingOverflow(distribution.sampleNanoseconds(&stream, normals: normals))
                 if overflow { return nil }
                 at = next
                 reads[j] = at
@@ -309,6 +311,7 @@ struct IdleGrid {
         for j in 0..<perRound where visible[j] != nil { looks |= 1 << UInt64(j) }
         var stream = base.stream
         var idleRounds = base.idleRounds
+        let normals = Distribution.normalLayers
         return withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * perRound) { buffer in
             let thresholds = UnsafeMutableBufferPointer(rebasing: buffer[0..<perRound])
             let instants = UnsafeMutableBufferPointer(rebasing: buffer[perRound...])
@@ -320,7 +323,8 @@ struct IdleGrid {
             }
             while true {
                 guard let (start, at) = drawer.drawInNanoseconds(after: lastRead, idleRounds: idleRounds, sleeps: sleeps,
-                                                                 stream: &stream, into: instants) else { return nil }
+                                                                 stream: &stream, normals: normals, into: instants)
+                else { return nil }
                 let hit = (0..<perRound).contains { j in looks & (1 << UInt64(j)) != 0 && instants[j] >= thresholds[j] }
                 let after = Position(stream: stream, lastRead: .nanoseconds(at), idleRounds: idleRounds + 1)
                 if (stops && start >= stopNs) || hit || at >= nowNs {
@@ -433,6 +437,7 @@ struct IdleGrid {
         var ended = 0
         var stream = position.stream
         var idleRounds = position.idleRounds
+        let normals = Distribution.normalLayers
         while true {
             var (begun, late) = lastRead.addingReportingOverflow(sleeps[min(idleRounds, lastSleep)])
             if late { return nil }
@@ -440,7 +445,7 @@ struct IdleGrid {
             for _ in 0..<perRound {
                 guard begun <= nowNs else { break }
                 claims += 1
-                let (next, overflow) = begun.addingReportingOverflow(distribution.sampleNanoseconds(&stream))
+                let (next, overflow) = begun.addingReportingOverflow(distribution.sampleNanoseconds(&stream, normals: normals))
                 if overflow { return nil }
                 begun = next
                 if begun <= nowNs { ended += 1 }

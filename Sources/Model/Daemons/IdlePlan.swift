@@ -173,11 +173,13 @@ struct IdlePlan {
                 if every > 0 { starts?.last = .nanoseconds(lastStart) }
             }
         }
+        let normals = Distribution.normalLayers
         withUnsafeTemporaryAllocation(of: Int64.self, capacity: perRound) { reads in
             while true {
                 var drawing = stream
                 guard let (start, at) = drawer.drawInNanoseconds(after: lastRead, idleRounds: idleRounds, sleeps: sleeps,
-                                                                 stream: &drawing, into: reads) else { return }
+                                                                 stream: &drawing, normals: normals, into: reads)
+                else { return }
                 if (stops && start >= stopNs) || at >= nowNs {
                     if nextReads.count == perRound {
                         for j in 0..<perRound { nextReads[j] = .nanoseconds(reads[j]) }
