@@ -135,16 +135,16 @@ actor QueueWorkerPool {
             limit = max(1, Int(maxWorkers) - busy)
         }
         let queues = requestedQueues()
+        let stateAtStart = (busy: busy, diskLoad: diskLoad)
+        var items: [WorkItem]
         if let idealClaims {
             // Ideal mode: an empty claim has waited for work; the next round claims again.
-            let items = try await idealClaims.claimOrWaitForWork(queues, limit: limit, signal: wake)
-            if !items.isEmpty { idleRounds = 0 }
-            for item in items { start(item) }
-            return
-        }
-        let stateAtStart = (busy: busy, diskLoad: diskLoad)
-        var items = try await connection.claim(queues, limit: limit, mode: context.steps.queuesDequeue,
+            items = try await idealClaims.claimOrWaitForWork(queues, limit: limit, signal: wake)
+            if items.isEmpty { return }
+        } else {
+            items = try await connection.claim(queues, limit: limit, mode: context.steps.queuesDequeue,
                                                shape: config.queuesSingularDequeue)
+        }
         if items.isEmpty {
             if ideal {
                 try await context.store.waitForWork(queues, signal: wake)

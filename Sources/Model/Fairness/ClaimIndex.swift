@@ -138,8 +138,7 @@ struct ClaimIndex {
 
     /// The earliest `scheduled_at` among the live rows of `queue` (ideal mode's wait).
     mutating func earliest(_ queue: QueueName) -> Duration? {
-        guard queue.index < queues.count else { return nil }
-        return top(queue.index)?.scheduledAt
+        first(of: queue)?.scheduledAt
     }
 
     /// The earliest `scheduled_at` among the live rows of `queues` (due or not), or nil if
@@ -192,9 +191,15 @@ struct ClaimIndex {
 
     private func firstScheduled(_ index: Int) -> RowKey? { queues[index].scheduled.min }
 
+    /// The first live row of `queue`, due or not (none if the queue has no slot yet).
+    @inline(__always)
+    mutating func first(of queue: QueueName) -> RowKey? {
+        queue.index < queues.count ? top(queue.index) : nil
+    }
+
     /// The first row of `queue` if it is due.
     mutating func firstDue(_ queue: QueueName, now: Duration) -> RowKey? {
-        guard queue.index < queues.count, let first = top(queue.index), first.scheduledAt <= now else { return nil }
+        guard let first = first(of: queue), first.scheduledAt <= now else { return nil }
         return first
     }
 
@@ -261,7 +266,7 @@ struct ClaimIndex {
         var earliest: Duration?
         for queue in queues where picked.count < limit {
             while picked.count < limit {
-                guard queue.index < self.queues.count, let first = top(queue.index) else { break }
+                guard let first = first(of: queue) else { break }
                 guard first.scheduledAt <= now else {
                     earliest = min(earliest ?? first.scheduledAt, first.scheduledAt)
                     break

@@ -622,15 +622,21 @@ public actor SimDatabase: QueueStore {
         let items = claim(queues, limit: limit, by: claimer)
         recorder.claims(1, empty: items.isEmpty ? 1 : 0, kind: kind)
         guard items.isEmpty else { return items }
-        let earliest = earliestScheduled(queues)
-        if let earliest, earliest <= now { return [] }
-        try await signal.wait(untilOffset: earliest)
+        try await waitUntilWork(queues, signal: signal)
         return []
     }
 
     /// Ideal mode: returns at once if a row is due in `queues`; otherwise waits on `signal`
     /// until a row appears or the earliest deferred row becomes due.
     public func waitForWork(_ queues: [QueueName], signal: any WakeSignal) async throws {
+        try await waitUntilWork(queues, signal: signal)
+    }
+
+    /// ``waitForWork(_:signal:)``'s body, inlined into it and into
+    /// ``claimOrWaitForWork(_:limit:by:kind:signal:)`` (an async call of its own would
+    /// allocate a frame on every woken round of ideal mode).
+    @inline(__always)
+    private func waitUntilWork(_ queues: [QueueName], signal: any WakeSignal) async throws {
         let earliest = earliestScheduled(queues)
         if let earliest, earliest <= now { return }
         try await signal.wait(untilOffset: earliest)
