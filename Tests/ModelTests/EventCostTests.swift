@@ -9,6 +9,21 @@ import Testing
     static let lane = QueueName(.node(.n1), .network, .userFacing)
     static let work = FixedTask("work", seconds: 1)
 
+    /// Each kind's stream name is `"event/<kind>/"` hashed once: completed with a retry and a
+    /// defer count, it names the same stream as the whole string (a prefix of another kind,
+    /// or missing its slash, fails).
+    @Test(arguments: EventKind.allCases)
+    func aKindsStreamPrefixIsItsWholeName(kind: EventKind) {
+        for (retries, defers) in [(0, 0), (1, 0), (0, 3), (12, 7)] {
+            var name = kind.streamPrefix
+            name.append(retries)
+            name.append("/")
+            name.append(defers)
+            let whole = RandomStream(parent: 42, name: "event/\(kind.rawValue)/\(retries)/\(defers)")
+            #expect(RandomStream(parent: 42, name: name).key == whole.key, "\(kind) \(retries) \(defers)")
+        }
+    }
+
     struct Case: Sendable, CustomTestStringConvertible {
         var write: EventWrite
         var overrides: [EventKind: Distribution] = [:]

@@ -223,4 +223,25 @@ import Testing
             #expect(Self.sameStream(kept.stream, expected.stream))
         }
     }
+
+    /// A grid's storage hands its drawer to the next grid when the next draws alike (the
+    /// same round trips, idle policy and reads a round), and makes a new one when any of the
+    /// three differs: a stale drawer would draw another daemon's sleeps or reads.
+    @Test func theStorageKeepsTheDrawerOnlyForTheSameRounds() {
+        let idle = IdlePolicy.backoff([.milliseconds(200), .seconds(2)])
+        let position = IdleGrid.Position(stream: RandomStream(seed: 4), lastRead: .seconds(1), idleRounds: 0)
+        let first = IdleGrid.Storage().drawer(distribution: Self.lognormal, idle: idle, readsPerRound: 2)
+        var grid = IdleGrid(drawer: first, base: position)
+        let storage = grid.handOver()
+        #expect(storage.drawer(distribution: Self.lognormal, idle: idle, readsPerRound: 2) === first)
+        let others = [
+            storage.drawer(distribution: Self.lognormal, idle: idle, readsPerRound: 3),
+            storage.drawer(distribution: .exponential(mean: .milliseconds(1)), idle: idle, readsPerRound: 2),
+            storage.drawer(distribution: Self.lognormal, idle: .flat(.milliseconds(200)), readsPerRound: 2),
+        ]
+        for other in others { #expect(other !== first) }
+        #expect(others.map(\.readsPerRound) == [3, 2, 2])
+        #expect(others[1].distribution == .exponential(mean: .milliseconds(1)))
+        #expect(others[2].idle == .flat(.milliseconds(200)))
+    }
 }

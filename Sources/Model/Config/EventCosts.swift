@@ -37,6 +37,24 @@ public enum EventKind: String, CaseIterable, Sendable, Comparable {
         case .dependencyFailed: return 1 << 7
         }
     }
+
+    /// The stream name `"event/<kind>/"`, hashed once per kind: every event write names its
+    /// stream `"event/<kind>/<retries>/<defers>"` (``EventWriter``), and hashing the kind's
+    /// part again on each was about 0.4 % of a `cluster-day` hour.
+    var streamPrefix: StreamName { Self.streamPrefixes[bit.trailingZeroBitCount] }
+
+    /// ``streamPrefix`` of each kind, by the position of its ``bit``.
+    private static let streamPrefixes: [StreamName] = {
+        var prefixes = [StreamName](repeating: StreamName(), count: allCases.count)
+        for kind in allCases {
+            var name = StreamName()
+            name.append("event/")
+            name.append(kind.rawValue)
+            name.append("/")
+            prefixes[kind.bit.trailingZeroBitCount] = name
+        }
+        return prefixes
+    }()
 }
 
 /// Where eventlog writes go and what one costs on the emitting path.

@@ -119,10 +119,11 @@ struct IdleClaims {
         self.publishesPlan = publishesPlan
         self.starts = starts
         let preview = connection.roundTripPreview
-        grid = IdleGrid(drawer: IdleGrid.Drawer(distribution: preview.distribution, idle: idle,
-                                                readsPerRound: request.reads.count),
+        let storage = storage ?? IdleGrid.Storage()
+        grid = IdleGrid(drawer: storage.drawer(distribution: preview.distribution, idle: idle,
+                                               readsPerRound: request.reads.count),
                         base: IdleGrid.Position(stream: preview.stream, lastRead: now, idleRounds: idleRounds - 1),
-                        storage: storage ?? IdleGrid.Storage())
+                        storage: storage)
     }
 
     /// The grid's storage, for the daemon's next stretch; this one is over.

@@ -274,11 +274,8 @@ struct EventWriter<Connection: QueueConnection> {
 
     nonisolated(nonsending)
     func write(_ kind: EventKind) async throws {
-        // "event/<kind>/<retries>/<defers>"
-        var name = StreamName()
-        name.append("event/")
-        name.append(kind.rawValue)
-        name.append("/")
+        // "event/<kind>/<retries>/<defers>", from the kind's prefix hashed once.
+        var name = kind.streamPrefix
         name.append(retries)
         name.append("/")
         name.append(deferCount)

@@ -18,6 +18,8 @@ actor QueueWorkerPool {
     private let memory: DeferMemory
     private let wake: CountedSignal
     private(set) var busy = 0
+    /// The largest ``busy`` told to the recorder.
+    private var peakReported = 0
     private var diskLoad = 0.0
     private var diskMetric = 0.0
     /// When the disk metric was last refreshed (at most every `disk_metric_refresh`, at a
@@ -219,7 +221,12 @@ actor QueueWorkerPool {
 
     private func start(_ item: WorkItem) {
         busy += 1
-        context.recorder.busy(claimer, busy)
+        // The recorder keeps each pool's peak: told only of a new one, not on every item's
+        // start (a lock and two lookups by the pool's name, hashed as a string).
+        if busy > peakReported {
+            peakReported = busy
+            context.recorder.busy(claimer, busy)
+        }
         let name = "\(claimer)/\(item.rowID)"
         workers[item.rowID] = context.runtime.spawn(name, role: .daemon) { [self] in
             await work(item, name: name)
