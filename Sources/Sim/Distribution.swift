@@ -95,13 +95,20 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
 
     @inlinable @inline(__always)
     func sampleNanoseconds(_ rng: inout RandomStream, normal: (inout RandomStream) -> Double) -> Int64 {
-        switch self {
-        case .exponential(let mean):
-            return Duration.nanosecondsRounded(seconds: -log(rng.nextOpenUnit()) * mean.seconds)
-        case .lognormal(let mu, let sigma):
-            return Duration.nanosecondsRounded(seconds: exp(mu + sigma * normal(&rng)))
-        case .constant, .uniform, .empirical, .quantiles:
+        guard let sampler = wholeNanosecondSampler else {
             preconditionFailure("sampleNanoseconds on \(self), whose samples are not whole nanoseconds")
+        }
+        return sampler.sample(&rng, normal: normal)
+    }
+
+    /// This distribution's ``WholeNanosecondSampler``, if its samples are whole nanoseconds
+    /// (``samplesWholeNanoseconds``).
+    @inlinable
+    public var wholeNanosecondSampler: WholeNanosecondSampler? {
+        switch self {
+        case .exponential(let mean): return .exponential(meanSeconds: mean.seconds)
+        case .lognormal(let mu, let sigma): return .lognormal(mu: mu, sigma: sigma)
+        case .constant, .uniform, .empirical, .quantiles: return nil
         }
     }
 
@@ -237,4 +244,31 @@ public struct NormalLayers: @unchecked Sendable {
 @usableFromInline
 func standardNormal(_ rng: inout RandomStream) -> Double {
     NormalZiggurat.next(&rng)
+}
+
+/// A distribution whose samples are whole nanoseconds (log-normal, exponential), as plain
+/// numbers: ``Distribution/sampleNanoseconds(_:)`` draws through it, and a walk drawing
+/// many samples keeps it in a local, a copy without reference counting (a `Distribution`
+/// may hold a list, and copying one is a call that switches on its case).
+public enum WholeNanosecondSampler: Sendable, Equatable {
+    case exponential(meanSeconds: Double)
+    case lognormal(mu: Double, sigma: Double)
+
+    /// One sample in nanoseconds (see ``Distribution/sampleNanoseconds(_:)``).
+    @inlinable @inline(__always)
+    public func sample(_ rng: inout RandomStream, normal: (inout RandomStream) -> Double) -> Int64 {
+        switch self {
+        case .exponential(let mean):
+            return Duration.nanosecondsRounded(seconds: -log(rng.nextOpenUnit()) * mean)
+        case .lognormal(let mu, let sigma):
+            return Duration.nanosecondsRounded(seconds: exp(mu + sigma * normal(&rng)))
+        }
+    }
+
+    /// ``sample(_:normal:)`` with the normal drawn inline from `normals`
+    /// (``Distribution/normalLayers``, read once by the walk).
+    @inlinable @inline(__always)
+    public func sample(_ rng: inout RandomStream, normals: NormalLayers) -> Int64 {
+        sample(&rng) { NormalZiggurat.next(&$0, layers: normals.x) }
+    }
 }

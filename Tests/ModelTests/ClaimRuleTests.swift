@@ -69,6 +69,13 @@ import Testing
             #expect(await database.earliestVisible([queues], from: .seconds(3)) == [.seconds(5)])
             // Other lists are read afresh: the lower lane alone has no row left.
             #expect(await database.earliestVisible([[Self.lower], [Self.urgent]], from: .seconds(3)) == [nil, .seconds(5)])
+            // Written into a list kept by the daemon: what was there before goes, longer or
+            // shorter.
+            var kept: [Duration?] = [.seconds(9), nil, .seconds(1)]
+            await database.earliestVisible([[Self.lower], [Self.urgent]], from: .seconds(3), into: &kept)
+            #expect(kept == [nil, .seconds(5)])
+            await database.earliestVisible([queues, [Self.lower], queues], from: .seconds(4), into: &kept)
+            #expect(kept == [.seconds(5), nil, .seconds(5)])
         }
     }
 

@@ -1,4 +1,5 @@
-import Sim
+import Foundation
+@testable import Sim
 import Testing
 
 /// ``Distribution/sampleNanoseconds(_:)`` (what a skipping daemon's grid walk draws) gives
@@ -44,9 +45,35 @@ import Testing
         #expect(a.next() == b.next())
     }
 
+    /// A walk's ``WholeNanosecondSampler`` (the distribution as plain numbers) draws what the
+    /// formula drawn by hand gives: `exp(mu + sigma Z)` seconds with the ziggurat's normal,
+    /// or `-log(U) mean` seconds, rounded to the nanosecond (``Duration/seconds(double:)``).
+    @Test(arguments: kinds)
+    func theSamplerDrawsTheFormula(_ distribution: Distribution) throws {
+        let sampler = try #require(distribution.wholeNanosecondSampler)
+        let normals = Distribution.normalLayers
+        var a = RandomStream(seed: 12).derived("sampler")
+        var b = a
+        var differing = 0
+        for _ in 0..<20_000 {
+            let drawn = sampler.sample(&a, normals: normals)
+            let seconds: Double = switch distribution {
+            case .lognormal(let mu, let sigma): exp(mu + sigma * NormalZiggurat.next(&b, layers: normals.x))
+            case .exponential(let mean): -log(b.nextOpenUnit()) * mean.seconds
+            default: .nan
+            }
+            if Duration.nanoseconds(drawn) != Duration.seconds(double: seconds) { differing += 1 }
+        }
+        #expect(differing == 0)
+        #expect(a.next() == b.next())
+    }
+
     @Test func onlyRoundedSecondsAreWholeNanoseconds() {
         #expect(!Distribution.constant(.milliseconds(1)).samplesWholeNanoseconds)
         #expect(!Distribution.uniform(.milliseconds(1), .milliseconds(2)).samplesWholeNanoseconds)
+        #expect(Distribution.constant(.milliseconds(1)).wholeNanosecondSampler == nil)
+        #expect(Distribution.empirical([.milliseconds(1)]).wholeNanosecondSampler == nil)
+        #expect(Distribution.exponential(mean: .milliseconds(4)).wholeNanosecondSampler == .exponential(meanSeconds: 0.004))
         #expect(Duration.nanoseconds(12).exactNanoseconds == 12)
         #expect(Duration(secondsComponent: 1, attosecondsComponent: 5).exactNanoseconds == nil)
         #expect(Duration.seconds(Int64(1) << 40).exactNanoseconds == nil)

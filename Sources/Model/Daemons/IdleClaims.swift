@@ -106,6 +106,9 @@ struct IdleClaims {
     /// The round starts the daemon acts on, followed through every round taken (skipped or
     /// claimed); nil if it acts on none.
     private(set) var starts: PeriodicStarts?
+    /// For each read, when its earliest row is visible (``SimDatabase/earliestVisible(_:from:into:)``),
+    /// asked again on every wake-up into the same storage.
+    private var visible: [Duration?] = []
 
     /// `idleRounds` counts the empty rounds so far, including the one that just ended at
     /// `now` (the sleep before the next round is `idle.sleep(afterIdleRounds: idleRounds - 1)`).
@@ -119,7 +122,9 @@ struct IdleClaims {
         self.publishesPlan = publishesPlan
         self.starts = starts
         let preview = connection.roundTripPreview
-        let storage = storage ?? IdleGrid.Storage()
+        var storage = storage ?? IdleGrid.Storage()
+        // Taken out, not shared: a list the storage still held would be copied when written.
+        swap(&visible, &storage.visible)
         grid = IdleGrid(drawer: storage.drawer(distribution: preview.distribution, idle: idle,
                                                readsPerRound: request.reads.count),
                         base: IdleGrid.Position(stream: preview.stream, lastRead: now, idleRounds: idleRounds - 1),
@@ -127,7 +132,11 @@ struct IdleClaims {
     }
 
     /// The grid's storage, for the daemon's next stretch; this one is over.
-    mutating func handOverStorage() -> IdleGrid.Storage { grid.handOver() }
+    mutating func handOverStorage() -> IdleGrid.Storage {
+        var storage = grid.handOver()
+        swap(&storage.visible, &visible)
+        return storage
+    }
 
     /// Whether `context`'s daemons skip their idle claims on `connection`: only on the
     /// simulated database, when the configuration allows it
@@ -159,7 +168,7 @@ struct IdleClaims {
             }
             let now = clock.now.offset
             let passed = planAgain(stop: stop)
-            let visible = await database.earliestVisible(request.reads, from: now)
+            await database.earliestVisible(request.reads, from: now, into: &visible)
             // A row added (or the daemon's state changed) while the database answered.
             if signal.notifications != seen { continue }
             // Rounds wholly past are empty: they are counted now, those the database's walks

@@ -38,6 +38,8 @@ struct IdleGrid {
         /// The same sleeps in nanoseconds, when the grid can be walked in nanoseconds (every
         /// sleep and every round trip a whole number of them): see ``IdleGrid/settleInNanoseconds``.
         let sleepNanoseconds: [Int64]?
+        /// The round trips as plain numbers, when they are whole nanoseconds.
+        let sampler: WholeNanosecondSampler?
 
         init(distribution: Distribution, idle: IdlePolicy, readsPerRound: Int) {
             self.distribution = distribution
@@ -51,6 +53,7 @@ struct IdleGrid {
             let exact = sleeps.compactMap(\.exactNanoseconds)
             sleepNanoseconds = distribution.samplesWholeNanoseconds && exact.count == sleeps.count && !exact.isEmpty
                 ? exact : nil
+            sampler = distribution.wholeNanosecondSampler
         }
 
         func sleep(afterIdleRounds idleRounds: Int) -> Duration { sleeps[min(idleRounds, sleeps.count - 1)] }
@@ -78,16 +81,21 @@ struct IdleGrid {
         /// Returns its start and its last read's instant (its start if it has no read) and
         /// writes its reads' instants to `reads` (the same draws and instants), or nil if an
         /// instant would pass the range of `Int64` (`stream` has then drawn part of the round).
-        /// `normals`: ``Distribution/normalLayers``, read once by the walk.
+        /// `normals`: ``Distribution/normalLayers``, read once by the walk. Static, the
+        /// drawer's ``sampler`` and `readsPerRound` given by the walk, which reads them once:
+        /// read from the drawer (a class) in the walk's loop, they were loaded again at every
+        /// round, writes through `reads` being possible writes to the drawer.
         @inline(__always)
-        func drawInNanoseconds(after lastRead: Int64, idleRounds: Int, sleeps: [Int64], stream: inout RandomStream,
-                               normals: NormalLayers, into reads: UnsafeMutableBufferPointer<Int64>)
+        static func drawInNanoseconds(after lastRead: Int64, idleRounds: Int, sleeps: [Int64],
+                                      sampler: WholeNanosecondSampler, readsPerRound: Int,
+                                      stream: inout RandomStream, normals: NormalLayers,
+                                      into reads: UnsafeMutableBufferPointer<Int64>)
             -> (start: Int64, last: Int64)? {
             let (start, late) = lastRead.addingReportingOverflow(sleeps[min(idleRounds, sleeps.count - 1)])
             if late { return nil }
             var at = start
             for j in 0..<readsPerRound {
-                let (next, overflow) = at.addingReportingOverflow(distribution.sampleNanoseconds(&stream, normals: normals))
+                let (next, overflow) = at.addingReportingOverflow(sampler.sample(&stream, normals: normals))
                 if overflow { return nil }
                 at = next
                 reads[j] = at
@@ -135,6 +143,9 @@ struct IdleGrid {
         /// (its sleeps, and each checked for whole nanoseconds) for every stretch was about
         /// 0.8 % of an hour of `cluster-day`.
         fileprivate var drawer: Drawer?
+        /// The list a daemon's walks read the earliest visible rows into (``IdleClaims``),
+        /// kept with its storage.
+        var visible: [Duration?] = []
 
         init() {}
 
@@ -335,6 +346,7 @@ struct IdleGrid {
         var stream = base.stream
         var idleRounds = base.idleRounds
         let normals = Distribution.normalLayers
+        guard let sampler = drawer.sampler else { return nil }
         return withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * perRound) { buffer in
             let thresholds = UnsafeMutableBufferPointer(rebasing: buffer[0..<perRound])
             let instants = UnsafeMutableBufferPointer(rebasing: buffer[perRound...])
@@ -345,7 +357,8 @@ struct IdleGrid {
                 thresholds[j] = exact
             }
             while true {
-                guard let (start, at) = drawer.drawInNanoseconds(after: lastRead, idleRounds: idleRounds, sleeps: sleeps,
+                guard let (start, at) = Drawer.drawInNanoseconds(after: lastRead, idleRounds: idleRounds, sleeps: sleeps,
+                                                                 sampler: sampler, readsPerRound: perRound,
                                                                  stream: &stream, normals: normals, into: instants)
                 else { return nil }
                 let hit = (0..<perRound).contains { j in looks & (1 << UInt64(j)) != 0 && instants[j] >= thresholds[j] }
@@ -452,8 +465,7 @@ struct IdleGrid {
     private func begunInNanoseconds(from position: Position, by now: Duration)
         -> (claims: Int, ended: Int, stream: RandomStream)? {
         guard let sleeps = drawer.sleepNanoseconds, let nowNs = now.exactNanoseconds,
-              var lastRead = position.lastRead.exactNanoseconds else { return nil }
-        let distribution = drawer.distribution
+              var lastRead = position.lastRead.exactNanoseconds, let sampler = drawer.sampler else { return nil }
         let perRound = drawer.readsPerRound
         let lastSleep = sleeps.count - 1
         var claims = 0
@@ -468,7 +480,7 @@ struct IdleGrid {
             for _ in 0..<perRound {
                 guard begun <= nowNs else { break }
                 claims += 1
-                let (next, overflow) = begun.addingReportingOverflow(distribution.sampleNanoseconds(&stream, normals: normals))
+                let (next, overflow) = begun.addingReportingOverflow(sampler.sample(&stream, normals: normals))
                 if overflow { return nil }
                 begun = next
                 if begun <= nowNs { ended += 1 }

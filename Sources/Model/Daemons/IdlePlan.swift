@@ -174,11 +174,13 @@ struct IdlePlan {
             }
         }
         let normals = Distribution.normalLayers
+        guard let sampler = drawer.sampler else { return }
         withUnsafeTemporaryAllocation(of: Int64.self, capacity: perRound) { reads in
             while true {
                 var drawing = stream
-                guard let (start, at) = drawer.drawInNanoseconds(after: lastRead, idleRounds: idleRounds, sleeps: sleeps,
-                                                                 stream: &drawing, normals: normals, into: reads)
+                guard let (start, at) = IdleGrid.Drawer.drawInNanoseconds(
+                    after: lastRead, idleRounds: idleRounds, sleeps: sleeps, sampler: sampler,
+                    readsPerRound: perRound, stream: &drawing, normals: normals, into: reads)
                 else { return }
                 if (stops && start >= stopNs) || at >= nowNs {
                     if nextReads.count == perRound {
