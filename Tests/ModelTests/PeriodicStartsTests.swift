@@ -40,5 +40,8 @@ import Testing
             }
         }
         #expect(PeriodicStarts(every: .seconds(1), last: Duration(secondsComponent: 1, attosecondsComponent: 3)).inNanoseconds == nil)
+        #expect(PeriodicStarts(every: Duration(secondsComponent: 2, attosecondsComponent: 5), last: nil).inNanoseconds == nil)
+        #expect(PeriodicStarts(every: .zero, last: nil).inNanoseconds == nil)
+        #expect(PeriodicStarts(every: .seconds(2), last: nil).inNanoseconds! == (2_000_000_000, -1))
     }
 }
