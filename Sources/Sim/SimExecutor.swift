@@ -102,7 +102,13 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     public static let guardSample: UInt64 = 4096
 
     struct TimerEntry: Comparable {
-        var deadline: Duration
+        let deadline: Duration
+        /// The deadline's attoseconds over 2^30 (about a nanosecond), 0 below zero and the
+        /// largest word past it: a word that orders entries as their deadlines do wherever
+        /// it differs, compared first. The heap compares entries about 15 times a removal,
+        /// and comparing two 128-bit deadlines each time (loads, an equality and a
+        /// subtraction with borrow) was about 1.5 % of an hour of `cluster-day`.
+        let key: UInt64
         /// The order among entries of one deadline: the scheduling sequence number, with the
         /// top bit set for an observer, which fires after the ordinary timers of its instant
         /// (rule 3). One word, not a flag and a number (an entry of 32 bytes, not 40, moved
@@ -122,14 +128,25 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         init(deadline: Duration, observer: Bool, sequence: UInt64, waiter: Unmanaged<Waiter>) {
             precondition(sequence < 1 << 63, "timer sequence numbers exhausted")
             self.deadline = deadline
+            key = Self.key(of: deadline)
             order = observer ? sequence | 1 << 63 : sequence
             self.waiter = waiter
         }
 
-        /// Deadlines compare as `Int128` attoseconds: `Duration`'s own `<` and `==` are calls
-        /// into the standard library, not inlined, and the heap's sift-down compares entries
-        /// at every level (about 2 % of a `cluster-day` run).
+        /// ``key``: never decreasing as the deadline grows, so entries whose keys differ
+        /// compare as their keys do.
+        static func key(of deadline: Duration) -> UInt64 {
+            let scaled = deadline.attoseconds >> 30
+            if scaled < 0 { return 0 }
+            return scaled > Int128(UInt64.max) ? .max : UInt64(scaled)
+        }
+
+        /// By ``key`` first; where the keys are equal, deadlines compare as `Int128`
+        /// attoseconds (`Duration`'s own `<` and `==` are calls into the standard library,
+        /// not inlined), then by ``order``.
+        @inline(__always)
         static func < (lhs: TimerEntry, rhs: TimerEntry) -> Bool {
+            if lhs.key != rhs.key { return lhs.key < rhs.key }
             let left = lhs.deadline.attoseconds, right = rhs.deadline.attoseconds
             if left != right { return left < right }
             return lhs.order < rhs.order

@@ -35,6 +35,36 @@ import Testing
         return out
     }
 
+    /// Entries compare by their ``SimExecutor/TimerEntry/key`` first: for every pair, the
+    /// same answer as comparing the whole deadlines and then the order words, on deadlines
+    /// that share a key (under a nanosecond apart), straddle a key's edge, tie, are negative,
+    /// or lie past the key's range (where it saturates).
+    @Test func theKeyOrdersEntriesAsTheirDeadlines() {
+        let edge = Int128(1) << 30
+        var attoseconds: [Int128] = [0, 1, edge - 1, edge, edge + 1, 3 * edge - 7, -1, -edge - 5,
+                                     Int128(1) << 93, (Int128(1) << 94) - 1, Int128(1) << 94, (Int128(1) << 94) + 3,
+                                     Int128(1) << 100]
+        var random = RandomStream(seed: 30)
+        for _ in 0..<60 { attoseconds.append(Int128(random.next() % 5_000_000_000_000) * 1_000_000 + Int128(random.next() % 3)) }
+        let entries = attoseconds.enumerated().flatMap { index, value in
+            [false, true].map { observer in
+                Entry(deadline: Duration(attoseconds: value), observer: observer,
+                      sequence: UInt64(2 * index + (observer ? 1 : 0) + 1), waiter: .passUnretained(waiter))
+            }
+        }
+        var disagreeing = 0
+        for a in entries {
+            for b in entries {
+                let plain = a.deadline.attoseconds != b.deadline.attoseconds
+                    ? a.deadline.attoseconds < b.deadline.attoseconds : a.order < b.order
+                if (a < b) != plain { disagreeing += 1 }
+            }
+        }
+        #expect(disagreeing == 0)
+        #expect(Entry.key(of: .seconds(Int64(1) << 40)) == .max)
+        #expect(Entry.key(of: Duration(attoseconds: -3)) == 0)
+    }
+
     /// The entries' identities (their order words) in the order `entries` sorts them.
     func sorted(_ entries: [Entry]) -> [UInt64] {
         entries.sorted(by: <).map(\.order)
