@@ -107,12 +107,12 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         /// largest word past it: a word that orders entries as their deadlines do wherever
         /// it differs, compared first. The heap compares entries about 15 times a removal,
         /// and comparing two 128-bit deadlines each time (loads, an equality and a
-        /// subtraction with borrow) was about 1.5 % of an hour of `cluster-day`.
+        /// subtraction with borrow) was about 2 % of an hour of `cluster-day`.
         let key: UInt64
         /// The order among entries of one deadline: the scheduling sequence number, with the
         /// top bit set for an observer, which fires after the ordinary timers of its instant
-        /// (rule 3). One word, not a flag and a number (an entry of 32 bytes, not 40, moved
-        /// at every level of the heap).
+        /// (rule 3). One word, not a flag and a number (an entry of 40 bytes with the key,
+        /// not 48, moved at every level of the heap).
         let order: UInt64
         /// Held retained: one reference per entry, given back when the entry leaves the heap
         /// (``take()``, or released when dropped). Unmanaged keeps the entry trivial, so the
