@@ -69,13 +69,9 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether every sample is the rounding of a number of seconds to the nanosecond (or a
-    /// cap), so ``sampleNanoseconds(_:)`` gives it: log-normal and exponential.
-    public var samplesWholeNanoseconds: Bool {
-        switch self {
-        case .lognormal, .exponential: return true
-        case .constant, .uniform, .empirical, .quantiles: return false
-        }
-    }
+    /// cap), so ``sampleNanoseconds(_:)`` gives it: log-normal and exponential (those with a
+    /// ``wholeNanosecondSampler``).
+    public var samplesWholeNanoseconds: Bool { wholeNanosecondSampler != nil }
 
     /// One sample in nanoseconds, for a distribution whose ``samplesWholeNanoseconds``: the
     /// same draws and the same value as ``sample(_:)`` (`.nanoseconds` of the result), without
@@ -84,13 +80,6 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
     @inlinable @inline(__always)
     public func sampleNanoseconds(_ rng: inout RandomStream) -> Int64 {
         sampleNanoseconds(&rng, normal: standardNormal)
-    }
-
-    /// ``sampleNanoseconds(_:)`` with the normal drawn inline from `normals` (read once by a
-    /// walk of many draws: ``normalLayers``), not by a call: the same draws and values.
-    @inlinable @inline(__always)
-    public func sampleNanoseconds(_ rng: inout RandomStream, normals: NormalLayers) -> Int64 {
-        sampleNanoseconds(&rng) { NormalZiggurat.next(&$0, layers: normals.x) }
     }
 
     @inlinable @inline(__always)
@@ -102,7 +91,7 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// This distribution's ``WholeNanosecondSampler``, if its samples are whole nanoseconds
-    /// (``samplesWholeNanoseconds``).
+    /// (log-normal, exponential).
     @inlinable
     public var wholeNanosecondSampler: WholeNanosecondSampler? {
         switch self {
@@ -113,7 +102,7 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The normal ziggurat's layers, for a walk that draws many samples in nanoseconds
-    /// (``sampleNanoseconds(_:normals:)``): outside this module each read of the table asks
+    /// (``WholeNanosecondSampler/sample(_:normals:)``): outside this module each read of the table asks
     /// `swift_once` first, so a walk reads this once and each normal is drawn inline, where a
     /// call per draw (``standardNormal``) was about a fifth of a draw.
     @inlinable

@@ -35,11 +35,10 @@ struct IdleGrid {
         /// as ``IdlePolicy/sleep(afterIdleRounds:)`` gives (held as an array so drawing a
         /// round reads it without switching on the policy).
         private let sleeps: [Duration]
-        /// The same sleeps in nanoseconds, when the grid can be walked in nanoseconds (every
-        /// sleep and every round trip a whole number of them): see ``IdleGrid/settleInNanoseconds``.
-        let sleepNanoseconds: [Int64]?
-        /// The round trips as plain numbers, when they are whole nanoseconds.
-        let sampler: WholeNanosecondSampler?
+        /// When the grid can be walked in nanoseconds (every sleep and every round trip a
+        /// whole number of them: see ``IdleGrid/settleInNanoseconds``), the same sleeps in
+        /// nanoseconds and the round trips as plain numbers.
+        let inNanoseconds: (sleeps: [Int64], sampler: WholeNanosecondSampler)?
 
         init(distribution: Distribution, idle: IdlePolicy, readsPerRound: Int) {
             self.distribution = distribution
@@ -51,9 +50,11 @@ struct IdleGrid {
             case .wakeOnEnqueue: sleeps = [.zero]
             }
             let exact = sleeps.compactMap(\.exactNanoseconds)
-            sleepNanoseconds = distribution.samplesWholeNanoseconds && exact.count == sleeps.count && !exact.isEmpty
-                ? exact : nil
-            sampler = distribution.wholeNanosecondSampler
+            if let sampler = distribution.wholeNanosecondSampler, exact.count == sleeps.count, !exact.isEmpty {
+                inNanoseconds = (exact, sampler)
+            } else {
+                inNanoseconds = nil
+            }
         }
 
         func sleep(afterIdleRounds idleRounds: Int) -> Duration { sleeps[min(idleRounds, sleeps.count - 1)] }
@@ -329,7 +330,7 @@ struct IdleGrid {
                                               reads: UnsafeMutableBufferPointer<Duration>,
                                               settled: (Duration) -> Void, count: inout Int)
         -> (start: Duration, after: Position)? {
-        guard ahead.isEmpty, let sleeps = drawer.sleepNanoseconds, let nowNs = now.exactNanoseconds,
+        guard ahead.isEmpty, let (sleeps, sampler) = drawer.inNanoseconds, let nowNs = now.exactNanoseconds,
               var lastRead = base.lastRead.exactNanoseconds else { return nil }
         var stopNs = Int64.max
         var stops = false
@@ -346,7 +347,6 @@ struct IdleGrid {
         var stream = base.stream
         var idleRounds = base.idleRounds
         let normals = Distribution.normalLayers
-        guard let sampler = drawer.sampler else { return nil }
         return withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * perRound) { buffer in
             let thresholds = UnsafeMutableBufferPointer(rebasing: buffer[0..<perRound])
             let instants = UnsafeMutableBufferPointer(rebasing: buffer[perRound...])
@@ -464,8 +464,8 @@ struct IdleGrid {
     /// nil when the grid is not walked in nanoseconds (see ``settleInNanoseconds``).
     private func begunInNanoseconds(from position: Position, by now: Duration)
         -> (claims: Int, ended: Int, stream: RandomStream)? {
-        guard let sleeps = drawer.sleepNanoseconds, let nowNs = now.exactNanoseconds,
-              var lastRead = position.lastRead.exactNanoseconds, let sampler = drawer.sampler else { return nil }
+        guard let (sleeps, sampler) = drawer.inNanoseconds, let nowNs = now.exactNanoseconds,
+              var lastRead = position.lastRead.exactNanoseconds else { return nil }
         let perRound = drawer.readsPerRound
         let lastSleep = sleeps.count - 1
         var claims = 0

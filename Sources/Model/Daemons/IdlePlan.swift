@@ -148,7 +148,7 @@ struct IdlePlan {
     /// there.
     private mutating func passInNanoseconds(now: Duration) {
         let perRound = drawer.readsPerRound
-        guard perRound > 0, let sleeps = drawer.sleepNanoseconds, let nowNs = now.exactNanoseconds,
+        guard perRound > 0, let (sleeps, sampler) = drawer.inNanoseconds, let nowNs = now.exactNanoseconds,
               var lastRead = cursor.lastRead.exactNanoseconds else { return }
         var stopNs = Int64.max
         var stops = false
@@ -174,7 +174,6 @@ struct IdlePlan {
             }
         }
         let normals = Distribution.normalLayers
-        guard let sampler = drawer.sampler else { return }
         withUnsafeTemporaryAllocation(of: Int64.self, capacity: perRound) { reads in
             while true {
                 var drawing = stream
