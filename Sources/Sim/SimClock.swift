@@ -55,7 +55,7 @@ public struct SimClock: Clock {
     @inline(__always)
     nonisolated(nonsending)
     public func sleep(for duration: Duration, tolerance: Duration? = nil) async throws {
-        if await executor.suspend(deadline: executor.now + duration) == .cancelled {
+        if await executor.suspend(deadline: executor.now.adding(duration)) == .cancelled {
             throw CancellationError()
         }
     }
@@ -128,6 +128,16 @@ extension SimExecutor {
 }
 
 extension Duration {
+    /// `self + other`: the same value, and the same trap if it overflows, added inline.
+    /// `Duration`'s `+` is a call into the standard library (through its own 128-bit
+    /// integer), made millions of times on a long run: each sleep's deadline, each round of
+    /// a daemon's grid (1.2 million calls in an hour of `cluster-day`, about 35 instructions
+    /// each against 3 here).
+    @inlinable @inline(__always)
+    public func adding(_ other: Duration) -> Duration {
+        Duration(attoseconds: attoseconds + other.attoseconds)
+    }
+
     /// This duration in seconds, for output and arithmetic at the edges only.
     public var seconds: Double {
         if let atto = shortAttoseconds {

@@ -83,4 +83,26 @@ import Testing
         // Both paths were taken, many times each.
         #expect(short > 5_000 && durations.count - short > 5_000)
     }
+
+    /// `adding` (inline attoseconds) is `Duration`'s `+`: pairs of every magnitude from 1 to
+    /// 2^100 attoseconds, either sign, and the edges of the 64-bit range, sums past it included.
+    @Test func addingIsPlus() {
+        var random = RandomStream(seed: 21)
+        var durations: [Duration] = [.zero, .nanoseconds(1), .nanoseconds(-1), .seconds(1),
+                                     Duration(attoseconds: Int128(Int64.max)), Duration(attoseconds: Int128(Int64.min)),
+                                     .seconds(86_400 * 365), .seconds(-86_400 * 365)]
+        for _ in 0..<2_000 {
+            let magnitude = Int128(random.next() >> (random.next() % 64)) << Int128(random.next() % 37)
+            durations.append(Duration(attoseconds: random.next() % 4 == 0 ? -magnitude : magnitude))
+        }
+        var pairs = 0
+        for (index, a) in durations.enumerated() {
+            for b in durations[index...].prefix(40) {
+                #expect(a.adding(b) == a + b, "\(a) + \(b)")
+                #expect(b.adding(a) == b + a, "\(b) + \(a)")
+                pairs += 1
+            }
+        }
+        #expect(pairs > 70_000)
+    }
 }

@@ -128,7 +128,7 @@ public struct EventCosts: Sendable, Equatable {
         if let override = overrides[kind] { return override.sample(&random) }
         switch write {
         case .database(let serialisation):
-            return roundTrip.sample(&random) + serialisation.sample(&random)
+            return roundTrip.sample(&random).adding(serialisation.sample(&random))
         case .spool(let append):
             return append.sample(&random)
         }

@@ -36,9 +36,8 @@ struct IdleGrid {
         /// round reads it without switching on the policy).
         private let sleeps: [Duration]
         /// When the grid can be walked in nanoseconds (every sleep and every round trip a
-        /// whole number of them: see ``IdleGrid/settleInNanoseconds``), the same sleeps in
-        /// nanoseconds and the round trips as plain numbers.
-        let inNanoseconds: (sleeps: [Int64], sampler: WholeNanosecondSampler)?
+        /// whole number of them: see ``IdleGrid/settleInNanoseconds``), what the walks read.
+        let inNanoseconds: NanosecondWalk?
 
         init(distribution: Distribution, idle: IdlePolicy, readsPerRound: Int) {
             self.distribution = distribution
@@ -51,16 +50,23 @@ struct IdleGrid {
             }
             let exact = sleeps.compactMap(\.exactNanoseconds)
             if let sampler = distribution.wholeNanosecondSampler, exact.count == sleeps.count, !exact.isEmpty {
-                inNanoseconds = (exact, sampler)
+                let copy = UnsafeMutableBufferPointer<Int64>.allocate(capacity: exact.count)
+                _ = copy.initialize(from: exact)
+                inNanoseconds = NanosecondWalk(sleeps: UnsafeBufferPointer(copy), sampler: sampler,
+                                               normals: Distribution.normalLayers)
             } else {
                 inNanoseconds = nil
             }
         }
 
+        deinit { inNanoseconds?.sleeps.deallocate() }
+
         func sleep(afterIdleRounds idleRounds: Int) -> Duration { sleeps[min(idleRounds, sleeps.count - 1)] }
 
         /// The next round's start from `position`, without drawing.
-        func nextStart(_ position: Position) -> Duration { position.lastRead + sleep(afterIdleRounds: position.idleRounds) }
+        func nextStart(_ position: Position) -> Duration {
+            position.lastRead.adding(sleep(afterIdleRounds: position.idleRounds))
+        }
 
         /// Draws the next round from `position`: returns its start and calls `read(j, instant)`
         /// for each of its reads.
@@ -69,7 +75,7 @@ struct IdleGrid {
             let start = nextStart(position)
             var at = start
             for index in 0..<readsPerRound {
-                at += distribution.sample(&position.stream)
+                at = at.adding(distribution.sample(&position.stream))
                 read(index, at)
             }
             position.lastRead = at
@@ -77,32 +83,46 @@ struct IdleGrid {
             return start
         }
 
-        /// ``draw(_:_:)`` in whole nanoseconds, for a drawer whose ``sleepNanoseconds`` are
-        /// `sleeps`: the round after a last read at `lastRead`, `idleRounds` empty rounds in.
+        /// ``draw(_:_:)`` in whole nanoseconds, for a drawer whose ``inNanoseconds`` is `walk`:
+        /// the round after a last read at `lastRead`, `idleRounds` empty rounds in.
         /// Returns its start and its last read's instant (its start if it has no read) and
         /// writes its reads' instants to `reads` (the same draws and instants), or nil if an
         /// instant would pass the range of `Int64` (`stream` has then drawn part of the round).
-        /// `normals`: ``Distribution/normalLayers``, read once by the walk. Static, the
-        /// drawer's ``sampler`` and `readsPerRound` given by the walk, which reads them once:
-        /// read from the drawer (a class) in the walk's loop, they were loaded again at every
-        /// round, writes through `reads` being possible writes to the drawer.
+        /// Static, the drawer's `walk` and `readsPerRound` given by the walk, which reads them
+        /// once: read from the drawer (a class) in the walk's loop, they were loaded again at
+        /// every round, writes through `reads` being possible writes to the drawer.
         @inline(__always)
-        static func drawInNanoseconds(after lastRead: Int64, idleRounds: Int, sleeps: [Int64],
-                                      sampler: WholeNanosecondSampler, readsPerRound: Int,
-                                      stream: inout RandomStream, normals: NormalLayers,
+        static func drawInNanoseconds(after lastRead: Int64, idleRounds: Int, walk: NanosecondWalk,
+                                      readsPerRound: Int, stream: inout RandomStream,
                                       into reads: UnsafeMutableBufferPointer<Int64>)
             -> (start: Int64, last: Int64)? {
-            let (start, late) = lastRead.addingReportingOverflow(sleeps[min(idleRounds, sleeps.count - 1)])
+            let (start, late) = lastRead.addingReportingOverflow(walk.sleep(afterIdleRounds: idleRounds))
             if late { return nil }
             var at = start
             for j in 0..<readsPerRound {
-                let (next, overflow) = at.addingReportingOverflow(sampler.sample(&stream, normals: normals))
+                let (next, overflow) = at.addingReportingOverflow(walk.sampler.sample(&stream, normals: walk.normals))
                 if overflow { return nil }
                 at = next
                 reads[j] = at
             }
             return (start, at)
         }
+    }
+
+    /// What a walk in whole nanoseconds reads (``Drawer/inNanoseconds``): the idle sleeps in
+    /// nanoseconds, the round trips as plain numbers and the normal table
+    /// (``Distribution/normalLayers``). Plain values, copied out of the drawer by every walk
+    /// without reference counting: the sleeps were an array, retained and released by each
+    /// of the database's walks of a plan (several hundred thousand an hour of `cluster-day`);
+    /// they are the drawer's own copy, made once and freed with it, and never written.
+    struct NanosecondWalk: @unchecked Sendable {
+        let sleeps: UnsafeBufferPointer<Int64>
+        let sampler: WholeNanosecondSampler
+        let normals: NormalLayers
+
+        /// The sleep after `idleRounds` empty rounds (``Drawer/sleep(afterIdleRounds:)``).
+        @inline(__always)
+        func sleep(afterIdleRounds idleRounds: Int) -> Int64 { sleeps[min(idleRounds, sleeps.count - 1)] }
     }
 
     /// A round walked ahead of the first round not yet taken.
@@ -330,7 +350,7 @@ struct IdleGrid {
                                               reads: UnsafeMutableBufferPointer<Duration>,
                                               settled: (Duration) -> Void, count: inout Int)
         -> (start: Duration, after: Position)? {
-        guard ahead.isEmpty, let (sleeps, sampler) = drawer.inNanoseconds, let nowNs = now.exactNanoseconds,
+        guard ahead.isEmpty, let walk = drawer.inNanoseconds, let nowNs = now.exactNanoseconds,
               var lastRead = base.lastRead.exactNanoseconds else { return nil }
         var stopNs = Int64.max
         var stops = false
@@ -346,7 +366,6 @@ struct IdleGrid {
         for j in 0..<perRound where visible[j] != nil { looks |= 1 << UInt64(j) }
         var stream = base.stream
         var idleRounds = base.idleRounds
-        let normals = Distribution.normalLayers
         return withUnsafeTemporaryAllocation(of: Int64.self, capacity: 2 * perRound) { buffer in
             let thresholds = UnsafeMutableBufferPointer(rebasing: buffer[0..<perRound])
             let instants = UnsafeMutableBufferPointer(rebasing: buffer[perRound...])
@@ -357,9 +376,9 @@ struct IdleGrid {
                 thresholds[j] = exact
             }
             while true {
-                guard let (start, at) = Drawer.drawInNanoseconds(after: lastRead, idleRounds: idleRounds, sleeps: sleeps,
-                                                                 sampler: sampler, readsPerRound: perRound,
-                                                                 stream: &stream, normals: normals, into: instants)
+                guard let (start, at) = Drawer.drawInNanoseconds(after: lastRead, idleRounds: idleRounds, walk: walk,
+                                                                 readsPerRound: perRound, stream: &stream,
+                                                                 into: instants)
                 else { return nil }
                 let hit = (0..<perRound).contains { j in looks & (1 << UInt64(j)) != 0 && instants[j] >= thresholds[j] }
                 let after = Position(stream: stream, lastRead: .nanoseconds(at), idleRounds: idleRounds + 1)
@@ -464,23 +483,21 @@ struct IdleGrid {
     /// nil when the grid is not walked in nanoseconds (see ``settleInNanoseconds``).
     private func begunInNanoseconds(from position: Position, by now: Duration)
         -> (claims: Int, ended: Int, stream: RandomStream)? {
-        guard let (sleeps, sampler) = drawer.inNanoseconds, let nowNs = now.exactNanoseconds,
+        guard let walk = drawer.inNanoseconds, let nowNs = now.exactNanoseconds,
               var lastRead = position.lastRead.exactNanoseconds else { return nil }
         let perRound = drawer.readsPerRound
-        let lastSleep = sleeps.count - 1
         var claims = 0
         var ended = 0
         var stream = position.stream
         var idleRounds = position.idleRounds
-        let normals = Distribution.normalLayers
         while true {
-            var (begun, late) = lastRead.addingReportingOverflow(sleeps[min(idleRounds, lastSleep)])
+            var (begun, late) = lastRead.addingReportingOverflow(walk.sleep(afterIdleRounds: idleRounds))
             if late { return nil }
             guard begun <= nowNs else { break }
             for _ in 0..<perRound {
                 guard begun <= nowNs else { break }
                 claims += 1
-                let (next, overflow) = begun.addingReportingOverflow(sampler.sample(&stream, normals: normals))
+                let (next, overflow) = begun.addingReportingOverflow(walk.sampler.sample(&stream, normals: walk.normals))
                 if overflow { return nil }
                 begun = next
                 if begun <= nowNs { ended += 1 }

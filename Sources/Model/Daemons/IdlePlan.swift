@@ -103,7 +103,17 @@ struct IdlePlan {
         // The rounds wholly before `now` cannot see the row: the cursor moves past them (in
         // whole nanoseconds where it can, else round by round).
         while true {
-            if next == nil { passInNanoseconds(now: now) }
+            if next == nil {
+                // Every read from here is at or after the next round's start, known without a
+                // draw: at or after the bound (or the stop), the answer is none, and the rounds
+                // wholly past stay undrawn for a later walk (the database's or the daemon's
+                // own: each round is still drawn once). Most of the daemons asked after the
+                // first are answered so, sleeping when the row becomes visible.
+                let start = drawer.nextStart(cursor).attoseconds
+                if let stop, start >= stop.attoseconds { return nil }
+                if let bound, start >= bound.attoseconds { return nil }
+                passInNanoseconds(now: now)
+            }
             let round = next ?? drawNext()
             if let stop, round.start.attoseconds >= stop.attoseconds { return nil }
             guard let last = nextReads.last, last.attoseconds < nowCount else { break }
@@ -148,7 +158,7 @@ struct IdlePlan {
     /// there.
     private mutating func passInNanoseconds(now: Duration) {
         let perRound = drawer.readsPerRound
-        guard perRound > 0, let (sleeps, sampler) = drawer.inNanoseconds, let nowNs = now.exactNanoseconds,
+        guard perRound > 0, let walk = drawer.inNanoseconds, let nowNs = now.exactNanoseconds,
               var lastRead = cursor.lastRead.exactNanoseconds else { return }
         var stopNs = Int64.max
         var stops = false
@@ -173,13 +183,12 @@ struct IdlePlan {
                 if every > 0 { starts?.last = .nanoseconds(lastStart) }
             }
         }
-        let normals = Distribution.normalLayers
         withUnsafeTemporaryAllocation(of: Int64.self, capacity: perRound) { reads in
             while true {
                 var drawing = stream
                 guard let (start, at) = IdleGrid.Drawer.drawInNanoseconds(
-                    after: lastRead, idleRounds: idleRounds, sleeps: sleeps, sampler: sampler,
-                    readsPerRound: perRound, stream: &drawing, normals: normals, into: reads)
+                    after: lastRead, idleRounds: idleRounds, walk: walk, readsPerRound: perRound,
+                    stream: &drawing, into: reads)
                 else { return }
                 if (stops && start >= stopNs) || at >= nowNs {
                     if nextReads.count == perRound {
