@@ -114,22 +114,25 @@ struct IdlePlan {
                 if let bound, start >= bound.attoseconds { return nil }
                 passInNanoseconds(now: now)
             }
-            let round = next ?? drawNext()
-            if let stop, round.start.attoseconds >= stop.attoseconds { return nil }
+            if next == nil { drawNext() }
+            // The round's fields read in place: copying the whole round (its start and the
+            // grid after it, 80 bytes) at each step was a sixth of this function's instructions.
+            guard let start = next?.start else { return nil }
+            if let stop, start.attoseconds >= stop.attoseconds { return nil }
             guard let last = nextReads.last, last.attoseconds < nowCount else { break }
-            cursor = round.after
-            starts?.see(round.start)
+            if let after = next?.after { cursor = after }
+            starts?.see(start)
             next = nil
         }
-        guard let round = next else { return nil }
-        if let bound, round.start.attoseconds >= bound.attoseconds { return nil }
+        guard let start = next?.start else { return nil }
+        if let bound, start.attoseconds >= bound.attoseconds { return nil }
         let visibleCount = visible.attoseconds
         for (index, at) in nextReads.enumerated()
         where looks & (1 << UInt64(index)) != 0 && at.attoseconds >= visibleCount {
             return at
         }
         // Further rounds are drawn and not kept (a later insert starts again from `next`).
-        var position = round.after
+        guard var position = next?.after else { return nil }
         while true {
             let start = drawer.nextStart(position).attoseconds
             if let stop, start >= stop.attoseconds { return nil }
@@ -185,11 +188,16 @@ struct IdlePlan {
         }
         withUnsafeTemporaryAllocation(of: Int64.self, capacity: perRound) { reads in
             while true {
-                var drawing = stream
+                // Each round is drawn on `stream` itself, the stream before it kept for the
+                // cursor if the round is not passed (one copy a round, not two).
+                let before = stream
                 guard let (start, at) = IdleGrid.Drawer.drawInNanoseconds(
                     after: lastRead, idleRounds: idleRounds, walk: walk, readsPerRound: perRound,
-                    stream: &drawing, into: reads)
-                else { return }
+                    stream: &stream, into: reads)
+                else {
+                    stream = before
+                    return
+                }
                 if (stops && start >= stopNs) || at >= nowNs {
                     if nextReads.count == perRound {
                         for j in 0..<perRound { nextReads[j] = .nanoseconds(reads[j]) }
@@ -197,10 +205,10 @@ struct IdlePlan {
                         nextReads = (0..<perRound).map { .nanoseconds(reads[$0]) }
                     }
                     next = (.nanoseconds(start),
-                            IdleGrid.Position(stream: drawing, lastRead: .nanoseconds(at), idleRounds: idleRounds + 1))
+                            IdleGrid.Position(stream: stream, lastRead: .nanoseconds(at), idleRounds: idleRounds + 1))
+                    stream = before
                     return
                 }
-                stream = drawing
                 lastRead = at
                 idleRounds += 1
                 passed += 1
@@ -210,11 +218,10 @@ struct IdlePlan {
     }
 
     /// Draws the round after `cursor` into `next` and `nextReads`.
-    private mutating func drawNext() -> (start: Duration, after: IdleGrid.Position) {
+    private mutating func drawNext() {
         var after = cursor
         nextReads.removeAll(keepingCapacity: true)
         let start = drawer.draw(&after) { _, at in nextReads.append(at) }
         next = (start, after)
-        return (start, after)
     }
 }
