@@ -405,7 +405,9 @@ struct IdleGrid {
             ahead.reserveCapacity(Self.keptAhead)
             aheadReads.reserveCapacity(Self.keptAhead * perRound)
         }
-        aheadReads.append(contentsOf: reads.prefix(perRound))
+        // One by one: a round has a few reads, and appending them as a collection copied
+        // them with a call to `memcpy` (about 270,000 an hour of `cluster-day`).
+        for j in 0..<perRound { aheadReads.append(reads[j]) }
         ahead.append(Walked(start: start, lastBegins: perRound == 1 ? start : reads[perRound - 2], after: position))
     }
 
