@@ -4,28 +4,22 @@ import Testing
 
 /// A published plan (``IdlePlan``) answers the database's question, the daemon's first read of
 /// a queue at or after a row's visible instant (or none, when it has none before the bound),
-/// as a plain walk of the same grid does (every round drawn from the start, in `Duration` arithmetic), and
-/// moves its cursor only past rounds wholly before `now`: whatever bounds cut its walks short,
-/// later answers and the rounds it has passed stay those of the plain walk.
+/// as a plain walk of the same grid does (every round drawn from the start, in `Duration`
+/// arithmetic: `IdleGridTests.PlainGrid`), and moves its cursor only past rounds wholly
+/// before `now`: whatever bounds cut its walks short, later answers and the rounds it has
+/// passed stay those of the plain walk.
 @Suite struct IdlePlanTests {
     static let watched = QueueName(.node(.n1), .network, .background)
     static let other = QueueName(.node(.n1), .network, .userFacing)
 
-    /// The grid's rounds in order, drawn from `base`: (start, reads' instants).
-    static func plainRounds(_ drawer: IdleGrid.Drawer, from base: IdleGrid.Position, until end: Duration)
-        -> [(start: Duration, reads: [Duration])] {
-        var position = base
+    /// The grid's rounds in order, drawn from `base` by the plain walk of `IdleGridTests`:
+    /// (start, reads' instants).
+    static func plainRounds(_ plain: IdleGridTests.PlainGrid, until end: Duration) -> [(start: Duration, reads: [Duration])] {
+        var position = plain.base
         var rounds: [(start: Duration, reads: [Duration])] = []
         while position.lastRead < end {
-            let start = position.lastRead + drawer.idle.sleep(afterIdleRounds: position.idleRounds)
-            var at = start
             var reads: [Duration] = []
-            for _ in 0..<drawer.readsPerRound {
-                at += drawer.distribution.sample(&position.stream)
-                reads.append(at)
-            }
-            position.lastRead = at
-            position.idleRounds += 1
+            let start = plain.next(&position) { _, at in reads.append(at) }
             rounds.append((start, reads))
         }
         return rounds
@@ -34,9 +28,9 @@ import Testing
     /// Queries at instants 5-80 ms apart, each asked as the database may ask (no bound, a
     /// bound 1 ns after the answer, a bound at the answer) on three plans of the same grid,
     /// and on a fourth with a bound 1 us after the row's visible instant; each plan's answers
-    /// are compared with the plain walk's. A bound at or before the next round's start answers none
-    /// without drawing: the test fails if that shortcut ever answers none where the plain walk
-    /// reads before the bound, or if skipping the draws changes a later answer.
+    /// are compared with the plain walk's. A bound at or before the next round's start
+    /// answers none without drawing: the test fails if that shortcut ever answers none where
+    /// the plain walk reads before the bound, or if skipping the draws changes a later answer.
     @Test(arguments: [
         (IdlePolicy.flat(.milliseconds(200)), [[watched]]),
         (IdlePolicy.backoff([.milliseconds(200), .milliseconds(500), .seconds(2)]), [[other], [watched, other]]),
@@ -44,7 +38,9 @@ import Testing
     func answersAsThePlainWalkWhateverTheBound(idle: IdlePolicy, reads: [[QueueName]]) {
         let drawer = IdleGrid.Drawer(distribution: IdleGridTests.lognormal, idle: idle, readsPerRound: reads.count)
         let base = IdleGrid.Position(stream: RandomStream(seed: 11), lastRead: .seconds(1), idleRounds: 0)
-        let rounds = Self.plainRounds(drawer, from: base, until: .seconds(40))
+        let plain = IdleGridTests.PlainGrid(base: base, distribution: IdleGridTests.lognormal, idle: idle,
+                                            readsPerRound: reads.count)
+        let rounds = Self.plainRounds(plain, until: .seconds(40))
         let looks = reads.map { $0.contains(Self.watched) }
         /// The plain answer: the first read of the watched queue at or after `visible`.
         func plainFirst(atOrAfter visible: Duration) -> Duration? {
@@ -94,7 +90,7 @@ import Testing
             #expect(index <= rounds.count)
             if index > 0 { #expect(rounds[index - 1].reads.last! < now) }
             var replay = base
-            for _ in 0..<index { _ = drawer.draw(&replay) }
+            for _ in 0..<index { _ = plain.next(&replay) }
             #expect(replay.lastRead == passed.lastRead)
             #expect(IdleGridTests.sameStream(replay.stream, passed.stream))
         }

@@ -109,9 +109,7 @@ struct IdlePlan {
                 // wholly past stay undrawn for a later walk (the database's or the daemon's
                 // own: each round is still drawn once). Most of the daemons asked after the
                 // first are answered so, sleeping when the row becomes visible.
-                let start = drawer.nextStart(cursor).attoseconds
-                if let stop, start >= stop.attoseconds { return nil }
-                if let bound, start >= bound.attoseconds { return nil }
+                if holdsNoAnswer(from: cursor, before: bound) { return nil }
                 passInNanoseconds(now: now)
             }
             if next == nil { drawNext() }
@@ -134,15 +132,24 @@ struct IdlePlan {
         // Further rounds are drawn and not kept (a later insert starts again from `next`).
         guard var position = next?.after else { return nil }
         while true {
-            let start = drawer.nextStart(position).attoseconds
-            if let stop, start >= stop.attoseconds { return nil }
-            if let bound, start >= bound.attoseconds { return nil }
+            if holdsNoAnswer(from: position, before: bound) { return nil }
             var found: Duration?
             _ = drawer.draw(&position) { index, at in
                 if found == nil && looks & (1 << UInt64(index)) != 0 && at.attoseconds >= visibleCount { found = at }
             }
             if let found { return found }
         }
+    }
+
+    /// Whether the rounds after `position` hold no answer: the next one (and so every later
+    /// one) starts at or after the stop (not planned) or the bound (not first). Known without
+    /// a draw.
+    @inline(__always)
+    private func holdsNoAnswer(from position: IdleGrid.Position, before bound: Duration?) -> Bool {
+        let start = drawer.nextStart(position).attoseconds
+        if let stop, start >= stop.attoseconds { return true }
+        if let bound, start >= bound.attoseconds { return true }
+        return false
     }
 
     /// ``firstRead(of:atOrAfter:now:before:)``, and the plan's ``deadline`` after it.
