@@ -22,12 +22,12 @@ public enum ScenarioRunner {
     /// the scenario's). `progress` is called before and after each variant.
     public static func run(_ scenario: Scenario, variants variantNames: [String] = [], seed: UInt64? = nil,
                            measureWallTime: Bool = true, tracing: Bool = false, warmup: Duration = .zero,
-                           naivePolling: Bool = false, wakesEveryPoller: Bool = false, threads: Int = 1,
-                           progress: @escaping @Sendable (String) -> Void = { _ in })
+                           naivePolling: Bool = false, wakesEveryPoller: Bool = false, runsEveryWakeUp: Bool = false,
+                           threads: Int = 1, progress: @escaping @Sendable (String) -> Void = { _ in })
         throws(UnknownVariant) -> ReplicatedReport {
         try run(scenario, chosen: variants(variantNames, of: scenario), seed: seed, measureWallTime: measureWallTime,
                 tracing: tracing, warmup: warmup, naivePolling: naivePolling, wakesEveryPoller: wakesEveryPoller,
-                threads: threads, progress: progress)
+                runsEveryWakeUp: runsEveryWakeUp, threads: threads, progress: progress)
     }
 
     /// The variants named (default: the scenario's default variants).
@@ -51,12 +51,12 @@ public enum ScenarioRunner {
     public static func run(_ scenario: Scenario, chosen: [Variant], seed: UInt64? = nil,
                            measureWallTime: Bool = true, tracing: Bool = false, warmup: Duration = .zero,
                            eventLog: ((String) -> any EventLogSink)? = nil,
-                           naivePolling: Bool = false, wakesEveryPoller: Bool = false, threads: Int = 1,
-                           progress: @escaping @Sendable (String) -> Void = { _ in }) -> ReplicatedReport {
+                           naivePolling: Bool = false, wakesEveryPoller: Bool = false, runsEveryWakeUp: Bool = false,
+                           threads: Int = 1, progress: @escaping @Sendable (String) -> Void = { _ in }) -> ReplicatedReport {
         let seed = seed ?? scenario.seed
         let started = wallSeconds()
         let settings = RunSettings(seed: seed, tracing: tracing, warmup: warmup, naivePolling: naivePolling,
-                                   wakesEveryPoller: wakesEveryPoller)
+                                   wakesEveryPoller: wakesEveryPoller, runsEveryWakeUp: runsEveryWakeUp)
         let runs: [(result: RunResult, wall: Double)]
         if let eventLog {
             runs = chosen.indices.map { index in
@@ -101,6 +101,7 @@ public enum ScenarioRunner {
         let warmup: Duration
         let naivePolling: Bool
         let wakesEveryPoller: Bool
+        let runsEveryWakeUp: Bool
 
         /// Runs variant `index` of `chosen`, telling `progress` as it starts, every two seconds
         /// of wall time while it goes on (``RunProgress``), and as it ends; returns its result
@@ -114,6 +115,7 @@ public enum ScenarioRunner {
             var options = scenario.runOptions(config: config, seed: seed, tracing: tracing, warmup: warmup,
                                               naivePolling: naivePolling)
             options.wakesEveryPoller = wakesEveryPoller
+            options.runsEveryWakeUp = runsEveryWakeUp
             options.eventLog = eventLog
             options.progress = { [name = variant.name, limit = options.timeLimit] now in
                 progress(ScenarioRunner.progressLine(now, variant: name, timeLimit: limit,

@@ -10,6 +10,14 @@ public final class Signal: Sendable {
     private let executor: SimExecutor
     private let waiters = Mutex(Deque<Waiter>())
 
+    /// What a waiting task would do when notified, answered without running it: see
+    /// ``WakeCheck``. Nil (the default): every wake-up resumes its task.
+    ///
+    /// Set by the one task that waits on the signal, on the run's thread, before its waits
+    /// (and cleared after them); read there and by the executor's loop on the same thread:
+    /// unchecked for exclusivity, as the executor's other per-wait state.
+    @exclusivity(unchecked) nonisolated(unsafe) public var wakeCheck: WakeCheck?
+
     public init(executor: SimExecutor) { self.executor = executor }
 
     /// Waits until notified or until `deadline` (an observer timer if `observing`: ordering
@@ -23,17 +31,28 @@ public final class Signal: Sendable {
         var registered: Waiter?
         let reason = await executor.suspend(deadline: deadline?.offset, observer: observing, register: { waiter in
             registered = waiter
-            waiters.withLock { $0.append(waiter) }
+            register(waiter)
         })
-        if reason != .signalled, let registered {
-            waiters.withLock { queue in
-                if let index = queue.firstIndex(where: { $0 === registered }) { queue.remove(at: index) }
-            }
-        }
+        if reason != .signalled, let registered { unregister(registered) }
         switch reason {
         case .signalled: return true
         case .deadline: return false
         case .cancelled: throw CancellationError()
+        }
+    }
+
+    /// Adds `waiter` to those a notify wakes, marked for a check if the signal answers its
+    /// wake-ups (``wakeCheck``).
+    @inline(__always)
+    func register(_ waiter: Waiter) {
+        if wakeCheck != nil { waiter.checkedBy = .passUnretained(self) }
+        waiters.withLock { $0.append(waiter) }
+    }
+
+    /// Takes `waiter` out of those a notify wakes, if it is there (its wait ended otherwise).
+    func unregister(_ waiter: Waiter) {
+        waiters.withLock { queue in
+            if let index = queue.firstIndex(where: { $0 === waiter }) { queue.remove(at: index) }
         }
     }
 
@@ -56,9 +75,9 @@ public final class Signal: Sendable {
         case .none:
             return
         case .one(let waiter):
-            if waiter.resume(.signalled) { executor.forget(waiter) }
+            if Self.wake(waiter) { executor.forget(waiter) }
         case .all(var woken):
-            for waiter in woken where waiter.resume(.signalled) {
+            for waiter in woken where Self.wake(waiter) {
                 executor.forget(waiter)
             }
             // The storage goes back for the next waiters, emptied, if nobody began to wait
@@ -72,6 +91,12 @@ public final class Signal: Sendable {
         }
     }
 
+    /// Resumes a notified waiter, its wake-up to be checked if the signal checks them.
+    @inline(__always)
+    private static func wake(_ waiter: Waiter) -> Bool {
+        waiter.checkedBy == nil ? waiter.resume(.signalled) : waiter.resumeToCheck(.signalled)
+    }
+
     /// What ``notifyAll()`` took from the queue under its lock.
     private enum TakenWaiters {
         case none
@@ -81,4 +106,69 @@ public final class Signal: Sendable {
 
     /// Number of tasks waiting now.
     public var waiting: Int { waiters.withLock { $0.count } }
+}
+
+/// What a task waiting on a ``Signal`` would do once woken (notified, or at its deadline) up
+/// to its next wait, answered at the place the task's resumption would have run (its turn in
+/// the executor's queue), so that the task need not run for a wake-up whose work the answer
+/// can do itself.
+///
+/// The check runs on the run's thread between two jobs, isolated to the simulation's
+/// executor: it enters the model's actors on that executor through the ``WakeCheckIsolation``
+/// it is given. It either says
+/// ``WakeVerdict/resume`` (the task then runs, at once, and must find things as its own
+/// resumption would have: whatever the check did is what the task would have done first), or
+/// does exactly what the task would have done up to its next wait, in the same order, and
+/// says what that wait is: on the same signal (``WakeVerdict/waitAgain(until:)``) or a sleep
+/// (``WakeVerdict/sleep(until:)``), whose end is checked in turn. The kernel then makes that
+/// wait as the task's own would have been made (its timer or parking, its place among the
+/// signal's waiters). Each checked wake-up still counts as the job it stands for
+/// (``SimExecutor/jobsRun``, the guards), so a run's job counts are those of the run where
+/// every task ran.
+///
+/// Only a wake-up of a task that suspended through the gate (``SuspensionGate``) is checked,
+/// and none while a guard's sample runs (it names the tasks that suspend), once the task is
+/// cancelled, or when a notify ended a wait that had a deadline (the timer entry, stale,
+/// stays in the heap): those resume their tasks.
+public typealias WakeCheck = @Sendable (WakeCheckIsolation) -> WakeVerdict
+
+/// The proof a ``WakeCheck`` holds that it runs isolated to the simulation's executor: made
+/// only by the executor's loop for the check's call, between two jobs, on the run's thread,
+/// and good for that call only (it is not to be kept).
+///
+/// `Actor.assumeIsolated` would ask the concurrency runtime, which knows of no job running and
+/// so asks the executor (`isIsolatingCurrentContext`) through a dynamic cast and two more
+/// calls: about 1,600 instructions a check, more than the check itself.
+public struct WakeCheckIsolation: Sendable {
+    @usableFromInline let executor: Unmanaged<SimExecutor>
+
+    init(_ executor: SimExecutor) { self.executor = .passUnretained(executor) }
+
+    /// Runs `body` isolated to `actor` with `argument`, `actor` being on the simulation's
+    /// executor (checked: a trap otherwise, as `assumeIsolated`'s). The body captures
+    /// nothing (what it needs comes as its argument), so that as an escaping closure it has
+    /// no context to allocate: `assumeIsolated`'s way, a non-escaping body made escaping for
+    /// the call, allocated its context on every call. Inlinable, so that it is specialised for
+    /// the caller's types.
+    @inlinable @inline(__always)
+    public func enter<A: Actor, Argument, Result>(_ actor: A, with argument: Argument,
+                                                  _ body: @escaping (isolated A, Argument) -> Result) -> Result {
+        precondition(executor._withUnsafeGuaranteedRef { $0.runsOnThis(actor.unownedExecutor) },
+                     "a wake-up check entered an actor of another executor")
+        // What `assumeIsolated` does once its check passed: the body called as if it were
+        // not isolated, the actor being the isolation the caller proved.
+        return unsafeBitCast(body, to: ((A, Argument) -> Result).self)(actor, argument)
+    }
+}
+
+/// A ``WakeCheck``'s answer.
+public enum WakeVerdict: Sendable, Equatable {
+    /// The task runs now.
+    case resume
+    /// The check did what the task would have done, and the task waits again on the same
+    /// signal until notified or until the deadline (run time since the start; nil: none).
+    case waitAgain(until: Duration?)
+    /// The check did what the task would have done, and the task sleeps until the deadline
+    /// (an ordinary timer, not on the signal), when the check is asked again.
+    case sleep(until: Duration)
 }

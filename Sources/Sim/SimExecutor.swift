@@ -31,6 +31,12 @@ import Synchronization
 ///    ``Watch/every`` from zero: when the next timer lies beyond the watch's instant, the clock
 ///    stops at that instant for the watch alone, so the instants it looks at do not depend on
 ///    how far the clock jumps.
+/// 7. **A checked wake-up is the job it stands for.** A task waiting on a signal with a
+///    ``Signal/wakeCheck`` is woken (notified, or at its deadline) as a check at its job's
+///    place in the queue: the check does what the task would have done up to its next wait
+///    and the kernel makes that wait, or the task runs there and then (``WakeCheck``). Either
+///    way it counts as one job, so the order of everything and the job counts are those of
+///    the run where the task ran.
 ///
 /// ## Guards
 ///
@@ -156,8 +162,15 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         }
     }
 
+    /// An entry of the job queue: a job, or a wake-up to check before its task runs
+    /// (``answer(_:)``), holding its waiter retained.
+    enum QueuedWork {
+        case job(UnownedJob)
+        case check(Unmanaged<Waiter>)
+    }
+
     struct State {
-        var jobs = Deque<UnownedJob>()
+        var jobs = Deque<QueuedWork>()
         var timers = TimerQueue()
         /// Waiters with no deadline (a ``Signal`` wait), kept so shutdown can release them:
         /// each at its ``Waiter/slot``, and the slots let go of reused. Slots, not a dictionary
@@ -170,6 +183,8 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         var now: Duration = .zero
         var sequence: UInt64 = 0
         var jobsRun: UInt64 = 0
+        /// Of ``jobsRun``, the wake-ups answered without running their task (``WakeCheck``).
+        var wakeUpsAnswered: UInt64 = 0
         /// Jobs run since the clock last moved.
         var jobsAtInstant: UInt64 = 0
         var stopRequested = false
@@ -259,7 +274,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
 
     /// Whether `executor` is this one: the identity word of an ordinary executor reference is
     /// the executor object's address.
-    @inline(__always)
+    @inlinable @inline(__always)
     func runsOnThis(_ executor: UnownedSerialExecutor) -> Bool {
         unsafeBitCast(executor, to: (UInt, UInt).self).0 == UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())
     }
@@ -286,7 +301,14 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// Queues a job: one a task of this simulation gave to the global executor
     /// (``GlobalJobRouting``), or a task's own job, resumed from a wait (``SuspensionGate``).
     func append(_ job: UnownedJob) {
-        state.withLock { $0.jobs.append(job) }
+        state.withLock { $0.jobs.append(.job(job)) }
+    }
+
+    /// Queues the wake-up of `waiter`'s task, notified by a signal that checks its wake-ups
+    /// (``Signal/wakeCheck``), where its job would have gone.
+    func append(check waiter: Waiter) {
+        let entry = QueuedWork.check(.passRetained(waiter))
+        state.withLock { $0.jobs.append(entry) }
     }
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
@@ -325,8 +347,13 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         clockSequence.store(sequence &+ 2, ordering: .releasing)
     }
 
-    /// Jobs executed so far.
+    /// Jobs executed so far, counting each wake-up a ``WakeCheck`` answered as the job it
+    /// stood for.
     public var jobsRun: UInt64 { state.withLock { $0.jobsRun } }
+
+    /// Of ``jobsRun``, the wake-ups answered by their signal's ``WakeCheck`` without running
+    /// their task.
+    public var wakeUpsAnswered: UInt64 { state.withLock { $0.wakeUpsAnswered } }
 
     /// Asks the loop to return after the job that is running now.
     public func requestStop() {
@@ -440,14 +467,14 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
 
     private func loop(until limit: Duration?, guards: Guards) -> Stop {
         while true {
-            enum Step { case job(UnownedJob), fire(Waiter), watch(Duration), stop(Stop) }
+            enum Step { case work(QueuedWork), fire(Waiter), watch(Duration), stop(Stop) }
             let step: Step = state.withLock { state in
                 if state.stopRequested { return .stop(.requested) }
                 if !state.jobs.isEmpty {
                     if let stop = state.checkGuards(guards) { return .stop(stop) }
                     state.jobsRun &+= 1
                     state.jobsAtInstant &+= 1
-                    return .job(state.jobs.removeFirst())
+                    return .work(state.jobs.removeFirst())
                 }
                 while let first = state.timers.min {
                     if first.peek.isResumed {
@@ -479,10 +506,12 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
                 return .stop(.quiescent)
             }
             switch step {
-            case .job(let job):
+            case .work(.job(let job)):
                 execute(job)
+            case .work(.check(let waiter)):
+                answer(waiter.takeRetainedValue())
             case .fire(let waiter):
-                waiter.resume(.deadline)
+                if waiter.checkedBy == nil { waiter.resume(.deadline) } else { waiter.resumeToCheck(.deadline) }
             case .watch(let now):
                 if let watch = guards.watch {
                     if let reason = watch.check(now) { return .watch(reason) }
@@ -504,6 +533,41 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         }
     }
 
+    /// A wake-up of `waiter`'s task, at its turn: its signal's ``WakeCheck`` answers it, and
+    /// the task waits again as the check says, or the task runs now. The task runs without a
+    /// check while a guard's sample runs (it names the tasks that suspend), once its
+    /// cancellation reached the waiter (it must end at its next wait), and when a notify ended
+    /// a wait with a timer (the entry, stale now, stays in the heap and must not find the
+    /// waiter waiting again).
+    private func answer(_ waiter: Waiter) {
+        let job = waiter.suspendedJob
+        let reason = waiter.jobReason
+        guard reason == .deadline || !waiter.timed, !waiter.isCancellationRequested,
+              let signal = waiter.checkedBy?.takeUnretainedValue(), let check = signal.wakeCheck,
+              !state.withLock({ $0.sample != nil }) else {
+            execute(job)
+            return
+        }
+        // What the task's signal wait does first when it ended otherwise than by a notify.
+        if reason != .signalled { signal.unregister(waiter) }
+        let verdict = check(WakeCheckIsolation(self))
+        // The task's next wait, as its own would be made: its timer or parking, then (on the
+        // signal) its place among the signal's waiters.
+        switch verdict {
+        case .resume:
+            execute(job)
+            return
+        case .waitAgain(let deadline):
+            waiter.waitAgain(timed: deadline != nil)
+            enter(waiter, deadline: deadline, observer: false)
+            signal.register(waiter)
+        case .sleep(let deadline):
+            waiter.waitAgain(timed: true)
+            enter(waiter, deadline: deadline, observer: false)
+        }
+        state.withLock { $0.wakeUpsAnswered &+= 1 }
+    }
+
     /// Wakes every pending waiter with ``Waiter/Reason/cancelled`` and runs jobs until none is
     /// left, so that tasks blocked in kernel waits unwind instead of leaking.
     public func drainForShutdown() {
@@ -517,8 +581,12 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             return state.takeEveryWaiter()
         }
         for waiter in waiters { waiter.resume(.cancelled) }
-        while let job = state.withLock({ $0.jobs.popFirst() }) {
-            execute(job)
+        while let work = state.withLock({ $0.jobs.popFirst() }) {
+            // A wake-up still to be checked resumes its task: the run is over.
+            switch work {
+            case .job(let job): execute(job)
+            case .check(let waiter): execute(waiter.takeRetainedValue().suspendedJob)
+            }
             // A task unwinding may register a new wait; release it too.
             for waiter in state.withLock({ $0.takeEveryWaiter() }) { waiter.resume(.cancelled) }
         }

@@ -29,8 +29,11 @@ public final class Simulation: Sendable {
         public var reason: String?
         /// Virtual time at the end of the run.
         public var virtualTime: Duration
-        /// Kernel jobs executed.
+        /// Kernel jobs executed, each wake-up a ``WakeCheck`` answered counting as the job it
+        /// stood for.
         public var jobs: UInt64
+        /// Of ``jobs``, the wake-ups answered without running their task.
+        public var wakeUpsAnswered: UInt64 = 0
     }
 
     private struct Book {
@@ -202,7 +205,8 @@ public final class Simulation: Sendable {
             ending = .stuck(pendingForeground)
             reason = why
         }
-        let outcome = Outcome(ending: ending, reason: reason, virtualTime: executor.now, jobs: executor.jobsRun)
+        let outcome = Outcome(ending: ending, reason: reason, virtualTime: executor.now, jobs: executor.jobsRun,
+                              wakeUpsAnswered: executor.wakeUpsAnswered)
         for entry in leftovers {
             if let task = entry.task { entry.slot.cancel(task) } else { entry.slot.cancel() }
         }

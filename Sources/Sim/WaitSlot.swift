@@ -91,6 +91,9 @@ final class WaitSlot: Sendable {
             defer { slot = nil }
             return slot
         }) else { return }
+        // Marked first: a wake-up of the wait already queued as a check (the resume below
+        // then finds the waiter resumed) must resume the task, which ends at its next wait.
+        held.noteCancellation()
         if held.resume(.cancelled) { executor.forget(held) }
     }
 }

@@ -39,6 +39,16 @@ final class Waiter: @unchecked Sendable {
     /// called with the reason (`cancelled`: the run ended first). Ordered by ``state`` as the
     /// continuation is.
     @exclusivity(unchecked) private var start: ((Reason) -> Void)?
+    /// The signal the waiter's task waits on, if that signal answers its wake-ups
+    /// (``Signal/wakeCheck``): a wake-up (signalled, or at the deadline) then goes to the
+    /// executor's queue as a check, not as the task's job (``resumeToCheck(_:)``).
+    /// Set by the signal when the waiter registers, before anyone can resume it, and kept while
+    /// the check has the task wait again; unretained, as the waiting task's own code holds the
+    /// signal.
+    @exclusivity(unchecked) var checkedBy: Unmanaged<Signal>?
+    /// Set when the task's cancellation reaches the waiter (``WaitSlot/cancel()``), so that a
+    /// wake-up already queued as a check resumes the task rather than answering for it.
+    private let cancelRequested = Atomic<Bool>(false)
 
     init(timed: Bool) {
         self.timed = timed
@@ -54,7 +64,11 @@ final class Waiter: @unchecked Sendable {
         continuation = nil
         job = nil
         resumeOn = nil
-        // `start` needs no reset: a resumed waiter's was let go of as it ran (``deliver(_:)``).
+        checkedBy = nil
+        // `cancelRequested` needs no reset: a cancelled task's waits end before they take a
+        // waiter (``SimExecutor/suspend(deadline:observer:register:)``), and its slot let go
+        // of the one it held. Nor does `start`: a resumed waiter's was let go of as it ran
+        // (``deliver(_:)``).
         state.store(Waiter.empty, ordering: .relaxed)
     }
 
@@ -110,10 +124,47 @@ final class Waiter: @unchecked Sendable {
         }
     }
 
+    /// The suspended task's job, for the executor answering a wake-up of this waiter (a
+    /// ``SuspensionGate`` wait: a check is queued only for such a waiter).
+    var suspendedJob: UnownedJob { job! }
+
+    /// The task was cancelled (see ``cancelRequested``).
+    func noteCancellation() { cancelRequested.store(true, ordering: .relaxed) }
+
+    /// Whether the task's cancellation reached the waiter.
+    var isCancellationRequested: Bool { cancelRequested.load(ordering: .relaxed) }
+
+    /// Makes the waiter wait again for the same task, its job kept: the executor answered a
+    /// wake-up for the task (``SimExecutor/answer(_:)``), which waits as if it had run
+    /// up to its next wait. Only for a waiter no timer entry refers to any more (a stale entry
+    /// would see it waiting, and fire); the caller gives it its timer or parks it next.
+    func waitAgain(timed: Bool) {
+        precondition(job != nil, "only a waiter holding its task's job waits again")
+        self.timed = timed
+        id = 0
+        slot = -1
+        state.store(Waiter.waiting, ordering: .releasing)
+    }
+
     /// Resumes the task with `reason` unless someone already did. Returns whether it won.
     /// The continuation is resumed after the state changed: resuming enqueues a job.
     @discardableResult
     func resume(_ reason: Reason) -> Bool {
+        resume(reason, toCheck: false)
+    }
+
+    /// ``resume(_:)`` for a waiter whose signal checks its wake-ups (``checkedBy``, by a
+    /// notify or at the deadline): the wake-up goes to the executor's queue as a check
+    /// (``SimExecutor/answer(_:)``) if the waiter holds its task's job, and is
+    /// delivered as any other otherwise. Kept apart from ``resume(_:)``, which every other
+    /// wake-up takes, so that theirs stays as short as it was.
+    @discardableResult
+    func resumeToCheck(_ reason: Reason) -> Bool {
+        resume(reason, toCheck: true)
+    }
+
+    @inline(__always)
+    private func resume(_ reason: Reason, toCheck: Bool) -> Bool {
         var current = state.load(ordering: .acquiring)
         while true {
             let next: UInt8
@@ -124,7 +175,14 @@ final class Waiter: @unchecked Sendable {
             }
             let (won, found) = state.compareExchange(expected: current, desired: next, ordering: .acquiringAndReleasing)
             if won {
-                if current == Waiter.waiting { deliver(reason) }
+                if current == Waiter.waiting {
+                    if toCheck, job != nil {
+                        jobReason = reason
+                        resumeOn!._withUnsafeGuaranteedRef { $0.append(check: self) }
+                    } else {
+                        deliver(reason)
+                    }
+                }
                 return true
             }
             current = found

@@ -16,6 +16,9 @@ final class CountedSignal: WakeSignal {
     /// Notifications so far.
     var notifications: UInt64 { count.load(ordering: .relaxed) }
 
+    /// The kernel's signal under this one, in a simulated run (nil in live mode).
+    var kernelSignal: Signal? { signal as? Signal }
+
     @discardableResult
     nonisolated(nonsending)
     func waitForNotify(until deadline: Duration?) async throws -> Bool {

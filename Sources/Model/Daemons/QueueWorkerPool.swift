@@ -34,6 +34,14 @@ actor QueueWorkerPool {
     private let workerKind: RunRecorder.LoadKind
     /// Whether the idle claims are skipped (``IdleClaims``).
     private var skipsIdleClaims = false
+    /// Ideal mode's batched claims on the simulated database, which ``answerWakeUp(_:)`` makes
+    /// for a woken daemon (set when the daemon starts).
+    private var answeringClaims: SimConnection?
+    /// A round that a wake-up check began (its disk-metric refresh and its round trip are
+    /// done) and whose claim is still to be made, with its request and limit: by the next
+    /// check, or by the task (``round(ideal:skipping:idealClaims:idleRounds:)``) if it runs
+    /// first.
+    private var pendingClaim: (queues: [QueueName], limit: Int)?
 
     init(context: ClusterContext, node: NodeID) {
         unownedExecutor = context.runtime.actorExecutor
@@ -91,6 +99,16 @@ actor QueueWorkerPool {
         if ideal || skipping != nil { await context.store.subscribe(wake, to: allQueues) }
         // Ideal mode's batched claims on the simulated database claim and wait in one hop.
         let idealClaims = ideal && context.steps.queuesDequeue == .batched ? connection as? SimConnection : nil
+        // A wake-up whose round would claim nothing is answered where it stands in the
+        // executor's queue, without running this task (``answerWakeUp(on:)``).
+        let checked = idealClaims == nil || context.runsEveryWakeUp ? nil : wake.kernelSignal
+        if let checked {
+            answeringClaims = idealClaims
+            checked.wakeCheck = { [unowned(unsafe) self] isolation in
+                isolation.enter(self, with: isolation) { pool, isolation in pool.answerWakeUp(isolation) }
+            }
+        }
+        defer { checked?.wakeCheck = nil }
         var idleRounds = 0
         do {
             if config.startupReleasesClaims {
@@ -119,6 +137,16 @@ actor QueueWorkerPool {
     private func round(ideal: Bool, skipping: SimConnection?, idealClaims: SimConnection?,
                        idleRounds: inout Int) async throws {
         let config = context.config
+        if let pending = pendingClaim, let idealClaims {
+            // A wake-up check began this round (``answerWakeUp(_:)``): the task takes it up at
+            // its claim, as the round below goes on after its round trip.
+            pendingClaim = nil
+            let items = try await idealClaims.claimOrWaitForWork(paid: pending.queues, limit: pending.limit, signal: wake)
+            if items.isEmpty { return }
+            idleRounds = 0
+            for item in items { start(item) }
+            return
+        }
         refreshDiskMetric()
         let limit: Int
         if config.ideal {
@@ -166,6 +194,45 @@ actor QueueWorkerPool {
         }
         idleRounds = 0
         for item in items { start(item) }
+    }
+
+    /// Ideal mode: what this daemon, woken on `wake` (an insert into one of its queues, a
+    /// worker ending), would do up to its next wait, answered without running it when that
+    /// is an empty claim (the ``WakeCheck`` set in ``run()``, with ``answeringClaims``; on `cluster-day.yaml`'s
+    /// `ideal-plan` an insert into an `any` queue wakes some 50 daemons, and all but the
+    /// first find the row taken). The woken task would return from its wait (in
+    /// ``SimDatabase/claimOrWaitForWork(_:limit:by:kind:signal:)`` or in ``round(ideal:skipping:idealClaims:idleRounds:)``,
+    /// whose next steps are the same: the loop's next round) and run ``round(ideal:skipping:idealClaims:idleRounds:)``:
+    /// this is that round's ideal-mode path, statement for statement. The disk metric's
+    /// refresh comes first, as the round's; it is idempotent at one instant, so a round the
+    /// task then runs itself (``WakeVerdict/resume``) refreshes to the same.
+    private func answerWakeUp(_ isolation: WakeCheckIsolation) -> WakeVerdict {
+        guard let claims = answeringClaims else { return .resume }
+        // The round trip of a round the check began ended: its claim.
+        if pendingClaim != nil { return answerPendingClaim(on: claims, isolation) }
+        refreshDiskMetric()
+        let limit: Int
+        if context.config.ideal {
+            limit = Int(maxWorkers) - busy
+            // The round waits for a worker to end, claiming nothing.
+            if limit <= 0 { return .waitAgain(until: nil) }
+        } else {
+            if Double(busy) > maxWorkers { return .resume }
+            limit = max(1, Int(maxWorkers) - busy)
+        }
+        let roundTrip = claims.wakeUpRoundTrip()
+        pendingClaim = (requestedQueues(), limit)
+        if roundTrip.attoseconds > 0 { return .sleep(until: context.runtime.now.adding(roundTrip)) }
+        return answerPendingClaim(on: claims, isolation)
+    }
+
+    /// The claim of a round a wake-up check began (``pendingClaim``): answered if it takes
+    /// nothing; otherwise the task runs and makes it (``round(ideal:skipping:idealClaims:idleRounds:)``).
+    private func answerPendingClaim(on claims: SimConnection, _ isolation: WakeCheckIsolation) -> WakeVerdict {
+        guard let pending = pendingClaim else { return .resume }
+        let verdict = claims.answerClaim(pending.queues, limit: pending.limit, isolation)
+        if verdict != .resume { pendingClaim = nil }
+        return verdict
     }
 
     /// The idle claims after an empty one, skipped up to the one that can see a row

@@ -59,10 +59,13 @@ public final class ClusterContext: Sendable {
     /// Every insert wakes every daemon that claims from its queue, as before the first-reader
     /// wake-ups (``RunOptions/wakesEveryPoller``).
     let wakesEveryPoller: Bool
+    /// Every woken daemon of ideal mode runs, none answered in place
+    /// (``RunOptions/runsEveryWakeUp``).
+    let runsEveryWakeUp: Bool
 
     public init(runtime: any Runtime, config: ModelConfig, topology: Topology, store: any QueueStore,
                 recorder: RunRecorder, random: RandomStream, naivePolling: Bool = false,
-                wakesEveryPoller: Bool = false) {
+                wakesEveryPoller: Bool = false, runsEveryWakeUp: Bool = false) {
         self.runtime = runtime
         self.config = config
         self.coalescing = CoalescingTable(config)
@@ -74,6 +77,7 @@ public final class ClusterContext: Sendable {
         inlineLocks = InlineNetworkLocks(runtime: runtime)
         self.naivePolling = naivePolling
         self.wakesEveryPoller = wakesEveryPoller
+        self.runsEveryWakeUp = runsEveryWakeUp
     }
 
     /// A new database connection whose round trips come from the stream `db/<name>`.

@@ -30,6 +30,10 @@ public struct RunOptions: Sendable {
     /// the one whose read sees the row first (``IdlePlan``). Same results, more kernel jobs;
     /// kept so that tests can compare the two.
     public var wakesEveryPoller: Bool = false
+    /// Run every woken daemon of ideal mode, instead of answering in place a wake-up whose
+    /// round would claim nothing (``WakeCheck``, ``QueueWorkerPool``). Same results and the
+    /// same job count, more instructions; kept so that tests can compare the two.
+    public var runsEveryWakeUp: Bool = false
     /// Told where the run is (``RunProgress``) at most once every `progressInterval` of wall
     /// time while it goes on (`--progress`); it only reads the run, which is the same with or
     /// without it.
@@ -72,7 +76,11 @@ public struct RunResult: Sendable {
     /// Why the run was stopped early, when the progress watch stopped it.
     public var endingReason: String?
     public var virtualTime: Duration
+    /// Kernel jobs (``Simulation/Outcome/jobs``).
     public var jobs: UInt64
+    /// Of ``jobs``, the woken daemons' rounds answered without running them (ideal mode's:
+    /// ``RunOptions/runsEveryWakeUp``); a cost, not a result, and not reported.
+    public var wakeUpsAnswered: UInt64 = 0
     /// Highest number of busy sf-queues workers seen, per pool (`node-1/sf-queues`).
     public var peakBusy: [String: Int]
     /// Work lost by coalescing: each folded or deduplicated request whose change no execution
@@ -104,7 +112,8 @@ public enum ClusterRun {
                                    random: RandomStream(seed: options.seed).derived("fairness"))
         let context = ClusterContext(runtime: sim, config: config, topology: topology, store: database,
                                      recorder: recorder, random: RandomStream(seed: options.seed),
-                                     naivePolling: options.naivePolling, wakesEveryPoller: options.wakesEveryPoller)
+                                     naivePolling: options.naivePolling, wakesEveryPoller: options.wakesEveryPoller,
+                                     runsEveryWakeUp: options.runsEveryWakeUp)
         let (tracker, sources) = start(context: context, workload: workload)
         sim.spawn("drain") { await database.waitUntilDrained(after: tracker) }
         let watcher = ProgressWatcher(recorder: recorder, config: config, topology: topology, workload: workload,
@@ -124,7 +133,7 @@ public enum ClusterRun {
                 PendingOp(id: $0.id, task: $0.spec.taskLabel, queue: $0.spec.queue.description, state: $0.state)
             },
             ending: outcome.ending, endingReason: outcome.reason, virtualTime: outcome.virtualTime, jobs: outcome.jobs,
-            peakBusy: recorder.peakBusy, effectViolations: effects.violations, timedOutWaits: recorder.timedOutWaits,
+            wakeUpsAnswered: outcome.wakeUpsAnswered, peakBusy: recorder.peakBusy, effectViolations: effects.violations, timedOutWaits: recorder.timedOutWaits,
             failures: recorder.failures, roundTrips: recorder.roundTrips, load: recorder.load,
             fairness: recorder.fairness)
     }

@@ -42,8 +42,14 @@ public final class SimConnection: QueueConnection {
     /// Pays one round trip (nothing in ideal mode, where round trips are zero).
     @inline(__always)
     nonisolated(nonsending) private func pay() async throws {
+        try await pay(countAndDrawRoundTrip())
+    }
+
+    /// A round trip counted and drawn: what ``pay()`` does before it sleeps for it.
+    @inline(__always)
+    private func countAndDrawRoundTrip() -> Duration {
         database.recorder.roundTrip(by: name, kind: kind)
-        try await pay(fixedRoundTrip ?? roundTrip.sample(&random))
+        return fixedRoundTrip ?? roundTrip.sample(&random)
     }
 
     @inline(__always)
@@ -255,9 +261,38 @@ public final class SimConnection: QueueConnection {
     nonisolated(nonsending) func claimOrWaitForWork(_ queues: [QueueName], limit: Int, signal: any WakeSignal)
         async throws -> [WorkItem] {
         try await pay()
+        return try await claimOrWaitForWork(paid: queues, limit: limit, signal: signal)
+    }
+
+    /// ``claimOrWaitForWork(_:limit:signal:)`` once its round trip is paid.
+    @inline(__always)
+    nonisolated(nonsending) func claimOrWaitForWork(paid queues: [QueueName], limit: Int, signal: any WakeSignal)
+        async throws -> [WorkItem] {
         var items = try await database.claimOrWaitForWork(queues, limit: limit, by: name, kind: kind, signal: signal)
         for index in items.indices { items[index].claimBatch = items.count }
         return items
+    }
+
+    /// The round trip of a ``claimOrWaitForWork(_:limit:signal:)`` that a ``WakeCheck``
+    /// makes for a woken daemon (on the run's thread between jobs): counted and drawn as the
+    /// statement's; the check has the daemon sleep for it if it is longer than zero, as the
+    /// statement would.
+    func wakeUpRoundTrip() -> Duration {
+        countAndDrawRoundTrip()
+    }
+
+    /// The claim of a ``claimOrWaitForWork(_:limit:signal:)`` whose round trip is paid, made
+    /// by a ``WakeCheck`` for a woken daemon: when it would take nothing and the wait after it
+    /// would suspend, it is counted as the statement counts it, and the daemon waits as the
+    /// statement would; otherwise nothing is done and the daemon must run (and claim).
+    func answerClaim(_ queues: [QueueName], limit: Int, _ isolation: WakeCheckIsolation) -> WakeVerdict {
+        guard case .some(let until) = isolation.enter(database, with: (queues, limit), { database, request in
+            database.waitAfterEmptyClaim(request.0, limit: request.1)
+        }) else {
+            return .resume
+        }
+        database.recorder.claims(1, empty: 1, kind: kind)
+        return .waitAgain(until: until)
     }
 
     @inline(__always)

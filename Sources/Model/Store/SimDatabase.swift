@@ -636,6 +636,21 @@ public actor SimDatabase: QueueStore {
         return []
     }
 
+    /// Ideal mode's woken daemon answered without running it (``SimConnection/answerWakeUp(_:limit:)``):
+    /// if a claim of `queues` with `limit` (``claimOrWaitForWork(_:limit:by:kind:signal:)``)
+    /// would take nothing and the wait after it would suspend, that wait's deadline (the
+    /// earliest `scheduled_at` of their rows, nil for none); nil otherwise. Changes nothing:
+    /// an empty claim changes no state of the claim rules (see `IdleClaims`), and the caller
+    /// counts it. Only for `strict`, whose claim is empty exactly when no queue's first row is
+    /// due, which is when the wait after it suspends.
+    func waitAfterEmptyClaim(_ queues: [QueueName], limit: Int) -> Duration?? {
+        guard let first = queues.first, case .strict = config.fairness.policy(draining: first),
+              min(max(limit, 0), config.claimCap) > 0 else { return nil }
+        let earliest = earliestScheduled(queues)
+        if let earliest, earliest <= now { return nil }
+        return .some(earliest)
+    }
+
     /// Ideal mode: returns at once if a row is due in `queues`; otherwise waits on `signal`
     /// until a row appears or the earliest deferred row becomes due.
     public func waitForWork(_ queues: [QueueName], signal: any WakeSignal) async throws {
