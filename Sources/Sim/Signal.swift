@@ -144,6 +144,9 @@ public struct WakeCheckIsolation: Sendable {
 
     init(_ executor: SimExecutor) { self.executor = .passUnretained(executor) }
 
+    /// The run's clock, read from the executor (no call through `any Runtime`).
+    public var now: Duration { executor._withUnsafeGuaranteedRef { $0.now } }
+
     /// Runs `body` isolated to `actor` with `argument`, `actor` being on the simulation's
     /// executor (checked: a trap otherwise, as `assumeIsolated`'s). The body captures
     /// nothing (what it needs comes as its argument), so that as an escaping closure it has

@@ -183,8 +183,6 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         var now: Duration = .zero
         var sequence: UInt64 = 0
         var jobsRun: UInt64 = 0
-        /// Of ``jobsRun``, the wake-ups answered without running their task (``WakeCheck``).
-        var wakeUpsAnswered: UInt64 = 0
         /// Jobs run since the clock last moved.
         var jobsAtInstant: UInt64 = 0
         var stopRequested = false
@@ -352,8 +350,9 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     public var jobsRun: UInt64 { state.withLock { $0.jobsRun } }
 
     /// Of ``jobsRun``, the wake-ups answered by their signal's ``WakeCheck`` without running
-    /// their task.
-    public var wakeUpsAnswered: UInt64 { state.withLock { $0.wakeUpsAnswered } }
+    /// their task. Counted by the loop alone, outside the state's lock (one lock less a
+    /// check); read once the run is over.
+    @exclusivity(unchecked) public private(set) nonisolated(unsafe) var wakeUpsAnswered: UInt64 = 0
 
     /// Asks the loop to return after the job that is running now.
     public func requestStop() {
@@ -543,29 +542,35 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         let job = waiter.suspendedJob
         let reason = waiter.jobReason
         guard reason == .deadline || !waiter.timed, !waiter.isCancellationRequested,
-              let signal = waiter.checkedBy?.takeUnretainedValue(), let check = signal.wakeCheck,
-              !state.withLock({ $0.sample != nil }) else {
+              let checkedBy = waiter.checkedBy, !state.withLock({ $0.sample != nil }) else {
             execute(job)
             return
         }
-        // What the task's signal wait does first when it ended otherwise than by a notify.
-        if reason != .signalled { signal.unregister(waiter) }
-        let verdict = check(WakeCheckIsolation(self))
-        // The task's next wait, as its own would be made: its timer or parking, then (on the
-        // signal) its place among the signal's waiters.
-        switch verdict {
-        case .resume:
+        // The signal unretained: the waiting task's code holds it (``Waiter/checkedBy``).
+        let answered = checkedBy._withUnsafeGuaranteedRef { signal -> Bool in
+            guard let check = signal.wakeCheck else { return false }
+            // What the task's signal wait does first when it ended otherwise than by a notify.
+            if reason != .signalled { signal.unregister(waiter) }
+            // The task's next wait, as its own would be made: its timer or parking, then (on
+            // the signal) its place among the signal's waiters.
+            switch check(WakeCheckIsolation(self)) {
+            case .resume:
+                return false
+            case .waitAgain(let deadline):
+                waiter.waitAgain(timed: deadline != nil)
+                enter(waiter, deadline: deadline, observer: false)
+                signal.register(waiter)
+            case .sleep(let deadline):
+                waiter.waitAgain(timed: true)
+                enter(waiter, deadline: deadline, observer: false)
+            }
+            return true
+        }
+        guard answered else {
             execute(job)
             return
-        case .waitAgain(let deadline):
-            waiter.waitAgain(timed: deadline != nil)
-            enter(waiter, deadline: deadline, observer: false)
-            signal.register(waiter)
-        case .sleep(let deadline):
-            waiter.waitAgain(timed: true)
-            enter(waiter, deadline: deadline, observer: false)
         }
-        state.withLock { $0.wakeUpsAnswered &+= 1 }
+        wakeUpsAnswered &+= 1
     }
 
     /// Wakes every pending waiter with ``Waiter/Reason/cancelled`` and runs jobs until none is

@@ -53,9 +53,17 @@ actor QueueWorkerPool {
         memory = DeferMemory(policy: context.config.queuesDefer, source: .persisted)
         wake = CountedSignal(context.runtime.makeSignal())
         diskRefresh = PeriodicStarts(every: context.config.diskMetricRefresh, last: nil)
+        maxWorkers = context.config.maxWorkers(cpus: context.topology.cpus(of: node))
+        reservedUserSlots = context.config.reservedUserSlots
+        diskBusyThreshold = context.config.diskBusyThresholdMillisecondsPerSecond
     }
 
-    private var maxWorkers: Double { context.config.maxWorkers(cpus: context.topology.cpus(of: node)) }
+    /// `max_workers` of this node's pool, and what its request list reads of the config:
+    /// read once (the config is a large value, copied with its references retained when read
+    /// through the context, on every round).
+    private let maxWorkers: Double
+    private let reservedUserSlots: Int
+    private let diskBusyThreshold: Double
 
     private static let userLanes = Priority.allCases.filter(\.isUserLane)
     private static let backgroundLanes = Priority.allCases.filter { !$0.isUserLane }
@@ -67,8 +75,8 @@ actor QueueWorkerPool {
 
     /// The request list for the current pool state, in priority order.
     func requestedQueues() -> [QueueName] {
-        let background = Double(busy) <= maxWorkers - Double(context.config.reservedUserSlots)
-        let diskBusy = background && diskMetric > context.config.diskBusyThresholdMillisecondsPerSecond
+        let background = Double(busy) <= maxWorkers - Double(reservedUserSlots)
+        let diskBusy = background && diskMetric > diskBusyThreshold
         // One of three lists; built once each (a queue name renders its string when made).
         let shape = background ? (diskBusy ? 2 : 1) : 0
         if let cached = requestLists[shape] { return cached }
@@ -88,7 +96,9 @@ actor QueueWorkerPool {
 
     /// The request lists already built: user lanes only; with the background lanes; with
     /// them but not the high-I/O ones (disk busy).
-    private var requestLists: [[QueueName]?] = [nil, nil, nil]
+    /// Unchecked for exclusivity, as the actor's other per-round state: a checked access is
+    /// a call into the runtime on every round.
+    @exclusivity(unchecked) private var requestLists: [[QueueName]?] = [nil, nil, nil]
 
     /// The daemon loop; returns when the task is cancelled.
     func run() async {
@@ -210,7 +220,8 @@ actor QueueWorkerPool {
         guard let claims = answeringClaims else { return .resume }
         // The round trip of a round the check began ended: its claim.
         if pendingClaim != nil { return answerPendingClaim(on: claims, isolation) }
-        refreshDiskMetric()
+        let now = isolation.now
+        refreshDiskMetric(at: now)
         let limit: Int
         if context.config.ideal {
             limit = Int(maxWorkers) - busy
@@ -222,7 +233,7 @@ actor QueueWorkerPool {
         }
         let roundTrip = claims.wakeUpRoundTrip()
         pendingClaim = (requestedQueues(), limit)
-        if roundTrip.attoseconds > 0 { return .sleep(until: context.runtime.now.adding(roundTrip)) }
+        if roundTrip.attoseconds > 0 { return .sleep(until: now.adding(roundTrip)) }
         return answerPendingClaim(on: claims, isolation)
     }
 
@@ -283,7 +294,11 @@ actor QueueWorkerPool {
     }
 
     private func refreshDiskMetric() {
-        if diskRefresh.see(context.runtime.now) { diskMetric = diskLoad }
+        refreshDiskMetric(at: context.runtime.now)
+    }
+
+    private func refreshDiskMetric(at now: Duration) {
+        if diskRefresh.see(now) { diskMetric = diskLoad }
     }
 
     private func start(_ item: WorkItem) {
