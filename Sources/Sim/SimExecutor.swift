@@ -250,6 +250,10 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// ``GlobalJobRouting/isAvailable``, read once (``execute(_:)`` asks for every job).
     private let routed: Bool
 
+    /// Whether the loop is running a ``WakeCheck`` (``answer(_:)``), which is isolated to
+    /// this executor though no job runs (``isIsolatingCurrentContext()``).
+    private let checking = Atomic<Bool>(false)
+
     /// The gate spawned tasks suspend through (``SuspensionGate``), and its executor.
     let gate: SuspensionGate
     let gateExecutor: GateExecutor
@@ -311,6 +315,20 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
+    }
+
+    /// Whether the code running now is isolated to this executor though no job runs: only
+    /// while the loop runs a ``WakeCheck``. The check enters actors through
+    /// ``WakeCheckIsolation`` without asking; this answers the runtime's own isolation checks
+    /// inside it (`assumeIsolated`, `preconditionIsolated`, the checks the compiler inserts
+    /// for some closures of actor-isolated code), which would otherwise trap: the runtime
+    /// knows of no job running and asks the executor.
+    public func isIsolatingCurrentContext() -> Bool? {
+        checking.load(ordering: .relaxed) ? true : nil
+    }
+
+    public func checkIsolated() {
+        precondition(checking.load(ordering: .relaxed), "not isolated to the simulation's executor")
     }
 
     public func asUnownedTaskExecutor() -> UnownedTaskExecutor {
@@ -553,7 +571,10 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             if reason != .signalled { signal.unregister(waiter) }
             // The task's next wait, as its own would be made: its timer or parking, then (on
             // the signal) its place among the signal's waiters.
-            switch check(WakeCheckIsolation(self)) {
+            checking.store(true, ordering: .relaxed)
+            let verdict = check(WakeCheckIsolation(self))
+            checking.store(false, ordering: .relaxed)
+            switch verdict {
             case .resume:
                 return false
             case .waitAgain(let deadline):

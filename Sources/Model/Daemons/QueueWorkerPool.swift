@@ -34,8 +34,8 @@ actor QueueWorkerPool {
     private let workerKind: RunRecorder.LoadKind
     /// Whether the idle claims are skipped (``IdleClaims``).
     private var skipsIdleClaims = false
-    /// Ideal mode's batched claims on the simulated database, which ``answerWakeUp(_:)`` makes
-    /// for a woken daemon (set when the daemon starts).
+    /// Ideal mode's batched claims on the simulated database, which ``answerWakeUp(_:)``
+    /// makes for a woken daemon (set when the daemon starts).
     private var answeringClaims: SimConnection?
     /// A round that a wake-up check began (its disk-metric refresh and its round trip are
     /// done) and whose claim is still to be made, with its request and limit: by the next
@@ -208,14 +208,15 @@ actor QueueWorkerPool {
 
     /// Ideal mode: what this daemon, woken on `wake` (an insert into one of its queues, a
     /// worker ending), would do up to its next wait, answered without running it when that
-    /// is an empty claim (the ``WakeCheck`` set in ``run()``, with ``answeringClaims``; on `cluster-day.yaml`'s
-    /// `ideal-plan` an insert into an `any` queue wakes some 50 daemons, and all but the
-    /// first find the row taken). The woken task would return from its wait (in
-    /// ``SimDatabase/claimOrWaitForWork(_:limit:by:kind:signal:)`` or in ``round(ideal:skipping:idealClaims:idleRounds:)``,
-    /// whose next steps are the same: the loop's next round) and run ``round(ideal:skipping:idealClaims:idleRounds:)``:
-    /// this is that round's ideal-mode path, statement for statement. The disk metric's
-    /// refresh comes first, as the round's; it is idempotent at one instant, so a round the
-    /// task then runs itself (``WakeVerdict/resume``) refreshes to the same.
+    /// is an empty claim (the ``WakeCheck`` set in ``run()``, with ``answeringClaims``; on
+    /// `cluster-day.yaml`'s `ideal-plan` an insert into an `any` queue wakes some 50
+    /// daemons, and all but the first find the row taken). The woken task would return from
+    /// its wait (in ``SimDatabase/claimOrWaitForWork(_:limit:by:kind:signal:)`` or in the
+    /// round, whose next steps are the same: the loop's next round) and run the round
+    /// (``round(ideal:skipping:idealClaims:idleRounds:)``): this is the round's ideal-mode
+    /// path, statement for statement. The disk metric's refresh comes first, as the round's;
+    /// it is idempotent at one instant, so a round the task then runs itself
+    /// (``WakeVerdict/resume``) refreshes to the same.
     private func answerWakeUp(_ isolation: WakeCheckIsolation) -> WakeVerdict {
         guard let claims = answeringClaims else { return .resume }
         // The round trip of a round the check began ended: its claim.
