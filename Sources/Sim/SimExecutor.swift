@@ -569,11 +569,11 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             guard let check = signal.wakeCheck else { return false }
             // What the task's signal wait does first when it ended otherwise than by a notify.
             if reason != .signalled { signal.unregister(waiter) }
-            // The task's next wait, as its own would be made: its timer or parking, then (on
-            // the signal) its place among the signal's waiters.
             checking.store(true, ordering: .relaxed)
             let verdict = check(WakeCheckIsolation(self))
             checking.store(false, ordering: .relaxed)
+            // The task's next wait, as its own would be made: its timer or parking, then (on
+            // the signal) its place among the signal's waiters.
             switch verdict {
             case .resume:
                 return false

@@ -110,7 +110,7 @@ actor QueueWorkerPool {
         // Ideal mode's batched claims on the simulated database claim and wait in one hop.
         let idealClaims = ideal && context.steps.queuesDequeue == .batched ? connection as? SimConnection : nil
         // A wake-up whose round would claim nothing is answered where it stands in the
-        // executor's queue, without running this task (``answerWakeUp(on:)``).
+        // executor's queue, without running this task (``answerWakeUp(_:)``).
         let checked = idealClaims == nil || context.runsEveryWakeUp ? nil : wake.kernelSignal
         if let checked {
             answeringClaims = idealClaims

@@ -133,7 +133,8 @@ public enum ClusterRun {
                 PendingOp(id: $0.id, task: $0.spec.taskLabel, queue: $0.spec.queue.description, state: $0.state)
             },
             ending: outcome.ending, endingReason: outcome.reason, virtualTime: outcome.virtualTime, jobs: outcome.jobs,
-            wakeUpsAnswered: outcome.wakeUpsAnswered, peakBusy: recorder.peakBusy, effectViolations: effects.violations, timedOutWaits: recorder.timedOutWaits,
+            wakeUpsAnswered: outcome.wakeUpsAnswered, peakBusy: recorder.peakBusy,
+            effectViolations: effects.violations, timedOutWaits: recorder.timedOutWaits,
             failures: recorder.failures, roundTrips: recorder.roundTrips, load: recorder.load,
             fairness: recorder.fairness)
     }

@@ -636,8 +636,8 @@ public actor SimDatabase: QueueStore {
         return []
     }
 
-    /// Ideal mode's woken daemon answered without running it (``SimConnection/answerWakeUp(_:limit:)``):
-    /// if a claim of `queues` with `limit` (``claimOrWaitForWork(_:limit:by:kind:signal:)``)
+    /// Ideal mode's woken daemon answered without running it
+    /// (``SimConnection/answerClaim(_:limit:_:)``): if a claim of `queues` with `limit` (``claimOrWaitForWork(_:limit:by:kind:signal:)``)
     /// would take nothing and the wait after it would suspend, that wait's deadline (the
     /// earliest `scheduled_at` of their rows, nil for none); nil otherwise. Changes nothing:
     /// an empty claim changes no state of the claim rules (see `IdleClaims`), and the caller
