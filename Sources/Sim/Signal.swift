@@ -75,9 +75,9 @@ public final class Signal: Sendable {
         case .none:
             return
         case .one(let waiter):
-            if Self.wake(waiter) { executor.forget(waiter) }
+            if waiter.wake(.signalled) { executor.forget(waiter) }
         case .all(var woken):
-            for waiter in woken where Self.wake(waiter) {
+            for waiter in woken where waiter.wake(.signalled) {
                 executor.forget(waiter)
             }
             // The storage goes back for the next waiters, emptied, if nobody began to wait
@@ -89,12 +89,6 @@ public final class Signal: Sendable {
                 if queue.isEmpty { swap(&queue, &woken) }
             }
         }
-    }
-
-    /// Resumes a notified waiter, its wake-up to be checked if the signal checks them.
-    @inline(__always)
-    private static func wake(_ waiter: Waiter) -> Bool {
-        waiter.checkedBy == nil ? waiter.resume(.signalled) : waiter.resumeToCheck(.signalled)
     }
 
     /// What ``notifyAll()`` took from the queue under its lock.

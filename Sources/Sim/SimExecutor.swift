@@ -528,7 +528,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             case .work(.check(let waiter)):
                 answer(waiter.takeRetainedValue())
             case .fire(let waiter):
-                if waiter.checkedBy == nil { waiter.resume(.deadline) } else { waiter.resumeToCheck(.deadline) }
+                waiter.wake(.deadline)
             case .watch(let now):
                 if let watch = guards.watch {
                     if let reason = watch.check(now) { return .watch(reason) }

@@ -163,6 +163,13 @@ final class Waiter: @unchecked Sendable {
         resume(reason, toCheck: true)
     }
 
+    /// A notify's or a timer's wake-up: ``resumeToCheck(_:)`` if the waiter's signal checks
+    /// its wake-ups (``checkedBy``), else ``resume(_:)``.
+    @inline(__always) @discardableResult
+    func wake(_ reason: Reason) -> Bool {
+        checkedBy == nil ? resume(reason) : resumeToCheck(reason)
+    }
+
     @inline(__always)
     private func resume(_ reason: Reason, toCheck: Bool) -> Bool {
         var current = state.load(ordering: .acquiring)

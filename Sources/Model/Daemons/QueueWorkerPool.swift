@@ -159,20 +159,16 @@ actor QueueWorkerPool {
         }
         refreshDiskMetric()
         let limit: Int
-        if config.ideal {
-            // Exact pool: never more than int(max_workers) at once.
-            limit = Int(maxWorkers) - busy
-            if limit <= 0 {
-                try await wake.wait()
-                return
-            }
-        } else {
-            if Double(busy) > maxWorkers {
-                try await idle(rounds: idleRounds)
-                idleRounds += 1
-                return
-            }
-            limit = max(1, Int(maxWorkers) - busy)
+        switch roundStart {
+        case .waitForWorker:
+            try await wake.wait()
+            return
+        case .idle:
+            try await idle(rounds: idleRounds)
+            idleRounds += 1
+            return
+        case .claim(let room):
+            limit = room
         }
         let queues = requestedQueues()
         let stateAtStart = (busy: busy, diskLoad: diskLoad)
@@ -206,6 +202,24 @@ actor QueueWorkerPool {
         for item in items { start(item) }
     }
 
+    /// What a round does after its disk-metric refresh, by the pool's state: wait for a worker
+    /// to end (ideal mode's exact pool, full: never more than `int(max_workers)` at once),
+    /// sleep its idle interval (a pool over `max_workers`), or claim up to `limit` rows. Read
+    /// by the round and by the check that answers a woken round (``answerWakeUp(_:)``).
+    private enum RoundStart: Equatable {
+        case waitForWorker
+        case idle
+        case claim(limit: Int)
+    }
+
+    private var roundStart: RoundStart {
+        if context.config.ideal {
+            let limit = Int(maxWorkers) - busy
+            return limit <= 0 ? .waitForWorker : .claim(limit: limit)
+        }
+        return Double(busy) > maxWorkers ? .idle : .claim(limit: max(1, Int(maxWorkers) - busy))
+    }
+
     /// Ideal mode: what this daemon, woken on `wake` (an insert into one of its queues, a
     /// worker ending), would do up to its next wait, answered without running it when that
     /// is an empty claim (the ``WakeCheck`` set in ``run()``, with ``answeringClaims``; on
@@ -224,15 +238,18 @@ actor QueueWorkerPool {
         let now = isolation.now
         refreshDiskMetric(at: now)
         let limit: Int
-        if context.config.ideal {
-            limit = Int(maxWorkers) - busy
+        switch roundStart {
+        case .waitForWorker:
             // The round waits for a worker to end, claiming nothing.
-            if limit <= 0 { return .waitAgain(until: nil) }
-        } else {
-            if Double(busy) > maxWorkers { return .resume }
-            limit = max(1, Int(maxWorkers) - busy)
+            return .waitAgain(until: nil)
+        case .idle:
+            return .resume
+        case .claim(let room):
+            limit = room
         }
-        let roundTrip = claims.wakeUpRoundTrip()
+        // The claim's round trip, as `claimOrWaitForWork` pays it: counted and drawn, then
+        // slept if longer than zero.
+        let roundTrip = claims.countAndDrawRoundTrip()
         pendingClaim = (requestedQueues(), limit)
         if roundTrip.attoseconds > 0 { return .sleep(until: now.adding(roundTrip)) }
         return answerPendingClaim(on: claims, isolation)

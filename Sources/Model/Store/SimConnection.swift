@@ -45,9 +45,11 @@ public final class SimConnection: QueueConnection {
         try await pay(countAndDrawRoundTrip())
     }
 
-    /// A round trip counted and drawn: what ``pay()`` does before it sleeps for it.
+    /// A round trip counted and drawn: what ``pay()`` does before it sleeps for it (and what
+    /// a ``WakeCheck`` does for a woken daemon's claim, which then sleeps for it if it is
+    /// longer than zero, as the statement would).
     @inline(__always)
-    private func countAndDrawRoundTrip() -> Duration {
+    func countAndDrawRoundTrip() -> Duration {
         database.recorder.roundTrip(by: name, kind: kind)
         return fixedRoundTrip ?? roundTrip.sample(&random)
     }
@@ -271,14 +273,6 @@ public final class SimConnection: QueueConnection {
         var items = try await database.claimOrWaitForWork(queues, limit: limit, by: name, kind: kind, signal: signal)
         for index in items.indices { items[index].claimBatch = items.count }
         return items
-    }
-
-    /// The round trip of a ``claimOrWaitForWork(_:limit:signal:)`` that a ``WakeCheck``
-    /// makes for a woken daemon (on the run's thread between jobs): counted and drawn as the
-    /// statement's; the check has the daemon sleep for it if it is longer than zero, as the
-    /// statement would.
-    func wakeUpRoundTrip() -> Duration {
-        countAndDrawRoundTrip()
     }
 
     /// The claim of a ``claimOrWaitForWork(_:limit:signal:)`` whose round trip is paid, made

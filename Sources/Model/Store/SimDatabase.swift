@@ -646,6 +646,14 @@ public actor SimDatabase: QueueStore {
     func waitAfterEmptyClaim(_ queues: [QueueName], limit: Int) -> Duration?? {
         guard let first = queues.first, case .strict = config.fairness.policy(draining: first),
               min(max(limit, 0), config.claimCap) > 0 else { return nil }
+        return workWaitDeadline(queues)
+    }
+
+    /// The wait for work on `queues` (``waitUntilWork(_:signal:)``): nil if a row is due (no
+    /// wait), else the wait's deadline, the earliest `scheduled_at` of their rows (nil for
+    /// none).
+    @inline(__always)
+    private func workWaitDeadline(_ queues: [QueueName]) -> Duration?? {
         let earliest = earliestScheduled(queues)
         if let earliest, earliest <= now { return nil }
         return .some(earliest)
@@ -662,8 +670,7 @@ public actor SimDatabase: QueueStore {
     /// allocate a frame on every woken round of ideal mode).
     @inline(__always)
     private func waitUntilWork(_ queues: [QueueName], signal: any WakeSignal) async throws {
-        let earliest = earliestScheduled(queues)
-        if let earliest, earliest <= now { return }
-        try await signal.wait(untilOffset: earliest)
+        guard case .some(let deadline) = workWaitDeadline(queues) else { return }
+        try await signal.wait(untilOffset: deadline)
     }
 }
