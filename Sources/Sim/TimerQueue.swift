@@ -15,24 +15,45 @@
 /// each insertion and removal; they are kept in an array sorted latest first instead, whose
 /// last entry is compared with the heap's first.
 ///
+/// The heap itself is two: the entries due within ``nearSpan`` of the earliest (`near`), and
+/// the rest (`far`), every key of the first no later than ``bound`` and every key of the
+/// second past it, so the earliest entry is always `near`'s first. Most timers of a
+/// `cluster-day` hour are a round trip's (about a millisecond) among some 1,300 that wait
+/// for seconds: each paid the whole heap's depth on its insertion and removal; in the near
+/// heap of a few dozen it pays two levels. A far entry pays both heaps' (it moves to `near`
+/// when `near` empties: `far`'s earliest and those within ``nearSpan`` of it).
+///
 /// Entries are totally ordered (``SimExecutor/TimerEntry``'s sequence numbers are unique),
 /// so any correct priority queue fires them in the same order: how the queue is built cannot
 /// change a run (`TimerQueueTests` checks the order against a sort).
 struct TimerQueue {
     typealias Entry = SimExecutor.TimerEntry
 
-    /// The heap.
-    private var entries: [Entry] = []
+    /// The entries with keys up to ``bound``: a heap.
+    private var near: [Entry] = []
+    /// The entries with keys past ``bound``: a heap, empty while `near` is.
+    private var far: [Entry] = []
+    /// The last key of `near`'s span: ``nearSpan`` past the key of the entry that began it
+    /// (or, while `far` is empty and `near` small, of the latest entry).
+    private var bound: UInt64 = 0
+    /// How far past its first entry `near` reaches, in keys (about nanoseconds). How the
+    /// entries are split does not change their order (`TimerQueueTests` checks it with spans
+    /// from one key up), only the time it takes: of 1 ms, 10 ms, 50 ms, 200 ms and 1 s, 10 ms
+    /// took the fewest instructions on an hour of `cluster-day` in `plan` and `ideal-plan`,
+    /// within 0.6 % of each other (docs/performance.md, "Session 29").
+    let nearSpan: UInt64
     /// The entries inserted in bulk, latest first.
     private var later: [Entry] = []
 
-    init() {}
+    init(nearSpan: Duration = .milliseconds(10)) {
+        self.nearSpan = Swift.max(1, Entry.key(of: nearSpan))
+    }
 
-    var count: Int { entries.count + later.count }
-    var isEmpty: Bool { entries.isEmpty && later.isEmpty }
+    var count: Int { near.count + far.count + later.count }
+    var isEmpty: Bool { near.isEmpty && later.isEmpty }
 
     /// The earliest entry.
-    var min: Entry? { laterComesFirst ? later.last : entries.first }
+    var min: Entry? { laterComesFirst ? later.last : near.first }
 
     /// Whether the earliest entry is the earliest of those inserted in bulk (else the heap's,
     /// or none). Inlined: the executor's loop reads ``min`` for every timer, and left as a
@@ -40,19 +61,28 @@ struct TimerQueue {
     @inline(__always)
     private var laterComesFirst: Bool {
         guard let start = later.last else { return false }
-        return entries.first.map { start < $0 } ?? true
+        return near.first.map { start < $0 } ?? true
     }
 
-    /// Every entry: the heap's in no particular order, then those inserted in bulk, earliest
+    /// Every entry: the heaps' in no particular order, then those inserted in bulk, earliest
     /// first.
-    var unordered: [Entry] { entries + later.reversed() }
+    var unordered: [Entry] { near + far + later.reversed() }
 
     mutating func insert(_ entry: Entry) {
-        entries.append(entry)
-        entries.withUnsafeMutableBufferPointer { heap in
-            TimerQueue.siftUp(heap, entry, from: heap.count - 1)
+        if entry.key <= bound {
+            Self.push(entry, into: &near)
+        } else if far.isEmpty && near.count < Self.nearBeforeFar {
+            // `near` reaches past the entry: a queue of a few timers is one heap (a refill
+            // for every timer of the kernel's M/M/1 cost 2 % of its instructions).
+            bound = entry.key.addingReportingOverflow(nearSpan).overflow ? .max : entry.key + nearSpan
+            Self.push(entry, into: &near)
+        } else {
+            Self.push(entry, into: &far)
         }
     }
+
+    /// The entries `near` takes beyond its span while `far` is empty.
+    private static let nearBeforeFar = 16
 
     /// Inserts `batch` (in any order) apart from the heap, sorting the entries kept apart.
     mutating func insert(inBulk batch: [Entry]) {
@@ -63,31 +93,68 @@ struct TimerQueue {
     /// Removes and returns the earliest entry; the queue must not be empty.
     mutating func removeMin() -> Entry {
         if laterComesFirst { return later.removeLast() }
-        let last = entries.removeLast()
-        guard !entries.isEmpty else { return last }
-        return entries.withUnsafeMutableBufferPointer { heap in
-            let first = heap[0]
-            // The hole at the root moves down along the earliest children to a leaf...
-            var hole = 0
-            while let earliest = TimerQueue.earliestChild(heap, of: hole) {
-                heap[hole] = heap[earliest]
-                hole = earliest
-            }
-            // ...where the last entry goes, rising to its place.
-            TimerQueue.siftUp(heap, last, from: hole)
-            return first
+        let first = Self.popMin(&near)
+        if near.isEmpty && !far.isEmpty { refill() }
+        return first
+    }
+
+    /// `near` is empty: the span begins at `far`'s earliest entry, and the entries in it move.
+    /// Not inlined: it runs once a span.
+    @inline(never)
+    private mutating func refill() {
+        let start = far[0].key
+        bound = start.addingReportingOverflow(nearSpan).overflow ? .max : start + nearSpan
+        // Taken earliest first, each goes to the end of `near` and stays there.
+        while let first = far.first, first.key <= bound {
+            Self.push(Self.popMin(&far), into: &near)
         }
     }
 
     /// Removes every entry `shouldRemove` picks (it sees each once, and may act on it).
     mutating func removeAll(where shouldRemove: (Entry) -> Bool) {
         later.removeAll(where: shouldRemove)
+        Self.removeAll(from: &near, where: shouldRemove)
+        Self.removeAll(from: &far, where: shouldRemove)
+        if near.isEmpty && !far.isEmpty { refill() }
+    }
+
+    // MARK: One heap: four-ary, in an array
+
+    @inline(__always)
+    private static func push(_ entry: Entry, into heap: inout [Entry]) {
+        heap.append(entry)
+        heap.withUnsafeMutableBufferPointer { heap in
+            siftUp(heap, entry, from: heap.count - 1)
+        }
+    }
+
+    /// Removes and returns `heap`'s earliest entry; `heap` must not be empty. Inlined into
+    /// ``removeMin()`` (a call of its own was 1 % of the kernel M/M/1's instructions).
+    @inline(__always)
+    private static func popMin(_ entries: inout [Entry]) -> Entry {
+        let last = entries.removeLast()
+        guard !entries.isEmpty else { return last }
+        return entries.withUnsafeMutableBufferPointer { heap in
+            let first = heap[0]
+            // The hole at the root moves down along the earliest children to a leaf...
+            var hole = 0
+            while let earliest = earliestChild(heap, of: hole) {
+                heap[hole] = heap[earliest]
+                hole = earliest
+            }
+            // ...where the last entry goes, rising to its place.
+            siftUp(heap, last, from: hole)
+            return first
+        }
+    }
+
+    private static func removeAll(from entries: inout [Entry], where shouldRemove: (Entry) -> Bool) {
         entries.removeAll(where: shouldRemove)
         guard entries.count > 1 else { return }
         entries.withUnsafeMutableBufferPointer { heap in
-            var index = TimerQueue.parent(of: heap.count - 1)
+            var index = parent(of: heap.count - 1)
             while index >= 0 {
-                TimerQueue.siftDown(heap, from: index)
+                siftDown(heap, from: index)
                 index -= 1
             }
         }

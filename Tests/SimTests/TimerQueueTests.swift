@@ -65,16 +65,21 @@ import Testing
         #expect(Entry.key(of: Duration(attoseconds: -3)) == 0)
     }
 
+    /// Spans of the near heap (``TimerQueue/nearSpan``): one key (nearly every entry past
+    /// the first few goes to the far heap and moves back), a millisecond and 10 ms (the
+    /// entries' 40 ms of deadlines split between the two), and an hour (one heap).
+    static let spans: [Duration] = [Duration(attoseconds: 1 << 30), .milliseconds(1), .milliseconds(10), .seconds(3600)]
+
     /// The entries' identities (their order words) in the order `entries` sorts them.
     func sorted(_ entries: [Entry]) -> [UInt64] {
         entries.sorted(by: <).map(\.order)
     }
 
-    @Test(arguments: [0, 1, 2, 3, 4, 5, 17, 64, 65, 1000, 5000])
-    func insertionsThenRemovalsComeOutSorted(count: Int) {
+    @Test(arguments: [0, 1, 2, 3, 4, 5, 17, 64, 65, 1000, 5000], spans)
+    func insertionsThenRemovalsComeOutSorted(count: Int, span: Duration) {
         let made = entries(count, seed: UInt64(count) + 1)
         var shuffle = RandomStream(seed: 9)
-        var queue = TimerQueue()
+        var queue = TimerQueue(nearSpan: span)
         for entry in made.shuffled(using: &shuffle) { queue.insert(entry) }
         #expect(queue.count == count)
         let out = drain(&queue)
@@ -84,12 +89,12 @@ import Testing
 
     /// Entries inserted in bulk (two batches, as two scripts would) and one by one, then
     /// drained: one order, the sorted one.
-    @Test(arguments: [0, 1, 2, 6, 21, 1000, 4097])
-    func entriesInsertedInBulkMergeWithTheHeap(count: Int) {
+    @Test(arguments: [0, 1, 2, 6, 21, 1000, 4097], spans)
+    func entriesInsertedInBulkMergeWithTheHeap(count: Int, span: Duration) {
         let made = entries(count, seed: 77)
         var shuffle = RandomStream(seed: 3)
         let shuffled = made.shuffled(using: &shuffle)
-        var queue = TimerQueue()
+        var queue = TimerQueue(nearSpan: span)
         queue.insert(inBulk: Array(shuffled[..<(count / 3)]))
         for entry in shuffled[(count / 3)..<(2 * count / 3)] { queue.insert(entry) }
         queue.insert(inBulk: Array(shuffled[(2 * count / 3)...]))
@@ -101,9 +106,10 @@ import Testing
 
     /// Compaction's removal (stale entries) keeps the rest in order, in the heap and among
     /// the entries inserted in bulk.
-    @Test func removingEntriesKeepsTheRestInOrder() {
+    @Test(arguments: spans)
+    func removingEntriesKeepsTheRestInOrder(span: Duration) {
         let made = entries(3000, seed: 21)
-        var queue = TimerQueue()
+        var queue = TimerQueue(nearSpan: span)
         queue.insert(inBulk: Array(made[..<1000]))
         for entry in made[1000...] { queue.insert(entry) }
         var seen = 0
@@ -117,12 +123,33 @@ import Testing
         #expect(drain(&queue) == sorted(kept))
     }
 
+    /// A removal that takes every entry of the near heap (the earliest ones) leaves the
+    /// queue giving the rest, from the far heap, in order; entries inserted afterwards too.
+    /// The first entries go in earliest first, as a run's timers mostly do, so that with a
+    /// span below 20 ms every entry of the near heap is below the cut.
+    @Test(arguments: spans)
+    func removingTheEarliestEntriesKeepsTheRestInOrder(span: Duration) {
+        let made = entries(3000, seed: 22)
+        var queue = TimerQueue(nearSpan: span)
+        for entry in made[..<2000].sorted(by: <) { queue.insert(entry) }
+        // The earliest entry (at 0 ms, below the cut) out, as a run's first timer goes.
+        #expect(queue.removeMin().deadline == .zero)
+        let cut = Duration.milliseconds(20)
+        queue.removeAll { $0.deadline < cut }
+        let survivors = made[..<2000].filter { $0.deadline >= cut }
+        #expect(survivors.count > 500)
+        #expect(queue.min?.order == sorted(survivors).first)
+        for entry in made[2000...] { queue.insert(entry) }
+        #expect(drain(&queue) == sorted(survivors + made[2000...]))
+    }
+
     /// Insertions and removals interleaved, as the executor does them (a script's starts in
     /// bulk first), against a sorted array kept alongside.
-    @Test func interleavedInsertionsAndRemovalsMatchASortedList() {
+    @Test(arguments: spans)
+    func interleavedInsertionsAndRemovalsMatchASortedList(span: Duration) {
         let made = entries(20_000, seed: 5)
         var random = RandomStream(seed: 11)
-        var queue = TimerQueue()
+        var queue = TimerQueue(nearSpan: span)
         queue.insert(inBulk: Array(made[..<5000]))
         var reference = made[..<5000].sorted(by: <)
         var next = 5000
