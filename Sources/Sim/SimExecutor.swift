@@ -613,8 +613,9 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         // The signal unretained: the waiting task's code holds it (``Waiter/checkedBy``).
         let answered = checkedBy._withUnsafeGuaranteedRef { signal -> Bool in
             guard let check = signal.wakeCheck else { return false }
-            // What the task's signal wait does first when it ended otherwise than by a notify.
-            if reason != .signalled { signal.unregister(waiter) }
+            // What the task's signal wait does first when it ended otherwise than by a notify
+            // (a sleep a check made is on no signal's list).
+            if reason != .signalled && !waiter.sleepsForCheck { signal.unregister(waiter) }
             checking.store(true, ordering: .relaxed)
             let verdict = check(WakeCheckIsolation(self))
             checking.store(false, ordering: .relaxed)
@@ -624,11 +625,11 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             case .resume:
                 return false
             case .waitAgain(let deadline):
-                waiter.waitAgain(timed: deadline != nil)
+                waiter.waitAgain(timed: deadline != nil, sleeping: false)
                 enter(waiter, deadline: deadline, observer: false)
                 signal.register(waiter)
             case .sleep(let deadline):
-                waiter.waitAgain(timed: true)
+                waiter.waitAgain(timed: true, sleeping: true)
                 enter(waiter, deadline: deadline, observer: false)
             }
             return true

@@ -46,6 +46,9 @@ final class Waiter: @unchecked Sendable {
     /// the check has the task wait again; unretained, as the waiting task's own code holds the
     /// signal.
     @exclusivity(unchecked) var checkedBy: Unmanaged<Signal>?
+    /// Whether the wait is a sleep a wake-up check made for the task (``WakeVerdict/sleep(until:)``):
+    /// the waiter is then on no signal's list, and its wake-up need not be taken off one.
+    @exclusivity(unchecked) private(set) var sleepsForCheck = false
     /// Set when the task's cancellation reaches the waiter (``WaitSlot/cancel()``), so that a
     /// wake-up already queued as a check resumes the task rather than answering for it.
     private let cancelRequested = Atomic<Bool>(false)
@@ -65,6 +68,7 @@ final class Waiter: @unchecked Sendable {
         job = nil
         resumeOn = nil
         checkedBy = nil
+        sleepsForCheck = false
         // `cancelRequested` needs no reset: a cancelled task's waits end before they take a
         // waiter (``SimExecutor/suspend(deadline:observer:register:)``), and its slot let go
         // of the one it held. Nor does `start`: a resumed waiter's was let go of as it ran
@@ -136,11 +140,13 @@ final class Waiter: @unchecked Sendable {
 
     /// Makes the waiter wait again for the same task, its job kept: the executor answered a
     /// wake-up for the task (``SimExecutor/answer(_:)``), which waits as if it had run
-    /// up to its next wait. Only for a waiter no timer entry refers to any more (a stale entry
-    /// would see it waiting, and fire); the caller gives it its timer or parks it next.
-    func waitAgain(timed: Bool) {
+    /// up to its next wait (a sleep if `sleeping`, else a wait on its signal). Only for a
+    /// waiter no timer entry refers to any more (a stale entry would see it waiting, and
+    /// fire); the caller gives it its timer or parks it next.
+    func waitAgain(timed: Bool, sleeping: Bool) {
         precondition(job != nil, "only a waiter holding its task's job waits again")
         self.timed = timed
+        sleepsForCheck = sleeping
         id = 0
         slot = -1
         state.store(Waiter.waiting, ordering: .releasing)
