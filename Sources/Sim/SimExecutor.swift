@@ -612,12 +612,12 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         }
         // The signal unretained: the waiting task's code holds it (``Waiter/checkedBy``).
         let answered = checkedBy._withUnsafeGuaranteedRef { signal -> Bool in
-            guard let check = signal.wakeCheck else { return false }
+            guard let box = signal.checkBox else { return false }
             // What the task's signal wait does first when it ended otherwise than by a notify
             // (a sleep a check made is on no signal's list).
             if reason != .signalled && !waiter.sleepsForCheck { signal.unregister(waiter) }
             checking.store(true, ordering: .relaxed)
-            let verdict = check(WakeCheckIsolation(self))
+            let verdict = box._withUnsafeGuaranteedRef { $0.check(WakeCheckIsolation(self)) }
             checking.store(false, ordering: .relaxed)
             // The task's next wait, as its own would be made: its timer or parking, then (on
             // the signal) its place among the signal's waiters.

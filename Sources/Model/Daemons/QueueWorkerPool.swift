@@ -114,8 +114,13 @@ actor QueueWorkerPool {
         let checked = idealClaims == nil || context.runsEveryWakeUp ? nil : wake.kernelSignal
         if let checked {
             answeringClaims = idealClaims
-            checked.wakeCheck = { [unowned(unsafe) self] isolation in
-                isolation.enter(self, with: isolation) { pool, isolation in pool.answerWakeUp(isolation) }
+            // The pool unretained (this task holds it while the check is set), and entered
+            // without a retain: an unowned reference is retained for the call.
+            let pool = Unmanaged.passUnretained(self)
+            checked.wakeCheck = { isolation in
+                pool._withUnsafeGuaranteedRef { pool in
+                    isolation.enter(pool, with: isolation) { pool, isolation in pool.answerWakeUp(isolation) }
+                }
             }
         }
         defer { checked?.wakeCheck = nil }
