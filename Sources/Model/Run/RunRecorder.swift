@@ -517,7 +517,7 @@ public final class RunRecorder: Sendable {
     }
 
     /// The load counters of one kind, atomic: a count takes no lock (counting under the
-    /// recorder's lock was 2.3 % of the instructions of an hour of `cluster-day`'s
+    /// recorder's lock was 2.9 % of the instructions of an hour of `cluster-day`'s
     /// `ideal-plan`, where each woken daemon counts its round trip and its empty claim).
     /// Relaxed: the figures are read once the run is over, or as a snapshot (live mode's
     /// connections count from several threads).
