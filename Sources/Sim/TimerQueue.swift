@@ -74,7 +74,7 @@ struct TimerQueue {
         } else if far.isEmpty && near.count < Self.nearBeforeFar {
             // `near` reaches past the entry: a queue of a few timers is one heap (a refill
             // for every timer of the kernel's M/M/1 cost 2 % of its instructions).
-            bound = entry.key.addingReportingOverflow(nearSpan).overflow ? .max : entry.key + nearSpan
+            bound = spanEnd(from: entry.key)
             Self.push(entry, into: &near)
         } else {
             Self.push(entry, into: &far)
@@ -102,12 +102,19 @@ struct TimerQueue {
     /// Not inlined: it runs once a span.
     @inline(never)
     private mutating func refill() {
-        let start = far[0].key
-        bound = start.addingReportingOverflow(nearSpan).overflow ? .max : start + nearSpan
+        bound = spanEnd(from: far[0].key)
         // Taken earliest first, each goes to the end of `near` and stays there.
         while let first = far.first, first.key <= bound {
             Self.push(Self.popMin(&far), into: &near)
         }
+    }
+
+    /// The last key of a span of `near` beginning at `key`: ``nearSpan`` past it, or the
+    /// largest key.
+    @inline(__always)
+    private func spanEnd(from key: UInt64) -> UInt64 {
+        let (end, overflow) = key.addingReportingOverflow(nearSpan)
+        return overflow ? .max : end
     }
 
     /// Removes every entry `shouldRemove` picks (it sees each once, and may act on it).
