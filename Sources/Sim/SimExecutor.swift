@@ -1,4 +1,3 @@
-import DequeModule
 import Synchronization
 
 /// The one executor every model actor and every model task runs on.
@@ -169,15 +168,15 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         case check(Unmanaged<Waiter>)
     }
 
-    struct State {
-        var jobs = Deque<QueuedWork>()
+    struct State: ~Copyable {
+        var jobs = OwnedQueue<QueuedWork>()
         var timers = TimerQueue()
         /// Waiters with no deadline (a ``Signal`` wait), kept so shutdown can release them:
         /// each at its ``Waiter/slot``, and the slots let go of reused. Slots, not a dictionary
         /// by ID: a daemon of ideal mode parks and is woken on every insert into its queues,
         /// and hashing its ID in and out was about 3 % of `cluster-day.yaml`'s `ideal-plan`.
-        var untimed: [Waiter?] = []
-        var freeUntimedSlots: [Int] = []
+        var untimed = OwnedArray<Waiter?>()
+        var freeUntimedSlots = OwnedArray<Int>()
         /// Timer entries whose waiter was already resumed; compacted when they dominate.
         var staleTimers = 0
         var now: Duration = .zero
@@ -230,17 +229,28 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         /// (by ID), leaving none (shutdown).
         mutating func takeEveryWaiter() -> [Waiter] {
             var all = timers.unordered.map { $0.take() }
-            all.append(contentsOf: untimed.compactMap { $0 }.sorted { $0.id < $1.id })
+            all.append(contentsOf: untimed.elements.compactMap { $0 }.sorted { $0.id < $1.id })
             for waiter in all where !waiter.timed { waiter.slot = -1 }
             timers = TimerQueue()
-            untimed = []
-            freeUntimedSlots = []
+            untimed = OwnedArray()
+            freeUntimedSlots = OwnedArray()
             staleTimers = 0
             return all
         }
 
-        /// Stops if a sample is complete; starts one if a guard just tripped.
+        /// Stops if a sample is complete; starts one if a guard just tripped. Inlined for the
+        /// common case, no sample and no guard reached; the rest is a call
+        /// (``checkGuardsFully(_:)``), as the whole was for every job.
+        @inline(__always)
         mutating func checkGuards(_ guards: Guards) -> Stop? {
+            if sample == nil, jobsAtInstant < guards.jobsPerInstant ?? .max, jobsRun < guards.jobs ?? .max {
+                return nil
+            }
+            return checkGuardsFully(guards)
+        }
+
+        @inline(never)
+        private mutating func checkGuardsFully(_ guards: Guards) -> Stop? {
             if let sample {
                 guard jobsRun >= sample.endsAfter else { return nil }
                 let named = sample.names.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
@@ -509,7 +519,11 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         GlobalJobRouting.onThread(of: self) { loop(until: limit, guards: guards) }
     }
 
-    private enum Step { case work(QueuedWork), fire(Waiter), watch(Duration), stop(Stop) }
+    /// The loop's next step. `fired`: a timer's waiter, still held by its entry's reference,
+    /// and what its wake-up leaves to do (its job or check counted as run, in this turn).
+    private enum Step {
+        case work(QueuedWork), fired(Unmanaged<Waiter>, Waiter.DeadlineWakeUp), watch(Duration), stop(Stop)
+    }
 
     private func loop(until limit: Duration?, guards: Guards) -> Stop {
         while true {
@@ -519,8 +533,15 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
                 execute(job)
             case .work(.check(let waiter)):
                 answer(waiter.takeRetainedValue())
-            case .fire(let waiter):
-                waiter.wake(.deadline)
+            case .fired(let waiter, .job(let job)):
+                waiter.release()
+                execute(job)
+            case .fired(let waiter, .check):
+                answer(waiter.takeRetainedValue())
+            case .fired(let waiter, .deliver):
+                waiter.takeRetainedValue().deliverDeadline()
+            case .fired(let waiter, .none):
+                waiter.release()
             case .watch(let now):
                 if let watch = guards.watch {
                     if let reason = watch.check(now) { return .watch(reason) }
@@ -542,7 +563,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             if let stop = state.checkGuards(guards) { return .stop(stop) }
             state.jobsRun &+= 1
             state.jobsAtInstant &+= 1
-            return .work(state.jobs.removeFirst())
+            return .work(state.jobs.popFirst()!)
         }
         while let first = state.timers.min {
             if first.peek.isResumed {
@@ -566,9 +587,34 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             }
             let entry = state.timers.removeMin()
             setNow(entry.deadline, in: &state)
-            return .fire(entry.take())
+            return fire(entry.waiter, &state, guards: guards)
         }
         return .stop(.quiescent)
+    }
+
+    /// The wake-up of a timer's `waiter` (held by the entry's reference, which the step
+    /// takes over). A job or a check it makes would go to the queue, empty while timers fire,
+    /// and be the next step: it is that step now, its guards checked and its run counted as
+    /// the step would (one turn of the lock instead of two, and no trip through the queue).
+    /// A guard that stops the run leaves it queued, as it would have been.
+    @inline(__always)
+    private func fire(_ waiter: Unmanaged<Waiter>, _ state: inout State, guards: Guards) -> Step {
+        let wakeUp = waiter._withUnsafeGuaranteedRef { $0.wakeAtDeadline() }
+        let work: QueuedWork
+        switch wakeUp {
+        case .job(let job): work = .job(job)
+        case .check: work = .check(waiter)
+        case .deliver, .none: return .fired(waiter, wakeUp)
+        }
+        if let stop = state.checkGuards(guards) {
+            state.jobs.append(work)
+            // A job's waiter is not queued with it: the entry's reference goes.
+            if case .job = wakeUp { waiter.release() }
+            return .stop(stop)
+        }
+        state.jobsRun &+= 1
+        state.jobsAtInstant &+= 1
+        return .fired(waiter, wakeUp)
     }
 
     /// The watch's turn before the clock moves to `deadline`, if it has one: when it is due

@@ -26,13 +26,17 @@
 /// Entries are totally ordered (``SimExecutor/TimerEntry``'s sequence numbers are unique),
 /// so any correct priority queue fires them in the same order: how the queue is built cannot
 /// change a run (`TimerQueueTests` checks the order against a sort).
-struct TimerQueue {
+///
+/// Not copyable: each heap is a buffer the queue alone owns (``Heap``, ``OwnedArray``), which
+/// an array's copy-on-write would otherwise check for a second owner on every insertion and
+/// removal.
+struct TimerQueue: ~Copyable {
     typealias Entry = SimExecutor.TimerEntry
 
     /// The entries with keys up to ``bound``: a heap.
-    private var near: [Entry] = []
+    private var near = Heap()
     /// The entries with keys past ``bound``: a heap, empty while `near` is.
-    private var far: [Entry] = []
+    private var far = Heap()
     /// The last key of `near`'s span: ``nearSpan`` past the key of the entry that began it
     /// (or, while `far` is empty and `near` small, of the latest entry).
     private var bound: UInt64 = 0
@@ -66,18 +70,18 @@ struct TimerQueue {
 
     /// Every entry: the heaps' in no particular order, then those inserted in bulk, earliest
     /// first.
-    var unordered: [Entry] { near + far + later.reversed() }
+    var unordered: [Entry] { near.entries + far.entries + later.reversed() }
 
     mutating func insert(_ entry: Entry) {
         if entry.key <= bound {
-            Self.push(entry, into: &near)
+            near.push(entry)
         } else if far.isEmpty && near.count < Self.nearBeforeFar {
             // `near` reaches past the entry: a queue of a few timers is one heap (a refill
             // for every timer of the kernel's M/M/1 cost 2 % of its instructions).
             bound = spanEnd(from: entry.key)
-            Self.push(entry, into: &near)
+            near.push(entry)
         } else {
-            Self.push(entry, into: &far)
+            far.push(entry)
         }
     }
 
@@ -93,7 +97,7 @@ struct TimerQueue {
     /// Removes and returns the earliest entry; the queue must not be empty.
     mutating func removeMin() -> Entry {
         if laterComesFirst { return later.removeLast() }
-        let first = Self.popMin(&near)
+        let first = near.popMin()
         if near.isEmpty && !far.isEmpty { refill() }
         return first
     }
@@ -102,10 +106,10 @@ struct TimerQueue {
     /// Not inlined: it runs once a span.
     @inline(never)
     private mutating func refill() {
-        bound = spanEnd(from: far[0].key)
+        bound = spanEnd(from: far.first!.key)
         // Taken earliest first, each goes to the end of `near` and stays there.
         while let first = far.first, first.key <= bound {
-            Self.push(Self.popMin(&far), into: &near)
+            near.push(far.popMin())
         }
     }
 
@@ -120,91 +124,100 @@ struct TimerQueue {
     /// Removes every entry `shouldRemove` picks (it sees each once, and may act on it).
     mutating func removeAll(where shouldRemove: (Entry) -> Bool) {
         later.removeAll(where: shouldRemove)
-        Self.removeAll(from: &near, where: shouldRemove)
-        Self.removeAll(from: &far, where: shouldRemove)
+        near.removeAll(where: shouldRemove)
+        far.removeAll(where: shouldRemove)
         if near.isEmpty && !far.isEmpty { refill() }
     }
 
-    // MARK: One heap: four-ary, in an array
+    // MARK: One heap: four-ary, in an owned buffer
 
-    @inline(__always)
-    private static func push(_ entry: Entry, into heap: inout [Entry]) {
-        heap.append(entry)
-        heap.withUnsafeMutableBufferPointer { heap in
-            siftUp(heap, entry, from: heap.count - 1)
+    /// A four-ary min-heap of entries in a buffer it alone owns (``OwnedArray``; an entry is
+    /// trivial: moved by copying its words, dropped without a release).
+    struct Heap: ~Copyable {
+        private var storage = OwnedArray<Entry>()
+
+        var count: Int { storage.count }
+        var isEmpty: Bool { storage.isEmpty }
+        var first: Entry? { storage.isEmpty ? nil : storage[0] }
+        /// Every entry, in no particular order.
+        var entries: [Entry] { storage.elements }
+
+        @inline(__always)
+        mutating func push(_ entry: Entry) {
+            storage.append(entry)
+            Self.siftUp(storage.buffer, entry, from: storage.count - 1)
         }
-    }
 
-    /// Removes and returns `heap`'s earliest entry; `heap` must not be empty. Inlined into
-    /// ``removeMin()`` (a call of its own was 1 % of the kernel M/M/1's instructions).
-    @inline(__always)
-    private static func popMin(_ entries: inout [Entry]) -> Entry {
-        let last = entries.removeLast()
-        guard !entries.isEmpty else { return last }
-        return entries.withUnsafeMutableBufferPointer { heap in
+        /// Removes and returns the earliest entry; the heap must not be empty. Inlined into
+        /// ``TimerQueue/removeMin()`` (a call of its own was 1 % of the kernel M/M/1's
+        /// instructions).
+        @inline(__always)
+        mutating func popMin() -> Entry {
+            guard let last = storage.popLast() else { preconditionFailure("removing from an empty heap") }
+            guard !storage.isEmpty else { return last }
+            let heap = storage.buffer
             let first = heap[0]
             // The hole at the root moves down along the earliest children to a leaf...
             var hole = 0
-            while let earliest = earliestChild(heap, of: hole) {
+            while let earliest = Self.earliestChild(heap, of: hole) {
                 heap[hole] = heap[earliest]
                 hole = earliest
             }
             // ...where the last entry goes, rising to its place.
-            siftUp(heap, last, from: hole)
+            Self.siftUp(heap, last, from: hole)
             return first
         }
-    }
 
-    private static func removeAll(from entries: inout [Entry], where shouldRemove: (Entry) -> Bool) {
-        entries.removeAll(where: shouldRemove)
-        guard entries.count > 1 else { return }
-        entries.withUnsafeMutableBufferPointer { heap in
-            var index = parent(of: heap.count - 1)
+        mutating func removeAll(where shouldRemove: (Entry) -> Bool) {
+            storage.removeAll(where: shouldRemove)
+            guard storage.count > 1 else { return }
+            let heap = storage.buffer
+            var index = Self.parent(of: heap.count - 1)
             while index >= 0 {
-                siftDown(heap, from: index)
+                Self.siftDown(heap, from: index)
                 index -= 1
             }
         }
-    }
 
-    private static func parent(of index: Int) -> Int { (index - 1) >> 2 }
+        private static func parent(of index: Int) -> Int { (index - 1) >> 2 }
 
-    /// The index of the earliest child of the node at `index`, or nil for a leaf.
-    @inline(__always)
-    private static func earliestChild(_ heap: UnsafeMutableBufferPointer<Entry>, of index: Int) -> Int? {
-        let child = 4 * index + 1
-        guard child < heap.count else { return nil }
-        var earliest = child
-        var next = child + 1
-        let end = Swift.min(child + 4, heap.count)
-        while next < end {
-            if heap[next] < heap[earliest] { earliest = next }
-            next += 1
+        /// The index of the earliest child of the node at `index`, or nil for a leaf.
+        @inline(__always)
+        private static func earliestChild(_ heap: UnsafeMutableBufferPointer<Entry>, of index: Int) -> Int? {
+            let child = 4 * index + 1
+            guard child < heap.count else { return nil }
+            var earliest = child
+            var next = child + 1
+            let end = Swift.min(child + 4, heap.count)
+            while next < end {
+                if heap[next] < heap[earliest] { earliest = next }
+                next += 1
+            }
+            return earliest
         }
-        return earliest
-    }
 
-    /// Puts `entry` in the hole at `index`, moving later parents down until its place.
-    private static func siftUp(_ heap: UnsafeMutableBufferPointer<Entry>, _ entry: Entry, from index: Int) {
-        var hole = index
-        while hole > 0 {
-            let up = parent(of: hole)
-            guard entry < heap[up] else { break }
-            heap[hole] = heap[up]
-            hole = up
+        /// Puts `entry` in the hole at `index`, moving later parents down until its place.
+        private static func siftUp(_ heap: UnsafeMutableBufferPointer<Entry>, _ entry: Entry, from index: Int) {
+            var hole = index
+            while hole > 0 {
+                let up = parent(of: hole)
+                guard entry < heap[up] else { break }
+                heap[hole] = heap[up]
+                hole = up
+            }
+            heap[hole] = entry
         }
-        heap[hole] = entry
-    }
 
-    /// Moves the entry at `index` down below its earlier children (building the heap).
-    private static func siftDown(_ heap: UnsafeMutableBufferPointer<Entry>, from index: Int) {
-        let entry = heap[index]
-        var hole = index
-        while let earliest = earliestChild(heap, of: hole) {
-            guard heap[earliest] < entry else { break }
-            heap[hole] = heap[earliest]
-            hole = earliest
+        /// Moves the entry at `index` down below its earlier children (building the heap).
+        private static func siftDown(_ heap: UnsafeMutableBufferPointer<Entry>, from index: Int) {
+            let entry = heap[index]
+            var hole = index
+            while let earliest = earliestChild(heap, of: hole) {
+                guard heap[earliest] < entry else { break }
+                heap[hole] = heap[earliest]
+                hole = earliest
+            }
+            heap[hole] = entry
         }
-        heap[hole] = entry
     }
 }

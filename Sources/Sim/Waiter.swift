@@ -169,6 +169,50 @@ final class Waiter: @unchecked Sendable {
         resume(reason, toCheck: true)
     }
 
+    /// What a timer's wake-up of this waiter leaves the executor's loop to do
+    /// (``wakeAtDeadline()``).
+    enum DeadlineWakeUp {
+        /// Nothing: the waiter was resumed before, or its task had not suspended yet.
+        case none
+        /// Run the suspended task's job (``SuspensionGate``).
+        case job(UnownedJob)
+        /// Answer the wake-up (``SimExecutor/answer(_:)``): the waiter's signal checks it.
+        case check
+        /// Resume the continuation or start the task: ``deliverDeadline()``, outside the
+        /// executor's lock (each enqueues its job through the executor).
+        case deliver
+    }
+
+    /// A timer's wake-up, as ``wake(_:)`` makes it with ``Reason/deadline``, except that a job
+    /// or a check is handed back rather than queued: the executor's loop, which fires timers
+    /// only when its queue is empty, takes it as its next step in the same turn of its lock
+    /// (``SimExecutor/nextStep``). No callback: safe under the executor's lock.
+    @inline(__always)
+    func wakeAtDeadline() -> DeadlineWakeUp {
+        var current = state.load(ordering: .acquiring)
+        while true {
+            let next: UInt8
+            switch current {
+            case Waiter.empty: next = Waiter.resumedBeforeInstall + Reason.deadline.rawValue
+            case Waiter.waiting: next = Waiter.finished
+            default: return .none
+            }
+            let (won, found) = state.compareExchange(expected: current, desired: next, ordering: .acquiringAndReleasing)
+            if won {
+                guard current == Waiter.waiting else { return .none }
+                guard let job else { return .deliver }
+                jobReason = .deadline
+                return checkedBy == nil ? .job(job) : .check
+            }
+            current = found
+        }
+    }
+
+    /// Delivers a timer's wake-up that ``wakeAtDeadline()`` left to deliver.
+    func deliverDeadline() {
+        deliver(.deadline)
+    }
+
     /// A notify's or a timer's wake-up: ``resumeToCheck(_:)`` if the waiter's signal checks
     /// its wake-ups (``checkedBy``), else ``resume(_:)``.
     @inline(__always) @discardableResult

@@ -1,4 +1,5 @@
 import Sim
+import Synchronization
 import Testing
 
 /// The kernel's guards: a run that stops moving the clock, or takes more jobs than allowed,
@@ -53,6 +54,28 @@ import Testing
         let outcome = sim.run(limit: nil, guards: SimExecutor.Guards(jobs: 10_000))
         #expect(outcome.ending == .jobLimit(busiest: ["ticker (\(SimExecutor.guardSample)x)"]))
         #expect(outcome.jobs == 10_000 + SimExecutor.guardSample)
+    }
+
+    /// A guard that stops the run as a timer fires leaves that timer's wake-up queued, as the
+    /// loop's own turn would have (the loop takes a fired timer's job as its next step in the
+    /// same turn: ``SimExecutor``'s `fire`): the ticker's last sleep still returns when the
+    /// run shuts down, and the ticker ends counting it. Every job of this run is a tick's
+    /// wake-up, so the ticks counted are the jobs run plus that one.
+    @Test func aGuardStoppingTheRunAtATimerLeavesItsWakeUpQueued() {
+        let ticks = Mutex(0)
+        sim.spawn("ticker", on: performer) { me in
+            while (try? await me.sleep(for: .nanoseconds(1))) != nil { ticks.withLock { $0 += 1 } }
+            me.note("ticker ended after \(ticks.withLock { $0 }) ticks")
+        }
+        let outcome = sim.run(limit: nil, guards: SimExecutor.Guards(jobs: 100))
+        guard case .jobLimit = outcome.ending else {
+            Issue.record("expected jobLimit, got \(outcome.ending)")
+            return
+        }
+        // The spawn's start is the run's first job; each later job is one tick's wake-up.
+        let ran = Int(outcome.jobs) - 1
+        #expect(ran == 100 + Int(SimExecutor.guardSample) - 1)
+        #expect(log.entries.map(\.label) == ["ticker ended after \(ran + 1) ticks"])
     }
 
     /// The watch runs when the clock is about to leave an instant, at most once per `every`:

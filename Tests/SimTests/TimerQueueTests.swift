@@ -81,10 +81,12 @@ import Testing
         var shuffle = RandomStream(seed: 9)
         var queue = TimerQueue(nearSpan: span)
         for entry in made.shuffled(using: &shuffle) { queue.insert(entry) }
-        #expect(queue.count == count)
+        let left = queue.count
+        #expect(left == count)
         let out = drain(&queue)
         #expect(out == sorted(made))
-        #expect(queue.isEmpty)
+        let empty = queue.isEmpty
+        #expect(empty)
     }
 
     /// Entries inserted in bulk (two batches, as two scripts would) and one by one, then
@@ -98,7 +100,8 @@ import Testing
         queue.insert(inBulk: Array(shuffled[..<(count / 3)]))
         for entry in shuffled[(count / 3)..<(2 * count / 3)] { queue.insert(entry) }
         queue.insert(inBulk: Array(shuffled[(2 * count / 3)...]))
-        #expect(queue.count == count)
+        let left = queue.count
+        #expect(left == count)
         #expect(Set(queue.unordered.map(\.order)) == Set(made.map(\.order)))
         let out = drain(&queue)
         #expect(out == sorted(made))
@@ -119,7 +122,8 @@ import Testing
         }
         #expect(seen == made.count)
         let kept = made.filter { $0.order % 3 != 0 }
-        #expect(queue.count == kept.count)
+        let left = queue.count
+        #expect(left == kept.count)
         #expect(drain(&queue) == sorted(kept))
     }
 
@@ -133,12 +137,14 @@ import Testing
         var queue = TimerQueue(nearSpan: span)
         for entry in made[..<2000].sorted(by: <) { queue.insert(entry) }
         // The earliest entry (at 0 ms, below the cut) out, as a run's first timer goes.
-        #expect(queue.removeMin().deadline == .zero)
+        let removed = queue.removeMin()
+        #expect(removed.deadline == .zero)
         let cut = Duration.milliseconds(20)
         queue.removeAll { $0.deadline < cut }
         let survivors = made[..<2000].filter { $0.deadline >= cut }
         #expect(survivors.count > 500)
-        #expect(queue.min?.order == sorted(survivors).first)
+        let first = queue.min
+        #expect(first?.order == sorted(survivors).first)
         for entry in made[2000...] { queue.insert(entry) }
         #expect(drain(&queue) == sorted(survivors + made[2000...]))
     }
@@ -172,7 +178,8 @@ import Testing
             }
         }
         #expect(out == expected)
-        #expect(queue.isEmpty && next == made.count)
+        let empty = queue.isEmpty
+        #expect(empty && next == made.count)
     }
 
     /// The order word: an observer sorts after every ordinary entry of its deadline, and

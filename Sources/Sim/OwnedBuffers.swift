@@ -1,0 +1,135 @@
+/// Storage for the executor's own queues and tables, which one owner (the executor's locked
+/// state) mutates in place for every job and wait: not copyable, so that no mutation has to
+/// ask the runtime whether the storage has a second owner, as an `Array`'s or a `Deque`'s
+/// copy-on-write does on each append and removal (for the timer heaps, the job queue and the
+/// parked waiters' slots, 2.3 % of the instructions of an hour of `cluster-day`'s
+/// `ideal-plan`: docs/performance.md, "Session 30").
+
+/// A growable array: appends and removals at the end, reads and writes by index.
+struct OwnedArray<Element>: ~Copyable {
+    private var base: UnsafeMutablePointer<Element>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int = 16) {
+        self.capacity = Swift.max(1, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    subscript(index: Int) -> Element {
+        get {
+            precondition(index >= 0 && index < count, "index out of range")
+            return base[index]
+        }
+        set {
+            precondition(index >= 0 && index < count, "index out of range")
+            base[index] = newValue
+        }
+    }
+
+    /// The elements in place, for reading and writing (not for appending or removing): valid
+    /// until the array next changes its count.
+    var buffer: UnsafeMutableBufferPointer<Element> { UnsafeMutableBufferPointer(start: base, count: count) }
+
+    /// A copy of the elements, in order.
+    var elements: [Element] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    @inline(__always)
+    mutating func append(_ element: Element) {
+        if count == capacity { grow() }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func popLast() -> Element? {
+        guard count > 0 else { return nil }
+        count -= 1
+        return (base + count).move()
+    }
+
+    /// Keeps the elements `shouldRemove` does not pick, in their order (it sees each once,
+    /// first to last, and may act on it).
+    mutating func removeAll(where shouldRemove: (Element) -> Bool) {
+        var kept = 0
+        for index in 0..<count {
+            if shouldRemove(base[index]) {
+                (base + index).deinitialize(count: 1)
+            } else {
+                if kept != index { (base + kept).moveInitialize(from: base + index, count: 1) }
+                kept += 1
+            }
+        }
+        count = kept
+    }
+
+    /// Twice the room, the elements moved.
+    @inline(never)
+    private mutating func grow() {
+        let larger = UnsafeMutablePointer<Element>.allocate(capacity: 2 * capacity)
+        larger.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = larger
+        capacity *= 2
+    }
+}
+
+/// A first-in, first-out queue in a ring.
+struct OwnedQueue<Element>: ~Copyable {
+    private var base: UnsafeMutablePointer<Element>
+    /// The first element's index.
+    private var head = 0
+    private(set) var count = 0
+    /// A power of two: an index wraps by a mask.
+    private var capacity: Int
+
+    init() {
+        capacity = 64
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        let firstRun = Swift.min(count, capacity - head)
+        (base + head).deinitialize(count: firstRun)
+        base.deinitialize(count: count - firstRun)
+        base.deallocate()
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    @inline(__always)
+    mutating func append(_ element: Element) {
+        if count == capacity { grow() }
+        (base + ((head + count) & (capacity - 1))).initialize(to: element)
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func popFirst() -> Element? {
+        guard count > 0 else { return nil }
+        let first = (base + head).move()
+        head = (head + 1) & (capacity - 1)
+        count -= 1
+        return first
+    }
+
+    /// Twice the room, the elements moved to the start in order.
+    @inline(never)
+    private mutating func grow() {
+        let larger = UnsafeMutablePointer<Element>.allocate(capacity: 2 * capacity)
+        let firstRun = Swift.min(count, capacity - head)
+        larger.moveInitialize(from: base + head, count: firstRun)
+        (larger + firstRun).moveInitialize(from: base, count: count - firstRun)
+        base.deallocate()
+        base = larger
+        head = 0
+        capacity *= 2
+    }
+}
