@@ -120,6 +120,21 @@ struct OwnedQueue<Element>: ~Copyable {
         return first
     }
 
+    /// Removes and returns the first element `matches` picks, the elements after it moving up
+    /// one place; nil (nothing removed) if it picks none.
+    mutating func removeFirst(where matches: (Element) -> Bool) -> Element? {
+        for offset in 0..<count where matches(base[(head + offset) & (capacity - 1)]) {
+            let removed = (base + ((head + offset) & (capacity - 1))).move()
+            for later in offset + 1 ..< count {
+                let from = base + ((head + later) & (capacity - 1))
+                (base + ((head + later - 1) & (capacity - 1))).moveInitialize(from: from, count: 1)
+            }
+            count -= 1
+            return removed
+        }
+        return nil
+    }
+
     /// Twice the room, the elements moved to the start in order.
     @inline(never)
     private mutating func grow() {
@@ -133,3 +148,8 @@ struct OwnedQueue<Element>: ~Copyable {
         capacity *= 2
     }
 }
+
+// The storage hands out its elements only to its one owner (a lock guards it where threads
+// share it): sendable as its elements are.
+extension OwnedArray: @unchecked Sendable where Element: Sendable {}
+extension OwnedQueue: @unchecked Sendable where Element: Sendable {}

@@ -1,4 +1,3 @@
-import DequeModule
 import Synchronization
 
 /// A condition tasks wait on, optionally with a deadline.
@@ -8,7 +7,15 @@ import Synchronization
 /// A notify with nobody waiting is not remembered: check your condition, then wait.
 public final class Signal: Sendable {
     private let executor: SimExecutor
-    private let waiters = Mutex(Deque<Waiter>())
+    private let waiters = Mutex(Waiters())
+
+    /// The waiting tasks' waiters in the order they began to wait, in storage the signal
+    /// alone owns (``OwnedQueue``: no copy-on-write check on each wait and notify), and an
+    /// emptied queue kept for the next notify of several waiters to take them into.
+    private struct Waiters: ~Copyable {
+        var queue = OwnedQueue<Waiter>()
+        var spare: OwnedQueue<Waiter>?
+    }
 
     /// What a waiting task would do when notified, answered without running it: see
     /// ``WakeCheck``. Nil (the default): every wake-up resumes its task.
@@ -65,14 +72,12 @@ public final class Signal: Sendable {
     @inline(__always)
     func register(_ waiter: Waiter) {
         if checkBox != nil { waiter.checkedBy = .passUnretained(self) }
-        waiters.withLock { $0.append(waiter) }
+        waiters.withLock { $0.queue.append(waiter) }
     }
 
     /// Takes `waiter` out of those a notify wakes, if it is there (its wait ended otherwise).
     func unregister(_ waiter: Waiter) {
-        waiters.withLock { queue in
-            if let index = queue.firstIndex(where: { $0 === waiter }) { queue.remove(at: index) }
-        }
+        waiters.withLock { _ = $0.queue.removeFirst { $0 === waiter } }
     }
 
     /// Wakes every current waiter.
@@ -80,45 +85,45 @@ public final class Signal: Sendable {
         // One lock, whatever the number of waiters. Nobody waiting (an arrival while the
         // server works) costs only the lock. One waiter (a daemon's own wake-up signal, most
         // notifies of a run) is taken out alone, the storage left in place. More are taken
-        // whole, leaving an empty queue (no copy, no allocation).
-        let taken = waiters.withLock { queue -> TakenWaiters in
-            switch queue.count {
+        // whole, the spare emptied queue put in their place (no copy, no allocation).
+        let taken = waiters.withLock { waiters -> TakenWaiters in
+            switch waiters.queue.count {
             case 0: return .none
-            case 1: return .one(queue.removeFirst())
+            case 1: return .one(waiters.queue.popFirst()!)
             default:
-                defer { queue = [] }
-                return .all(queue)
+                var all = waiters.spare.take() ?? OwnedQueue()
+                swap(&all, &waiters.queue)
+                return .all(all)
             }
         }
-        switch taken {
+        switch consume taken {
         case .none:
             return
         case .one(let waiter):
             if waiter.wake(.signalled) { executor.forget(waiter) }
         case .all(var woken):
-            for waiter in woken where waiter.wake(.signalled) {
-                executor.forget(waiter)
+            while let waiter = woken.popFirst() {
+                if waiter.wake(.signalled) { executor.forget(waiter) }
             }
-            // The storage goes back for the next waiters, emptied, if nobody began to wait
-            // meanwhile (a resumption is a job for later): a signal's waiters come and go all
-            // run long, and allocating their deque anew after every notify was 0.5 % of a
-            // `cluster-day` hour.
-            woken.removeAll(keepingCapacity: true)
-            waiters.withLock { queue in
-                if queue.isEmpty { swap(&queue, &woken) }
+            // The storage, emptied, is kept for the next notify of several: a signal's
+            // waiters come and go all run long, and allocating their queue anew after every
+            // notify was 0.5 % of a `cluster-day` hour.
+            var emptied = Optional(woken)
+            waiters.withLock { waiters in
+                if waiters.spare == nil { waiters.spare = emptied.take() }
             }
         }
     }
 
     /// What ``notifyAll()`` took from the queue under its lock.
-    private enum TakenWaiters {
+    private enum TakenWaiters: ~Copyable {
         case none
         case one(Waiter)
-        case all(Deque<Waiter>)
+        case all(OwnedQueue<Waiter>)
     }
 
     /// Number of tasks waiting now.
-    public var waiting: Int { waiters.withLock { $0.count } }
+    public var waiting: Int { waiters.withLock { $0.queue.count } }
 }
 
 /// What a task waiting on a ``Signal`` would do once woken (notified, or at its deadline) up

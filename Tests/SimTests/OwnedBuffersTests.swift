@@ -50,6 +50,34 @@ import Testing
         #expect(empty)
     }
 
+    /// Removal from anywhere in the queue (a signal's waiter whose wait ended otherwise): the
+    /// first element picked goes, the others keep their order, with the ring wrapped round
+    /// its storage; nothing goes when nothing is picked.
+    @Test func theQueueRemovesTheFirstPickedKeepingTheOthersInOrder() {
+        var random = RandomStream(seed: 5)
+        var queue = OwnedQueue<Int>()
+        var expected: [Int] = []
+        var mismatches = 0
+        for value in 0..<3_000 {
+            queue.append(value)
+            expected.append(value)
+            if random.next() % 3 == 0, !expected.isEmpty {
+                if queue.popFirst() != expected.removeFirst() { mismatches += 1 }
+            }
+            if random.next() % 4 == 0, !expected.isEmpty {
+                let target = expected[Int(random.next() % UInt64(expected.count))]
+                let removed = queue.removeFirst { $0 == target }
+                expected.remove(at: expected.firstIndex(of: target)!)
+                if removed != target { mismatches += 1 }
+            }
+            if queue.removeFirst(where: { $0 < 0 }) != nil { mismatches += 1 }
+        }
+        var left: [Int] = []
+        while let value = queue.popFirst() { left.append(value) }
+        #expect(mismatches == 0)
+        #expect(left == expected)
+    }
+
     /// The array's appends, writes by index, removals from the end and removal by a
     /// predicate (which sees each element once, in order, and keeps the rest in order), as an
     /// `Array`'s.
