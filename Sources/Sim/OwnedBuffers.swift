@@ -1,9 +1,9 @@
 /// Storage for the executor's own queues and tables, which one owner (the executor's locked
 /// state) mutates in place for every job and wait: not copyable, so that no mutation has to
 /// ask the runtime whether the storage has a second owner, as an `Array`'s or a `Deque`'s
-/// copy-on-write does on each append and removal (for the timer heaps, the job queue and the
-/// parked waiters' slots, 2.3 % of the instructions of an hour of `cluster-day`'s
-/// `ideal-plan`: docs/performance.md, "Session 30").
+/// copy-on-write does on each append and removal (for the timer heaps, the job queue, the
+/// parked waiters' slots and the signals' waiters, 3 % of the instructions of an hour of
+/// `cluster-day`'s `ideal-plan`: docs/performance.md, "Session 30").
 
 /// A growable array: appends and removals at the end, reads and writes by index.
 struct OwnedArray<Element>: ~Copyable {

@@ -1,5 +1,5 @@
-/// The kernel's pending timers, earliest first: a four-ary min-heap in one array, and beside
-/// it the timers registered in bulk, sorted once.
+/// The kernel's pending timers, earliest first: four-ary min-heaps (two, below), and beside
+/// them the timers registered in bulk, sorted once.
 ///
 /// The executor needs only the earliest entry, its removal, insertion and (at shutdown and
 /// compaction) every entry in any order; `HeapModule`'s `Heap` is a min-max heap, which also
