@@ -185,27 +185,14 @@ final class Waiter: @unchecked Sendable {
 
     /// A timer's wake-up, as ``wake(_:)`` makes it with ``Reason/deadline``, except that a job
     /// or a check is handed back rather than queued: the executor's loop, which fires timers
-    /// only when its queue is empty, takes it as its next step in the same turn of its lock
-    /// (``SimExecutor/nextStep``). No callback: safe under the executor's lock.
+    /// only when its queue is empty, takes it as its next step in the same turn of its lock.
+    /// No callback: safe under the executor's lock.
     @inline(__always)
     func wakeAtDeadline() -> DeadlineWakeUp {
-        var current = state.load(ordering: .acquiring)
-        while true {
-            let next: UInt8
-            switch current {
-            case Waiter.empty: next = Waiter.resumedBeforeInstall + Reason.deadline.rawValue
-            case Waiter.waiting: next = Waiter.finished
-            default: return .none
-            }
-            let (won, found) = state.compareExchange(expected: current, desired: next, ordering: .acquiringAndReleasing)
-            if won {
-                guard current == Waiter.waiting else { return .none }
-                guard let job else { return .deliver }
-                jobReason = .deadline
-                return checkedBy == nil ? .job(job) : .check
-            }
-            current = found
-        }
+        guard win(.deadline) == .whileWaiting else { return .none }
+        guard let job else { return .deliver }
+        jobReason = .deadline
+        return checkedBy == nil ? .job(job) : .check
     }
 
     /// Delivers a timer's wake-up that ``wakeAtDeadline()`` left to deliver.
@@ -222,26 +209,46 @@ final class Waiter: @unchecked Sendable {
 
     @inline(__always)
     private func resume(_ reason: Reason, toCheck: Bool) -> Bool {
+        switch win(reason) {
+        case .lost:
+            return false
+        case .beforeInstall:
+            return true
+        case .whileWaiting:
+            if toCheck, job != nil {
+                jobReason = reason
+                resumeOn!._withUnsafeGuaranteedRef { $0.append(check: self) }
+            } else {
+                deliver(reason)
+            }
+            return true
+        }
+    }
+
+    /// How a resumption's attempt to move the state to resumed went.
+    private enum Win {
+        /// Someone resumed the waiter first.
+        case lost
+        /// Before the task suspended: `install` delivers the reason.
+        case beforeInstall
+        /// While the task waited: the winner delivers the wake-up.
+        case whileWaiting
+    }
+
+    /// Moves the state to resumed with `reason` unless someone already did: one
+    /// compare-and-exchange (in a loop only if an install raced with it).
+    @inline(__always)
+    private func win(_ reason: Reason) -> Win {
         var current = state.load(ordering: .acquiring)
         while true {
             let next: UInt8
             switch current {
             case Waiter.empty: next = Waiter.resumedBeforeInstall + reason.rawValue
             case Waiter.waiting: next = Waiter.finished
-            default: return false
+            default: return .lost
             }
             let (won, found) = state.compareExchange(expected: current, desired: next, ordering: .acquiringAndReleasing)
-            if won {
-                if current == Waiter.waiting {
-                    if toCheck, job != nil {
-                        jobReason = reason
-                        resumeOn!._withUnsafeGuaranteedRef { $0.append(check: self) }
-                    } else {
-                        deliver(reason)
-                    }
-                }
-                return true
-            }
+            if won { return current == Waiter.waiting ? .whileWaiting : .beforeInstall }
             current = found
         }
     }
