@@ -100,11 +100,9 @@ public final class Signal: Sendable {
         case .none:
             return
         case .one(let waiter):
-            if waiter.wake(.signalled) { executor.forget(waiter) }
+            waiter.notify(on: executor)
         case .all(var woken):
-            while let waiter = woken.popFirst() {
-                if waiter.wake(.signalled) { executor.forget(waiter) }
-            }
+            while let waiter = woken.popFirst() { waiter.notify(on: executor) }
             // The storage, emptied, is kept for the next notify of several: a signal's
             // waiters come and go all run long, and allocating their queue anew after every
             // notify was 0.5 % of a `cluster-day` hour.

@@ -468,24 +468,39 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         }
     }
 
+    /// The waits parked without a deadline now (the slots in use), for tests.
+    var parkedWaits: Int { state.withLock { $0.untimed.elements.count { $0 != nil } } }
+
     /// Called when a waiter is resumed by something other than its timer.
     func forget(_ waiter: Waiter) {
+        state.withLock { state in forget(waiter, in: &state) }
+    }
+
+    /// ``forget(_:)`` of `waiter` and ``append(check:)`` of `check` in one turn of the lock: a
+    /// notify's wake-up of a checked wait (``Waiter/notify(on:)``).
+    func forgetting(_ waiter: Waiter, append check: Waiter) {
+        let entry = QueuedWork.check(.passRetained(check))
         state.withLock { state in
-            if waiter.timed {
-                state.staleTimers += 1
-                if state.staleTimers > 1024 && state.staleTimers * 2 > state.timers.count {
-                    state.timers.removeAll { entry in
-                        guard entry.peek.isResumed else { return false }
-                        entry.waiter.release()
-                        return true
-                    }
-                    state.staleTimers = 0
+            forget(waiter, in: &state)
+            state.jobs.append(entry)
+        }
+    }
+
+    private func forget(_ waiter: Waiter, in state: inout State) {
+        if waiter.timed {
+            state.staleTimers += 1
+            if state.staleTimers > 1024 && state.staleTimers * 2 > state.timers.count {
+                state.timers.removeAll { entry in
+                    guard entry.peek.isResumed else { return false }
+                    entry.waiter.release()
+                    return true
                 }
-            } else if waiter.slot >= 0 {
-                state.untimed[waiter.slot] = nil
-                state.freeUntimedSlots.append(waiter.slot)
-                waiter.slot = -1
+                state.staleTimers = 0
             }
+        } else if waiter.slot >= 0 {
+            state.untimed[waiter.slot] = nil
+            state.freeUntimedSlots.append(waiter.slot)
+            waiter.slot = -1
         }
     }
 

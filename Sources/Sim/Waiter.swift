@@ -41,7 +41,7 @@ final class Waiter: @unchecked Sendable {
     @exclusivity(unchecked) private var start: ((Reason) -> Void)?
     /// The signal the waiter's task waits on, if that signal answers its wake-ups
     /// (``Signal/wakeCheck``): a wake-up (signalled, or at the deadline) then goes to the
-    /// executor's queue as a check, not as the task's job (``resumeToCheck(_:)``).
+    /// executor's queue as a check, not as the task's job (``notify(on:)``, ``wakeAtDeadline()``).
     /// Set by the signal when the waiter registers, before anyone can resume it, and kept while
     /// the check has the task wait again; unretained, as the waiting task's own code holds the
     /// signal.
@@ -156,17 +156,40 @@ final class Waiter: @unchecked Sendable {
     /// The continuation is resumed after the state changed: resuming enqueues a job.
     @discardableResult
     func resume(_ reason: Reason) -> Bool {
-        resume(reason, toCheck: false)
+        switch win(reason) {
+        case .lost:
+            return false
+        case .beforeInstall:
+            return true
+        case .whileWaiting:
+            deliver(reason)
+            return true
+        }
     }
 
-    /// ``resume(_:)`` for a waiter whose signal checks its wake-ups (``checkedBy``, by a
-    /// notify or at the deadline): the wake-up goes to the executor's queue as a check
-    /// (``SimExecutor/answer(_:)``) if the waiter holds its task's job, and is
-    /// delivered as any other otherwise. Kept apart from ``resume(_:)``, which every other
-    /// wake-up takes, so that theirs stays as short as it was.
-    @discardableResult
-    func resumeToCheck(_ reason: Reason) -> Bool {
-        resume(reason, toCheck: true)
+    /// A notify's wake-up (``Signal/notifyAll()``) and, if it won, the executor's
+    /// ``SimExecutor/forget(_:)`` of the wait. A waiter whose signal checks its wake-ups
+    /// (``checkedBy``) and that holds its task's job goes to the executor's queue as a check
+    /// (``SimExecutor/answer(_:)``), the wait forgotten in the same turn of the executor's lock
+    /// (a notify of ideal mode wakes some 50 daemons: a turn less each); any other is
+    /// delivered as ``resume(_:)`` delivers it.
+    func notify(on executor: SimExecutor) {
+        switch win(.signalled) {
+        case .lost:
+            return
+        case .beforeInstall:
+            executor.forget(self)
+        case .whileWaiting:
+            guard checkedBy != nil, job != nil else {
+                deliver(.signalled)
+                executor.forget(self)
+                return
+            }
+            assert(resumeOn?.toOpaque() == Unmanaged.passUnretained(executor).toOpaque(),
+                   "a checked waiter resumes on its signal's executor")
+            jobReason = .signalled
+            executor.forgetting(self, append: self)
+        }
     }
 
     /// What a timer's wake-up of this waiter leaves the executor's loop to do
@@ -183,10 +206,10 @@ final class Waiter: @unchecked Sendable {
         case deliver
     }
 
-    /// A timer's wake-up, as ``wake(_:)`` makes it with ``Reason/deadline``, except that a job
-    /// or a check is handed back rather than queued: the executor's loop, which fires timers
-    /// only when its queue is empty, takes it as its next step in the same turn of its lock.
-    /// No callback: safe under the executor's lock.
+    /// A timer's wake-up with ``Reason/deadline``, as ``notify(on:)`` makes a notify's, except
+    /// that a job or a check is handed back rather than queued: the executor's loop, which
+    /// fires timers only when its queue is empty, takes it as its next step in the same turn
+    /// of its lock. No callback: safe under the executor's lock.
     @inline(__always)
     func wakeAtDeadline() -> DeadlineWakeUp {
         guard win(.deadline) == .whileWaiting else { return .none }
@@ -198,31 +221,6 @@ final class Waiter: @unchecked Sendable {
     /// Delivers a timer's wake-up that ``wakeAtDeadline()`` left to deliver.
     func deliverDeadline() {
         deliver(.deadline)
-    }
-
-    /// A notify's or a timer's wake-up: ``resumeToCheck(_:)`` if the waiter's signal checks
-    /// its wake-ups (``checkedBy``), else ``resume(_:)``.
-    @inline(__always) @discardableResult
-    func wake(_ reason: Reason) -> Bool {
-        checkedBy == nil ? resume(reason) : resumeToCheck(reason)
-    }
-
-    @inline(__always)
-    private func resume(_ reason: Reason, toCheck: Bool) -> Bool {
-        switch win(reason) {
-        case .lost:
-            return false
-        case .beforeInstall:
-            return true
-        case .whileWaiting:
-            if toCheck, job != nil {
-                jobReason = reason
-                resumeOn!._withUnsafeGuaranteedRef { $0.append(check: self) }
-            } else {
-                deliver(reason)
-            }
-            return true
-        }
     }
 
     /// How a resumption's attempt to move the state to resumed went.

@@ -134,6 +134,33 @@ import Testing
                                      at(90, "ended after \(rounds)"), at(95, "ends")])
     }
 
+    /// A notify's wake-up of a checked wait gives the wait's parking slot back in the turn
+    /// that queues its check (``Waiter/notify(on:)``): however many rounds are answered, the
+    /// daemon holds at most one slot whenever it is notified (a slot left behind would leave
+    /// one more for every round answered after a wait without a deadline).
+    @Test func answeredNotifiesGiveBackTheirParkingSlots() {
+        let sim = Simulation()
+        let log = EventLog()
+        let signal = Signal(executor: sim.executor)
+        let daemon = Daemon(sim: sim, log: log, signal: signal)
+        signal.wakeCheck = { isolation in isolation.enter(daemon, with: ()) { daemon, _ in daemon.answer() } }
+        sim.spawn("daemon", role: .daemon) { await daemon.run() }
+        let notifier = Performer(sim: sim, log: log)
+        let parkedBeforeNotifies = EventLog()
+        sim.spawn("notifier", on: notifier) { me in
+            for round in 0..<40 {
+                try? await me.sleep(until: 3 * Double(round) + 0.5)
+                parkedBeforeNotifies.record("\(sim.executor.parkedWaits)", at: sim.now)
+                signal.notifyAll()
+            }
+        }
+        let outcome = sim.run(limit: .seconds(200))
+        let parked = parkedBeforeNotifies.entries.compactMap { Int($0.label) }
+        #expect(parked.count == 40)
+        #expect(parked.max() == 1)
+        #expect(outcome.wakeUpsAnswered >= 20, "answered \(outcome.wakeUpsAnswered)")
+    }
+
     /// Waits that keep their continuation (the gate off) are never checked: the same run.
     @Test func waitsWithoutTheGateAreNotChecked() {
         let continued = Self.run(checked: true, gated: false)
