@@ -343,13 +343,6 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         state.withLock { $0.jobs.append(.job(job)) }
     }
 
-    /// Queues the wake-up of `waiter`'s task, notified by a signal that checks its wake-ups
-    /// (``Signal/wakeCheck``), where its job would have gone.
-    func append(check waiter: Waiter) {
-        let entry = QueuedWork.check(.passRetained(waiter))
-        state.withLock { $0.jobs.append(entry) }
-    }
-
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
@@ -476,10 +469,11 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         state.withLock { state in forget(waiter, in: &state) }
     }
 
-    /// ``forget(_:)`` of `waiter` and ``append(check:)`` of `check` in one turn of the lock: a
-    /// notify's wake-up of a checked wait (``Waiter/notify(on:)``).
-    func forgetting(_ waiter: Waiter, append check: Waiter) {
-        let entry = QueuedWork.check(.passRetained(check))
+    /// A notify's wake-up of `waiter`, whose signal checks its wake-ups (``Signal/wakeCheck``):
+    /// the wait forgotten (``forget(_:)``) and the check queued where its task's job would
+    /// have gone, in one turn of the lock (``Waiter/notify(on:)``).
+    func forgetAndQueueCheck(_ waiter: Waiter) {
+        let entry = QueuedWork.check(.passRetained(waiter))
         state.withLock { state in
             forget(waiter, in: &state)
             state.jobs.append(entry)

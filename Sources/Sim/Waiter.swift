@@ -188,7 +188,7 @@ final class Waiter: @unchecked Sendable {
             assert(resumeOn?.toOpaque() == Unmanaged.passUnretained(executor).toOpaque(),
                    "a checked waiter resumes on its signal's executor")
             jobReason = .signalled
-            executor.forgetting(self, append: self)
+            executor.forgetAndQueueCheck(self)
         }
     }
 
