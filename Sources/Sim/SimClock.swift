@@ -35,7 +35,7 @@ public struct SimClock: Clock {
     @inline(__always)
     nonisolated(nonsending)
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
-        if await executor.suspend(deadline: deadline.offset) == .cancelled {
+        if await executor.suspend(deadline: deadline.offset, sleeping: true) == .cancelled {
             throw CancellationError()
         }
     }
@@ -46,7 +46,7 @@ public struct SimClock: Clock {
     @inline(__always)
     nonisolated(nonsending)
     public func sleep(until deadline: Instant, observing: Bool) async throws {
-        if await executor.suspend(deadline: deadline.offset, observer: observing) == .cancelled {
+        if await executor.suspend(deadline: deadline.offset, observer: observing, sleeping: true) == .cancelled {
             throw CancellationError()
         }
     }
@@ -55,7 +55,7 @@ public struct SimClock: Clock {
     @inline(__always)
     nonisolated(nonsending)
     public func sleep(for duration: Duration, tolerance: Duration? = nil) async throws {
-        if await executor.suspend(deadline: executor.now.adding(duration)) == .cancelled {
+        if await executor.suspend(deadline: executor.now.adding(duration), sleeping: true) == .cancelled {
             throw CancellationError()
         }
     }
@@ -76,8 +76,8 @@ extension SimExecutor {
     /// one async call (the protocol's) instead of four.
     @inline(__always)
     nonisolated(nonsending)
-    func suspend(deadline: Duration?, observer: Bool = false, register: (Waiter) -> Void = { _ in })
-        async -> Waiter.Reason {
+    func suspend(deadline: Duration?, observer: Bool = false, sleeping: Bool = false,
+                 register: (Waiter) -> Void = { _ in }) async -> Waiter.Reason {
         let current = WaitSlot.currentTask
         if current.isCancelled { return .cancelled }
         if let slot = current.slot {
@@ -92,8 +92,21 @@ extension SimExecutor {
             let isolation: (any Actor)? = #isolation
             if gated, let isolation, runsOnThis(isolation.unownedExecutor) {
                 // On an actor of this executor: the task suspends by passing the gate, its
-                // job kept by the waiter (``SuspensionGate``), with no continuation.
-                enter(waiter, deadline: deadline, observer: observer)
+                // job kept by the waiter (``SuspensionGate``), with no continuation; a sleep
+                // whose wake-up would be the loop's next step goes on in this job (rule 8).
+                if sleeping, let deadline {
+                    switch scheduleSleep(waiter, at: deadline, observer: observer) {
+                    case .ranOn:
+                        // Never waited in: resumed, so that the task's next wait reuses it.
+                        waiter.finishInPlace()
+                        if !held { slot._withUnsafeGuaranteedRef { $0.hold(waiter) } }
+                        return .deadline
+                    case .scheduled(let sampling):
+                        if sampling { noteSuspension() }
+                    }
+                } else {
+                    enter(waiter, deadline: deadline, observer: observer)
+                }
                 register(waiter)
                 if !held { slot._withUnsafeGuaranteedRef { $0.hold(waiter) } }
                 gateExecutor.parking = .passUnretained(waiter)

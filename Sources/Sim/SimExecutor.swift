@@ -36,6 +36,11 @@ import Synchronization
 ///    and the kernel makes that wait, or the task runs there and then (``WakeCheck``). Either
 ///    way it counts as one job, so the order of everything and the job counts are those of
 ///    the run where the task ran.
+/// 8. **A sleep whose wake-up is the next step goes on where it is.** When a task sleeps
+///    with no job queued, every other timer later, and no stop, watch or guard due first,
+///    rules 1-3 would fire its timer next and run its job with nothing between: the clock
+///    moves and the job is counted as then, and the task goes on without suspending
+///    (``runsOn(to:_:)``). The order of everything and the job counts are those of rules 1-3.
 ///
 /// ## Guards
 ///
@@ -187,6 +192,11 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         var stopRequested = false
         /// When the watch runs next.
         var nextWatch: Duration = .zero
+        /// The bounds of the loop running now (nil when none runs), for a sleep that ends
+        /// where it is (``runsOn(to:_:)``): it looks at them as the loop would.
+        var running: Running?
+        /// Sleeps that ended where they were (``runsOn(to:_:)``).
+        var sleepsRunOn: UInt64 = 0
         /// A guard tripped: which one, when the sample ends, and the names seen so far.
         /// Set and cleared through ``setSample(_:)``.
         private(set) var sample: Sample?
@@ -211,6 +221,22 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         }
         /// Names of the live tasks, by the task's hash (see ``name(task:_:)``).
         var taskNames: [KernelKey: String] = [:]
+
+        /// The loop's bounds, as a sleep that may end where it is needs them (plain words:
+        /// copying them costs no reference count).
+        struct Running {
+            let limit: Duration?
+            let jobsPerInstant: UInt64
+            let jobs: UInt64
+            let watched: Bool
+
+            init(limit: Duration?, guards: Guards) {
+                self.limit = limit
+                jobsPerInstant = guards.jobsPerInstant ?? .max
+                jobs = guards.jobs ?? .max
+                watched = guards.watch != nil
+            }
+        }
 
         struct Sample {
             var perInstant: Bool
@@ -299,6 +325,10 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// compare a run through the gate with the same run through continuations. Read on every
     /// wait: unchecked for exclusivity, as the executor's other per-wait state.
     @exclusivity(unchecked) var gated = false
+    /// Whether a sleep whose wake-up is the next step goes on where it is (rule 8,
+    /// ``runsOn(to:_:)``). Tests turn it off, before the run, to compare a run with it against
+    /// the same run where every sleep suspends.
+    @exclusivity(unchecked) var sleepsMayRunOn = true
 
     public init() {
         routed = GlobalJobRouting.isAvailable
@@ -397,6 +427,14 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// stood for.
     public var jobsRun: UInt64 { state.withLock { $0.jobsRun } }
 
+    /// Of ``jobsRun``, the wake-ups of sleeps that ended where they were, their task going on
+    /// in the job that slept (``runsOn(to:_:)``; a check's sleep counts too).
+    public var sleepsRunOn: UInt64 { state.withLock { $0.sleepsRunOn } }
+
+    /// Of ``sleepsRunOn``, the sleeps wake-up checks made (counted by the loop alone, as
+    /// ``wakeUpsAnswered``; for tests).
+    @exclusivity(unchecked) private(set) nonisolated(unsafe) var checkSleepsRunOn: UInt64 = 0
+
     /// Of ``jobsRun``, the wake-ups answered by their signal's ``WakeCheck`` without running
     /// their task. Counted by the loop alone, outside the state's lock (one lock less a
     /// check); read once the run is over.
@@ -419,6 +457,32 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             state.timers.insert(TimerEntry(deadline: state.notPast(deadline), observer: observer,
                                            sequence: state.sequence, waiter: .passRetained(waiter)))
             return state.sample != nil
+        }
+    }
+
+    /// How ``scheduleSleep(_:at:observer:)`` started a sleep.
+    enum SleepStart {
+        /// The sleep ended where it was (rule 8, ``runsOn(to:_:)``): the clock moved and the
+        /// wake-up counted as a job; the task goes on.
+        case ranOn
+        /// Its timer is set; `sampling` as ``schedule(_:at:observer:)`` returns it.
+        case scheduled(sampling: Bool)
+    }
+
+    /// A sleep of `waiter`'s task until `deadline`: it ends where it is if its wake-up would
+    /// be the loop's next step (``runsOn(to:_:)``), else it gets its timer as
+    /// ``schedule(_:at:observer:)`` gives it, in the same turn of the lock (a sleep that
+    /// suspends pays nothing more). Only for the running job's task on an actor of this
+    /// executor, or a check's sleep for its task.
+    func scheduleSleep(_ waiter: Waiter, at deadline: Duration, observer: Bool) -> SleepStart {
+        let mayRunOn = sleepsMayRunOn
+        return state.withLock { state in
+            let deadline = state.notPast(deadline)
+            state.sequence &+= 1
+            if mayRunOn, runsOn(to: deadline, &state) { return .ranOn }
+            state.timers.insert(TimerEntry(deadline: deadline, observer: observer,
+                                           sequence: state.sequence, waiter: .passRetained(waiter)))
+            return .scheduled(sampling: state.sample != nil)
         }
     }
 
@@ -535,6 +599,8 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     }
 
     private func loop(until limit: Duration?, guards: Guards) -> Stop {
+        state.withLock { $0.running = State.Running(limit: limit, guards: guards) }
+        defer { state.withLock { $0.running = nil } }
         while true {
             let step = state.withLock { state in nextStep(&state, until: limit, guards: guards) }
             switch step {
@@ -626,6 +692,42 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         return .fired(waiter, wakeUp)
     }
 
+    /// Whether a sleep until `deadline` (not past) ends where it is: when its timer would be
+    /// the loop's very next step (no job queued, every other timer later, no stop, watch or
+    /// guard due first), the loop would fire it, move the clock and run the task's job (or
+    /// answer its check), with nothing between. That is done here instead: the clock moved,
+    /// the job counted and the instant's count reset as the loop would, and the task goes on
+    /// without suspending (rule 8). A suspension and its resumption are most of a sleep's
+    /// cost: the runtime's dependency record, the hop to the gate and back, a turn of the
+    /// loop, the timer in and out of the heap.
+    ///
+    /// Only for the task running in a job of this executor's loop (its caller is isolated to
+    /// an actor of this executor), or a sleep a wake-up check makes for its task while the loop
+    /// answers it (``answer(_:)``): nothing else can run meanwhile, so nothing can see the
+    /// difference. Not while a guard's sample runs (it names the tasks that suspend).
+    @inline(__always)
+    private func runsOn(to deadline: Duration, _ state: inout State) -> Bool {
+        guard let running = state.running, !state.stopRequested, state.jobs.isEmpty,
+              state.sample == nil else { return false }
+        let at = deadline.attoseconds, now = state.now.attoseconds
+        // Strictly earlier than every other timer (a stale one included): the new timer's
+        // sequence number is the largest, so at an equal instant another fires first.
+        if let first = state.timers.min, at >= first.deadline.attoseconds { return false }
+        if let limit = running.limit, at > limit.attoseconds { return false }
+        let moves = at > now
+        if moves, running.watched {
+            let nextWatch = state.nextWatch.attoseconds
+            if now >= nextWatch || at > nextWatch { return false }
+        }
+        let atInstant = moves ? 0 : state.jobsAtInstant
+        guard atInstant < running.jobsPerInstant, state.jobsRun < running.jobs else { return false }
+        if moves { setNow(deadline, in: &state) }
+        state.jobsRun &+= 1
+        state.jobsAtInstant = atInstant &+ 1
+        state.sleepsRunOn &+= 1
+        return true
+    }
+
     /// The watch's turn before the clock moves to `deadline`, if it has one: when it is due
     /// now, or when the clock would jump past its instant (it stops there first, rule 6, so
     /// the watch looks at the same instants however long the jumps are: a run whose pollers
@@ -657,14 +759,34 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// cancellation reached the waiter (it must end at its next wait), and when a notify ended
     /// a wait with a timer (the entry, stale now, stays in the heap and must not find the
     /// waiter waiting again).
+    ///
+    /// A sleep the check makes whose wake-up would be the loop's next step ends where it is
+    /// (``runsOn(to:_:)``): its wake-up is answered at once, as the loop would answer it next.
     private func answer(_ waiter: Waiter) {
+        while case .sleptOn = answerOnce(waiter) {
+            // The sleep's timer firing, as the loop would fire it: a check, answered next.
+            let wakeUp = waiter.wakeAtDeadline()
+            assert({ if case .check = wakeUp { true } else { false } }(), "a check's sleep wakes as a check")
+        }
+    }
+
+    /// How ``answerOnce(_:)`` left a wake-up.
+    private enum Answer {
+        /// The task ran, or waits again for a notify or a timer.
+        case done
+        /// The check had the task sleep, and the sleep ended where it was (``runsOn(to:_:)``).
+        case sleptOn
+    }
+
+    private func answerOnce(_ waiter: Waiter) -> Answer {
         let job = waiter.suspendedJob
         let reason = waiter.jobReason
         guard reason == .deadline || !waiter.timed, !waiter.isCancellationRequested,
               let checkedBy = waiter.checkedBy, !sampling.running.load(ordering: .relaxed) else {
             execute(job)
-            return
+            return .done
         }
+        var sleptOn = false
         // The signal unretained: the waiting task's code holds it (``Waiter/checkedBy``).
         let answered = checkedBy._withUnsafeGuaranteedRef { signal -> Bool in
             guard let box = signal.checkBox else { return false }
@@ -685,15 +807,21 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
                 signal.register(waiter)
             case .sleep(let deadline):
                 waiter.waitAgain(timed: true, sleeping: true)
-                enter(waiter, deadline: deadline, observer: false)
+                switch scheduleSleep(waiter, at: deadline, observer: false) {
+                case .ranOn: sleptOn = true
+                case .scheduled(let sampling): if sampling { noteSuspension() }
+                }
             }
             return true
         }
         guard answered else {
             execute(job)
-            return
+            return .done
         }
         wakeUpsAnswered &+= 1
+        guard sleptOn else { return .done }
+        checkSleepsRunOn &+= 1
+        return .sleptOn
     }
 
     /// Wakes every pending waiter with ``Waiter/Reason/cancelled`` and runs jobs until none is

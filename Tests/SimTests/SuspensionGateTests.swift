@@ -10,7 +10,7 @@ import Testing
     /// A script that waits every way a model actor does: sleeps for and until, an observer
     /// sleep, signal waits notified, timed out and ending a stale timer's waiter, a sleep
     /// cancelled by another task, and a daemon's wait cancelled at the end of the run.
-    static func run(gated: Bool) -> (run: ScriptRun, parked: UInt64) {
+    static func run(gated: Bool) -> (run: ScriptRun, parked: UInt64, ranOn: UInt64) {
         let sim = Simulation()
         if !gated { sim.executor.gated = false }
         let log = EventLog()
@@ -66,7 +66,7 @@ import Testing
         }
         let outcome = sim.run(limit: nil)
         return (ScriptRun(log: log, outcome: outcome),
-                sim.executor.gateExecutor.parked)
+                sim.executor.gateExecutor.parked, sim.executor.sleepsRunOn)
     }
 
     @Test func theGateGivesTheRunContinuationsGive() {
@@ -81,13 +81,18 @@ import Testing
         ])
         #expect(continued.run.ending == .completed)
         // Every wait of the gated run went through the gate (sleeper 3, waiter 3, notifier 1,
-        // victim 1, canceller 1, daemon 2); none of the other.
-        #expect(continued.parked == 0)
-        #expect(gated.parked == 11, "parked \(gated.parked)")
+        // victim 1, canceller 1, daemon 2) but one: the sleeper's observer sleep until 3, at
+        // 3, is the next step (no job queued, the next timer the canceller's at 5) and goes
+        // on where it is (rule 8). None of the other's did either.
+        #expect(continued.parked == 0 && continued.ranOn == 0)
+        #expect(gated.parked == 10, "parked \(gated.parked)")
+        #expect(gated.ranOn == 1, "ran on \(gated.ranOn)")
     }
 
     /// On Linux the gate is recognised (else every wait would silently keep its continuation),
-    /// and a spawned task's wait on an actor of the simulation passes it once per wait.
+    /// and a spawned task's wait on an actor of the simulation passes it once per wait. Two
+    /// sleepers in step: each sleep's timer ties with or follows the other's, so none is the
+    /// next step (rule 8) and every one suspends.
     @Test func waitsOnTheSimulationsActorsPassTheGate() {
         let sim = Simulation()
         #if os(Linux)
@@ -95,12 +100,15 @@ import Testing
         #endif
         guard sim.executor.gated else { return }
         let performer = Performer(sim: sim)
-        sim.spawn("sleeper", on: performer) { me in
-            for _ in 0..<3 { try? await me.sleep(for: .seconds(1)) }
+        for name in ["sleeper-a", "sleeper-b"] {
+            sim.spawn(name, on: performer) { me in
+                for _ in 0..<3 { try? await me.sleep(for: .seconds(1)) }
+            }
         }
         let outcome = sim.run(limit: nil)
         #expect(outcome.virtualTime == .seconds(3))
-        #expect(sim.executor.gateExecutor.parked == 3)
+        #expect(sim.executor.gateExecutor.parked == 6)
+        #expect(sim.executor.sleepsRunOn == 0)
     }
 
     /// A wait whose caller is not isolated to an actor of the simulation keeps its

@@ -78,6 +78,10 @@ import Testing
     struct Outcome: Equatable {
         var run: ScriptRun
         var answered: UInt64
+        /// Sleeps that went on where they were (rule 8), the check's among them.
+        var ranOn: UInt64
+        /// Of those, the sleeps the check made.
+        var checkRanOn: UInt64
     }
 
     /// The script: notifies at irregular instants for 80 s (some twice at one instant, some
@@ -85,9 +89,10 @@ import Testing
     /// woken at its deadline sleeps and is notified meanwhile), then cancels the daemon at
     /// 90 s in the same job as a notify (its wake-up queued as a check when the cancellation
     /// comes: it must end then, not when the run ends at 95 s).
-    static func run(checked: Bool, gated: Bool = true) -> Outcome {
+    static func run(checked: Bool, gated: Bool = true, runningOn: Bool = true) -> Outcome {
         let sim = Simulation()
         if !gated { sim.executor.gated = false }
+        sim.executor.sleepsMayRunOn = runningOn
         let log = EventLog()
         let signal = Signal(executor: sim.executor)
         let daemon = Daemon(sim: sim, log: log, signal: signal)
@@ -113,7 +118,8 @@ import Testing
             me.note("ends")
         }
         let outcome = sim.run(limit: .seconds(100))
-        return Outcome(run: ScriptRun(log: log, outcome: outcome), answered: outcome.wakeUpsAnswered)
+        return Outcome(run: ScriptRun(log: log, outcome: outcome), answered: outcome.wakeUpsAnswered,
+                       ranOn: sim.executor.sleepsRunOn, checkRanOn: sim.executor.checkSleepsRunOn)
     }
 
     @Test func answeredWakeUpsGiveTheRunOfATaskWokenEveryTime() {
