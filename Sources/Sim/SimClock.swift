@@ -78,7 +78,11 @@ extension SimExecutor {
     nonisolated(nonsending)
     func suspend(deadline: Duration?, observer: Bool = false, sleeping: Bool = false,
                  register: (Waiter) -> Void = { _ in }) async -> Waiter.Reason {
-        let current = WaitSlot.currentTask
+        let isolation: (any Actor)? = #isolation
+        // On an actor of this executor the caller runs in a job of the loop, which may know
+        // the task's slot (``runningSlot``).
+        let onThis = if gated, let isolation { runsOnThis(isolation.unownedExecutor) } else { false }
+        let current = waitingTask(runsInLoop: onThis)
         if current.isCancelled { return .cancelled }
         if let slot = current.slot {
             // A spawned task: cancellation reaches the wait through its slot (see WaitSlot),
@@ -89,8 +93,8 @@ extension SimExecutor {
             // a retain and two releases on nearly every wait.
             let held = reused != nil
             let waiter = reused ?? Waiter(timed: deadline != nil)
-            let isolation: (any Actor)? = #isolation
-            if gated, let isolation, runsOnThis(isolation.unownedExecutor) {
+            if onThis {
+                if !held { waiter.owner = slot }
                 // On an actor of this executor: the task suspends by passing the gate, its
                 // job kept by the waiter (``SuspensionGate``), with no continuation; a sleep
                 // whose wake-up would be the loop's next step goes on in this job (rule 8).
@@ -130,6 +134,15 @@ extension SimExecutor {
         }, onCancel: {
             if waiter.resume(.cancelled) { forget(waiter) }
         }, isolation: #isolation)
+    }
+
+    /// ``WaitSlot/currentTask`` for a wait, from ``runningSlot`` when the waiting task runs
+    /// in a job of the loop (`runsInLoop`) that knows its slot. Not inlined: the clock's
+    /// sleeps, which are, then stayed too large to be inlined into the model's code.
+    @inline(never)
+    func waitingTask(runsInLoop: Bool) -> (isCancelled: Bool, slot: Unmanaged<WaitSlot>?) {
+        if runsInLoop, let running = runningSlot, let known = WaitSlot.knownTask(running) { return known }
+        return WaitSlot.currentTask
     }
 
     /// Gives `waiter` its timer (or parks it without one), and counts the suspension if a

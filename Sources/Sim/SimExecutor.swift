@@ -171,6 +171,9 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     enum QueuedWork {
         case job(UnownedJob)
         case check(Unmanaged<Waiter>)
+        /// A task resumed from a wait through the gate (``SuspensionGate``): its job, run with
+        /// its wait slot known (``runningSlot``).
+        case resumed(Unmanaged<Waiter>)
     }
 
     struct State: ~Copyable {
@@ -309,7 +312,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     private let clockHigh = Atomic<Int64>(0)
     private let clockLow = Atomic<UInt64>(0)
 
-    /// ``GlobalJobRouting/isAvailable``, read once (``execute(_:)`` asks for every job).
+    /// ``GlobalJobRouting/isAvailable``, read once (``execute(_:slot:)`` asks for every job).
     private let routed: Bool
 
     /// Whether the loop is running a ``WakeCheck`` (``answer(_:)``), which is isolated to
@@ -329,6 +332,15 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// ``runsOn(to:_:)``). Tests turn it off, before the run, to compare a run with it against
     /// the same run where every sleep suspends.
     @exclusivity(unchecked) var sleepsMayRunOn = true
+    /// The wait slot of the task whose job the loop runs now, when the loop knows it: the
+    /// task was resumed from a wait through the gate, whose waiter names its slot
+    /// (``Waiter/owner``); nil for any other job. A wait of the running task then finds its
+    /// slot here instead of in its task-local value (``WaitSlot/currentTask``: two lookups of
+    /// the thread's runtime state and a walk of the task's values, about a tenth of the
+    /// kernel M/M/1's instructions). Set and read on the loop's thread only, by the loop and
+    /// by a wait whose caller is isolated to an actor of this executor (so runs in the loop's
+    /// job): unchecked for exclusivity.
+    @exclusivity(unchecked) var runningSlot: Unmanaged<WaitSlot>?
 
     public init() {
         routed = GlobalJobRouting.isAvailable
@@ -371,6 +383,13 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// (``GlobalJobRouting``), or a task's own job, resumed from a wait (``SuspensionGate``).
     func append(_ job: UnownedJob) {
         state.withLock { $0.jobs.append(.job(job)) }
+    }
+
+    /// Queues the job of a task resumed from `waiter`, a wait through the gate, held by the
+    /// queue until it runs.
+    func append(resumed waiter: Waiter) {
+        let entry = QueuedWork.resumed(.passRetained(waiter))
+        state.withLock { $0.jobs.append(entry) }
     }
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
@@ -605,12 +624,19 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             let step = state.withLock { state in nextStep(&state, until: limit, guards: guards) }
             switch step {
             case .work(.job(let job)):
-                execute(job)
+                execute(job, slot: nil)
             case .work(.check(let waiter)):
                 answer(waiter.takeRetainedValue())
-            case .fired(let waiter, .job(let job)):
+            case .work(.resumed(let waiter)):
+                // Let go of before the job runs: the task's next wait reuses the waiter only
+                // if its slot is the last to hold it.
+                let (job, slot) = waiter._withUnsafeGuaranteedRef { ($0.suspendedJob, $0.owner) }
                 waiter.release()
-                execute(job)
+                execute(job, slot: slot)
+            case .fired(let waiter, .job(let job)):
+                let slot = waiter._withUnsafeGuaranteedRef { $0.owner }
+                waiter.release()
+                execute(job, slot: slot)
             case .fired(let waiter, .check):
                 answer(waiter.takeRetainedValue())
             case .fired(let waiter, .deliver):
@@ -743,7 +769,10 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         return .watch(state.now)
     }
 
-    private func execute(_ job: UnownedJob) {
+    /// Runs `job`; `slot`, when the loop knows it, is the wait slot of the job's task
+    /// (``runningSlot``).
+    private func execute(_ job: UnownedJob, slot: Unmanaged<WaitSlot>?) {
+        runningSlot = slot
         if routed {
             job.runSynchronously(on: asUnownedSerialExecutor())
         } else {
@@ -783,7 +812,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         let reason = waiter.jobReason
         guard reason == .deadline || !waiter.timed, !waiter.isCancellationRequested,
               let checkedBy = waiter.checkedBy, !sampling.running.load(ordering: .relaxed) else {
-            execute(job)
+            execute(job, slot: waiter.owner)
             return .done
         }
         var sleptOn = false
@@ -815,7 +844,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             return true
         }
         guard answered else {
-            execute(job)
+            execute(job, slot: waiter.owner)
             return .done
         }
         wakeUpsAnswered &+= 1
@@ -840,8 +869,8 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         while let work = state.withLock({ $0.jobs.popFirst() }) {
             // A wake-up still to be checked resumes its task: the run is over.
             switch work {
-            case .job(let job): execute(job)
-            case .check(let waiter): execute(waiter.takeRetainedValue().suspendedJob)
+            case .job(let job): execute(job, slot: nil)
+            case .check(let waiter), .resumed(let waiter): execute(waiter.takeRetainedValue().suspendedJob, slot: nil)
             }
             // A task unwinding may register a new wait; release it too.
             for waiter in state.withLock({ $0.takeEveryWaiter() }) { waiter.resume(.cancelled) }

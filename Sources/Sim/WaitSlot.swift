@@ -52,6 +52,19 @@ final class WaitSlot: Sendable {
         return (task.isCancelled, slot)
     }
 
+    /// ``currentTask`` for a wait of the task the loop knows it runs (``SimExecutor/runningSlot``
+    /// is `slot`): whether the task is cancelled, asked of the runtime by the address the
+    /// slot is bound to, with no look at the thread's current task or its task-local values.
+    /// Nil when it cannot be asked so (the runtime's entry points not found, or the slot not
+    /// bound yet): the caller asks ``currentTask``.
+    @inline(__always)
+    static func knownTask(_ slot: Unmanaged<WaitSlot>) -> (isCancelled: Bool, slot: Unmanaged<WaitSlot>?)? {
+        guard let isCancelled = RuntimeTask.entries?.isCancelled,
+              let task = UnsafeRawPointer(bitPattern: slot._withUnsafeGuaranteedRef { $0.owner.load(ordering: .relaxed) })
+        else { return nil }
+        return (isCancelled(task), slot)
+    }
+
     /// The waiter of the task's last wait, made new for its next one, if nothing but the slot
     /// refers to it any more (no stale timer entry, no signal's list): allocating and freeing a
     /// waiter for every wait was about 6 % of the kernel M/M/1's instructions and 1 % of a

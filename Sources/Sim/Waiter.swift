@@ -35,6 +35,11 @@ final class Waiter: @unchecked Sendable {
     @exclusivity(unchecked) private var job: UnownedJob?
     @exclusivity(unchecked) private var resumeOn: Unmanaged<SimExecutor>?
     @exclusivity(unchecked) private(set) var jobReason: Reason = .deadline
+    /// The wait slot of the task that waits in this waiter through the gate, set before it
+    /// suspends and kept while the slot reuses the waiter (each slot's waiters are its
+    /// own): the loop runs the task's job with it as ``SimExecutor/runningSlot``.
+    /// Unretained: the task's binding holds the slot while the task lives.
+    @exclusivity(unchecked) var owner: Unmanaged<WaitSlot>?
     /// Instead of a task to resume, a task to start (``Simulation/spawn(_:role:)``),
     /// called with the reason (`cancelled`: the run ended first). Ordered by ``state`` as the
     /// continuation is.
@@ -123,7 +128,7 @@ final class Waiter: @unchecked Sendable {
     private func deliver(_ reason: Reason) {
         if let job {
             jobReason = reason
-            resumeOn!._withUnsafeGuaranteedRef { $0.append(job) }
+            resumeOn!._withUnsafeGuaranteedRef { $0.append(resumed: self) }
         } else if let continuation {
             continuation.resume(returning: reason)
         } else {

@@ -27,6 +27,76 @@ import Testing
                                          "outer after inner": true])
     }
 
+    /// The loop knows the slot of a task it resumes from a wait through the gate
+    /// (``SimExecutor/runningSlot``), and of no other: not for a task's first job, nor for a
+    /// task started inside a spawned one (which inherits the slot as a task-local but is not
+    /// its owner). Where it knows one, it is the slot the task-local read finds, and the task's
+    /// cancellation is read through it as the runtime reports it: a task notified and then
+    /// cancelled in the same job runs with its slot known and ends at its next wait.
+    @Test func theLoopKnowsTheSlotOfATaskResumedThroughTheGateAndNoOther() {
+        let sim = Simulation()
+        let signal = Signal(executor: sim.executor)
+        let performer = Performer(sim: sim)
+        let looks = Looks(sim: sim)
+        let look = looks.look
+        let waiter = sim.spawn("waiter") {
+            await performer.perform { me in
+                look("waiter starts")
+                try? await me.sleep(for: .seconds(1))
+                look("waiter slept")
+                _ = try? await signal.wait()
+                look("waiter notified")
+                do {
+                    try await me.sleep(for: .seconds(1))
+                    look("waiter slept after its cancellation")
+                } catch {
+                    look("waiter cancelled")
+                }
+            }
+        }
+        sim.spawn("notifier", on: performer) { me in
+            // A second sleeper at 1 s (its timer later than the waiter's): the waiter's
+            // sleep suspends, its timer not the only one.
+            try? await me.sleep(for: .seconds(1))
+            try? await me.sleep(for: .seconds(1))
+            signal.notifyAll()
+            waiter.cancel()
+        }
+        sim.spawn("parent") {
+            let inner = Task {
+                await performer.perform { me in
+                    try? await me.sleep(for: .seconds(3))
+                    look("inner task slept")
+                }
+            }
+            await inner.value
+            await performer.perform { _ in look("parent after its inner task") }
+        }
+        let outcome = sim.run(limit: nil)
+        #expect(outcome.ending == .completed)
+        #expect(looks.seen.withLock { $0 } == [
+            "waiter starts: unknown", "waiter slept: known", "waiter notified: known", "waiter cancelled: known",
+            "inner task slept: unknown", "parent after its inner task: unknown",
+        ])
+    }
+
+    /// What the loop knows of the running task's slot, against the task-local read.
+    final class Looks: Sendable {
+        let sim: Simulation
+        let seen = Mutex<[String]>([])
+
+        init(sim: Simulation) { self.sim = sim }
+
+        @Sendable func look(_ label: String) {
+            let known = sim.executor.runningSlot?.toOpaque()
+            let read = WaitSlot.currentTask
+            let asked = sim.executor.waitingTask(runsInLoop: true)
+            let agree = asked.slot?.toOpaque() == read.slot?.toOpaque() && asked.isCancelled == read.isCancelled
+            let state = known == nil ? "unknown" : (known == read.slot?.toOpaque() ? "known" : "WRONG")
+            seen.withLock { $0.append("\(label): \(state)\(agree ? "" : ", disagrees")") }
+        }
+    }
+
     /// A spawned task cancelled while it runs (between two of its jobs) ends its next wait at
     /// once: the wait asks whether the task is cancelled before it suspends.
     @Test func aWaitOfATaskCancelledWhileItRanEndsAtOnce() {
