@@ -94,7 +94,7 @@ extension SimExecutor {
             let held = reused != nil
             let waiter = reused ?? Waiter(timed: deadline != nil)
             if onThis {
-                if !held { waiter.owner = slot }
+                if !held { waiter.taskSlot = slot }
                 // On an actor of this executor: the task suspends by passing the gate, its
                 // job kept by the waiter (``SuspensionGate``), with no continuation; a sleep
                 // whose wake-up would be the loop's next step goes on in this job (rule 8).

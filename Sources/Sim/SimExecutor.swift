@@ -334,9 +334,9 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     @exclusivity(unchecked) var sleepsMayRunOn = true
     /// The wait slot of the task whose job the loop runs now, when the loop knows it: the
     /// task was resumed from a wait through the gate, whose waiter names its slot
-    /// (``Waiter/owner``); nil for any other job. A wait of the running task then finds its
+    /// (``Waiter/taskSlot``); nil for any other job. A wait of the running task then finds its
     /// slot here instead of in its task-local value (``WaitSlot/currentTask``: two lookups of
-    /// the thread's runtime state and a walk of the task's values, about a tenth of the
+    /// the thread's runtime state and a walk of the task's values, about 8 % of the
     /// kernel M/M/1's instructions). Set and read on the loop's thread only, by the loop and
     /// by a wait whose caller is isolated to an actor of this executor (so runs in the loop's
     /// job): unchecked for exclusivity.
@@ -630,11 +630,11 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             case .work(.resumed(let waiter)):
                 // Let go of before the job runs: the task's next wait reuses the waiter only
                 // if its slot is the last to hold it.
-                let (job, slot) = waiter._withUnsafeGuaranteedRef { ($0.suspendedJob, $0.owner) }
+                let (job, slot) = waiter._withUnsafeGuaranteedRef { ($0.suspendedJob, $0.taskSlot) }
                 waiter.release()
                 execute(job, slot: slot)
             case .fired(let waiter, .job(let job)):
-                let slot = waiter._withUnsafeGuaranteedRef { $0.owner }
+                let slot = waiter._withUnsafeGuaranteedRef { $0.taskSlot }
                 waiter.release()
                 execute(job, slot: slot)
             case .fired(let waiter, .check):
@@ -812,7 +812,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         let reason = waiter.jobReason
         guard reason == .deadline || !waiter.timed, !waiter.isCancellationRequested,
               let checkedBy = waiter.checkedBy, !sampling.running.load(ordering: .relaxed) else {
-            execute(job, slot: waiter.owner)
+            execute(job, slot: waiter.taskSlot)
             return .done
         }
         var sleptOn = false
@@ -844,7 +844,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
             return true
         }
         guard answered else {
-            execute(job, slot: waiter.owner)
+            execute(job, slot: waiter.taskSlot)
             return .done
         }
         wakeUpsAnswered &+= 1

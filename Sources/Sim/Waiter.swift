@@ -39,7 +39,7 @@ final class Waiter: @unchecked Sendable {
     /// suspends and kept while the slot reuses the waiter (each slot's waiters are its
     /// own): the loop runs the task's job with it as ``SimExecutor/runningSlot``.
     /// Unretained: the task's binding holds the slot while the task lives.
-    @exclusivity(unchecked) var owner: Unmanaged<WaitSlot>?
+    @exclusivity(unchecked) var taskSlot: Unmanaged<WaitSlot>?
     /// Instead of a task to resume, a task to start (``Simulation/spawn(_:role:)``),
     /// called with the reason (`cancelled`: the run ended first). Ordered by ``state`` as the
     /// continuation is.
