@@ -59,8 +59,8 @@ final class WaitSlot: Sendable {
     /// bound yet): the caller asks ``currentTask``.
     @inline(__always)
     static func knownTask(_ slot: Unmanaged<WaitSlot>) -> (isCancelled: Bool, slot: Unmanaged<WaitSlot>?)? {
-        guard let isCancelled = RuntimeTask.entries?.isCancelled,
-              let task = UnsafeRawPointer(bitPattern: slot._withUnsafeGuaranteedRef { $0.owner.load(ordering: .relaxed) })
+        let address = slot._withUnsafeGuaranteedRef { $0.owner.load(ordering: .relaxed) }
+        guard let isCancelled = RuntimeTask.entries?.isCancelled, let task = UnsafeRawPointer(bitPattern: address)
         else { return nil }
         return (isCancelled(task), slot)
     }

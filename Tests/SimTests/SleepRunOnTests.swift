@@ -2,9 +2,9 @@
 import Testing
 
 /// Rule 8 of the ordering contract: a sleep whose wake-up would be the loop's next step goes
-/// on where it is, in the job that slept (``SimExecutor/runOn(to:)``). The run must be the
-/// one where every sleep suspends: the same events at the same instants in the same order,
-/// the same job count, the same ending.
+/// on where it is, in the job that slept (``SimExecutor/scheduleSleep(_:at:observer:)``). The
+/// run must be the one where every sleep suspends: the same events at the same instants in
+/// the same order, the same job count, the same ending.
 @Suite struct SleepRunOnTests {
     /// What a run came to, and how its sleeps went: suspended through the gate, or on.
     struct Run: Equatable {
@@ -26,7 +26,8 @@ import Testing
     }
 
     /// A task alone: each of its three sleeps is the next step, and none suspends; the run
-    /// is the one where all three do (three wake-ups, three jobs, after the start's).
+    /// is the one where all three do (the same jobs: the start, its hop to the performer,
+    /// three wake-ups).
     @Test func aLoneSleepersSleepsGoOnWhereTheyAre() {
         let script: (Simulation, Performer) -> Void = { sim, performer in
             sim.spawn("sleeper", on: performer) { me in
