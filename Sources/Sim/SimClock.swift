@@ -87,36 +87,25 @@ extension SimExecutor {
         if let slot = current.slot {
             // A spawned task: cancellation reaches the wait through its slot (see WaitSlot),
             // which also keeps its last waiter for reuse. Unretained: the task's binding
-            // holds it.
+            // holds it. A reused waiter is the one the slot holds already (holding it again
+            // was a lock, a retain and two releases on nearly every wait); it comes unretained.
             let reused = slot._withUnsafeGuaranteedRef { $0.reusedWaiter(timed: deadline != nil) }
-            // A reused waiter is the one the slot holds already: holding it again was a lock,
-            // a retain and two releases on nearly every wait.
-            let held = reused != nil
-            let waiter = reused ?? Waiter(timed: deadline != nil)
             if onThis {
-                if !held { waiter.taskSlot = slot }
                 // On an actor of this executor: the task suspends by passing the gate, its
-                // job kept by the waiter (``SuspensionGate``), with no continuation; a sleep
-                // whose wake-up would be the loop's next step goes on in this job (rule 8).
-                if sleeping, let deadline {
-                    switch scheduleSleep(waiter, at: deadline, observer: observer) {
-                    case .ranOn:
-                        // Never waited in: resumed, so that the task's next wait reuses it.
-                        waiter.finishInPlace()
-                        if !held { slot._withUnsafeGuaranteedRef { $0.hold(waiter) } }
-                        return .deadline
-                    case .scheduled(let sampling):
-                        if sampling { noteSuspension() }
-                    }
-                } else {
-                    enter(waiter, deadline: deadline, observer: observer)
+                // job kept by the waiter (``SuspensionGate``), with no continuation. The slot
+                // holds the waiter until the task's next wait, so this frame holds none: a
+                // retain and a release fewer on every wait.
+                let waiter = reused ?? slot._withUnsafeGuaranteedRef { $0.holdNewWaiter(timed: deadline != nil, slot: slot) }
+                let ranOn = waiter._withUnsafeGuaranteedRef { waiter in
+                    enterGate(waiter, deadline: deadline, observer: observer, sleeping: sleeping, register: register)
                 }
-                register(waiter)
-                if !held { slot._withUnsafeGuaranteedRef { $0.hold(waiter) } }
-                gateExecutor.parking = .passUnretained(waiter)
+                if ranOn { return .deadline }
                 await gate.pass()
-                return waiter.jobReason
+                return waiter._withUnsafeGuaranteedRef { $0.jobReason }
             }
+            let held = reused != nil
+            let waiter = reused?.takeUnretainedValue() ?? Waiter(timed: deadline != nil)
+            if !held { waiter.taskSlot = slot }
             return await withUnsafeContinuation(isolation: #isolation) { (continuation: UnsafeContinuation<Waiter.Reason, Never>) in
                 waiter.install(continuation)
                 enter(waiter, deadline: deadline, observer: observer)
@@ -134,6 +123,30 @@ extension SimExecutor {
         }, onCancel: {
             if waiter.resume(.cancelled) { forget(waiter) }
         }, isolation: #isolation)
+    }
+
+    /// A wait through the gate up to the task's suspension: the waiter's timer (or its
+    /// parking) and its place on a signal (`register`), and the gate told which waiter the
+    /// task's job is for. Returns true, and does none of it, if the wait is a sleep whose
+    /// wake-up would be the loop's next step: it went on where it was (rule 8), the waiter
+    /// left resumed for the task's next wait.
+    @inline(__always)
+    func enterGate(_ waiter: Waiter, deadline: Duration?, observer: Bool, sleeping: Bool,
+                   register: (Waiter) -> Void) -> Bool {
+        if sleeping, let deadline {
+            switch scheduleSleep(waiter, at: deadline, observer: observer) {
+            case .ranOn:
+                waiter.finishInPlace()
+                return true
+            case .scheduled(let sampling):
+                if sampling { noteSuspension() }
+            }
+        } else {
+            enter(waiter, deadline: deadline, observer: observer)
+        }
+        register(waiter)
+        gateExecutor.parking = .passUnretained(waiter)
+        return false
     }
 
     /// ``WaitSlot/currentTask`` for a wait, from ``runningSlot`` when the waiting task runs

@@ -69,18 +69,28 @@ final class WaitSlot: Sendable {
     /// refers to it any more (no stale timer entry, no signal's list): allocating and freeing a
     /// waiter for every wait was about 6 % of the kernel M/M/1's instructions and 1 % of a
     /// `cluster-day` hour's. Nil otherwise (the caller makes a new one, and holds it). The
-    /// slot goes on holding the reused one: the caller need not hold it again. The last wait
-    /// has ended: the task is running.
-    func reusedWaiter(timed: Bool) -> Waiter? {
-        waiter.withLock { held -> Waiter? in
+    /// slot goes on holding the reused one: the caller need not hold it again, and it comes
+    /// unretained (the slot keeps it until the task's next wait, even when the task is
+    /// cancelled: ``cancel()``). The last wait has ended: the task is running.
+    func reusedWaiter(timed: Bool) -> Unmanaged<Waiter>? {
+        waiter.withLock { held -> Unmanaged<Waiter>? in
             guard isKnownUniquelyReferenced(&held), let reused = held, reused.isResumed else { return nil }
             reused.reuse(timed: timed)
-            return reused
+            return .passUnretained(reused)
         }
     }
 
     /// The waiter the slot holds (its task's last or current wait), for tests.
     var heldWaiter: ObjectIdentifier? { waiter.withLock { $0.map(ObjectIdentifier.init) } }
+
+    /// A new waiter for the task's wait, held by the slot (`slot` is this one, unretained)
+    /// from now on; unretained, as ``reusedWaiter(timed:)``'s.
+    func holdNewWaiter(timed: Bool, slot: Unmanaged<WaitSlot>) -> Unmanaged<Waiter> {
+        let new = Waiter(timed: timed)
+        new.taskSlot = slot
+        hold(new)
+        return .passUnretained(new)
+    }
 
     /// The task suspends in `waiter` (called before the continuation can be resumed by
     /// anyone else: jobs run one at a time).
@@ -98,12 +108,11 @@ final class WaitSlot: Sendable {
         }
     }
 
-    /// The task was cancelled: its wait, if it is in one, ends now with `.cancelled`.
+    /// The task was cancelled: its wait, if it is in one, ends now with `.cancelled`. The slot
+    /// keeps the waiter: a wait through the gate holds no reference of its own, and reads
+    /// why it ended from the waiter when its task runs again.
     func cancel() {
-        guard let held = waiter.withLock({ slot -> Waiter? in
-            defer { slot = nil }
-            return slot
-        }) else { return }
+        guard let held = waiter.withLock({ $0 }) else { return }
         // Marked first: a wake-up of the wait already queued as a check (the resume below
         // then finds the waiter resumed) must resume the task, which ends at its next wait.
         held.noteCancellation()

@@ -60,6 +60,8 @@ import Testing
     }
 
     /// A task cancelled in a wait on a reused waiter ends that wait at once, as with a new one.
+    /// The slot keeps the waiter (a wait through the gate reads why it ended from it, holding
+    /// no reference of its own): the same one, reused by the second sleep.
     @Test func cancellingAWaitOnAReusedWaiterEndsItAtOnce() {
         let sim = Simulation()
         let seen = Seen()
@@ -72,7 +74,7 @@ import Testing
             } catch {
                 seen.add("\(error is CancellationError ? "cancelled" : "failed") at \(sim.clock.now.offset)")
             }
-            seen.add(first != nil && WaitSlot.current?.heldWaiter == nil ? "slot emptied" : "slot holds a waiter")
+            seen.add(first != nil && WaitSlot.current?.heldWaiter == first ? "slot keeps its waiter" : "slot changed")
         }
         sim.spawn("canceller") {
             try? await sim.clock.sleep(for: .seconds(5))
@@ -81,6 +83,38 @@ import Testing
         let outcome = sim.run(limit: nil)
         #expect(outcome.ending == .completed)
         #expect(outcome.virtualTime == .seconds(5))
-        #expect(seen.values.withLock { $0 } == ["cancelled at 5.0 seconds", "slot emptied"])
+        #expect(seen.values.withLock { $0 } == ["cancelled at 5.0 seconds", "slot keeps its waiter"])
+    }
+
+    /// The same through the gate (the sleeper on an actor of the simulation): the cancelled
+    /// wait holds no reference to its waiter, so the slot's is what keeps it alive until the
+    /// task, running again, reads why its wait ended. A slot that let go of it would leave
+    /// the task reading a freed waiter.
+    @Test func cancellingAGateWaitOnAReusedWaiterEndsItAtOnce() {
+        let sim = Simulation()
+        let seen = Seen()
+        let performer = Performer(sim: sim)
+        let sleeper = sim.spawn("sleeper") {
+            await performer.perform { me in
+                try? await me.sleep(for: .seconds(1))
+                let first = WaitSlot.current?.heldWaiter
+                do {
+                    try await me.sleep(for: .seconds(100))
+                    seen.add("slept")
+                } catch {
+                    seen.add("\(error is CancellationError ? "cancelled" : "failed") at \(sim.clock.now.offset)")
+                }
+                seen.add(first != nil && WaitSlot.current?.heldWaiter == first ? "slot keeps its waiter" : "slot changed")
+            }
+        }
+        sim.spawn("canceller", on: performer) { me in
+            try? await me.sleep(for: .seconds(5))
+            sleeper.cancel()
+        }
+        let outcome = sim.run(limit: nil)
+        #expect(outcome.ending == .completed)
+        #expect(outcome.virtualTime == .seconds(5))
+        #expect(seen.values.withLock { $0 } == ["cancelled at 5.0 seconds", "slot keeps its waiter"])
+        #expect(sim.executor.gateExecutor.parked >= 2)
     }
 }
