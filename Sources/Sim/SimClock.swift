@@ -89,20 +89,30 @@ extension SimExecutor {
             // which also keeps its last waiter for reuse. Unretained: the task's binding
             // holds it. A reused waiter is the one the slot holds already (holding it again
             // was a lock, a retain and two releases on nearly every wait); it comes unretained.
-            let reused = slot._withUnsafeGuaranteedRef { $0.reusedWaiter(timed: deadline != nil) }
             if onThis {
                 // On an actor of this executor: the task suspends by passing the gate, its
                 // job kept by the waiter (``SuspensionGate``), with no continuation. The slot
                 // holds the waiter until the task's next wait, so this frame holds none: a
-                // retain and a release fewer on every wait.
-                let waiter = reused ?? slot._withUnsafeGuaranteedRef { $0.holdNewWaiter(timed: deadline != nil, slot: slot) }
-                let ranOn = waiter._withUnsafeGuaranteedRef { waiter in
-                    enterGate(waiter, deadline: deadline, observer: observer, sleeping: sleeping, register: register)
+                // retain and a release fewer on every wait. A sleep whose wake-up would be the
+                // loop's next step goes on in this job (rule 8), taking no waiter.
+                let waiter: Unmanaged<Waiter>
+                if sleeping, let deadline {
+                    guard let scheduled = startSleep(of: slot, until: deadline, observer: observer) else {
+                        return .deadline
+                    }
+                    waiter = scheduled
+                } else {
+                    waiter = slot.waiterForWait(timed: deadline != nil)
+                    waiter._withUnsafeGuaranteedRef { enter($0, deadline: deadline, observer: observer) }
                 }
-                if ranOn { return .deadline }
+                waiter._withUnsafeGuaranteedRef { waiter in
+                    register(waiter)
+                    gateExecutor.parking = .passUnretained(waiter)
+                }
                 await gate.pass()
                 return waiter._withUnsafeGuaranteedRef { $0.jobReason }
             }
+            let reused = slot._withUnsafeGuaranteedRef { $0.reusedWaiter(timed: deadline != nil) }
             let held = reused != nil
             let waiter = reused?.takeUnretainedValue() ?? Waiter(timed: deadline != nil)
             if !held { waiter.taskSlot = slot }
@@ -125,28 +135,18 @@ extension SimExecutor {
         }, isolation: #isolation)
     }
 
-    /// A wait through the gate up to the task's suspension: the waiter's timer (or its
-    /// parking) and its place on a signal (`register`), and the gate told which waiter the
-    /// task's job is for. Returns true, and does none of it, if the wait is a sleep whose
-    /// wake-up would be the loop's next step: it went on where it was (rule 8), the waiter
-    /// left resumed for the task's next wait.
-    @inline(__always)
-    func enterGate(_ waiter: Waiter, deadline: Duration?, observer: Bool, sleeping: Bool,
-                   register: (Waiter) -> Void) -> Bool {
-        if sleeping, let deadline {
-            switch scheduleSleep(waiter, at: deadline, observer: observer) {
-            case .ranOn:
-                waiter.finishInPlace()
-                return true
-            case .scheduled(let sampling):
-                if sampling { noteSuspension() }
-            }
-        } else {
-            enter(waiter, deadline: deadline, observer: observer)
+    /// A sleep of `slot`'s task through the gate until `deadline`: nil if it went on where it
+    /// was (rule 8, taking no waiter), else the waiter its timer is set for (unretained, as
+    /// ``Unmanaged/waiterForWait(timed:)`` gives it). Not inlined, as ``waitingTask(runsInLoop:)``.
+    @inline(never)
+    func startSleep(of slot: Unmanaged<WaitSlot>, until deadline: Duration, observer: Bool) -> Unmanaged<Waiter>? {
+        switch scheduleSleep(at: deadline, observer: observer, waiter: { slot.waiterForWait(timed: true) }) {
+        case .ranOn:
+            return nil
+        case .scheduled(let waiter, let sampling):
+            if sampling { noteSuspension() }
+            return waiter
         }
-        register(waiter)
-        gateExecutor.parking = .passUnretained(waiter)
-        return false
     }
 
     /// ``WaitSlot/currentTask`` for a wait, from ``runningSlot`` when the waiting task runs

@@ -241,3 +241,15 @@ enum RuntimeTask {
         withUnsafeCurrentTask { task in task.map { ($0.address, $0.isCancelled) } }
     }
 }
+
+extension Unmanaged where Instance == WaitSlot {
+    /// The waiter for the slot's task's next wait through the gate: its last, reused, or a
+    /// new one the slot holds from now on; unretained (the slot holds it until the task's
+    /// next wait, even when the task is cancelled).
+    @inline(__always)
+    func waiterForWait(timed: Bool) -> Unmanaged<Waiter> {
+        _withUnsafeGuaranteedRef { slot in
+            slot.reusedWaiter(timed: timed) ?? slot.holdNewWaiter(timed: timed, slot: self)
+        }
+    }
+}

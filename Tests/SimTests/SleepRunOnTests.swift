@@ -47,6 +47,23 @@ import Testing
         #expect(off.ranOn == 0 && off.parked == 3)
     }
 
+    /// A sleep that goes on takes no waiter (``SimExecutor/startSleep(of:until:observer:)``):
+    /// a task whose every sleep goes on never has one in its slot.
+    @Test func aSleepThatGoesOnTakesNoWaiter() {
+        let sim = Simulation()
+        let performer = Performer(sim: sim)
+        let held = EventLog()
+        sim.spawn("sleeper", on: performer) { me in
+            for _ in 0..<3 {
+                try? await me.sleep(for: .seconds(1))
+                held.record(WaitSlot.current?.heldWaiter == nil ? "no waiter" : "a waiter", at: sim.now)
+            }
+        }
+        _ = sim.run(limit: nil)
+        #expect(held.entries == [at(1, "no waiter"), at(2, "no waiter"), at(3, "no waiter")])
+        #expect(sim.executor.sleepsRunOn == 3)
+    }
+
     /// A sleep past the time limit suspends: the loop ends the run at the limit with the task
     /// asleep, as it would have.
     @Test func aSleepPastTheTimeLimitSuspends() {
