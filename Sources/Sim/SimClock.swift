@@ -140,13 +140,7 @@ extension SimExecutor {
     /// ``Unmanaged/waiterForWait(timed:)`` gives it). Not inlined, as ``waitingTask(runsInLoop:)``.
     @inline(never)
     func startSleep(of slot: Unmanaged<WaitSlot>, until deadline: Duration, observer: Bool) -> Unmanaged<Waiter>? {
-        switch scheduleSleep(at: deadline, observer: observer, waiter: { slot.waiterForWait(timed: true) }) {
-        case .ranOn:
-            return nil
-        case .scheduled(let waiter, let sampling):
-            if sampling { noteSuspension() }
-            return waiter
-        }
+        scheduleSleep(at: deadline, observer: observer, waiter: { slot.waiterForWait(timed: true) })
     }
 
     /// ``WaitSlot/currentTask`` for a wait, from ``runningSlot`` when the waiting task runs

@@ -479,34 +479,29 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         }
     }
 
-    /// How ``scheduleSleep(_:at:observer:)`` started a sleep.
-    enum SleepStart {
-        /// The sleep ended where it was (rule 8, ``runsOn(to:_:)``): the clock moved and the
-        /// wake-up counted as a job; the task goes on.
-        case ranOn
-        /// Its timer is set for the waiter `waiter` gave; `sampling` as
-        /// ``schedule(_:at:observer:)`` returns it.
-        case scheduled(Unmanaged<Waiter>, sampling: Bool)
-    }
-
     /// A sleep of a task until `deadline`: it ends where it is if its wake-up would be the
-    /// loop's next step (``runsOn(to:_:)``), else it gets its timer as
+    /// loop's next step (``runsOn(to:_:)``: nil is returned), else it gets its timer as
     /// ``schedule(_:at:observer:)`` gives it, for the waiter `waiter` gives then (the task's
     /// slot's, unretained: a sleep that goes on takes none), in the same turn of the lock (a
-    /// sleep that suspends pays nothing more). Only for the running job's task on an actor of
-    /// this executor, or a check's sleep for its task.
+    /// sleep that suspends pays nothing more), and that waiter is returned (its suspension
+    /// counted if a guard's sample runs, as ``enter(_:deadline:observer:)`` counts it). Only
+    /// for the running job's task on an actor of this executor, or a check's sleep for its
+    /// task.
     @inline(__always)
-    func scheduleSleep(at deadline: Duration, observer: Bool, waiter: () -> Unmanaged<Waiter>) -> SleepStart {
+    func scheduleSleep(at deadline: Duration, observer: Bool, waiter: () -> Unmanaged<Waiter>) -> Unmanaged<Waiter>? {
         let mayRunOn = sleepsMayRunOn
-        return state.withLock { state in
+        let scheduled = state.withLock { state -> (waiter: Unmanaged<Waiter>, sampling: Bool)? in
             let deadline = state.notPast(deadline)
             state.sequence &+= 1
-            if mayRunOn, runsOn(to: deadline, &state) { return .ranOn }
+            if mayRunOn, runsOn(to: deadline, &state) { return nil }
             let waiter = waiter()
             state.timers.insert(TimerEntry(deadline: deadline, observer: observer,
                                            sequence: state.sequence, waiter: waiter.retain()))
-            return .scheduled(waiter, sampling: state.sample != nil)
+            return (waiter, state.sample != nil)
         }
+        guard let scheduled else { return nil }
+        if scheduled.sampling { noteSuspension() }
+        return scheduled.waiter
     }
 
     /// Registers each of `timers` as ``schedule(_:at:observer:)`` called for each in turn
@@ -808,13 +803,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// lock's step cost more than the call (0.5 % of an `ideal-plan` hour).
     @inline(never)
     private func startSleep(of waiter: Waiter, until deadline: Duration) -> Bool {
-        switch scheduleSleep(at: deadline, observer: false, waiter: { .passUnretained(waiter) }) {
-        case .ranOn:
-            return true
-        case .scheduled(_, let sampling):
-            if sampling { noteSuspension() }
-            return false
-        }
+        scheduleSleep(at: deadline, observer: false, waiter: { .passUnretained(waiter) }) == nil
     }
 
     /// How ``answerOnce(_:)`` left a wake-up.

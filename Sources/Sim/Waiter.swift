@@ -81,13 +81,6 @@ final class Waiter: @unchecked Sendable {
         state.store(Waiter.empty, ordering: .relaxed)
     }
 
-    /// Marks a waiter its task never waited in as resumed: its sleep ended where it was
-    /// (``SimExecutor/scheduleSleep(_:at:observer:)``), and nothing else refers to it but the
-    /// task's slot, which reuses it for the next wait.
-    func finishInPlace() {
-        state.store(Waiter.finished, ordering: .relaxed)
-    }
-
     /// True once someone has resumed (or pre-empted) this waiter.
     var isResumed: Bool { state.load(ordering: .relaxed) >= Waiter.finished }
 

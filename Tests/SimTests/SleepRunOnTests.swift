@@ -2,9 +2,9 @@
 import Testing
 
 /// Rule 8 of the ordering contract: a sleep whose wake-up would be the loop's next step goes
-/// on where it is, in the job that slept (``SimExecutor/scheduleSleep(_:at:observer:)``). The
-/// run must be the one where every sleep suspends: the same events at the same instants in
-/// the same order, the same job count, the same ending.
+/// on where it is, in the job that slept (``SimExecutor/scheduleSleep(at:observer:waiter:)``).
+/// The run must be the one where every sleep suspends: the same events at the same instants
+/// in the same order, the same job count, the same ending.
 @Suite struct SleepRunOnTests {
     /// What a run came to, and how its sleeps went: suspended through the gate, or on.
     struct Run: Equatable {
