@@ -81,7 +81,7 @@ extension SimExecutor {
         let isolation: (any Actor)? = #isolation
         // On an actor of this executor the caller runs in a job of the loop, which may know
         // the task's slot (``runningSlot``).
-        let onThis = if gated, let isolation { runsOnThis(isolation.unownedExecutor) } else { false }
+        let onThis = gated && runsOnThis(isolation)
         let current = waitingTask(runsInLoop: onThis)
         if current.isCancelled { return .cancelled }
         if let slot = current.slot {
@@ -102,8 +102,7 @@ extension SimExecutor {
                     }
                     waiter = scheduled
                 } else {
-                    waiter = slot.waiterForWait(timed: deadline != nil)
-                    waiter._withUnsafeGuaranteedRef { enter($0, deadline: deadline, observer: observer) }
+                    waiter = startWait(of: slot, until: deadline, observer: observer)
                 }
                 waiter._withUnsafeGuaranteedRef { waiter in
                     register(waiter)
@@ -112,7 +111,7 @@ extension SimExecutor {
                 await gate.pass()
                 return waiter._withUnsafeGuaranteedRef { $0.jobReason }
             }
-            let reused = slot._withUnsafeGuaranteedRef { $0.reusedWaiter(timed: deadline != nil) }
+            let reused = reusedWaiter(of: slot, timed: deadline != nil)
             let held = reused != nil
             let waiter = reused?.takeUnretainedValue() ?? Waiter(timed: deadline != nil)
             if !held { waiter.taskSlot = slot }
@@ -120,7 +119,7 @@ extension SimExecutor {
                 waiter.install(continuation)
                 enter(waiter, deadline: deadline, observer: observer)
                 register(waiter)
-                if !held { slot._withUnsafeGuaranteedRef { $0.hold(waiter) } }
+                if !held { hold(waiter, in: slot) }
             }
         }
         let waiter = Waiter(timed: deadline != nil)
@@ -135,12 +134,46 @@ extension SimExecutor {
         }, isolation: #isolation)
     }
 
+    /// Whether `isolation`, the caller's, is an actor of this executor. Code isolated to an
+    /// actor runs on that actor's executor, so where the runtime's current executor can be
+    /// read (``RuntimeTask/currentExecutor``) the answer is whether it is this one: asking
+    /// the actor for its `unownedExecutor` retained and released it around the call (two
+    /// atomic operations on every wait), a borrowed parameter or not.
+    @inline(__always)
+    func runsOnThis(_ isolation: (any Actor)?) -> Bool {
+        guard isolation != nil else { return false }
+        if let current = RuntimeTask.currentExecutor { return runsOnThis(current()) }
+        return runsOnThis(askingActor: isolation)
+    }
+
+    /// ``runsOnThis(_:)`` asked of the actor (where the runtime's current executor cannot be
+    /// read, and for tests).
+    @inline(never)
+    func runsOnThis(askingActor isolation: (any Actor)?) -> Bool {
+        guard let isolation else { return false }
+        return runsOnThis(isolation.unownedExecutor)
+    }
+
     /// A sleep of `slot`'s task through the gate until `deadline`: nil if it went on where it
     /// was (rule 8, taking no waiter), else the waiter its timer is set for (unretained, as
-    /// ``Unmanaged/waiterForWait(timed:)`` gives it). Not inlined, as ``waitingTask(runsInLoop:)``.
+    /// ``Unmanaged/waiterForWait(timed:_:)`` gives it). Not inlined, as ``waitingTask(runsInLoop:)``.
     @inline(never)
     func startSleep(of slot: Unmanaged<WaitSlot>, until deadline: Duration, observer: Bool) -> Unmanaged<Waiter>? {
-        scheduleSleep(at: deadline, observer: observer, waiter: { slot.waiterForWait(timed: true) })
+        scheduleSleep(at: deadline, observer: observer, waiter: { slot.waiterForWait(timed: true, &$0) })
+    }
+
+    /// `slot`'s ``WaitSlot/reusedWaiter(timed:_:)``, under the lock. Not inlined (nor is
+    /// ``hold(_:in:)``): a wait on a continuation is rare, and inlined, the lock made
+    /// ``suspend(deadline:observer:sleeping:register:)`` too large to be inlined itself.
+    @inline(never)
+    func reusedWaiter(of slot: Unmanaged<WaitSlot>, timed: Bool) -> Unmanaged<Waiter>? {
+        state.withLock { state in slot._withUnsafeGuaranteedRef { $0.reusedWaiter(timed: timed, &state) } }
+    }
+
+    /// `slot` holds `waiter` from now on (``WaitSlot/hold(_:_:)``), under the lock.
+    @inline(never)
+    func hold(_ waiter: Waiter, in slot: Unmanaged<WaitSlot>) {
+        state.withLock { state in slot._withUnsafeGuaranteedRef { $0.hold(waiter, &state) } }
     }
 
     /// ``WaitSlot/currentTask`` for a wait, from ``runningSlot`` when the waiting task runs

@@ -471,12 +471,33 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// notes who suspends with ``noteSuspension()``): one lock for both.
     @discardableResult
     func schedule(_ waiter: Waiter, at deadline: Duration, observer: Bool = false) -> Bool {
-        state.withLock { state in
-            state.sequence &+= 1
-            state.timers.insert(TimerEntry(deadline: state.notPast(deadline), observer: observer,
-                                           sequence: state.sequence, waiter: .passRetained(waiter)))
-            return state.sample != nil
+        state.withLock { state in schedule(waiter, at: deadline, observer: observer, &state) }
+    }
+
+    /// ``schedule(_:at:observer:)`` under the lock held already.
+    @inline(__always)
+    private func schedule(_ waiter: Waiter, at deadline: Duration, observer: Bool, _ state: inout State) -> Bool {
+        state.sequence &+= 1
+        state.timers.insert(TimerEntry(deadline: state.notPast(deadline), observer: observer,
+                                       sequence: state.sequence, waiter: .passRetained(waiter)))
+        return state.sample != nil
+    }
+
+    /// The wait of `slot`'s task through the gate until `deadline` (nil: until a signal), not a
+    /// sleep: the slot's waiter for it (``Unmanaged/waiterForWait(timed:_:)``), given its timer
+    /// or parked, in one turn of the lock; its suspension counted if a guard's sample runs, as
+    /// ``enter(_:deadline:observer:)`` counts it. Not inlined, as ``startSleep(of:until:observer:)``.
+    @inline(never)
+    func startWait(of slot: Unmanaged<WaitSlot>, until deadline: Duration?, observer: Bool) -> Unmanaged<Waiter> {
+        let (waiter, sampling) = state.withLock { state -> (Unmanaged<Waiter>, Bool) in
+            let waiter = slot.waiterForWait(timed: deadline != nil, &state)
+            let sampling = waiter._withUnsafeGuaranteedRef { waiter in
+                if let deadline { schedule(waiter, at: deadline, observer: observer, &state) } else { park(waiter, &state) }
+            }
+            return (waiter, sampling)
         }
+        if sampling { noteSuspension() }
+        return waiter
     }
 
     /// A sleep of a task until `deadline`: it ends where it is if its wake-up would be the
@@ -488,13 +509,13 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// for the running job's task on an actor of this executor, or a check's sleep for its
     /// task.
     @inline(__always)
-    func scheduleSleep(at deadline: Duration, observer: Bool, waiter: () -> Unmanaged<Waiter>) -> Unmanaged<Waiter>? {
+    func scheduleSleep(at deadline: Duration, observer: Bool, waiter: (inout State) -> Unmanaged<Waiter>) -> Unmanaged<Waiter>? {
         let mayRunOn = sleepsMayRunOn
         let scheduled = state.withLock { state -> (waiter: Unmanaged<Waiter>, sampling: Bool)? in
             let deadline = state.notPast(deadline)
             state.sequence &+= 1
             if mayRunOn, runsOn(to: deadline, &state) { return nil }
-            let waiter = waiter()
+            let waiter = waiter(&state)
             state.timers.insert(TimerEntry(deadline: deadline, observer: observer,
                                            sequence: state.sequence, waiter: waiter.retain()))
             return (waiter, state.sample != nil)
@@ -529,18 +550,22 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// guard's sample is running, as ``schedule(_:at:observer:)`` does.
     @discardableResult
     func park(_ waiter: Waiter) -> Bool {
-        state.withLock { state in
-            state.sequence &+= 1
-            waiter.id = state.sequence
-            if let slot = state.freeUntimedSlots.popLast() {
-                state.untimed[slot] = waiter
-                waiter.slot = slot
-            } else {
-                waiter.slot = state.untimed.count
-                state.untimed.append(waiter)
-            }
-            return state.sample != nil
+        state.withLock { state in park(waiter, &state) }
+    }
+
+    /// ``park(_:)`` under the lock held already.
+    @inline(__always)
+    private func park(_ waiter: Waiter, _ state: inout State) -> Bool {
+        state.sequence &+= 1
+        waiter.id = state.sequence
+        if let slot = state.freeUntimedSlots.popLast() {
+            state.untimed[slot] = waiter
+            waiter.slot = slot
+        } else {
+            waiter.slot = state.untimed.count
+            state.untimed.append(waiter)
         }
+        return state.sample != nil
     }
 
     /// The waits parked without a deadline now (the slots in use), for tests.
@@ -803,7 +828,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// lock's step cost more than the call (0.5 % of an `ideal-plan` hour).
     @inline(never)
     private func startSleep(of waiter: Waiter, until deadline: Duration) -> Bool {
-        scheduleSleep(at: deadline, observer: false, waiter: { .passUnretained(waiter) }) == nil
+        scheduleSleep(at: deadline, observer: false, waiter: { _ in .passUnretained(waiter) }) == nil
     }
 
     /// How ``answerOnce(_:)`` left a wake-up.

@@ -260,7 +260,9 @@ final actor StartRegistrar {
     /// entry's suspension is counted under its start's name, as a sleeper's would be.
     func register(_ entries: [Entry]) {
         let sampling = executor.scheduleInBulk(entries.map { ($0.starter, $0.at) })
-        for entry in entries { entry.slot.hold(entry.starter) }
+        executor.state.withLock { state in
+            for entry in entries { entry.slot.hold(entry.starter, &state) }
+        }
         guard sampling, let current = RuntimeTask.current?.address else { return }
         for entry in entries {
             executor.name(task: current, entry.name)

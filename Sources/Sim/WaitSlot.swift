@@ -18,7 +18,12 @@ import Darwin
 final class WaitSlot: Sendable {
     @TaskLocal static var current: WaitSlot?
 
-    private let waiter = Mutex<Waiter?>(nil)
+    /// The waiter of the task's last or current wait. Read and written only under the
+    /// executor's state lock (each accessor takes the locked state, `inout`, to say so): the
+    /// task's waits take that lock anyway (the timer, or the parking), and a lock of the
+    /// slot's own was two atomic operations more on every wait. Unchecked for exclusivity,
+    /// as the lock orders every access.
+    @exclusivity(unchecked) nonisolated(unsafe) private var held: Waiter?
     private let executor: SimExecutor
     /// The ``Task/address`` of the task the slot belongs to (0 until ``own(_:)``). A task
     /// started inside a spawned one inherits its task-locals, and with them this slot: it
@@ -72,30 +77,38 @@ final class WaitSlot: Sendable {
     /// slot goes on holding the reused one: the caller need not hold it again, and it comes
     /// unretained (the slot keeps it until the task's next wait, even when the task is
     /// cancelled: ``cancel()``). The last wait has ended: the task is running.
-    func reusedWaiter(timed: Bool) -> Unmanaged<Waiter>? {
-        waiter.withLock { held -> Unmanaged<Waiter>? in
-            guard isKnownUniquelyReferenced(&held), let reused = held, reused.isResumed else { return nil }
-            reused.reuse(timed: timed)
-            return .passUnretained(reused)
+    ///
+    /// The held waiter is looked at through its address, not bound to a constant: a binding
+    /// was a retain and a release on every wait (two atomic operations), and the slot's
+    /// reference, under the executor's lock, keeps the waiter alive meanwhile.
+    func reusedWaiter(timed: Bool, _ locked: inout SimExecutor.State) -> Unmanaged<Waiter>? {
+        guard isKnownUniquelyReferenced(&held) else { return nil }
+        let address = withUnsafeMutablePointer(to: &held) {
+            UnsafeRawPointer($0).load(as: UnsafeRawPointer?.self)
         }
+        guard let address else { return nil }
+        let reused = Unmanaged<Waiter>.fromOpaque(address)
+        guard reused._withUnsafeGuaranteedRef({ $0.isResumed }) else { return nil }
+        reused._withUnsafeGuaranteedRef { $0.reuse(timed: timed) }
+        return reused
     }
 
     /// The waiter the slot holds (its task's last or current wait), for tests.
-    var heldWaiter: ObjectIdentifier? { waiter.withLock { $0.map(ObjectIdentifier.init) } }
+    var heldWaiter: ObjectIdentifier? { executor.state.withLock { _ in held.map(ObjectIdentifier.init) } }
 
     /// A new waiter for the task's wait, held by the slot (`slot` is this one, unretained)
-    /// from now on; unretained, as ``reusedWaiter(timed:)``'s.
-    func holdNewWaiter(timed: Bool, slot: Unmanaged<WaitSlot>) -> Unmanaged<Waiter> {
+    /// from now on; unretained, as ``reusedWaiter(timed:_:)``'s.
+    func holdNewWaiter(timed: Bool, slot: Unmanaged<WaitSlot>, _ locked: inout SimExecutor.State) -> Unmanaged<Waiter> {
         let new = Waiter(timed: timed)
         new.taskSlot = slot
-        hold(new)
+        hold(new, &locked)
         return .passUnretained(new)
     }
 
     /// The task suspends in `waiter` (called before the continuation can be resumed by
     /// anyone else: jobs run one at a time).
-    func hold(_ waiter: Waiter) {
-        self.waiter.withLock { $0 = waiter }
+    func hold(_ waiter: Waiter, _ locked: inout SimExecutor.State) {
+        held = waiter
     }
 
     /// Cancels `task` (the slot's) and ends its wait. The resumed wait's job is given to the
@@ -112,7 +125,7 @@ final class WaitSlot: Sendable {
     /// keeps the waiter: a wait through the gate holds no reference of its own, and reads
     /// why it ended from the waiter when its task runs again.
     func cancel() {
-        guard let held = waiter.withLock({ $0 }) else { return }
+        guard let held = executor.state.withLock({ _ in self.held }) else { return }
         // Marked first: a wake-up of the wait already queued as a check (the resume below
         // then finds the waiter resumed) must resume the task, which ends at its next wait.
         held.noteCancellation()
@@ -166,7 +179,28 @@ enum RuntimeTask {
     @exclusivity(unchecked) nonisolated(unsafe) private(set) static var entries: (getCurrent: GetCurrent, isCancelled: IsCancelled)?
 
     /// Looks the entry points up if no one has yet.
-    static func lookUp() { _ = found; _ = localValueFound }
+    static func lookUp() { _ = found; _ = localValueFound; _ = currentExecutorFound }
+
+    typealias GetCurrentExecutor = @convention(thin) () -> UnownedSerialExecutor
+
+    /// `swift_task_getCurrentExecutor`, the runtime's executor for the code running now (the
+    /// one an actor's code runs on, a task's preferred or the generic one otherwise; Swift
+    /// calling convention, two words returned as `UnownedSerialExecutor` holds them), once
+    /// found (``currentExecutorFound``); nil otherwise.
+    @exclusivity(unchecked) nonisolated(unsafe) private(set) static var currentExecutor: GetCurrentExecutor?
+
+    /// Whether ``currentExecutor`` is found, and answers off any executor as the runtime
+    /// does there: the generic executor, whose identity is null. Looked up once per process.
+    static let currentExecutorFound: Bool = {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "swift_task_getCurrentExecutor") else {
+            return false
+        }
+        let get = unsafeBitCast(symbol, to: GetCurrentExecutor.self)
+        guard MemoryLayout<UnownedSerialExecutor>.size == 2 * MemoryLayout<UInt>.size,
+              unsafeBitCast(get(), to: (UInt, UInt).self).0 == 0 else { return false }
+        currentExecutor = get
+        return true
+    }()
 
     /// `swift_task_localValueGet`, the runtime's read of a task-local value, once it has been
     /// checked to read what `TaskLocal.get()` reads (``localValueFound``); nil otherwise.
@@ -247,9 +281,9 @@ extension Unmanaged where Instance == WaitSlot {
     /// new one the slot holds from now on; unretained (the slot holds it until the task's
     /// next wait, even when the task is cancelled).
     @inline(__always)
-    func waiterForWait(timed: Bool) -> Unmanaged<Waiter> {
+    func waiterForWait(timed: Bool, _ locked: inout SimExecutor.State) -> Unmanaged<Waiter> {
         _withUnsafeGuaranteedRef { slot in
-            slot.reusedWaiter(timed: timed) ?? slot.holdNewWaiter(timed: timed, slot: self)
+            slot.reusedWaiter(timed: timed, &locked) ?? slot.holdNewWaiter(timed: timed, slot: self, &locked)
         }
     }
 }

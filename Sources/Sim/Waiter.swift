@@ -64,7 +64,7 @@ final class Waiter: @unchecked Sendable {
 
     /// Makes a resumed waiter that nothing else refers to new again, for its task's next wait:
     /// one object per task rather than one per wait. Its only caller,
-    /// ``WaitSlot/reusedWaiter(timed:)``, checks both conditions first.
+    /// ``WaitSlot/reusedWaiter(timed:_:)``, checks both conditions first.
     func reuse(timed: Bool) {
         self.timed = timed
         id = 0

@@ -198,4 +198,69 @@ import Testing
             "second bound": true, "second same": true,
         ])
     }
+
+    /// Whether a wait's caller is isolated to an actor of this executor, read from the
+    /// runtime's current executor (``SimExecutor/runsOnThis(_:)``), is what the caller's
+    /// actor says of its own executor (``SimExecutor/runsOnThis(askingActor:)``): on an
+    /// actor of the simulation's executor (before and after a sleep through the gate), on a
+    /// default actor, and in nonisolated code. On Linux the runtime's read must be found, or
+    /// every wait asks its actor (a retain and a release more) unnoticed.
+    @Test func theRuntimesCurrentExecutorTellsTheWaitsActorAsTheActorDoes() {
+        #if os(Linux)
+        RuntimeTask.lookUp()
+        #expect(RuntimeTask.currentExecutorFound, "swift_task_getCurrentExecutor not found, or it answers otherwise off any executor")
+        #endif
+        let sim = Simulation()
+        let seen = Seen()
+        let onThis = OnExecutor(sim: sim, seen: seen)
+        let elsewhere = DefaultActor(seen: seen)
+        sim.spawn("looker") {
+            await onThis.look("on this")
+            await elsewhere.look("default actor", executor: sim.executor)
+            Self.lookNonisolated("nonisolated", executor: sim.executor, seen: seen)
+        }
+        let outcome = sim.run(limit: nil)
+        #expect(outcome.ending == .completed)
+        #expect(seen.values.withLock { $0 } == [
+            "on this": true, "on this agrees": true,
+            "on this after a sleep": true, "on this after a sleep agrees": true,
+            "default actor": false, "default actor agrees": true,
+            "nonisolated": false, "nonisolated agrees": true,
+        ])
+    }
+
+    static func note(_ name: String, isolation: (any Actor)?, executor: SimExecutor, seen: Seen) {
+        let read = executor.runsOnThis(isolation), asked = executor.runsOnThis(askingActor: isolation)
+        seen.values.withLock {
+            $0[name] = read
+            $0[name + " agrees"] = read == asked
+        }
+    }
+
+    static func lookNonisolated(_ name: String, executor: SimExecutor, seen: Seen) {
+        note(name, isolation: nil, executor: executor, seen: seen)
+    }
+
+    actor OnExecutor {
+        nonisolated let sim: Simulation
+        nonisolated let seen: Seen
+        nonisolated var unownedExecutor: UnownedSerialExecutor { sim.executor.asUnownedSerialExecutor() }
+        init(sim: Simulation, seen: Seen) {
+            self.sim = sim
+            self.seen = seen
+        }
+        func look(_ name: String) async {
+            WaitSlotTests.note(name, isolation: #isolation, executor: sim.executor, seen: seen)
+            try? await sim.clock.sleep(for: .seconds(1))
+            WaitSlotTests.note(name + " after a sleep", isolation: #isolation, executor: sim.executor, seen: seen)
+        }
+    }
+
+    actor DefaultActor {
+        nonisolated let seen: Seen
+        init(seen: Seen) { self.seen = seen }
+        func look(_ name: String, executor: SimExecutor) {
+            WaitSlotTests.note(name, isolation: #isolation, executor: executor, seen: seen)
+        }
+    }
 }

@@ -3,7 +3,7 @@ import Synchronization
 import Testing
 
 /// A spawned task's waits reuse its last waiter when nothing but its wait slot still refers to
-/// it (``WaitSlot/reusedWaiter(timed:)``). A waiter a stale timer entry still holds (its wait
+/// it (``WaitSlot/reusedWaiter(timed:_:)``). A waiter a stale timer entry still holds (its wait
 /// ended by a signal before its deadline) must not be reused: when that entry's deadline
 /// came, it would find the waiter waiting again and end the task's next wait early.
 @Suite struct WaiterReuseTests {
