@@ -41,7 +41,9 @@ actor QueueWorkerPool {
     /// done) and whose claim is still to be made, with its request and limit: by the next
     /// check, or by the task (``round(ideal:skipping:idealClaims:idleRounds:)``) if it runs
     /// first.
-    private var pendingClaim: (queues: [QueueName], limit: Int)?
+    /// The request is kept as its shape (``requestShape()``), not its list: the list, kept,
+    /// was a retain and a release more on every answered round.
+    private var pendingClaim: (shape: Int, limit: Int)?
 
     init(context: ClusterContext, node: NodeID) {
         unownedExecutor = context.runtime.actorExecutor
@@ -75,10 +77,20 @@ actor QueueWorkerPool {
 
     /// The request list for the current pool state, in priority order.
     func requestedQueues() -> [QueueName] {
+        requestList(requestShape())
+    }
+
+    /// Which of the three request lists the current pool state asks for (see ``requestLists``).
+    func requestShape() -> Int {
         let background = Double(busy) <= maxWorkers - Double(reservedUserSlots)
         let diskBusy = background && diskMetric > diskBusyThreshold
+        return background ? (diskBusy ? 2 : 1) : 0
+    }
+
+    /// The request list of `shape` (``requestShape()``).
+    func requestList(_ shape: Int) -> [QueueName] {
         // One of three lists; built once each (a queue name renders its string when made).
-        let shape = background ? (diskBusy ? 2 : 1) : 0
+        let background = shape > 0, diskBusy = shape == 2
         if let cached = requestLists[shape] { return cached }
         var queues = [QueueTarget.node(node), .any].flatMap { target in
             Self.userLanes.map { QueueName(target, .clusterOperation, $0) }
@@ -156,7 +168,8 @@ actor QueueWorkerPool {
             // A wake-up check began this round (``answerWakeUp(_:)``): the task takes it up at
             // its claim, as the round below goes on after its round trip.
             pendingClaim = nil
-            let items = try await idealClaims.claimOrWaitForWork(paid: pending.queues, limit: pending.limit, signal: wake)
+            let items = try await idealClaims.claimOrWaitForWork(paid: requestList(pending.shape), limit: pending.limit,
+                                                                 signal: wake)
             if items.isEmpty { return }
             idleRounds = 0
             for item in items { start(item) }
@@ -255,7 +268,7 @@ actor QueueWorkerPool {
         // The claim's round trip, as `claimOrWaitForWork` pays it: counted and drawn, then
         // slept if longer than zero.
         let roundTrip = claims.countAndDrawRoundTrip()
-        pendingClaim = (requestedQueues(), limit)
+        pendingClaim = (requestShape(), limit)
         if roundTrip.attoseconds > 0 { return .sleep(until: now.adding(roundTrip)) }
         return answerPendingClaim(on: claims, isolation)
     }
@@ -264,7 +277,7 @@ actor QueueWorkerPool {
     /// nothing; otherwise the task runs and makes it (``round(ideal:skipping:idealClaims:idleRounds:)``).
     private func answerPendingClaim(on claims: SimConnection, _ isolation: WakeCheckIsolation) -> WakeVerdict {
         guard let pending = pendingClaim else { return .resume }
-        let verdict = claims.answerClaim(pending.queues, limit: pending.limit, isolation)
+        let verdict = claims.answerClaim(requestList(pending.shape), limit: pending.limit, isolation)
         if verdict != .resume { pendingClaim = nil }
         return verdict
     }

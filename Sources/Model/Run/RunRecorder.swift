@@ -189,14 +189,23 @@ public final class RunRecorder: Sendable {
     let eventLog: (any EventLogSink)?
     /// Whether to keep the effect ledger (only coalescing can lose work).
     let checkingEffects: Bool
+    /// Whether one thread makes every count of the load (see ``init(clock:tracing:checkingEffects:warmup:figures:eventLog:countsOnOneThread:)``).
+    let countsOnOneThread: Bool
     private let store: Mutex<Store>
 
     /// Ops created before this instant are left out of the wait, completion and effect
     /// histograms (the warm-up of a run).
     let statisticsFrom: Duration
 
+    ///
+    /// `countsOnOneThread`: every count of the load (``roundTrips(_:by:kind:)``,
+    /// ``claims(_:empty:kind:)``) is made on one thread, a simulation's loop: each is then an
+    /// atomic load and store, not an atomic add (a locked instruction, three on every round
+    /// a woken daemon makes in ideal mode). Live mode's connections count from several
+    /// threads, and leave it false.
     public init(clock: any Runtime, tracing: Bool, checkingEffects: Bool, warmup: Duration = .zero,
-                figures: FigureSettings? = nil, eventLog: (any EventLogSink)? = nil) {
+                figures: FigureSettings? = nil, eventLog: (any EventLogSink)? = nil, countsOnOneThread: Bool = false) {
+        self.countsOnOneThread = countsOnOneThread
         self.eventLog = eventLog
         store = Mutex(Store(fairness: figures.map { FairnessFigures(settings: $0) }))
         self.clock = clock
@@ -514,6 +523,22 @@ public final class RunRecorder: Sendable {
     /// kind's name (a connection looks its kind up once; ops make several statements each).
     public struct LoadKind: Sendable {
         let counters: LoadCounters
+
+        /// `count` round trips of this kind (``RunRecorder/roundTrips(_:by:kind:)`` counts
+        /// them so, and traces them by connection while tracing).
+        @inline(__always)
+        func countRoundTrips(_ count: Int) {
+            counters.add(count, to: counters.roundTrips)
+            counters.counted.store(true, ordering: .relaxed)
+        }
+
+        /// `count` claim statements of this kind, `empty` of which found no row.
+        @inline(__always)
+        func countClaims(_ count: Int, empty: Int) {
+            counters.add(count, to: counters.claims)
+            counters.add(empty, to: counters.emptyClaims)
+            counters.counted.store(true, ordering: .relaxed)
+        }
     }
 
     /// The load counters of one kind, atomic: a count takes no lock (counting under the
@@ -527,6 +552,23 @@ public final class RunRecorder: Sendable {
         let emptyClaims = Atomic<Int>(0)
         /// Whether anything was counted (even zero), so the kind appears in the load.
         let counted = Atomic<Bool>(false)
+        /// Whether one thread makes every count (``RunRecorder/init(clock:tracing:checkingEffects:warmup:figures:eventLog:countsOnOneThread:)``).
+        let oneWriter: Bool
+
+        init(oneWriter: Bool) {
+            self.oneWriter = oneWriter
+        }
+
+        /// Adds `count` to `counter`: a load and a store where one thread writes (other
+        /// threads may read a snapshot meanwhile), else an atomic add.
+        @inline(__always)
+        func add(_ count: Int, to counter: borrowing Atomic<Int>) {
+            if oneWriter {
+                counter.store(counter.load(ordering: .relaxed) &+ count, ordering: .relaxed)
+            } else {
+                counter.wrappingAdd(count, ordering: .relaxed)
+            }
+        }
 
         /// The figures, or nil if nothing was counted.
         var counts: DatabaseLoad.Counts? {
@@ -542,7 +584,7 @@ public final class RunRecorder: Sendable {
         let name = DatabaseLoad.kind(of: connection)
         return store.withLock { store in
             if let kind = store.loadKinds[name] { return kind }
-            let kind = LoadKind(counters: LoadCounters())
+            let kind = LoadKind(counters: LoadCounters(oneWriter: countsOnOneThread))
             store.loadKinds[name] = kind
             store.loadNames.append(name)
             store.loadCounters.append(kind.counters)
@@ -557,16 +599,20 @@ public final class RunRecorder: Sendable {
 
     /// `count` round trips of `connection` (skipped polls are counted in bulk).
     func roundTrips(_ count: Int, by connection: String, kind: LoadKind) {
-        kind.counters.roundTrips.wrappingAdd(count, ordering: .relaxed)
-        kind.counters.counted.store(true, ordering: .relaxed)
-        if tracing { store.withLock { $0.roundTrips[connection, default: 0] += count } }
+        kind.countRoundTrips(count)
+        if tracing { roundTripTraced(count, by: connection) }
+    }
+
+    /// The by-connection part of ``roundTrips(_:by:kind:)``, while tracing (a connection that
+    /// counts into its kind itself calls it then).
+    func roundTripTraced(_ count: Int, by connection: String) {
+        store.withLock { $0.roundTrips[connection, default: 0] += count }
     }
 
     /// `count` claim statements of `kind`, `empty` of which found no row.
+    @inline(__always)
     func claims(_ count: Int, empty: Int, kind: LoadKind) {
-        kind.counters.claims.wrappingAdd(count, ordering: .relaxed)
-        kind.counters.emptyClaims.wrappingAdd(empty, ordering: .relaxed)
-        kind.counters.counted.store(true, ordering: .relaxed)
+        kind.countClaims(count, empty: empty)
     }
 
     func busy(_ pool: String, _ busy: Int) {

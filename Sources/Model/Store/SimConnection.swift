@@ -27,9 +27,14 @@ public final class SimConnection: QueueConnection {
     /// every access is a draw in one of its own methods, on the simulation's one thread (a
     /// class's `var` is otherwise checked at run time on every round trip).
     @exclusivity(unchecked) private var random: RandomStream
+    /// Whether the recorder counts round trips by connection (``RunRecorder/roundTrips``, while
+    /// tracing), known once: a round trip counts into ``kind`` and looks at the recorder only
+    /// then (reaching it for the count was a retain and a release on every round trip).
+    private let tracesRoundTrips: Bool
 
     init(database: SimDatabase, clock: SimClock, roundTrip: Distribution, name: String, kind: RunRecorder.LoadKind,
          random: RandomStream) {
+        tracesRoundTrips = database.recorder.tracing
         self.database = database
         self.clock = clock
         self.roundTrip = roundTrip
@@ -45,12 +50,20 @@ public final class SimConnection: QueueConnection {
         try await pay(countAndDrawRoundTrip())
     }
 
+    /// `count` round trips of this connection, counted as ``RunRecorder/roundTrips(_:by:kind:)``
+    /// counts them, into ``kind`` (and into the recorder only while it traces them).
+    @inline(__always)
+    private func countRoundTrips(_ count: Int) {
+        kind.countRoundTrips(count)
+        if tracesRoundTrips { database.recorder.roundTripTraced(count, by: name) }
+    }
+
     /// A round trip counted and drawn: what ``pay()`` does before it sleeps for it (and what
     /// a ``WakeCheck`` does for a woken daemon's claim, which then sleeps for it if it is
     /// longer than zero, as the statement would).
     @inline(__always)
     func countAndDrawRoundTrip() -> Duration {
-        database.recorder.roundTrip(by: name, kind: kind)
+        countRoundTrips(1)
         return fixedRoundTrip ?? roundTrip.sample(&random)
     }
 
@@ -75,7 +88,7 @@ public final class SimConnection: QueueConnection {
     @inline(__always)
     nonisolated(nonsending) public func writeEvent(_ kind: EventKind, costs: EventCosts, random: inout RandomStream) async throws {
         guard !costs.isFree(kind) else { return }
-        if costs.isRoundTrip(kind) { database.recorder.roundTrip(by: name, kind: self.kind) }
+        if costs.isRoundTrip(kind) { countRoundTrips(1) }
         try await pay(costs.sample(kind, roundTrip: roundTrip, &random))
     }
 
@@ -83,7 +96,7 @@ public final class SimConnection: QueueConnection {
     /// trip; counted as one round trip).
     nonisolated(nonsending) public func fold(into survivor: OpID, type: OperationType, tasks: [TaskName], key: CoalescingKey,
                      columns: [TargetColumn], cost: Duration) async throws -> [OpRecord] {
-        database.recorder.roundTrip(by: name, kind: kind)
+        countRoundTrips(1)
         try await pay(cost)
         return await database.fold(into: survivor, type: type, tasks: tasks, key: key, columns: columns)
     }
@@ -105,7 +118,7 @@ public final class SimConnection: QueueConnection {
     /// A poll's read of an op: the round trip is an observer sleep (ordering contract, rule
     /// 3), so the read sees every ordinary event of its instant whenever it was scheduled.
     nonisolated(nonsending) func pollOp(_ id: OpID) async throws -> OpRecord? {
-        database.recorder.roundTrip(by: name, kind: kind)
+        countRoundTrips(1)
         let delay = roundTrip.sample(&random)
         if delay > .zero { try await clock.sleep(until: clock.now.advanced(by: delay), observing: true) }
         return await database.loadOp(id)
@@ -164,7 +177,7 @@ public final class SimConnection: QueueConnection {
     /// Counts the round trips of `count` polls drawn with ``drawSkippedPoll()``.
     func countSkippedPolls(_ count: Int) {
         guard count > 0 else { return }
-        database.recorder.roundTrips(count, by: name, kind: kind)
+        countRoundTrips(count)
     }
 
     /// A copy of this connection's stream and its distribution, to preview draws.
@@ -179,8 +192,8 @@ public final class SimConnection: QueueConnection {
     func skipClaims(_ count: Int, claimed: Int? = nil, drawnTo stream: RandomStream) {
         guard count > 0 else { return }
         let claims = min(claimed ?? count, count)
-        database.recorder.roundTrips(count, by: name, kind: kind)
-        if claims > 0 { database.recorder.claims(claims, empty: claims, kind: kind) }
+        countRoundTrips(count)
+        if claims > 0 { kind.countClaims(claims, empty: claims) }
         random = stream
     }
 
@@ -190,10 +203,10 @@ public final class SimConnection: QueueConnection {
     /// ``IdlePlan``).
     nonisolated(nonsending) func claimNow(_ queues: [QueueName], limit: Int, reestablishing: [[QueueName]] = [])
         async -> [WorkItem] {
-        database.recorder.roundTrip(by: name, kind: kind)
+        countRoundTrips(1)
         _ = roundTrip.sample(&random)
         let items = await database.claim(queues, limit: limit, by: name, reestablishing: reestablishing)
-        database.recorder.claims(1, empty: items.isEmpty ? 1 : 0, kind: kind)
+        kind.countClaims(1, empty: items.isEmpty ? 1 : 0)
         return items
     }
 
@@ -279,13 +292,16 @@ public final class SimConnection: QueueConnection {
     /// by a ``WakeCheck`` for a woken daemon: when it would take nothing and the wait after it
     /// would suspend, it is counted as the statement counts it, and the daemon waits as the
     /// statement would; otherwise nothing is done and the daemon must run (and claim).
+    /// Inlined into the daemon's answer (called, the connection and the recorder were
+    /// retained and released around it on every answer).
+    @inline(__always)
     func answerClaim(_ queues: [QueueName], limit: Int, _ isolation: WakeCheckIsolation) -> WakeVerdict {
         guard case .some(let until) = isolation.enter(database, with: (queues, limit), { database, request in
             database.waitAfterEmptyClaim(request.0, limit: request.1)
         }) else {
             return .resume
         }
-        database.recorder.claims(1, empty: 1, kind: kind)
+        kind.countClaims(1, empty: 1)
         return .waitAgain(until: until)
     }
 
@@ -293,7 +309,7 @@ public final class SimConnection: QueueConnection {
     nonisolated(nonsending) public func claim(_ queues: [QueueName], limit: Int) async throws -> [WorkItem] {
         try await pay()
         let items = await database.claim(queues, limit: limit, by: name)
-        database.recorder.claims(1, empty: items.isEmpty ? 1 : 0, kind: kind)
+        kind.countClaims(1, empty: items.isEmpty ? 1 : 0)
         return items
     }
 
