@@ -36,7 +36,9 @@ actor QueueWorkerPool {
     private var skipsIdleClaims = false
     /// Ideal mode's batched claims on the simulated database, which ``answerWakeUp(_:)``
     /// makes for a woken daemon (set when the daemon starts).
-    private var answeringClaims: SimConnection?
+    /// Unretained: the pool's own `connection` holds it for the pool's life (bound to a
+    /// constant, a strong reference was a retain and a release on every answer).
+    private var answeringClaims: Unmanaged<SimConnection>?
     /// A round that a wake-up check began (its disk-metric refresh and its round trip are
     /// done) and whose claim is still to be made, with its request and limit: by the next
     /// check, or by the task (``round(ideal:skipping:idealClaims:idleRounds:)``) if it runs
@@ -125,7 +127,7 @@ actor QueueWorkerPool {
         // executor's queue, without running this task (``answerWakeUp(_:)``).
         let checked = idealClaims == nil || context.runsEveryWakeUp ? nil : wake.kernelSignal
         if let checked {
-            answeringClaims = idealClaims
+            answeringClaims = idealClaims.map { Unmanaged.passUnretained($0) }
             // The pool unretained (this task holds it while the check is set), and entered
             // without a retain: an unowned reference is retained for the call.
             let pool = Unmanaged.passUnretained(self)
@@ -275,7 +277,7 @@ actor QueueWorkerPool {
 
     /// The claim of a round a wake-up check began (``pendingClaim``): answered if it takes
     /// nothing; otherwise the task runs and makes it (``round(ideal:skipping:idealClaims:idleRounds:)``).
-    private func answerPendingClaim(on claims: SimConnection, _ isolation: WakeCheckIsolation) -> WakeVerdict {
+    private func answerPendingClaim(on claims: Unmanaged<SimConnection>, _ isolation: WakeCheckIsolation) -> WakeVerdict {
         guard let pending = pendingClaim else { return .resume }
         let verdict = claims.answerClaim(requestList(pending.shape), limit: pending.limit, isolation)
         if verdict != .resume { pendingClaim = nil }
