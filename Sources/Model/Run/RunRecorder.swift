@@ -197,7 +197,6 @@ public final class RunRecorder: Sendable {
     /// histograms (the warm-up of a run).
     let statisticsFrom: Duration
 
-    ///
     /// `countsOnOneThread`: every count of the load (``roundTrips(_:by:kind:)``,
     /// ``claims(_:empty:kind:)``) is made on one thread, a simulation's loop: each is then an
     /// atomic load and store, not an atomic add (a locked instruction, three on every round
