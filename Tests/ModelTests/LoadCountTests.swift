@@ -8,12 +8,8 @@ import Testing
 /// appears once anything was counted for it, even zero, and not before; counts from many
 /// threads at once (live mode's connections) all arrive.
 @Suite struct LoadCountTests {
-    /// The same with the counts made as one thread may make them (a simulation's recorder,
-    /// ``RunRecorder/countsOnOneThread``: a load and a store each) and as any thread may.
-    @Test(arguments: [false, true])
-    func countsAreSummedByKindAndAKindAppearsOnceCounted(oneThread: Bool) {
-        let recorder = RunRecorder(clock: Simulation(), tracing: false, checkingEffects: false,
-                                   countsOnOneThread: oneThread)
+    @Test func countsAreSummedByKindAndAKindAppearsOnceCounted() {
+        let recorder = RunRecorder(clock: Simulation(), tracing: false, checkingEffects: false)
         let net = recorder.loadKind(of: "node-1/sf-net")
         let otherNet = recorder.loadKind(of: "node-2/sf-net")
         let queues = recorder.loadKind(of: "node-1/sf-queues")
@@ -35,10 +31,8 @@ import Testing
         #expect(recorder.roundTrips.isEmpty)
     }
 
-    @Test(arguments: [false, true])
-    func tracingAlsoCountsEachConnection(oneThread: Bool) {
-        let recorder = RunRecorder(clock: Simulation(), tracing: true, checkingEffects: false,
-                                   countsOnOneThread: oneThread)
+    @Test func tracingAlsoCountsEachConnection() {
+        let recorder = RunRecorder(clock: Simulation(), tracing: true, checkingEffects: false)
         let net = recorder.loadKind(of: "node-1/sf-net")
         recorder.roundTrips(2, by: "node-1/sf-net", kind: net)
         recorder.roundTrip(by: "node-2/sf-net", kind: recorder.loadKind(of: "node-2/sf-net"))

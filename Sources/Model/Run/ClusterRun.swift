@@ -107,8 +107,7 @@ public enum ClusterRun {
         let sim = Simulation()
         let recorder = RunRecorder(clock: sim, tracing: options.tracing,
                                    checkingEffects: !config.steps.isDisjoint(with: [.workerFold, .enqueueDedup]),
-                                   warmup: options.warmup, figures: options.figures, eventLog: options.eventLog,
-                                   countsOnOneThread: true)
+                                   warmup: options.warmup, figures: options.figures, eventLog: options.eventLog)
         let database = SimDatabase(sim: sim, config: config, recorder: recorder,
                                    random: RandomStream(seed: options.seed).derived("fairness"))
         let context = ClusterContext(runtime: sim, config: config, topology: topology, store: database,

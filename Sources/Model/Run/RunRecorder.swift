@@ -189,22 +189,14 @@ public final class RunRecorder: Sendable {
     let eventLog: (any EventLogSink)?
     /// Whether to keep the effect ledger (only coalescing can lose work).
     let checkingEffects: Bool
-    /// Whether one thread makes every count of the load (see ``init(clock:tracing:checkingEffects:warmup:figures:eventLog:countsOnOneThread:)``).
-    let countsOnOneThread: Bool
     private let store: Mutex<Store>
 
     /// Ops created before this instant are left out of the wait, completion and effect
     /// histograms (the warm-up of a run).
     let statisticsFrom: Duration
 
-    /// `countsOnOneThread`: every count of the load (``roundTrips(_:by:kind:)``,
-    /// ``claims(_:empty:kind:)``) is made on one thread, a simulation's loop: each is then an
-    /// atomic load and store, not an atomic add (a locked instruction, three on every round
-    /// a woken daemon makes in ideal mode). Live mode's connections count from several
-    /// threads, and leave it false.
     public init(clock: any Runtime, tracing: Bool, checkingEffects: Bool, warmup: Duration = .zero,
-                figures: FigureSettings? = nil, eventLog: (any EventLogSink)? = nil, countsOnOneThread: Bool = false) {
-        self.countsOnOneThread = countsOnOneThread
+                figures: FigureSettings? = nil, eventLog: (any EventLogSink)? = nil) {
         self.eventLog = eventLog
         store = Mutex(Store(fairness: figures.map { FairnessFigures(settings: $0) }))
         self.clock = clock
@@ -527,15 +519,15 @@ public final class RunRecorder: Sendable {
         /// them so, and traces them by connection while tracing).
         @inline(__always)
         func countRoundTrips(_ count: Int) {
-            counters.add(count, to: counters.roundTrips)
+            counters.roundTrips.wrappingAdd(count, ordering: .relaxed)
             counters.counted.store(true, ordering: .relaxed)
         }
 
         /// `count` claim statements of this kind, `empty` of which found no row.
         @inline(__always)
         func countClaims(_ count: Int, empty: Int) {
-            counters.add(count, to: counters.claims)
-            counters.add(empty, to: counters.emptyClaims)
+            counters.claims.wrappingAdd(count, ordering: .relaxed)
+            counters.emptyClaims.wrappingAdd(empty, ordering: .relaxed)
             counters.counted.store(true, ordering: .relaxed)
         }
     }
@@ -551,23 +543,6 @@ public final class RunRecorder: Sendable {
         let emptyClaims = Atomic<Int>(0)
         /// Whether anything was counted (even zero), so the kind appears in the load.
         let counted = Atomic<Bool>(false)
-        /// Whether one thread makes every count (``RunRecorder/init(clock:tracing:checkingEffects:warmup:figures:eventLog:countsOnOneThread:)``).
-        let oneWriter: Bool
-
-        init(oneWriter: Bool) {
-            self.oneWriter = oneWriter
-        }
-
-        /// Adds `count` to `counter`: a load and a store where one thread writes (other
-        /// threads may read a snapshot meanwhile), else an atomic add.
-        @inline(__always)
-        func add(_ count: Int, to counter: borrowing Atomic<Int>) {
-            if oneWriter {
-                counter.store(counter.load(ordering: .relaxed) &+ count, ordering: .relaxed)
-            } else {
-                counter.wrappingAdd(count, ordering: .relaxed)
-            }
-        }
 
         /// The figures, or nil if nothing was counted.
         var counts: DatabaseLoad.Counts? {
@@ -583,7 +558,7 @@ public final class RunRecorder: Sendable {
         let name = DatabaseLoad.kind(of: connection)
         return store.withLock { store in
             if let kind = store.loadKinds[name] { return kind }
-            let kind = LoadKind(counters: LoadCounters(oneWriter: countsOnOneThread))
+            let kind = LoadKind(counters: LoadCounters())
             store.loadKinds[name] = kind
             store.loadNames.append(name)
             store.loadCounters.append(kind.counters)
@@ -609,7 +584,6 @@ public final class RunRecorder: Sendable {
     }
 
     /// `count` claim statements of `kind`, `empty` of which found no row.
-    @inline(__always)
     func claims(_ count: Int, empty: Int, kind: LoadKind) {
         kind.countClaims(count, empty: empty)
     }

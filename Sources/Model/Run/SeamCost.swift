@@ -29,7 +29,7 @@ public enum SeamCost {
         var config = ModelConfig.preset(.plan)
         config.roundTrip = roundTrip
         let sim = Simulation()
-        let recorder = RunRecorder(clock: sim, tracing: false, checkingEffects: false, countsOnOneThread: true)
+        let recorder = RunRecorder(clock: sim, tracing: false, checkingEffects: false)
         let database = SimDatabase(sim: sim, config: config, recorder: recorder)
         let queues = [QueueName(.networkNode, .clusterOperation, .userFacing),
                       QueueName(.networkNode, .clusterOperation, .background)]
