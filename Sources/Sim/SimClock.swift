@@ -188,8 +188,7 @@ extension SimExecutor {
     /// Gives `waiter` its timer (or parks it without one), and counts the suspension if a
     /// guard's sample is running.
     func enter(_ waiter: Waiter, deadline: Duration?, observer: Bool) {
-        let sampling = if let deadline { schedule(waiter, at: deadline, observer: observer) } else { park(waiter) }
-        if sampling { noteSuspension() }
+        if state.withLock({ enter(waiter, deadline: deadline, observer: observer, &$0) }) { noteSuspension() }
     }
 }
 

@@ -483,6 +483,13 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         return state.sample != nil
     }
 
+    /// ``enter(_:deadline:observer:)`` under the lock held already: `waiter`'s timer, or its
+    /// parking without one; whether a guard's sample is running.
+    @inline(__always)
+    func enter(_ waiter: Waiter, deadline: Duration?, observer: Bool, _ state: inout State) -> Bool {
+        if let deadline { schedule(waiter, at: deadline, observer: observer, &state) } else { park(waiter, &state) }
+    }
+
     /// The wait of `slot`'s task through the gate until `deadline` (nil: until a signal), not a
     /// sleep: the slot's waiter for it (``Unmanaged/waiterForWait(timed:_:)``), given its timer
     /// or parked, in one turn of the lock; its suspension counted if a guard's sample runs, as
@@ -491,9 +498,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     func startWait(of slot: Unmanaged<WaitSlot>, until deadline: Duration?, observer: Bool) -> Unmanaged<Waiter> {
         let (waiter, sampling) = state.withLock { state -> (Unmanaged<Waiter>, Bool) in
             let waiter = slot.waiterForWait(timed: deadline != nil, &state)
-            let sampling = waiter._withUnsafeGuaranteedRef { waiter in
-                if let deadline { schedule(waiter, at: deadline, observer: observer, &state) } else { park(waiter, &state) }
-            }
+            let sampling = waiter._withUnsafeGuaranteedRef { enter($0, deadline: deadline, observer: observer, &state) }
             return (waiter, sampling)
         }
         if sampling { noteSuspension() }
