@@ -149,6 +149,31 @@ struct OwnedQueue<Element>: ~Copyable {
     }
 }
 
+extension OwnedQueue where Element: AnyObject {
+    /// ``append(_:)`` of an object whose reference the caller hands over (`+1`, as
+    /// `Unmanaged.passRetained` gives): the queue holds that reference, and no reference count
+    /// is taken for it (appending the object itself retains it, and the caller then releases
+    /// its own).
+    @inline(__always)
+    mutating func append(retained reference: Unmanaged<Element>) {
+        if count == capacity { grow() }
+        UnsafeMutableRawPointer(base + ((head + count) & (capacity - 1)))
+            .initializeMemory(as: Unmanaged<Element>.self, repeating: reference, count: 1)
+        count += 1
+    }
+
+    /// ``popFirst()``, the queue's reference handed to the caller (`+1`, to release or hand
+    /// on) without a reference count taken or given.
+    @inline(__always)
+    mutating func popFirstRetained() -> Unmanaged<Element>? {
+        guard count > 0 else { return nil }
+        let first = UnsafeMutableRawPointer(base + head).load(as: Unmanaged<Element>.self)
+        head = (head + 1) & (capacity - 1)
+        count -= 1
+        return first
+    }
+}
+
 // The storage hands out its elements only to its one owner (a lock guards it where threads
 // share it): sendable as its elements are.
 extension OwnedArray: @unchecked Sendable where Element: Sendable {}

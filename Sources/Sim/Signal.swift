@@ -75,6 +75,15 @@ public final class Signal: Sendable {
         waiters.withLock { $0.queue.append(waiter) }
     }
 
+    /// ``register(_:)`` for the executor answering a wake-up (``SimExecutor/answer(_:)``),
+    /// which hands over the reference its check held (`+1`): the signal's list keeps it, with
+    /// no reference count taken and given back.
+    @inline(__always)
+    func register(retained waiter: Unmanaged<Waiter>) {
+        if checkBox != nil { waiter._withUnsafeGuaranteedRef { $0.checkedBy = .passUnretained(self) } }
+        waiters.withLock { $0.queue.append(retained: waiter) }
+    }
+
     /// Takes `waiter` out of those a notify wakes, if it is there (its wait ended otherwise).
     func unregister(_ waiter: Waiter) {
         waiters.withLock { _ = $0.queue.removeFirst { $0 === waiter } }
@@ -89,7 +98,7 @@ public final class Signal: Sendable {
         let taken = waiters.withLock { waiters -> TakenWaiters in
             switch waiters.queue.count {
             case 0: return .none
-            case 1: return .one(waiters.queue.popFirst()!)
+            case 1: return .one(waiters.queue.popFirstRetained()!)
             default:
                 var all = waiters.spare.take() ?? OwnedQueue()
                 swap(&all, &waiters.queue)
@@ -100,9 +109,9 @@ public final class Signal: Sendable {
         case .none:
             return
         case .one(let waiter):
-            waiter.notify(on: executor)
+            Waiter.notify(waiter, on: executor)
         case .all(var woken):
-            while let waiter = woken.popFirst() { waiter.notify(on: executor) }
+            while let waiter = woken.popFirstRetained() { Waiter.notify(waiter, on: executor) }
             // The storage, emptied, is kept for the next notify of several: a signal's
             // waiters come and go all run long, and allocating their queue anew after every
             // notify was 0.5 % of a `cluster-day` hour.
@@ -113,10 +122,11 @@ public final class Signal: Sendable {
         }
     }
 
-    /// What ``notifyAll()`` took from the queue under its lock.
+    /// What ``notifyAll()`` took from the queue under its lock: the list's references, handed
+    /// on to each waiter's wake-up (``Waiter/notify(_:on:)``), not retained again.
     private enum TakenWaiters: ~Copyable {
         case none
-        case one(Waiter)
+        case one(Unmanaged<Waiter>)
         case all(OwnedQueue<Waiter>)
     }
 

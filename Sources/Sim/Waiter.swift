@@ -46,7 +46,7 @@ final class Waiter: @unchecked Sendable {
     @exclusivity(unchecked) private var start: ((Reason) -> Void)?
     /// The signal the waiter's task waits on, if that signal answers its wake-ups
     /// (``Signal/wakeCheck``): a wake-up (signalled, or at the deadline) then goes to the
-    /// executor's queue as a check, not as the task's job (``notify(on:)``, ``wakeAtDeadline()``).
+    /// executor's queue as a check, not as the task's job (``notify(_:on:)``, ``wakeAtDeadline()``).
     /// Set by the signal when the waiter registers, before anyone can resume it, and kept while
     /// the check has the task wait again; unretained, as the waiting task's own code holds the
     /// signal.
@@ -172,28 +172,39 @@ final class Waiter: @unchecked Sendable {
         }
     }
 
-    /// A notify's wake-up (``Signal/notifyAll()``) and, if it won, the executor's
-    /// ``SimExecutor/forget(_:)`` of the wait. A waiter whose signal checks its wake-ups
-    /// (``checkedBy``) and that holds its task's job goes to the executor's queue as a check
-    /// (``SimExecutor/answer(_:)``), the wait forgotten in the same turn of the executor's lock
-    /// (a notify of ideal mode wakes some 50 daemons: a turn less each); any other is
-    /// delivered as ``resume(_:)`` delivers it.
-    func notify(on executor: SimExecutor) {
+    /// A notify's wake-up of `waiter` (``Signal/notifyAll()``), given the reference the
+    /// signal's list held (`+1`) and, if it won, the executor's ``SimExecutor/forget(_:)`` of
+    /// the wait. A waiter whose signal checks its wake-ups (``checkedBy``) and that holds its
+    /// task's job goes to the executor's queue as a check (``SimExecutor/answer(_:)``), the
+    /// wait forgotten in the same turn of the executor's lock (a notify of ideal mode wakes
+    /// some 50 daemons: a turn less each), the list's reference handed to the queue (a
+    /// reference count given back and taken again on each of those wake-ups, before); any
+    /// other is delivered as ``resume(_:)`` delivers it, and the reference let go of.
+    static func notify(_ waiter: Unmanaged<Waiter>, on executor: SimExecutor) {
+        let queued = waiter._withUnsafeGuaranteedRef { $0.notify(on: executor, holding: waiter) }
+        if !queued { waiter.release() }
+    }
+
+    /// ``notify(_:on:)`` on this waiter, `reference` its own: whether the reference went to
+    /// the executor's queue with a check.
+    private func notify(on executor: SimExecutor, holding reference: Unmanaged<Waiter>) -> Bool {
         switch win(.signalled) {
         case .lost:
-            return
+            return false
         case .beforeInstall:
             executor.forget(self)
+            return false
         case .whileWaiting:
             guard checkedBy != nil, job != nil else {
                 deliver(.signalled)
                 executor.forget(self)
-                return
+                return false
             }
             assert(resumeOn?.toOpaque() == Unmanaged.passUnretained(executor).toOpaque(),
                    "a checked waiter resumes on its signal's executor")
             jobReason = .signalled
-            executor.forgetAndQueueCheck(self)
+            executor.forgetAndQueueCheck(self, holding: reference)
+            return true
         }
     }
 
@@ -211,7 +222,7 @@ final class Waiter: @unchecked Sendable {
         case deliver
     }
 
-    /// A timer's wake-up with ``Reason/deadline``, as ``notify(on:)`` makes a notify's, except
+    /// A timer's wake-up with ``Reason/deadline``, as ``notify(_:on:)`` makes a notify's, except
     /// that a job or a check is handed back rather than queued: the executor's loop, which
     /// fires timers only when its queue is empty, takes it as its next step in the same turn
     /// of its lock. No callback: safe under the executor's lock.

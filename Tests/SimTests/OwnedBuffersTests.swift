@@ -143,4 +143,33 @@ import Testing
         }
         #expect(releasedFromArray.count == 50)
     }
+
+    /// References handed in and out without a reference count (``OwnedQueue/append(retained:)``,
+    /// ``OwnedQueue/popFirstRetained()``: a signal's waiters handed to the executor's checks)
+    /// keep an object alive exactly as long as the references the queue and the caller hold:
+    /// a count taken or given too many frees an object still held (its `deinit` counted early)
+    /// or never frees it.
+    @Test func referencesHandedInAndOutAreHeldOnceEach() {
+        let released = Counter()
+        do {
+            var queue = OwnedQueue<Tracked>()
+            // Handed in: the queue holds the only reference.
+            for value in 0..<70 { queue.append(retained: .passRetained(Tracked(value, released))) }
+            // Mixed with plain appends, the ring wrapping and growing.
+            for value in 70..<80 { queue.append(Tracked(value, released)) }
+            #expect(released.count == 0)
+            var handedOut: [Unmanaged<Tracked>] = []
+            for _ in 0..<30 { handedOut.append(queue.popFirstRetained()!) }
+            // The caller holds them now: none is freed until it lets go.
+            #expect(released.count == 0)
+            #expect(handedOut.map { $0.takeUnretainedValue().value } == Array(0..<30))
+            // Handed back in, then let go of with the queue.
+            for reference in handedOut.prefix(10) { queue.append(retained: reference) }
+            for reference in handedOut.dropFirst(10) { reference.release() }
+            #expect(released.count == 20)
+            let popped = queue.popFirst()
+            #expect(popped?.value == 30)
+        }
+        #expect(released.count == 80)
+    }
 }
