@@ -60,7 +60,9 @@ public struct OpID: Hashable, Comparable, Sendable, CustomStringConvertible {
 public struct RowID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let value: Int
     public init(_ value: Int) { self.value = value }
-    public var description: String { "row-\(value)" }
+    public var description: String { Self.prefix + String(value) }
+    /// What a row id's description starts with (a worker's name is its claimer's and its row's).
+    static let prefix = "row-"
     public static func < (lhs: RowID, rhs: RowID) -> Bool { lhs.value < rhs.value }
     /// The table hash (`tableHash(_:seed:)`, in Sim).
     public func _rawHashValue(seed: Int) -> Int { tableHash(value, seed: seed) }
