@@ -60,9 +60,9 @@ public final class Simulation: Sendable {
     @discardableResult
     public func spawn(_ name: String, role: Role = .foreground,
                       _ body: @escaping @Sendable () async -> Void) -> SimTask {
-        let slot = WaitSlot(executor: executor)
+        let slot = WaitSlot(executor: executor, name: name)
         let id = enroll(name, role: role, slot: slot)
-        let task = launch(id, name: name, slot: slot, body)
+        let task = launch(id, slot: slot, body)
         return SimTask(task: task, id: id, slot: slot)
     }
 
@@ -97,14 +97,14 @@ public final class Simulation: Sendable {
     public func spawn(_ starts: [LaterStart], role: Role = .foreground) {
         guard !starts.isEmpty else { return }
         let starters = starts.map { start -> StartRegistrar.Entry in
-            let slot = WaitSlot(executor: executor)
+            let slot = WaitSlot(executor: executor, name: start.name)
             let id = enroll(start.name, role: role, slot: slot)
             let starter = Waiter(timed: true)
             starter.install(start: { [self] reason in
                 if reason == .cancelled {
                     finished(id)
                 } else {
-                    launch(id, name: start.name, slot: slot, start.body)
+                    launch(id, slot: slot, start.body)
                 }
             })
             return StartRegistrar.Entry(name: start.name, at: start.at, starter: starter, slot: slot)
@@ -130,7 +130,7 @@ public final class Simulation: Sendable {
     /// Makes the task `id` (booked by ``enroll(_:role:slot:)``): its first job is enqueued on
     /// the simulator's executor at once.
     @discardableResult
-    private func launch(_ id: UInt64, name: String, slot: WaitSlot,
+    private func launch(_ id: UInt64, slot: WaitSlot,
                         _ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
         // The slot is bound around the task's creation, which copies it into the task: code
         // added inside the closure could change how its jobs are split (see below; a call
@@ -150,11 +150,11 @@ public final class Simulation: Sendable {
                     }
             }
         }
+        // Bound from out here (its name is its slot's: ``SimExecutor/noteSuspension()``): a
+        // task has not run yet when spawn returns (the loop runs on this thread, or this is a
+        // job of it), and code added inside the task's closure can change how its jobs are
+        // split, and so the run's job count.
         slot.own(task)
-        // Named from out here: a task has not run yet when spawn returns (the loop runs on
-        // this thread, or this is a job of it), and code added inside the task's closure can
-        // change how its jobs are split, and so the run's job count.
-        executor.name(task: task.address, name)
         book.withLock { book in
             book.live[KernelKey(id)]?.task = task
         }
@@ -169,7 +169,6 @@ public final class Simulation: Sendable {
     private func finished(_ id: UInt64) {
         let last: Bool = book.withLock { book in
             guard let entry = book.live.removeValue(forKey: KernelKey(id)) else { return false }
-            if let task = entry.task { executor.forgetName(task: task.address) }
             guard entry.role == .foreground else { return false }
             book.foreground -= 1
             return book.foreground == 0
@@ -263,11 +262,7 @@ final actor StartRegistrar {
         executor.state.withLock { state in
             for entry in entries { entry.slot.hold(entry.starter, &state) }
         }
-        guard sampling, let current = RuntimeTask.current?.address else { return }
-        for entry in entries {
-            executor.name(task: current, entry.name)
-            executor.noteSuspension()
-        }
-        executor.forgetName(task: current)
+        guard sampling else { return }
+        for entry in entries { executor.noteSuspension(named: entry.name) }
     }
 }

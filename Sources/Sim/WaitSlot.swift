@@ -29,12 +29,16 @@ final class WaitSlot: Sendable {
     /// started inside a spawned one inherits its task-locals, and with them this slot: it
     /// must not use it.
     private let owner = Atomic<Int>(0)
+    /// The task's name (``Simulation/spawn(_:role:_:)``), for a guard's sample of the tasks
+    /// that suspend (``SimExecutor/noteSuspension()``).
+    let name: String
 
-    init(executor: SimExecutor) {
+    init(executor: SimExecutor, name: String) {
         precondition(MemoryLayout<UnsafeCurrentTask>.size == MemoryLayout<Int>.size
                         && MemoryLayout<Task<Void, Never>>.size == MemoryLayout<Int>.size,
                      "UnsafeCurrentTask or Task is no longer a single reference: a task's address needs another way")
         self.executor = executor
+        self.name = name
     }
 
     /// Binds the slot to `task`, the one it was made for.
