@@ -61,8 +61,14 @@ public final class Simulation: Sendable {
     public func spawn(_ name: String, role: Role = .foreground,
                       _ body: @escaping @Sendable () async -> Void) -> SimTask {
         let slot = WaitSlot(executor: executor, name: name)
-        let id = enroll(name, role: role, slot: slot)
-        let task = launch(id, slot: slot, body)
+        // Booked once its task is made (one insertion, not an insertion and an update: about
+        // 900 instructions a task, 15,000 tasks an hour of `cluster-day`): its first job only
+        // runs once this returns.
+        let id = book.withLock { book -> UInt64 in
+            book.nextID += 1
+            return book.nextID
+        }
+        let task = launch(id, slot: slot, booking: (name, role), body)
         return SimTask(task: task, id: id, slot: slot)
     }
 
@@ -104,7 +110,7 @@ public final class Simulation: Sendable {
                 if reason == .cancelled {
                     finished(id)
                 } else {
-                    launch(id, slot: slot, start.body)
+                    launch(id, slot: slot, booking: nil, start.body)
                 }
             })
             return StartRegistrar.Entry(name: start.name, at: start.at, starter: starter, slot: slot)
@@ -117,7 +123,8 @@ public final class Simulation: Sendable {
         }
     }
 
-    /// Gives a task about to start its number and books it as live.
+    /// Gives a task to start later (``spawn(_:role:)`` of starts) its number and books it as
+    /// live.
     private func enroll(_ name: String, role: Role, slot: WaitSlot) -> UInt64 {
         book.withLock { book in
             book.nextID += 1
@@ -127,10 +134,10 @@ public final class Simulation: Sendable {
         }
     }
 
-    /// Makes the task `id` (booked by ``enroll(_:role:slot:)``): its first job is enqueued on
-    /// the simulator's executor at once.
+    /// Makes the task `id`, booked by ``enroll(_:role:slot:)`` or, with `booking` (its name
+    /// and role), here: its first job is enqueued on the simulator's executor at once.
     @discardableResult
-    private func launch(_ id: UInt64, slot: WaitSlot,
+    private func launch(_ id: UInt64, slot: WaitSlot, booking: (name: String, role: Role)?,
                         _ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
         // The slot is bound around the task's creation, which copies it into the task: code
         // added inside the closure could change how its jobs are split (see below; a call
@@ -156,7 +163,12 @@ public final class Simulation: Sendable {
         // split, and so the run's job count.
         slot.own(task)
         book.withLock { book in
-            book.live[KernelKey(id)]?.task = task
+            if let booking {
+                book.live[KernelKey(id)] = (booking.name, booking.role, task, slot)
+                if booking.role == .foreground { book.foreground += 1 }
+            } else {
+                book.live[KernelKey(id)]?.task = task
+            }
         }
         return task
     }
