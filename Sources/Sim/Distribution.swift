@@ -216,12 +216,14 @@ extension Duration {
 /// (``Distribution/normalLayers``).
 public struct NormalLayers: @unchecked Sendable {
     @usableFromInline let x: UnsafeBufferPointer<Double>
+    /// ``ExpNanoseconds``'s table, read once with the layers.
+    @usableFromInline let powers: UnsafePointer<Double>
 
     /// A copy of the table made once and kept for the life of the process (257 numbers).
     @usableFromInline static let shared: NormalLayers = {
         let table = UnsafeMutableBufferPointer<Double>.allocate(capacity: NormalZiggurat.x.count)
         _ = table.initialize(from: NormalZiggurat.x)
-        return NormalLayers(x: UnsafeBufferPointer(table))
+        return NormalLayers(x: UnsafeBufferPointer(table), powers: ExpNanoseconds.powers)
     }()
 }
 
@@ -250,14 +252,20 @@ public enum WholeNanosecondSampler: Sendable, Equatable {
         case .exponential(let mean):
             return Duration.nanosecondsRounded(seconds: -log(rng.nextOpenUnit()) * mean)
         case .lognormal(let mu, let sigma):
-            return Duration.nanosecondsRounded(seconds: exp(mu + sigma * normal(&rng)))
+            return nanosecondsOfExp(mu + sigma * normal(&rng))
         }
     }
 
     /// ``sample(_:normal:)`` with the normal drawn inline from `normals`
-    /// (``Distribution/normalLayers``, read once by the walk).
+    /// (``Distribution/normalLayers``, read once by the walk), and the log-normal's
+    /// exponential computed inline from its table (``ExpNanoseconds``).
     @inlinable @inline(__always)
     public func sample(_ rng: inout RandomStream, normals: NormalLayers) -> Int64 {
-        sample(&rng) { NormalZiggurat.next(&$0, layers: normals.x) }
+        switch self {
+        case .exponential(let mean):
+            return Duration.nanosecondsRounded(seconds: -log(rng.nextOpenUnit()) * mean)
+        case .lognormal(let mu, let sigma):
+            return nanosecondsOfExp(mu + sigma * NormalZiggurat.next(&rng, layers: normals.x), powers: normals.powers)
+        }
     }
 }
