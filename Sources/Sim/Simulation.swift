@@ -40,6 +40,18 @@ public final class Simulation: Sendable {
         var nextID: UInt64 = 0
         var foreground = 0
         var live: [KernelKey: (name: String, role: Role, task: Task<Void, Never>?, slot: WaitSlot)] = [:]
+
+        /// The next task's number.
+        mutating func newID() -> UInt64 {
+            nextID += 1
+            return nextID
+        }
+
+        /// Books task `id` as live, counted if it is in the foreground.
+        mutating func admit(_ id: UInt64, name: String, role: Role, task: Task<Void, Never>?, slot: WaitSlot) {
+            live[KernelKey(id)] = (name, role, task, slot)
+            if role == .foreground { foreground += 1 }
+        }
     }
 
     public let executor: SimExecutor
@@ -64,10 +76,7 @@ public final class Simulation: Sendable {
         // Booked once its task is made (one insertion, not an insertion and an update: about
         // 900 instructions a task, 15,000 tasks an hour of `cluster-day`): its first job only
         // runs once this returns.
-        let id = book.withLock { book -> UInt64 in
-            book.nextID += 1
-            return book.nextID
-        }
+        let id = book.withLock { $0.newID() }
         let task = launch(id, slot: slot, booking: (name, role), body)
         return SimTask(task: task, id: id, slot: slot)
     }
@@ -127,10 +136,9 @@ public final class Simulation: Sendable {
     /// live.
     private func enroll(_ name: String, role: Role, slot: WaitSlot) -> UInt64 {
         book.withLock { book in
-            book.nextID += 1
-            book.live[KernelKey(book.nextID)] = (name, role, nil, slot)
-            if role == .foreground { book.foreground += 1 }
-            return book.nextID
+            let id = book.newID()
+            book.admit(id, name: name, role: role, task: nil, slot: slot)
+            return id
         }
     }
 
@@ -164,8 +172,7 @@ public final class Simulation: Sendable {
         slot.own(task)
         book.withLock { book in
             if let booking {
-                book.live[KernelKey(id)] = (booking.name, booking.role, task, slot)
-                if booking.role == .foreground { book.foreground += 1 }
+                book.admit(id, name: booking.name, role: booking.role, task: task, slot: slot)
             } else {
                 book.live[KernelKey(id)]?.task = task
             }
