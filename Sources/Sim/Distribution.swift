@@ -248,12 +248,7 @@ public enum WholeNanosecondSampler: Sendable, Equatable {
     /// One sample in nanoseconds (see ``Distribution/sampleNanoseconds(_:)``).
     @inlinable @inline(__always)
     public func sample(_ rng: inout RandomStream, normal: (inout RandomStream) -> Double) -> Int64 {
-        switch self {
-        case .exponential(let mean):
-            return Duration.nanosecondsRounded(seconds: -log(rng.nextOpenUnit()) * mean)
-        case .lognormal(let mu, let sigma):
-            return nanosecondsOfExp(mu + sigma * normal(&rng))
-        }
+        sample(&rng, normal: normal, exponential: { nanosecondsOfExp($0) })
     }
 
     /// ``sample(_:normal:)`` with the normal drawn inline from `normals`
@@ -261,11 +256,20 @@ public enum WholeNanosecondSampler: Sendable, Equatable {
     /// exponential computed inline from its table (``ExpNanoseconds``).
     @inlinable @inline(__always)
     public func sample(_ rng: inout RandomStream, normals: NormalLayers) -> Int64 {
+        sample(&rng, normal: { NormalZiggurat.next(&$0, layers: normals.x) },
+               exponential: { nanosecondsOfExp($0, powers: normals.powers) })
+    }
+
+    /// One sample in nanoseconds, the normal drawn by `normal` and exp(x) seconds in whole
+    /// nanoseconds (``nanosecondsOfExp(_:)``) by `exponential`.
+    @inlinable @inline(__always)
+    func sample(_ rng: inout RandomStream, normal: (inout RandomStream) -> Double,
+                exponential: (Double) -> Int64) -> Int64 {
         switch self {
         case .exponential(let mean):
             return Duration.nanosecondsRounded(seconds: -log(rng.nextOpenUnit()) * mean)
         case .lognormal(let mu, let sigma):
-            return nanosecondsOfExp(mu + sigma * NormalZiggurat.next(&rng, layers: normals.x), powers: normals.powers)
+            return exponential(mu + sigma * normal(&rng))
         }
     }
 }

@@ -115,9 +115,7 @@ public enum ExpNanoseconds {
 /// inlined: the table is read inside this module.
 @usableFromInline
 func nanosecondsOfExp(_ x: Double) -> Int64 {
-    ExpNanoseconds.table.withUnsafeBufferPointer { table in
-        ExpNanoseconds.approximated(x, powers: table.baseAddress!)
-    } ?? Duration.nanosecondsRounded(seconds: exp(x))
+    ExpNanoseconds.table.withUnsafeBufferPointer { nanosecondsOfExp(x, powers: $0.baseAddress!) }
 }
 
 /// ``nanosecondsOfExp(_:)`` with the table read once by the caller.
