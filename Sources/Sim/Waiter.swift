@@ -119,7 +119,7 @@ final class Waiter: @unchecked Sendable {
     /// beside it, or its continuation is resumed, or the task to start is started (each
     /// enqueues one job).
     private func deliver(_ reason: Reason) {
-        if let job {
+        if job != nil {
             jobReason = reason
             resumeOn!._withUnsafeGuaranteedRef { $0.append(resumed: self) }
         } else if let continuation {
