@@ -112,7 +112,8 @@ public enum ExpNanoseconds {
 }
 
 /// ``ExpNanoseconds``: exp(x) seconds in whole nanoseconds, as the library rounds them. Not
-/// inlined: the table is read inside this module.
+/// inlined: the table is read inside this module (the array itself: read through
+/// ``ExpNanoseconds/powers`` instead, the `ideal-plan` slice took 0.4 % more instructions).
 @usableFromInline
 func nanosecondsOfExp(_ x: Double) -> Int64 {
     ExpNanoseconds.table.withUnsafeBufferPointer { nanosecondsOfExp(x, powers: $0.baseAddress!) }

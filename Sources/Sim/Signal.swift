@@ -71,8 +71,7 @@ public final class Signal: Sendable {
     /// wake-ups (``wakeCheck``).
     @inline(__always)
     func register(_ waiter: Waiter) {
-        if checkBox != nil { waiter.checkedBy = .passUnretained(self) }
-        waiters.withLock { $0.queue.append(waiter) }
+        register(retained: .passRetained(waiter))
     }
 
     /// ``register(_:)`` for the executor answering a wake-up (``SimExecutor/answer(_:)``),
