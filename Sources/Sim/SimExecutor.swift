@@ -59,7 +59,9 @@ import Synchronization
 ///
 /// ``run(until:)`` drives the loop on the calling thread. Jobs may be enqueued from other
 /// threads (for example the first job of a task started from outside), so the queues are
-/// guarded by a mutex, but only the running thread executes jobs. A spawned task's jobs bound
+/// guarded by a lock, which the loop's thread holds while it runs (``LoopOwned``: its own
+/// accesses take no atomic instruction; another thread's wait for its turn between two
+/// steps), but only the running thread executes jobs. A spawned task's jobs bound
 /// for the global executor (its nonisolated code, a resumed kernel wait) reach this executor
 /// through ``GlobalJobRouting`` when they are enqueued from the loop's thread (or from a
 /// thread starting or cancelling the task), which is where every one of them is enqueued.
@@ -293,7 +295,8 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         }
     }
 
-    let state = Mutex(State())
+    /// Held by the loop's thread while it runs, locked by any other (``LoopOwned``).
+    let state = LoopOwned(State())
 
     /// Whether a guard's sample runs (``State/sampling``).
     final class SamplingFlag: Sendable {
@@ -644,9 +647,17 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     }
 
     private func loop(until limit: Duration?, guards: Guards) -> Stop {
+        state.hold { steps(until: limit, guards: guards) }
+    }
+
+    /// ``loop(until:guards:)`` on the thread holding the state.
+    private func steps(until limit: Duration?, guards: Guards) -> Stop {
         state.withLock { $0.running = State.Running(limit: limit, guards: guards) }
         defer { state.withLock { $0.running = nil } }
         while true {
+            // Between two steps: a thread waiting for the state (a stop asked for from
+            // outside, a task started from outside) has it now.
+            state.letWaitingIn()
             let step = state.withLock { state in nextStep(&state, until: limit, guards: guards) }
             switch step {
             case .work(.job(let job)):
@@ -903,7 +914,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     /// Wakes every pending waiter with ``Waiter/Reason/cancelled`` and runs jobs until none is
     /// left, so that tasks blocked in kernel waits unwind instead of leaking.
     public func drainForShutdown() {
-        GlobalJobRouting.onThread(of: self) { drain() }
+        GlobalJobRouting.onThread(of: self) { state.hold { drain() } }
     }
 
     private func drain() {

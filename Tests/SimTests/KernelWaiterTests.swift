@@ -99,7 +99,7 @@ import Darwin
 }
 
 /// A started, joinable thread (Foundation is not needed for this).
-private final class RacingThread: @unchecked Sendable {
+final class RacingThread: @unchecked Sendable {
     #if canImport(Glibc)
     private var handle = pthread_t()
     #else
