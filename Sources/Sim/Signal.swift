@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A condition tasks wait on, optionally with a deadline.
 ///
 /// ``notifyAll()`` wakes every task waiting now, in the order they began to wait; their
