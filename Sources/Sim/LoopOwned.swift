@@ -11,8 +11,9 @@ import Darwin
 /// other thread for each access.
 ///
 /// A mutex taken for every access cost two atomic instructions each time, five times or more
-/// for each daemon ideal mode wakes and on every turn of the loop: a tenth of the wall time of
-/// `cluster-day.yaml`'s `ideal-plan` on a 2-core machine (docs/performance.md, "Session 36").
+/// for each daemon ideal mode wakes and on every turn of the loop: 8 % of the wall time of
+/// `cluster-day.yaml`'s `ideal-plan` on a 2-core machine, 3 % of `plan`'s (docs/performance.md,
+/// "Session 36").
 /// Nearly every access is made on the loop's thread, while it runs, by the run's own jobs;
 /// the rest (setting up a run before its loop, the tests, a task started or cancelled from
 /// outside, reading a counter after the run) are made by threads that do not hold the state,
