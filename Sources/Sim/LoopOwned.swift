@@ -64,27 +64,29 @@ struct LoopOwned<Value: ~Copyable>: ~Copyable, @unchecked Sendable {
     @inline(__always)
     var isHeldHere: Bool { holder.load(ordering: .relaxed) == Self.currentThread }
 
-    /// Runs `body` with the state: at once on the holder's thread, else with the lock taken
-    /// for the call (as `Mutex.withLock`). Not reentrant: `body` must not ask again. The body
-    /// is called here in either case, never handed to a function that is not inlined: a
-    /// closure handed on keeps what it captures alive around the call (a reference count
-    /// each), which made this slower than the mutex it replaced.
+    /// Runs `body` with the state (as ``guarding(_:)``), as `Mutex.withLock` does. Not
+    /// reentrant: `body` must not ask again. Its own three lines rather than a call of
+    /// ``guarding(_:)`` with a closure around `body`: so nested, the optimiser outlined the
+    /// loop's step and four other accesses as closures of their own.
     @inline(__always)
     func withLock<Result: ~Copyable, E: Error>(_ body: (inout Value) throws(E) -> Result) throws(E) -> Result {
         let held = isHeldHere
         if !held { acquire() }
-        defer { if !held { locked.store(false, ordering: .releasing) } }
+        defer { if !held { release() } }
         return try body(&value.pointee)
     }
 
-    /// Runs `body` where the state may be read and written: what the state's lock guards
-    /// besides the state itself (a signal's waiters), accessed as ``withLock(_:)`` accesses
-    /// the state.
+    /// Runs `body` where the state, and what its lock guards besides it (a signal's
+    /// waiters), may be read and written: at once on the holder's thread, else with the lock
+    /// taken for the call. The body is called here in either case, never handed to a function
+    /// that is not inlined: a closure handed on keeps what it captures alive around the call
+    /// (a reference count each), which made a first version slower than the mutex it
+    /// replaced.
     @inline(__always)
     func guarding<Result: ~Copyable, E: Error>(_ body: () throws(E) -> Result) throws(E) -> Result {
         let held = isHeldHere
         if !held { acquire() }
-        defer { if !held { locked.store(false, ordering: .releasing) } }
+        defer { if !held { release() } }
         return try body()
     }
 
@@ -100,17 +102,31 @@ struct LoopOwned<Value: ~Copyable>: ~Copyable, @unchecked Sendable {
         waiting.wrappingSubtract(1, ordering: .relaxed)
     }
 
+    /// Gives back the lock ``acquire()`` took.
+    @inline(__always)
+    private func release() {
+        locked.store(false, ordering: .releasing)
+    }
+
+    /// Takes the lock and marks this thread as the holder (``hold(_:)``).
+    private func becomeHolder() {
+        acquire()
+        holder.store(Self.currentThread, ordering: .relaxed)
+    }
+
+    /// Unmarks the holder and gives back the lock.
+    private func stopHolding() {
+        holder.store(0, ordering: .relaxed)
+        release()
+    }
+
     /// Holds the state on this thread for the whole of `body` (the loop): every access from
     /// this thread meanwhile is direct. On the holder's thread already (a loop inside a
     /// loop's job), `body` just runs.
     func hold<Result>(_ body: () throws -> Result) rethrows -> Result {
         if isHeldHere { return try body() }
-        acquire()
-        holder.store(Self.currentThread, ordering: .relaxed)
-        defer {
-            holder.store(0, ordering: .relaxed)
-            locked.store(false, ordering: .releasing)
-        }
+        becomeHolder()
+        defer { stopHolding() }
         return try body()
     }
 
@@ -124,11 +140,8 @@ struct LoopOwned<Value: ~Copyable>: ~Copyable, @unchecked Sendable {
 
     @inline(never)
     private func stepAside() {
-        let thread = Self.currentThread
-        holder.store(0, ordering: .relaxed)
-        locked.store(false, ordering: .releasing)
+        stopHolding()
         while waiting.load(ordering: .relaxed) > 0 { sched_yield() }
-        acquire()
-        holder.store(thread, ordering: .relaxed)
+        becomeHolder()
     }
 }
