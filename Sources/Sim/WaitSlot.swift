@@ -29,6 +29,12 @@ final class WaitSlot: Sendable {
     /// started inside a spawned one inherits its task-locals, and with them this slot: it
     /// must not use it.
     private let owner = Atomic<Int>(0)
+    /// Whether the owner task was cancelled. A spawned task is cancelled only through
+    /// ``cancel(_:)`` (its `Task` stays inside the kernel: ``SimTask/cancel()`` and the end of
+    /// the run come here), which sets this as it cancels the task, so it is what the runtime
+    /// would answer for the owner, read without the runtime's atomic 16-byte read of the
+    /// task's status (``knownTask(_:)``, on nearly every wait).
+    private let ownerCancelled = Atomic<Bool>(false)
     /// The task's name (``Simulation/spawn(_:role:_:)``), for a guard's sample of the tasks
     /// that suspend (``SimExecutor/noteSuspension()``).
     let name: String
@@ -62,16 +68,16 @@ final class WaitSlot: Sendable {
     }
 
     /// ``currentTask`` for a wait of the task the loop knows it runs (``SimExecutor/runningSlot``
-    /// is `slot`): whether the task is cancelled, asked of the runtime by the address the
-    /// slot is bound to, with no look at the thread's current task or its task-local values.
-    /// Nil when it cannot be asked so (the runtime's entry points not found, or the slot not
-    /// bound yet): the caller asks ``currentTask``.
+    /// is `slot`): whether the task is cancelled, from the slot (``ownerCancelled``), with no
+    /// look at the thread's current task, its task-local values or its status. Nil when the
+    /// slot is not bound yet: the caller asks ``currentTask``.
     @inline(__always)
     static func knownTask(_ slot: Unmanaged<WaitSlot>) -> (isCancelled: Bool, slot: Unmanaged<WaitSlot>?)? {
-        let address = slot._withUnsafeGuaranteedRef { $0.owner.load(ordering: .relaxed) }
-        guard let isCancelled = RuntimeTask.entries?.isCancelled, let task = UnsafeRawPointer(bitPattern: address)
-        else { return nil }
-        return (isCancelled(task), slot)
+        let (address, cancelled) = slot._withUnsafeGuaranteedRef {
+            ($0.owner.load(ordering: .relaxed), $0.ownerCancelled.load(ordering: .relaxed))
+        }
+        guard address != 0 else { return nil }
+        return (cancelled, slot)
     }
 
     /// The waiter of the task's last wait, made new for its next one, if nothing but the slot
@@ -120,6 +126,7 @@ final class WaitSlot: Sendable {
     /// simulator's (``GlobalJobRouting``): this one is marked for the call, wherever it runs.
     func cancel(_ task: Task<Void, Never>) {
         GlobalJobRouting.onThread(of: executor) {
+            if task.address == owner.load(ordering: .relaxed) { ownerCancelled.store(true, ordering: .relaxed) }
             task.cancel()
             cancel()
         }
@@ -149,8 +156,8 @@ extension UnsafeCurrentTask {
     var address: Int { unsafeBitCast(self, to: Int.self) }
 }
 
-/// The running task, as every kernel wait looks at it: its address and whether it is
-/// cancelled.
+/// The running task, as a kernel wait looks at it when the loop does not know the task's
+/// slot (``WaitSlot/currentTask``): its address and whether it is cancelled.
 ///
 /// `withUnsafeCurrentTask` (which `Task.isCancelled` also goes through) is generic and retains
 /// and releases the task around its body; on every wait that was about an eighth of the

@@ -118,6 +118,49 @@ import Testing
         #expect(seen.values.withLock { $0 } == ["cancelled at zero": true])
     }
 
+    /// A spawned task on an actor of the simulation, cancelled while it runs in a job whose
+    /// slot the loop knows (resumed by its timer), ends its next wait at once: that wait asks
+    /// the slot (``WaitSlot/knownTask(_:)``), not the runtime, whether the task is cancelled,
+    /// so the slot must have seen the cancellation. The task cancels itself, through its
+    /// ``SimTask``, between its two sleeps; the second would otherwise run its 100 s. And a
+    /// task that is not cancelled is told so: the other sleeper's second sleep runs whole.
+    @Test func aTaskCancelledInAJobWhoseSlotTheLoopKnowsEndsItsNextWaitAtOnce() {
+        let sim = Simulation()
+        let seen = Seen()
+        let performer = Performer(sim: sim)
+        let handle = Mutex<SimTask?>(nil)
+        let sleeper = sim.spawn("sleeper") {
+            await performer.perform { me in
+                try? await me.sleep(for: .seconds(1))
+                seen.values.withLock { $0["known after the timer"] = me.sim.executor.runningSlot != nil }
+                handle.withLock { $0 }?.cancel()
+                do {
+                    try await me.sleep(for: .seconds(100))
+                    seen.values.withLock { $0["slept"] = true }
+                } catch {
+                    seen.values.withLock { $0["cancelled at 1 s"] = error is CancellationError && me.sim.clock.now.offset == .seconds(1) }
+                }
+            }
+        }
+        handle.withLock { $0 = sleeper }
+        sim.spawn("other") {
+            await performer.perform { me in
+                try? await me.sleep(for: .seconds(2))
+                do {
+                    try await me.sleep(for: .seconds(3))
+                    seen.values.withLock { $0["other slept to 5 s"] = me.sim.clock.now.offset == .seconds(5) }
+                } catch {
+                    seen.values.withLock { $0["other cancelled"] = true }
+                }
+            }
+        }
+        let outcome = sim.run(limit: nil)
+        #expect(outcome.ending == .completed)
+        #expect(outcome.virtualTime == .seconds(5))
+        #expect(seen.values.withLock { $0 } == ["known after the timer": true, "cancelled at 1 s": true,
+                                                "other slept to 5 s": true])
+    }
+
     /// The running task read through the runtime's entry points (``RuntimeTask/current``) is
     /// the one `withUnsafeCurrentTask` gives, cancelled or not, in a spawned task and in a task
     /// started inside it, and in the test's own task. On Linux the entry points must be found,
