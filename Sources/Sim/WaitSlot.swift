@@ -121,9 +121,10 @@ final class WaitSlot: Sendable {
         held = waiter
     }
 
-    /// Cancels `task` (the slot's) and ends its wait. The resumed wait's job is given to the
-    /// global executor, which sends it to the simulator's only from a thread marked as the
-    /// simulator's (``GlobalJobRouting``): this one is marked for the call, wherever it runs.
+    /// Cancels `task` (the slot's), recording it for the task's waits (``ownerCancelled``),
+    /// and ends its wait. The resumed wait's job is given to the global executor, which sends
+    /// it to the simulator's only from a thread marked as the simulator's
+    /// (``GlobalJobRouting``): this one is marked for the call, wherever it runs.
     func cancel(_ task: Task<Void, Never>) {
         GlobalJobRouting.onThread(of: executor) {
             if task.address == owner.load(ordering: .relaxed) { ownerCancelled.store(true, ordering: .relaxed) }
