@@ -55,6 +55,7 @@ struct BenchCommand: ParsableCommand {
         #if DEBUG
         print("note: this is a debug build; figures are far below release (swift run -c release simrun bench)")
         #endif
+        print("allocator: \(MallocTuning.description)")
         if sweep {
             try measureSweep()
             return

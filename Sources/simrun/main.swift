@@ -20,5 +20,6 @@ struct Simrun: ParsableCommand {
                       LiveCommand.self])
 }
 
+MallocTuning.startTuned()
 Interrupts.install()
 Simrun.main()

@@ -27,12 +27,16 @@ enum CLI {
         return directory.appendingPathComponent("simrun")
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+    /// `environment` is added to the test's own; the variables named in `unsetting` are removed.
+    static func run(_ arguments: [String], environment: [String: String] = [:], unsetting: [String] = []) throws
+        -> CLIResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if !environment.isEmpty || !unsetting.isEmpty {
+            var merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            for name in unsetting { merged[name] = nil }
+            process.environment = merged
         }
         process.currentDirectoryURL = packageRoot
         let out = Pipe()
