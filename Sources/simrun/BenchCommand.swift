@@ -43,6 +43,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Measure a sweep instead: scenarios/starvation-blobs.yaml, variant staleness, 24 points (fairness.after x cluster.cpus) x 10 replications on every core; target under 60 s on 2 cores.")
     var sweep = false
 
+    @Option(help: "table (the default) or json: one object on standard output, the progress lines on standard error.")
+    var format: BenchFormat = .table
+
     @Flag(help: "Measure the database seam instead: wall ns per simulated claim called on the store directly, through the QueueConnection protocol, and through it with the plan's round trip (docs/live.md).")
     var seam = false
 
@@ -53,9 +56,9 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         #if DEBUG
-        print("note: this is a debug build; figures are far below release (swift run -c release simrun bench)")
+        say("note: this is a debug build; figures are far below release (swift run -c release simrun bench)")
         #endif
-        print("allocator: \(MallocTuning.description)")
+        if format == .table { print("allocator: \(MallocTuning.description)") }
         if sweep {
             try measureSweep()
             return
@@ -68,14 +71,12 @@ struct BenchCommand: ParsableCommand {
             try measureBacklog(backlog)
             return
         }
-        var table = [["benchmark", "customers", "wall s", "customers/s", "kernel jobs/s", "virtual/wall", "peak MiB"]]
+        var rows: [Benchmarks.Measurement] = []
         @discardableResult
         func add(_ measure: () -> Benchmarks.Measurement) -> Benchmarks.Measurement {
             let m = Benchmarks.measuringPeak(measure)
-            table.append([m.name, String(m.customers), formatFixed(m.wallSeconds, decimals: 4),
-                          formatFixed(m.customersPerSecond, decimals: 0), formatFixed(m.jobsPerSecond, decimals: 0),
-                          formatFixed(m.speedup, decimals: 0), formatFixed(m.peakMiB, decimals: 1)])
-            print("  measured \(m.name)")
+            rows.append(m)
+            say("  measured \(m.name)")
             return m
         }
         let plain = add { Benchmarks.plainMM1(customers: customers) }
@@ -90,13 +91,34 @@ struct BenchCommand: ParsableCommand {
                 }
             }
         }
+        let kernelRatio = plain.customersPerSecond / kernel.customersPerSecond
+        let modelRatio = plain.customersPerSecond / model.customersPerSecond
+        if format == .json {
+            print(BenchJSON.rows(rows, kernelOverPlain: kernelRatio, modelOverPlain: modelRatio).rendered())
+            return
+        }
+        var table = [["benchmark", "customers", "wall s", "customers/s", "kernel jobs/s", "virtual/wall", "peak MiB"]]
+        for m in rows {
+            table.append([m.name, String(m.customers), formatFixed(m.wallSeconds, decimals: 4),
+                          formatFixed(m.customersPerSecond, decimals: 0), formatFixed(m.jobsPerSecond, decimals: 0),
+                          formatFixed(m.speedup, decimals: 0), formatFixed(m.peakMiB, decimals: 1)])
+        }
         print("")
         printTable(table)
         print("")
-        print("actor cost: the kernel M/M/1 takes \(formatFixed(plain.customersPerSecond / kernel.customersPerSecond, decimals: 1))x "
-              + "the plain event loop's time per customer, the full model \(formatFixed(plain.customersPerSecond / model.customersPerSecond, decimals: 1))x "
+        print("actor cost: the kernel M/M/1 takes \(formatFixed(kernelRatio, decimals: 1))x "
+              + "the plain event loop's time per customer, the full model \(formatFixed(modelRatio, decimals: 1))x "
               + "(targets: kernel within 4x; model >= 300,000 customers/s)")
         print("peak resident memory: \(formatFixed(Benchmarks.peakResidentMiB(), decimals: 1)) MiB")
+    }
+
+    /// A progress line: on standard output with the tables, on standard error with JSON.
+    private func say(_ line: String) {
+        if format == .json {
+            _ = writeAll(line + "\n", to: STDERR_FILENO)
+        } else {
+            print(line)
+        }
     }
 
     private func printTable(_ table: [[String]]) {
@@ -124,6 +146,10 @@ struct BenchCommand: ParsableCommand {
             best = current
         }
         guard let best else { return }
+        if format == .json {
+            print(BenchJSON.seam(best, rounds: repeats).rendered())
+            return
+        }
         print("seam: \(claims) idle claims (empty queues), best of \(repeats) rounds, wall ns per claim")
         print("  store called directly:                   \(formatFixed(best.direct, decimals: 0))")
         print("  through QueueConnection, no round trip:  \(formatFixed(best.throughSeam, decimals: 0)) "
@@ -153,6 +179,10 @@ struct BenchCommand: ParsableCommand {
         }
         let wall = wallSeconds() - started
         let runs = result.points.reduce(0) { $0 + $1.sample.records.count }
+        if format == .json {
+            print(BenchJSON.sweep(points: result.points.count, runs: runs, threads: threads, wallSeconds: wall).rendered())
+            return
+        }
         print("sweep scenarios/starvation-blobs.yaml --variant staleness --grid 'fairness.after=15s,30s,60s,120s' "
               + "--grid 'cluster.cpus=4,6,8,12,16,24' --replications 10")
         print("  \(result.points.count) points x 10 replications = \(runs) runs on \(threads) threads: "
@@ -167,22 +197,30 @@ struct BenchCommand: ParsableCommand {
         guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 && $0 <= 1_000_000 }) else {
             throw fail("--backlog: expected comma-separated counts from 1 to 1000000, got \"\(list)\"")
         }
-        var table = [["starts", "ops", "wall s", "us per start", "jobs per start", "virtual s", "peak MiB"]]
+        var measured: [(starts: Int, measurement: Benchmarks.Measurement)] = []
         // The smallest size (at most 2,000) run once first, not measured: the first run of a
         // process pays its start-up (about 0.15 s on the 2-core machine), which would show as
         // a higher cost per start for whichever size comes first.
         let warmUp = min(sizes.min() ?? 1, 2000)
         let (warmScenario, warmVariant) = try backlogRun(size: warmUp)
         _ = Benchmarks.scenario(warmScenario, variant: warmVariant, repeats: 1)
-        print("  warmed up (\(warmUp) starts, not measured)")
+        say("  warmed up (\(warmUp) starts, not measured)")
         for size in sizes {
             let (scenario, variant) = try backlogRun(size: size)
             let m = Benchmarks.measuringPeak { Benchmarks.scenario(scenario, variant: variant, repeats: 1) }
+            measured.append((size, m))
+            say("  measured \(size) starts")
+        }
+        if format == .json {
+            print(BenchJSON.backlog(measured, variant: backlogVariant).rendered())
+            return
+        }
+        var table = [["starts", "ops", "wall s", "us per start", "jobs per start", "virtual s", "peak MiB"]]
+        for (size, m) in measured {
             table.append([String(size), String(m.customers), formatFixed(m.wallSeconds, decimals: 3),
                           formatFixed(m.wallSeconds * 1e6 / Double(size), decimals: 0),
                           formatFixed(Double(m.jobs) / Double(size), decimals: 1),
                           formatFixed(m.virtualSeconds, decimals: 1), formatFixed(m.peakMiB, decimals: 1)])
-            print("  measured \(size) starts")
         }
         print("")
         print("\(backlogVariant): N instance starts at one instant on one network (scenarios/six-instance-starts.yaml)")
