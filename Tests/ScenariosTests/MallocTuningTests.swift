@@ -21,8 +21,9 @@ import Testing
         #expect(line.hasPrefix("allocator: \(Self.tunables) (simrun's setting"), "\(line)")
     }
 
-    @Test func optedOutItKeepsGlibcsDefaults() throws {
-        let line = try allocatorLine(["SIMRUN_MALLOC_TUNING": "off"], unsetting: ["GLIBC_TUNABLES"])
+    @Test(arguments: ["off", "0", "No", "false"])
+    func optedOutItKeepsGlibcsDefaults(_ value: String) throws {
+        let line = try allocatorLine(["SIMRUN_MALLOC_TUNING": value], unsetting: ["GLIBC_TUNABLES"])
         #expect(line.hasPrefix("allocator: glibc's defaults"), "\(line)")
     }
 
