@@ -22,10 +22,7 @@ public struct SensitivityReport: SimulationReport {
     /// Every point's variants as one report, each named by its point (`12s round / facade`).
     public var model: ReplicatedReport {
         let runs = points.flatMap { point in
-            point.report.runs.map { variant in
-                ReplicatedVariant(variant: (point.values + [variant.variant]).joined(separator: " / "), era: variant.era,
-                                  results: variant.results)
-            }
+            point.report.runs.map { variant in variant.renamed((point.values + [variant.variant]).joined(separator: " / ")) }
         }
         return ReplicatedReport(scenario: scenario, file: "", seed: seed, seeds: [seed], warmup: .zero, runs: runs,
                                 wallSeconds: nil)

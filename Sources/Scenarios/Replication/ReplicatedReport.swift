@@ -5,13 +5,18 @@ import Sim
 public struct ReplicatedVariant: Sendable {
     public var variant: String
     public var era: Era
-    /// One result per replication, in replication order.
+    /// One result per replication, in replication order. When the replications were folded
+    /// in as they ended (``Replicator``), only the first keeps its histograms; the others'
+    /// are pooled (``pooled(_:)``) and summarised (``figures``).
     public let results: [RunResult]
     /// Every figure of the report (``Figure/table(of:)``) and its value in each replication
     /// (nil where a replication has no such figure, e.g. a queue none of its ops used).
     /// Computed once: histogram summaries are the expensive part.
     public let figures: [(figure: Figure, values: [Double?])]
     private let index: [Figure: Int]
+    /// Every replication's histograms merged, for each of ``Metric/allCases``, when the
+    /// results no longer hold them (nil: merged from `results` when asked).
+    private let pooledBreakdowns: [Breakdown]?
     /// Wall-clock seconds this variant's runs took (a single run's; nil under --deterministic
     /// and for replications, whose time is the report's).
     public var wallSeconds: Double?
@@ -23,6 +28,30 @@ public struct ReplicatedVariant: Sendable {
         self.wallSeconds = wallSeconds
         figures = Figure.table(of: results)
         index = Dictionary(figures.enumerated().map { ($1.figure, $0) }, uniquingKeysWith: { first, _ in first })
+        pooledBreakdowns = nil
+    }
+
+    /// Replications folded in as they ended: `results` (the first whole, the others without
+    /// histograms), each replication's figures, and the histograms pooled
+    /// (``Replicator/Fold``).
+    init(variant: String, era: Era, results: [RunResult], figures: [Figure.RunFigures], pooled: [Breakdown],
+         wallSeconds: Double? = nil) {
+        self.variant = variant
+        self.era = era
+        self.results = results
+        self.wallSeconds = wallSeconds
+        self.figures = Figure.table(of: figures)
+        index = Dictionary(self.figures.enumerated().map { ($1.figure, $0) }, uniquingKeysWith: { first, _ in first })
+        pooledBreakdowns = pooled
+    }
+
+    /// The same replications under another name and without a wall time of their own
+    /// (``SensitivityReport``'s grid, whose report has none).
+    public func renamed(_ name: String) -> ReplicatedVariant {
+        var copy = self
+        copy.variant = name
+        copy.wallSeconds = nil
+        return copy
     }
 
     /// The first replication's result: the run itself, for a report of a single run.
@@ -42,6 +71,7 @@ public struct ReplicatedVariant: Sendable {
 
     /// The histograms of `metric` with every replication's waits pooled.
     public func pooled(_ metric: Metric) -> Breakdown {
+        if let pooledBreakdowns, let at = Metric.allCases.firstIndex(of: metric) { return pooledBreakdowns[at] }
         var pooled = Breakdown()
         for result in results { pooled.merge(metric.breakdown(of: result)) }
         return pooled

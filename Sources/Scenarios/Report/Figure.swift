@@ -174,28 +174,59 @@ public enum Figure: Hashable, Sendable {
     /// used), in report order: counters, lost work, then each metric overall and by queue, op
     /// type and task (names sorted), then the simulator's figures.
     static func table(of results: [RunResult]) -> [(figure: Figure, values: [Double?])] {
+        table(of: results.map(RunFigures.init))
+    }
+
+    /// ``table(of:)`` from each replication's figures, taken from its result as it ended
+    /// (``RunFigures``): the same table, without the results' histograms.
+    static func table(of runs: [RunFigures]) -> [(figure: Figure, values: [Double?])] {
         var out: [(figure: Figure, values: [Double?])] = []
-        for counter in OpCounter.allCases {
-            out.append((.ops(counter), results.map { Double(counter.value(in: $0.counts)) }))
+        for (index, counter) in OpCounter.allCases.enumerated() {
+            out.append((.ops(counter), runs.map { $0.counters[index] }))
         }
-        out.append((.effectViolations, results.map { Double($0.effectViolations.count) }))
-        for metric in Metric.allCases {
-            let breakdowns = results.map(metric.breakdown(of:))
+        out.append((.effectViolations, runs.map(\.effectViolations)))
+        for (metricIndex, metric) in Metric.allCases.enumerated() {
             func add(_ subject: Subject, _ summaries: [WaitHistogram.Summary?]) {
                 for statistic in Statistic.allCases {
                     out.append((.distribution(metric, subject, statistic), summaries.map { $0.map(statistic.value(of:)) }))
                 }
             }
-            add(.all, breakdowns.map { $0.all.summary })
-            for grouping in Grouping.allCases {
-                let maps = breakdowns.map(grouping.histograms(in:))
+            add(.all, runs.map { $0.metrics[metricIndex].all })
+            for (groupingIndex, grouping) in Grouping.allCases.enumerated() {
+                let maps = runs.map { $0.metrics[metricIndex].groups[groupingIndex] }
                 for name in Set(maps.flatMap(\.keys)).sorted() {
-                    add(.group(grouping, name), maps.map { $0[name]?.summary })
+                    add(.group(grouping, name), maps.map { $0[name] })
                 }
             }
         }
-        out.append((.virtualSeconds, results.map { $0.virtualTime.seconds }))
-        out.append((.jobs, results.map { Double($0.jobs) }))
+        out.append((.virtualSeconds, runs.map(\.virtualSeconds)))
+        out.append((.jobs, runs.map(\.jobs)))
         return out
+    }
+
+    /// One run's figures (``table(of:)``'s values for one replication): its counters and the
+    /// summaries of its histograms, a few numbers for each, so a replication can be kept
+    /// after its histograms are pooled (``ReplicatedVariant``).
+    struct RunFigures: Sendable {
+        /// ``OpCounter/allCases``' values, in that order.
+        var counters: [Double?]
+        var effectViolations: Double?
+        /// For each of ``Metric/allCases``: the summary of all its values, and of each group
+        /// for each of ``Grouping/allCases``.
+        var metrics: [(all: WaitHistogram.Summary?, groups: [[String: WaitHistogram.Summary]])]
+        var virtualSeconds: Double?
+        var jobs: Double?
+
+        init(_ result: RunResult) {
+            counters = OpCounter.allCases.map { Double($0.value(in: result.counts)) }
+            effectViolations = Double(result.effectViolations.count)
+            metrics = Metric.allCases.map { metric in
+                let breakdown = metric.breakdown(of: result)
+                return (breakdown.all.summary,
+                        Grouping.allCases.map { $0.histograms(in: breakdown).mapValues(\.summary) })
+            }
+            virtualSeconds = result.virtualTime.seconds
+            jobs = Double(result.jobs)
+        }
     }
 }
