@@ -34,7 +34,7 @@ public struct ReplicatedVariant: Sendable {
     /// Replications folded in as they ended: `results` (the first whole, the others without
     /// histograms), each replication's figures, and the histograms pooled
     /// (``Replicator/Fold``).
-    init(variant: String, era: Era, results: [RunResult], figures: [Figure.RunFigures], pooled: [Breakdown],
+    init(variant: String, era: Era, results: [RunResult], figures: [Figure.RunValues], pooled: [Breakdown],
          wallSeconds: Double? = nil) {
         self.variant = variant
         self.era = era

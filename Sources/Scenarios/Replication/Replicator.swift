@@ -64,7 +64,7 @@ public enum Replicator {
             runOptions.seed = seeds[replication]
             var result = ClusterRun.run(config: configs[variant], topology: scenario.topology,
                                         workload: scenario.workload, options: runOptions)
-            let figures = Figure.RunFigures(result)
+            let figures = Figure.RunValues(result)
             folds[variant].add(result)
             // The first replication stays whole (what a report of one run lists); the others
             // keep their figures, and their histograms only in the pool.

@@ -174,12 +174,12 @@ public enum Figure: Hashable, Sendable {
     /// used), in report order: counters, lost work, then each metric overall and by queue, op
     /// type and task (names sorted), then the simulator's figures.
     static func table(of results: [RunResult]) -> [(figure: Figure, values: [Double?])] {
-        table(of: results.map(RunFigures.init))
+        table(of: results.map(RunValues.init))
     }
 
     /// ``table(of:)`` from each replication's figures, taken from its result as it ended
-    /// (``RunFigures``): the same table, without the results' histograms.
-    static func table(of runs: [RunFigures]) -> [(figure: Figure, values: [Double?])] {
+    /// (``RunValues``): the same table, without the results' histograms.
+    static func table(of runs: [RunValues]) -> [(figure: Figure, values: [Double?])] {
         var out: [(figure: Figure, values: [Double?])] = []
         for (index, counter) in OpCounter.allCases.enumerated() {
             out.append((.ops(counter), runs.map { $0.counters[index] }))
@@ -207,7 +207,7 @@ public enum Figure: Hashable, Sendable {
     /// One run's figures (``table(of:)``'s values for one replication): its counters and the
     /// summaries of its histograms, a few numbers for each, so a replication can be kept
     /// after its histograms are pooled (``ReplicatedVariant``).
-    struct RunFigures: Sendable {
+    struct RunValues: Sendable {
         /// ``OpCounter/allCases``' values, in that order.
         var counters: [Double?]
         var effectViolations: Double?
