@@ -97,8 +97,8 @@ public enum Benchmarks {
     /// measurement's own; elsewhere it is the process's peak so far. Before the reset, glibc
     /// hands the memory earlier rows freed back to the system (`malloc_trim`): it keeps freed
     /// memory otherwise, and the reset starts from what is resident, so a small row after a
-    /// large one showed the large one's peak (352 MiB for the idle day after `cluster-day`,
-    /// which takes 28 MiB alone).
+    /// large one showed the large one's peak (179 MiB for the idle day after `cluster-day`,
+    /// 49 MiB with the trim; it takes 28 MiB alone).
     public static func measuringPeak(_ body: () -> Measurement) -> Measurement {
         trimHeap()
         let reset = resetPeakResident()
