@@ -21,7 +21,7 @@ struct AnalyzeCommand: ParsableCommand {
     var by: EventLogAnalysis.Grouping?
 
     @Option(help: "Output format.")
-    var format: OutputFormat = .table
+    var format: TableOrJSON = .table
 
     @Option(help: "Write the tables to this file instead of standard output: whole or not at all.")
     var output: String?

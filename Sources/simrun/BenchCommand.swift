@@ -44,7 +44,7 @@ struct BenchCommand: ParsableCommand {
     var sweep = false
 
     @Option(help: "table (the default) or json: one object on standard output, the progress lines on standard error.")
-    var format: BenchFormat = .table
+    var format: TableOrJSON = .table
 
     @Flag(help: "Measure the database seam instead: wall ns per simulated claim called on the store directly, through the QueueConnection protocol, and through it with the plan's round trip (docs/live.md).")
     var seam = false

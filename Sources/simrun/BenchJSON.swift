@@ -2,12 +2,6 @@ import ArgumentParser
 import Model
 import Scenarios
 
-/// `simrun bench --format`: the tables for a person, or one JSON object for a program (a CI
-/// job keeping the figures over time).
-enum BenchFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json
-}
-
 /// `simrun bench --format json`: each measurement's figures under the names of the table's
 /// columns, in SI units (seconds, not milliseconds), with what they rest on (the build and
 /// the allocator's settings, ``MallocTuning``). Every object starts with `benchmark`, which

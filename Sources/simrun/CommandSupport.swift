@@ -38,6 +38,13 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, csv
 }
 
+/// `--format` of the commands with no CSV form (`analyze`, `model show`, `bench`): the tables
+/// for a person, or one JSON object for a program. `csv` is refused by the parser, naming the
+/// two values, rather than taken and answered with the table.
+enum TableOrJSON: String, ExpressibleByArgument, CaseIterable {
+    case table, json
+}
+
 /// Loads a scenario file with `settings` (`--set`) applied, turning any problem into a
 /// one-line error: exit status 2 for the file, 64 for a value set on the command line.
 func loadScenario(_ path: String, settings: [YAMLSetting] = [],
@@ -271,7 +278,7 @@ func refuseClashes(_ outputs: [OutputFile], inputs: [String]) throws(ExitCode) {
 /// `--warmup D`, for `run`, `compare` and `baseline write`.
 struct WarmupOption: ParsableArguments {
     @Option(name: .customLong("warmup"), parsing: .unconditional,
-            help: "Leave ops created in this first stretch of each run out of the statistics (e.g. 10m).")
+            help: "Leave ops created in this first stretch of each run out of the time distributions (wait, completion and effect times, fairness figures; e.g. 10m). Counts, round trips and timed-out waits cover the whole run.")
     var text: String?
 
     func validate() throws {

@@ -30,7 +30,7 @@ struct ShowModel: ParsableCommand {
     var era: String = Era.facade.rawValue
 
     @Option(help: "Output format.")
-    var format: OutputFormat = .table
+    var format: TableOrJSON = .table
 
     @Option(help: "Write to this file instead of standard output.")
     var output: String?

@@ -26,6 +26,18 @@ import Testing
         }
     }
 
+    /// `analyze`, `model show` and `bench` have no CSV form: `--format csv` is refused, naming
+    /// the two formats they have, rather than answered with the table.
+    @Test(arguments: [["analyze", "docs/examples/cluster-eventlog.jsonl"], ["model", "show"],
+                      ["bench", "--mm1", "--customers", "10"]])
+    func csvIsRefusedWhereThereIsNoCSV(_ command: [String]) throws {
+        let result = try CLI.run(command + ["--format", "csv"])
+        #expect(result.status == 64, "\(command): \(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.hasPrefix("Error: The value 'csv' is invalid for '--format <format>'. "
+                                        + "Please provide one of 'table' and 'json'."))
+    }
+
     @Test func compareFocusOnNothingInTheScenarioIsAUsageErrorWithASuggestion() throws {
         let task = try CLI.run(["compare", Self.quick, "--task", "network_ensure_mes"])
         #expect(task.status == 64)

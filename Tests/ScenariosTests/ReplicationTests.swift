@@ -126,4 +126,34 @@ func mm1Scenario(rate: String, customers: Int) throws -> Scenario {
         #expect(json.contains("\"values\": ["))
         #expect(!json.contains("wall_seconds"))
     }
+
+    /// Replicated, the database load is each replication's own: the values of every count are
+    /// what a single run at that replication's seed counts (a kind it never used counts 0),
+    /// and the table gives their means.
+    @Test func replicatedDatabaseLoadIsEachReplicationsOwn() throws {
+        let scenario = try ScenarioParser.load(path: CLI.packageRoot.appendingPathComponent("scenarios/six-instance-starts.yaml").path)
+        let chosen = try ScenarioRunner.variants(["plan"], of: scenario)
+        let report = Replicator.run(scenario, chosen: chosen, replications: 3, measureWallTime: false)
+        let top = try #require(try JSONSerialization.jsonObject(with: Data(report.json.rendered().utf8)) as? [String: Any])
+        let runs = try #require(top["runs"] as? [[String: Any]])
+        let database = try #require(runs.first?["database"] as? [String: Any])
+        let byKind = try #require(database["by_kind"] as? [String: [String: Any]])
+        func values(_ object: [String: Any]?, _ key: String) throws -> [Int] {
+            let statistic = try #require(object?[key] as? [String: Any])
+            return try #require(statistic["values"] as? [Double]).map { Int($0) }
+        }
+        let singles = (0..<3).map { replication in
+            ScenarioRunner.run(scenario, chosen: chosen, seed: Replicator.seed(scenario.seed, replication: replication),
+                               measureWallTime: false).runs[0].result.load
+        }
+        #expect(try values(database, "round_trips") == singles.map(\.total.roundTrips))
+        #expect(try values(database, "empty_claims") == singles.map(\.total.emptyClaims))
+        let kinds = Set(singles.flatMap { $0.byKind.keys })
+        #expect(Set(byKind.keys) == kinds)
+        for kind in kinds {
+            #expect(try values(byKind[kind], "claims") == singles.map { $0.byKind[kind]?.claims ?? 0 }, "\(kind)")
+        }
+        let mean = Double(singles.map(\.total.roundTrips).reduce(0, +)) / 3
+        #expect(report.table.contains("  database round trips: \(formatFixed(mean, decimals: 1)) ±"))
+    }
 }

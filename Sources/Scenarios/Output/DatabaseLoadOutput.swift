@@ -27,3 +27,56 @@ extension RunResult {
         ])
     }
 }
+
+/// The database load of a replicated run: each count's mean across replications with its 95%
+/// interval, like the figures (the table's `mean ±half-width`, the JSON's `{mean, ci95, n,
+/// values}`), but kept out of the fingerprint and the CSV as a single run's is. A kind of
+/// connection one replication never used counts 0 round trips there.
+extension ReplicatedVariant {
+    /// The counts of `kind` (nil: every kind together) in each replication.
+    private func counts(of kind: String?) -> [DatabaseLoad.Counts] {
+        results.map { result in
+            guard let kind else { return result.load.total }
+            return result.load.byKind[kind] ?? DatabaseLoad.Counts()
+        }
+    }
+
+    /// Every kind any replication used, in name order.
+    private var loadKinds: [String] {
+        Set(results.flatMap { $0.load.byKind.keys }).sorted()
+    }
+
+    /// Round trips, claims and empty claims of `kind` (nil: all) as one value per replication each.
+    private func columns(of kind: String?) -> (roundTrips: [Double?], claims: [Double?], empty: [Double?]) {
+        let counts = counts(of: kind)
+        return (counts.map { Double($0.roundTrips) }, counts.map { Double($0.claims) },
+                counts.map { Double($0.emptyClaims) })
+    }
+
+    /// The table's lines, as ``RunResult/databaseLines`` with each count a replicated cell.
+    var replicatedDatabaseLines: [String] {
+        let kinds = loadKinds
+        guard !kinds.isEmpty else { return [] }
+        func describe(_ kind: String?) -> String {
+            let (roundTrips, claims, empty) = columns(of: kind)
+            func cell(_ values: [Double?]) -> String { ReplicatedReport.cell(values, decimals: 1, count: true) }
+            guard claims.contains(where: { ($0 ?? 0) > 0 }) else { return cell(roundTrips) }
+            return "\(cell(roundTrips)) (claims \(cell(claims)), empty \(cell(empty)))"
+        }
+        return ["  database round trips: \(describe(nil))",
+                "    " + kinds.map { "\($0) \(describe($0))" }.joined(separator: "; ")]
+    }
+
+    /// The JSON `database` object, as ``RunResult/databaseJSON`` with each count a statistic.
+    var replicatedDatabaseJSON: JSONValue {
+        func statistics(_ kind: String?) -> [(String, JSONValue)] {
+            let (roundTrips, claims, empty) = columns(of: kind)
+            return [("round_trips", ReplicatedReport.statistic(roundTrips)),
+                    ("claims", ReplicatedReport.statistic(claims)),
+                    ("empty_claims", ReplicatedReport.statistic(empty))]
+        }
+        return .object(statistics(nil) + [
+            ("by_kind", .object(loadKinds.map { ($0, .object(statistics($0))) })),
+        ])
+    }
+}

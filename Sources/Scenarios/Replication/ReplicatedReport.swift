@@ -173,8 +173,9 @@ public struct ReplicatedReport: SimulationReport {
     /// Each variant as JSON, in order (the `runs` of ``json``).
     public var runsJSON: [JSONValue] { runs.map { json(for: $0, single: isSingleRun) } }
 
-    /// `withJobs: false` leaves out the kernel's job count (see ``fingerprint``).
-    func json(single: Bool, withJobs: Bool = true) -> JSONValue {
+    /// `fingerprinted: true` leaves out the kernel's job count and the database load (see
+    /// ``fingerprint``).
+    func json(single: Bool, fingerprinted: Bool = false) -> JSONValue {
         var top: [(String, JSONValue)] = [("scenario", .string(scenario)), ("seed", .uint(seed))]
         if !single {
             top += [
@@ -183,12 +184,12 @@ public struct ReplicatedReport: SimulationReport {
                 ("warmup_seconds", .number(warmup.seconds)),
             ]
         }
-        top.append(("runs", .array(runs.map { json(for: $0, single: single, withJobs: withJobs) })))
+        top.append(("runs", .array(runs.map { json(for: $0, single: single, fingerprinted: fingerprinted) })))
         if !single, let wallSeconds { top.append(("wall_seconds", .number(wallSeconds))) }
         return .object(top)
     }
 
-    private func json(for run: ReplicatedVariant, single: Bool, withJobs: Bool = true) -> JSONValue {
+    private func json(for run: ReplicatedVariant, single: Bool, fingerprinted: Bool = false) -> JSONValue {
         var fields: [(String, JSONValue)] = [("variant", .string(run.variant)), ("era", .string(run.era.rawValue))]
         if single {
             fields.append(("ending", run.result.endingJSON))
@@ -202,7 +203,7 @@ public struct ReplicatedReport: SimulationReport {
                                               + (endings.jobLimit > 0 ? [("job_limit", .int(endings.jobLimit))] : []))))
         }
         var entries: [([String], JSONValue)] = []
-        for (figure, values) in run.figures where withJobs || figure != .jobs {
+        for (figure, values) in run.figures where !fingerprinted || figure != .jobs {
             guard single else {
                 entries.append((figure.path, Self.statistic(values)))
                 continue
@@ -222,21 +223,26 @@ public struct ReplicatedReport: SimulationReport {
                 entries.append((figure.path, figure.isCount ? .int(Int(value)) : .number(value)))
             }
         }
+        // Replicated, the database load follows the figures; like a single run's, it stays
+        // out of the fingerprint (``RunResult/databaseJSON``).
+        if !single && !fingerprinted { entries.append((["database"], run.replicatedDatabaseJSON)) }
         fields += JSONValue.nest(entries)
         if let fairness = fairness?.json(variant: run.variant) { fields.append(("fairness", fairness)) }
         return .object(fields)
     }
 
-    /// A 64-bit FNV-1a hash of the JSON without wall-clock figures and without the kernel's
-    /// job count, as 16 hex digits: equal fingerprints mean the model behaved identically,
-    /// replication by replication. The job count is what the simulation cost, not what the
-    /// model did (skipped and naive polling differ in it alone), so a change to the kernel or
-    /// to how idle polls are skipped leaves the fingerprint as it was. Always of the
-    /// replicated form of the JSON, whatever the number of replications.
+    /// A 64-bit FNV-1a hash of the JSON without wall-clock figures, the kernel's job count
+    /// and the database load, as 16 hex digits: equal fingerprints mean the model behaved
+    /// identically, replication by replication. The job count is what the simulation cost, not
+    /// what the model did (skipped and naive polling differ in it alone), so a change to the
+    /// kernel or to how idle polls are skipped leaves the fingerprint as it was; the database
+    /// load was never in it (baselines written before the replicated JSON gave it keep their
+    /// fingerprints). Always of the replicated form of the JSON, whatever the number of
+    /// replications.
     public var fingerprint: String {
         var copy = self
         copy.wallSeconds = nil
-        let hex = String(fnv1a(copy.json(single: false, withJobs: false).rendered()), radix: 16)
+        let hex = String(fnv1a(copy.json(single: false, fingerprinted: true).rendered()), radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }

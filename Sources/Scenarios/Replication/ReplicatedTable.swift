@@ -47,7 +47,7 @@ extension ReplicatedReport {
                 return "\(counter.rawValue) \(Self.cell(.ops(counter), values))"
             }
             lines.append("  ops (zero counts left out): " + counts.joined(separator: ", "))
-            if isSingleRun { lines += run.result.databaseLines }
+            lines += isSingleRun ? run.result.databaseLines : run.replicatedDatabaseLines
             let lost = run.values(.effectViolations)
             if lost.contains(where: { ($0 ?? 0) > 0 }) {
                 lines.append("  LOST WORK (coalesced ops whose change no survivor made): \(Self.cell(.effectViolations, lost))")
