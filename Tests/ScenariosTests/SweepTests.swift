@@ -61,6 +61,33 @@ import Testing
         #expect(throws: CommandLineError("--shard 4/4: expected i/n with 0 <= i < n")) {
             try SweepShard.parse("4/4", environment: [:])
         }
+        // A Slurm index and minimum whose difference leaves Int is an error, not a trap.
+        #expect(throws: CommandLineError("--shard auto: SLURM_ARRAY_TASK_ID 0 less SLURM_ARRAY_TASK_MIN "
+                                         + "-9223372036854775808 is out of range")) {
+            try SweepShard.parse("auto", environment: ["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "2",
+                                                       "SLURM_ARRAY_TASK_MIN": "-9223372036854775808"])
+        }
+    }
+
+    /// Slice bounds are exact for any index and count, those near `Int.max` included (their
+    /// products with the number of runs overflowed 64 bits).
+    @Test func slicesOfHugeShardCountsAreExact() throws {
+        let count = Int.max
+        #expect(try SweepShard(index: count / 2, count: count).range(of: 24) == 11..<12)
+        #expect(try SweepShard(index: count - 1, count: count).range(of: 24) == 23..<24)
+        #expect(try SweepShard(index: 0, count: count).range(of: 24) == 0..<0)
+        #expect(try SweepShard(index: 3, count: 4).range(of: Int.max).upperBound == Int.max)
+    }
+
+    /// A grid past ``SweepGrid/maxPoints`` (or past what Int counts) is refused before any
+    /// point is read.
+    @Test func aGridOfTooManyPointsIsRefused() throws {
+        let axes = try (0..<64).map { try SweepGrid.Axis.parse("parameters.p\($0)=1,2") }
+        #expect(throws: CommandLineError("--grid: more than \(SweepGrid.maxPoints) points; a sweep reads every point's "
+                                         + "scenario before it starts (split it into several sweeps)")) {
+            try SweepGrid(axes: axes)
+        }
+        #expect(try SweepGrid(axes: Array(axes.prefix(16))).count == 65_536)
     }
 }
 
@@ -169,6 +196,68 @@ import Testing
         #expect(edited.stderr.hasPrefix("simrun: \(tampered): "), "\(edited.stderr)")
         #expect(edited.stderr.contains(".buckets: the counts add up to \(digits), expected count"), "\(edited.stderr)")
         #expect(edited.stderr.components(separatedBy: "\n").count == 2, "one line: \(edited.stderr)")
+    }
+
+    /// Shards edited or cut short are refused, naming what is wrong, rather than merged into a
+    /// table that looks whole (or a trap): an axis without values, a point outside the grid,
+    /// a point or a replication left out, a negative count.
+    @Test func mergeRefusesShardsThatDoNotHoldTheirRuns() throws {
+        let path = try CLI.scenarioFile(Self.scenario, name: "small-study.yaml")
+        let directory = (path as NSString).deletingLastPathComponent
+        var shards: [String] = []
+        for index in 0..<2 {
+            let output = "\(directory)/cut-\(index).json"
+            let result = try CLI.run(["sweep", path, "--grid", "fairness.after=15s,45s", "--replications", "2",
+                                      "--variant", "strict", "--shard", "\(index)/2", "--output", output])
+            #expect(result.status == 0, "\(result.stderr)")
+            shards.append(output)
+        }
+        let whole = try CLI.run(["merge"] + shards)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        // Edited through simrun's own JSON values, so every other number keeps its form.
+        let top = try JSONValue.parse(try String(contentsOfFile: shards[0], encoding: .utf8))
+        func edited(_ name: String, at path: [String], to value: JSONValue) throws -> String {
+            let file = "\(directory)/\(name).json"
+            try Self.replacing(path[...], in: top, with: value).rendered().write(toFile: file, atomically: true, encoding: .utf8)
+            return file
+        }
+        let cases: [(String, String)] = [
+            (try edited("no-values", at: ["grid", "0", "values"], to: .array([])),
+             "grid: expected key and a non-empty list of values"),
+            (try edited("outside", at: ["points", "0", "point"], to: .int(-1)), "points[0]: expected point (0 to 1)"),
+            (try edited("no-points", at: ["points"], to: .array([])), "point 0 variant 0 is missing; not the whole sweep"),
+            (try edited("no-replications", at: ["points", "0", "replications"], to: .array([])),
+             "has replications [], expected 0 to 1; not the whole sweep"),
+            (try edited("negative", at: ["points", "0", "replications", "0", "all", "count"], to: .int(-3)),
+             "points[0].replications[0].all.count: expected an integer, 0 or more"),
+        ]
+        for (file, message) in cases {
+            let merged = try CLI.run(["merge", file, shards[1]])
+            #expect(merged.status == 2, "\(file): \(merged.stderr)")
+            #expect(merged.stdout.isEmpty, "\(file)")
+            #expect(merged.stderr.contains(message), "\(file): \(merged.stderr)")
+            #expect(merged.stderr.components(separatedBy: "\n").count == 2, "one line: \(merged.stderr)")
+        }
+    }
+
+    /// `value` with the member at `path` (object keys, array indices as numbers) replaced.
+    static func replacing(_ path: ArraySlice<String>, in value: JSONValue, with replacement: JSONValue) throws -> JSONValue {
+        guard let key = path.first else { return replacement }
+        switch value {
+        case .object(let pairs):
+            let index = try #require(pairs.firstIndex { $0.0 == key }, "no \(key)")
+            var copy = pairs
+            copy[index].1 = try replacing(path.dropFirst(), in: pairs[index].1, with: replacement)
+            return .object(copy)
+        case .array(let values), .inline(let values):
+            let index = try #require(Int(key).flatMap { values.indices.contains($0) ? $0 : nil }, "no [\(key)]")
+            var copy = values
+            copy[index] = try replacing(path.dropFirst(), in: values[index], with: replacement)
+            return .array(copy)
+        default:
+            Issue.record("\(key) of a scalar")
+            return value
+        }
     }
 
     @Test func aBadGridValueNamesItsKeyAndExits64() throws {

@@ -88,6 +88,7 @@ public struct PooledWaits: Sendable {
         guard total == count else {
             throw .init("\(path).buckets: the counts add up to \(total), expected count \(count)")
         }
+        guard sum >= 0 else { throw .init("\(path).sum_us: expected 0 or more, got \(sum)") }
         guard count == 0 || minimum <= maximum else {
             throw .init("\(path): expected min_us \(minimum) at most max_us \(maximum)")
         }

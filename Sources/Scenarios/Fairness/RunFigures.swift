@@ -48,18 +48,21 @@ public struct GroupFigures: Sendable, Equatable {
     }
 
     init(json: JSONValue, at path: String) throws(JSONValue.ParseError) {
+        // Counts and waits: never negative.
         func int(_ key: String) throws(JSONValue.ParseError) -> Int64 {
-            guard let value = json[key]?.int64Value else { throw .init("\(path).\(key): expected an integer") }
+            guard let value = json[key]?.int64Value, value >= 0 else {
+                throw .init("\(path).\(key): expected an integer, 0 or more")
+            }
             return value
         }
-        count = UInt64(Swift.max(0, try int("count")))
+        count = UInt64(try int("count"))
         sumMicroseconds = try int("sum_us")
         p50 = try int("p50_us")
         p90 = try int("p90_us")
         p99 = try int("p99_us")
         p999 = try int("p999_us")
         max = try int("max_us")
-        aboveBound = UInt64(Swift.max(0, try int("above_bound")))
+        aboveBound = UInt64(try int("above_bound"))
     }
 }
 

@@ -63,10 +63,24 @@ public struct SweepGrid: Sendable, Equatable {
         for (index, axis) in axes.enumerated() where axes[..<index].contains(where: { $0.path == axis.path }) {
             throw CommandLineError("--grid \(axis.path): the key has two --grid options")
         }
+        // The product counted without overflow, stopping once past the limit.
+        var points = 1
+        for axis in axes {
+            let (product, overflow) = points.multipliedReportingOverflow(by: axis.values.count)
+            points = product
+            guard !overflow && points <= Self.maxPoints else {
+                throw CommandLineError("--grid: more than \(Self.maxPoints) points; a sweep reads every point's "
+                                       + "scenario before it starts (split it into several sweeps)")
+            }
+        }
         self.axes = axes
     }
 
-    /// Points of the cross product (1 with no axis).
+    /// The most points a grid may have: each point's scenario is read and checked before any
+    /// run starts, a few milliseconds each.
+    public static let maxPoints = 100_000
+
+    /// Points of the cross product (1 with no axis; at most ``maxPoints``).
     public var count: Int { axes.reduce(1) { $0 * $1.values.count } }
 
     /// The values of point `index` (one per axis), the first axis varying slowest.

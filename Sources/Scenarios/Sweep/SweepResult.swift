@@ -81,7 +81,10 @@ public struct SweepResult: Sendable {
                                  + "--set, --grid or --variant differ)")
             }
             guard let shard = part.shard else {
-                if parts.count == 1 { return part }
+                if parts.count == 1 {
+                    try part.checkWhole(file)
+                    return part
+                }
                 throw MergeError("\(file): a whole sweep, not a shard (nothing to merge it with)")
             }
             if let count, count != shard.count {
@@ -108,7 +111,42 @@ public struct SweepResult: Sendable {
                 merged.append(point)
             }
         }
-        return SweepResult(header: first.result.header, shard: nil, points: merged)
+        let whole = SweepResult(header: first.result.header, shard: nil, points: merged)
+        try whole.checkWhole(parts.map(\.file).joined(separator: ", "))
+        return whole
+    }
+
+    /// Every run of the sweep is here once: each point of the grid with its variants
+    /// (numbered from 0, as many as `--variant` named if it did), each with replications 0 to
+    /// R - 1. A shard edited or cut short would otherwise merge into a table that looks whole.
+    func checkWhole(_ files: String) throws(MergeError) {
+        func missing(_ what: String) -> MergeError { MergeError("\(files): \(what); not the whole sweep") }
+        var next = (point: 0, variant: 0)
+        for point in points {
+            if point.point != next.point {
+                // The next point starts; the one before must have had its variants.
+                guard point.point == next.point + 1, next.variant > 0, point.variantIndex == 0 else {
+                    throw missing("point \(next.point) variant \(next.variant) is missing")
+                }
+                if !header.variants.isEmpty && next.variant != header.variants.count {
+                    throw missing("point \(next.point) has \(next.variant) of \(header.variants.count) variants")
+                }
+                next = (point.point, 0)
+            }
+            guard point.variantIndex == next.variant else {
+                throw missing("point \(next.point) variant \(next.variant) is missing")
+            }
+            let replications = point.sample.records.map(\.replication)
+            guard replications.elementsEqual(0..<header.replications) else {
+                throw missing("point \(point.point) variant \(point.variant) has replications \(replications), "
+                              + "expected 0 to \(header.replications - 1)")
+            }
+            next.variant += 1
+        }
+        guard next.point == header.grid.count - 1, next.variant > 0,
+              header.variants.isEmpty || next.variant == header.variants.count else {
+            throw missing("\(points.isEmpty ? 0 : next.point + 1) of \(header.grid.count) points")
+        }
     }
 
     // MARK: JSON
@@ -166,10 +204,12 @@ public struct SweepResult: Sendable {
               let points = json["points"]?.arrayValue else {
             throw bad("expected scenario, file, replications, settings, grid, variants and points")
         }
+        guard replications >= 1 else { throw bad("replications: expected 1 or more, got \(replications)") }
         var axes: [SweepGrid.Axis] = []
         for axis in grid {
-            guard let key = axis["key"]?.stringValue, let values = axis["values"]?.arrayValue?.compactMap(\.stringValue),
-                  let path = try? YAMLPath.parse(key) else { throw bad("grid: expected key and values") }
+            guard let key = axis["key"]?.stringValue, let list = axis["values"]?.arrayValue,
+                  case let values = list.compactMap(\.stringValue), values.count == list.count, !values.isEmpty,
+                  let path = try? YAMLPath.parse(key) else { throw bad("grid: expected key and a non-empty list of values") }
             axes.append(SweepGrid.Axis(path: path, values: values))
         }
         let sweepGrid: SweepGrid
@@ -187,13 +227,14 @@ public struct SweepResult: Sendable {
         var read: [SweepPoint] = []
         for (position, point) in points.enumerated() {
             let at = "points[\(position)]"
-            guard let index = point["point"]?.int64Value, let variantIndex = point["variant_index"]?.int64Value,
+            guard let index = point["point"]?.int64Value, index >= 0, index < sweepGrid.count,
+                  let variantIndex = point["variant_index"]?.int64Value, variantIndex >= 0,
                   let variant = point["variant"]?.stringValue, let policy = point["policy"]?.stringValue,
                   let bound = point["wait_bound_seconds"], case .number(let boundSeconds) = bound,
                   let keyName = point["key"]?.stringValue, let key = FairKey.Kind(rawValue: keyName),
                   let records = point["replications"]?.arrayValue, let histograms = point["histograms"] else {
-                throw bad("\(at): expected point, variant_index, variant, policy, wait_bound_seconds, key, replications "
-                          + "and histograms")
+                throw bad("\(at): expected point (0 to \(sweepGrid.count - 1)), variant_index (0 or more), variant, "
+                          + "policy, wait_bound_seconds, key, replications and histograms")
             }
             do {
                 var figures: [RunFigures] = []

@@ -13,9 +13,16 @@ public struct SweepShard: Sendable, Equatable {
         self.count = count
     }
 
-    /// The runs of this slice out of `total`.
+    /// The runs of this slice out of `total` (at least 0).
     public func range(of total: Int) -> Range<Int> {
-        (total * index / count)..<(total * (index + 1) / count)
+        share(of: total, upTo: index) ..< share(of: total, upTo: index + 1)
+    }
+
+    /// `total * slices / count`, exact for any slice: the product in 128 bits (a slice index
+    /// near `Int.max` would overflow 64), the quotient no larger than `total`.
+    private func share(of total: Int, upTo slices: Int) -> Int {
+        let product = total.magnitude.multipliedFullWidth(by: slices.magnitude)
+        return Int(count.magnitude.dividingFullWidth(product).quotient)
     }
 
     /// Reads `i/n`, or `auto`: the slice from the environment of the common batch engines,
@@ -54,7 +61,13 @@ public struct SweepShard: Sendable, Equatable {
             guard let count = try number("SLURM_ARRAY_TASK_COUNT") else {
                 throw CommandLineError("--shard auto: SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT")
             }
-            return try SweepShard(index: task - (try number("SLURM_ARRAY_TASK_MIN") ?? 0), count: count)
+            let first = try number("SLURM_ARRAY_TASK_MIN") ?? 0
+            let (index, overflow) = task.subtractingReportingOverflow(first)
+            guard !overflow else {
+                throw CommandLineError("--shard auto: SLURM_ARRAY_TASK_ID \(task) less SLURM_ARRAY_TASK_MIN \(first) "
+                                       + "is out of range")
+            }
+            return try SweepShard(index: index, count: count)
         }
         throw CommandLineError("--shard auto: none of SIMRUN_SHARD, JOB_COMPLETION_INDEX (Kubernetes) or "
                                + "SLURM_ARRAY_TASK_ID (Slurm) is set")
