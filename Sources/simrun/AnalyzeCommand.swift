@@ -45,15 +45,17 @@ struct AnalyzeCommand: ParsableCommand {
         } catch {
             throw fail(error.description)
         }
-        try target.write(format == .json ? analysis.json(by: by).rendered() + "\n" : analysis.table(by: by))
+        var outputs = OutputBatch()
+        try outputs.add(format == .json ? analysis.json(by: by).rendered() + "\n" : analysis.table(by: by), to: target)
         // The same pictures and percentile files as run's, drawn from the log's histograms.
         let measured = analysis.variants.map { MeasuredVariant(name: $0.name.isEmpty ? "log" : $0.name, wait: $0.wait) }
         if let htmlTarget {
             let chart = ChartReport(title: "event log \(file)", notes: analysis.summaryLines, variants: measured)
-            try htmlTarget.write(HTMLReport.render(title: "simrun analyze: \(file)", sections: [chart]))
+            try outputs.add(HTMLReport.render(title: "simrun analyze: \(file)", sections: [chart]), to: htmlTarget)
         }
         if let histograms {
-            try histograms.write(PercentileDistribution.files(measured, format: .hgrm))
+            try outputs.add(PercentileDistribution.files(measured, format: .hgrm), in: histograms)
         }
+        try outputs.commit()
     }
 }

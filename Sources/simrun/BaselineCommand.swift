@@ -75,6 +75,7 @@ struct WriteBaseline: ParsableCommand {
             runs.append((path, scenario, chosen))
         }
         var entries: [BaselineEntry] = []
+        var written: [String] = []
         for (path, scenario, chosen) in runs {
             let report = Replicator.run(scenario, chosen: chosen, seed: seed, replications: replications,
                                         threads: jobs.threads, warmup: warmupDuration,
@@ -87,9 +88,11 @@ struct WriteBaseline: ParsableCommand {
                 file: path, variants: chosen.map(\.name), seed: report.seed, replications: replications,
                 warmup: warmupDuration, fingerprint: report.fingerprint, gate: gate,
                 figures: Baseline.gatedFigures(of: report, gate: gate)))
-            print("baseline \(path): \(chosen.count) variants x \(replications) replications, fingerprint "
-                  + report.fingerprint)
+            written.append("baseline \(path): \(chosen.count) variants x \(replications) replications, fingerprint "
+                           + report.fingerprint)
         }
         try target.write(Baseline(scenarios: entries).json.rendered() + "\n")
+        // Said once the file is written, not before.
+        for line in written { print(line) }
     }
 }

@@ -19,7 +19,7 @@ struct BenchCommand: ParsableCommand {
             under 50 ms per variant; docs/performance.md says which are reached.
             """)
 
-    @Option(help: "Customers in each M/M/1 run.")
+    @Option(help: "Customers in each M/M/1 run (at most 100000000).")
     var customers = 1_000_000
 
     @Option(help: "Runs of each scenario variant; the fastest is reported.")
@@ -50,14 +50,32 @@ struct BenchCommand: ParsableCommand {
     var seam = false
 
     func validate() throws {
-        guard customers > 0 else { throw ValidationError("--customers must be positive") }
+        guard customers > 0 && customers <= 100_000_000 else {
+            throw ValidationError("--customers: expected 1 to 100000000, got \(customers)")
+        }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
+        if backlog != nil { _ = try backlogSizes() }
+    }
+
+    /// `--backlog`'s sizes: every item a count from 1 to 1,000,000.
+    private func backlogSizes() throws(ExitCode) -> [Int] {
+        let list = backlog ?? ""
+        let sizes = list.split(separator: ",", omittingEmptySubsequences: false)
+            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 && ($0 ?? 0) <= 1_000_000 }) else {
+            throw fail("--backlog: expected comma-separated counts from 1 to 1000000, got \"\(list)\"",
+                       status: ExitStatus.usage)
+        }
+        return sizes.compactMap { $0 }
     }
 
     func run() throws {
         #if DEBUG
         say("note: this is a debug build; figures are far below release (swift run -c release simrun bench)")
         #endif
+        // The scenarios read before anything is measured or printed: a bad file fails at once.
+        let loaded = try (sweep || seam || backlog != nil || mm1) ? []
+            : (large ? scenarioFiles(in: "scenarios/bench") : scenarioFiles()).map { path in try loadScenario(path) }
         if format == .table { print("allocator: \(MallocTuning.description)") }
         if sweep {
             try measureSweep()
@@ -82,13 +100,10 @@ struct BenchCommand: ParsableCommand {
         let plain = add { Benchmarks.plainMM1(customers: customers) }
         let kernel = add { Benchmarks.kernelMM1(customers: customers) }
         let model = add { Benchmarks.modelMM1(customers: customers) }
-        if !mm1 {
-            for path in try large ? scenarioFiles(in: "scenarios/bench") : scenarioFiles() {
-                let scenario = try loadScenario(path)
-                for name in scenario.defaultVariants {
-                    guard let variant = scenario.variant(named: name) else { continue }
-                    add { Benchmarks.scenario(scenario, variant: variant, repeats: large ? 1 : repeats) }
-                }
+        for scenario in loaded {
+            for name in scenario.defaultVariants {
+                guard let variant = scenario.variant(named: name) else { continue }
+                add { Benchmarks.scenario(scenario, variant: variant, repeats: large ? 1 : repeats) }
             }
         }
         let kernelRatio = plain.customersPerSecond / kernel.customersPerSecond
@@ -193,10 +208,7 @@ struct BenchCommand: ParsableCommand {
 
     /// Cost per start as the backlog of simultaneous starts grows: flat means linear growth.
     private func measureBacklog(_ list: String) throws {
-        let sizes = list.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 && $0 <= 1_000_000 }) else {
-            throw fail("--backlog: expected comma-separated counts from 1 to 1000000, got \"\(list)\"")
-        }
+        let sizes = try backlogSizes()
         var measured: [(starts: Int, measurement: Benchmarks.Measurement)] = []
         // The smallest size (at most 2,000) run once first, not measured: the first run of a
         // process pays its start-up (about 0.15 s on the 2-core machine), which would show as

@@ -160,9 +160,10 @@ struct ReplicationOptions: ParsableArguments {
     /// The report of `chosen`: with replications, in parallel; else each variant once (in
     /// parallel unless there is an eventlog), its eventlog streamed to `events` and `written`
     /// given the report before the log is committed (the log is abandoned if it throws).
+    /// The event log, if asked for, is added to `outputs`, to be put in place with the rest.
     func run(_ scenario: Scenario, chosen: [Variant], seed: UInt64?, out: OutputOptions, events: OutputFile?,
-             tracing: Bool = false, naivePolling: Bool = false,
-             written: (ReplicatedReport) throws -> Void = { _ in }) throws -> ReplicatedReport {
+             into outputs: inout OutputBatch, tracing: Bool = false, naivePolling: Bool = false) throws
+        -> ReplicatedReport {
         guard replications == 1 else {
             return Replicator.run(scenario, chosen: chosen, seed: seed, replications: replications, threads: threads,
                                   warmup: warmupDuration, measureWallTime: !out.deterministic,
@@ -173,13 +174,7 @@ struct ReplicationOptions: ParsableArguments {
                                         tracing: tracing, warmup: warmupDuration, eventLog: eventLog,
                                         naivePolling: naivePolling, threads: threads,
                                         progress: out.progressLine.callAsFunction)
-        do {
-            try written(report)
-        } catch {
-            eventStream?.abandon()
-            throw error
-        }
-        try eventStream?.commit()
+        if let eventStream { outputs.add(eventStream) }
         return report
     }
 }
@@ -228,26 +223,32 @@ struct OutputOptions: ParsableArguments {
     }
 
     /// Writes `report` (as `table`, JSON or CSV) to its target, the HTML report and the
-    /// histogram files if asked for, then exits non-zero if a run was incomplete or, under
-    /// --strict, if coalescing lost work. An incomplete run's report is written too: its
-    /// endings say how each run ended.
-    func finish(_ report: some SimulationReport, table: String, to targets: Targets) throws {
+    /// histogram files if asked for, with the command's other `outputs` (all or none of
+    /// them), then exits non-zero if a run was incomplete or, under --strict, if coalescing
+    /// lost work. An incomplete run's report is written too: its endings say how each run
+    /// ended.
+    func finish(_ report: some SimulationReport, table: String, to targets: Targets,
+                with outputs: OutputBatch = OutputBatch()) throws {
+        var outputs = outputs
         let text: String
         switch format {
         case .table: text = table
         case .json: text = report.json.rendered() + "\n"
         case .csv: text = report.model.csv
         }
-        try targets.report.write(text)
+        try outputs.add(text, to: targets.report)
         if targets.html != nil || targets.histograms != nil {
             let model = report.model
             if let html = targets.html {
-                try html.write(HTMLReport.render(title: "simrun: scenario \(model.scenario)", sections: [ChartReport(model)]))
+                try outputs.add(HTMLReport.render(title: "simrun: scenario \(model.scenario)", sections: [ChartReport(model)]),
+                                to: html)
             }
             if let histograms = targets.histograms {
-                try histograms.write(PercentileDistribution.files(model.measured, format: format == .csv ? .csv : .hgrm))
+                try outputs.add(PercentileDistribution.files(model.measured, format: format == .csv ? .csv : .hgrm),
+                                in: histograms)
             }
         }
+        try outputs.commit()
         if !report.isWhole {
             throw fail("a run ended before its work was done (see the endings in the report)",
                        status: ExitStatus.incomplete)
@@ -259,14 +260,24 @@ struct OutputOptions: ParsableArguments {
     }
 }
 
-/// Refuses output targets that are the same file as each other or as an input.
+/// Refuses output targets that are the same file as each other or as an input, and two on
+/// standard output.
 func refuseClashes(_ outputs: [OutputFile], inputs: [String]) throws(ExitCode) {
     var seen: [String: String] = [:]
     for input in inputs {
         var info = stat()
         if stat(input, &info) == 0 { seen["\(info.st_dev):\(info.st_ino)"] = input }
     }
+    var standardOutput: OutputFile?
     for output in outputs {
+        if case .standardOutput = output.kind {
+            // Two outputs on standard output would come out mixed.
+            if let first = standardOutput {
+                throw fail("\(output.flag) -: standard output already carries \(first.flag == "--output" ? "the report" : first.flag); "
+                           + "name a file; nothing was written", status: ExitStatus.usage)
+            }
+            standardOutput = output
+        }
         guard case .file = output.kind, let identity = output.identity else { continue }
         if let other = seen[identity] {
             throw fail("\(output.flag) \(output.path): is the same file as \(other); nothing was written")

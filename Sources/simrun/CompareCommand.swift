@@ -86,9 +86,11 @@ struct CompareCommand: ParsableCommand {
             }
         }
         try limits.checkBudget(scenario, variants: chosen, replications: replication.replications)
-        let report = try replication.run(scenario, chosen: chosen, seed: seed, out: out, events: eventsTarget)
+        var outputs = OutputBatch()
+        let report = try replication.run(scenario, chosen: chosen, seed: seed, out: out, events: eventsTarget,
+                                         into: &outputs)
         try out.finish(report, table: report.comparisonTable(focus: focus.isEmpty ? report.slowestQueues() : focus),
-                       to: target)
+                       to: target, with: outputs)
     }
 
     /// `--queue` and `--task` must name a queue or task this scenario can have (status 64

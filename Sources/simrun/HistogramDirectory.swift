@@ -9,7 +9,8 @@ import Darwin
 /// `--hgrm DIR`: a directory for one HdrHistogram file per histogram (see
 /// ``PercentileDistribution``). Checked before the run: an existing directory must be
 /// writable; a missing one must have a writable parent and is created when the files are
-/// written. Each file is written like `--output` (a temporary file renamed into place).
+/// written. Each file is written like `--output` (a temporary file renamed into place), with
+/// the command's other outputs (``OutputBatch``).
 struct HistogramDirectory {
     let path: String
 
@@ -32,14 +33,10 @@ struct HistogramDirectory {
         return HistogramDirectory(path: path)
     }
 
-    /// Creates the directory if needed and writes every file into it.
-    func write(_ files: [(name: String, text: String)]) throws(ExitCode) {
-        if mkdir(path, 0o777) != 0 && errno != EEXIST {
-            throw fail("--hgrm \(path): cannot create the directory: \(lastError())")
-        }
-        let directory = path.hasSuffix("/") ? path : path + "/"
-        for file in files {
-            try OutputFile.check(directory + file.name, flag: "--hgrm").write(file.text)
-        }
+    /// Creates the directory if it is missing: whether it made it, or the one-line error.
+    func create() -> Result<Bool, ExitCode> {
+        if mkdir(path, 0o777) == 0 { return .success(true) }
+        if errno == EEXIST { return .success(false) }
+        return .failure(fail("--hgrm \(path): cannot create the directory: \(lastError())"))
     }
 }

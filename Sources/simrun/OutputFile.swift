@@ -105,6 +105,13 @@ struct OutputFile {
     }
 
     private func replace(with text: String, directory: String, mode: mode_t) throws(ExitCode) {
+        let temporary = try stage(text, directory: directory, mode: mode)
+        try put(temporary)
+    }
+
+    /// Writes `text` whole to a new temporary file beside the target, synced; the caller then
+    /// renames it into place (``put(_:)``) or removes it (``discard(_:)``).
+    fileprivate func stage(_ text: String, directory: String, mode: mode_t) throws(ExitCode) -> String {
         var template = Array((directory + "/." + String(baseName(of: target).prefix(100)) + ".simrun-XXXXXX").utf8CString)
         let descriptor = Interrupts.makeTemporaryFile(&template)
         guard descriptor >= 0 else { throw fail("\(flag) \(path): cannot create a temporary file in \(directory): \(lastError())") }
@@ -114,13 +121,123 @@ struct OutputFile {
         if failure == nil { failure = writeAll(text, to: descriptor) }
         if failure == nil && fsync(descriptor) != 0 { failure = lastError() }
         if close(descriptor) != 0 && failure == nil { failure = lastError() }
-        if failure == nil && rename(temporary, target) != 0 { failure = lastError() }
         if let failure {
-            unlink(temporary)
-            Interrupts.releaseTemporaryFile(temporary)
+            Self.discard(temporary)
+            throw fail("\(flag) \(path): cannot write: \(failure)")
+        }
+        return temporary
+    }
+
+    /// Renames a staged file into place.
+    fileprivate func put(_ temporary: String) throws(ExitCode) {
+        guard rename(temporary, target) == 0 else {
+            let failure = lastError()
+            Self.discard(temporary)
             throw fail("\(flag) \(path): cannot write: \(failure)")
         }
         Interrupts.releaseTemporaryFile(temporary)
+    }
+
+    fileprivate static func discard(_ temporary: String) {
+        unlink(temporary)
+        Interrupts.releaseTemporaryFile(temporary)
+    }
+}
+
+/// The outputs of one command, written together so that a failure writes none of them: each
+/// regular file is first written whole to its temporary file (``OutputFile``); only when
+/// every one is ready are standard output and devices written, the event log committed and
+/// the files renamed into place. (A report on standard output followed by an HTML file that
+/// could not be written printed the report and then failed.) Only a rename failing after
+/// another succeeded, within one directory, could still leave part.
+struct OutputBatch {
+    private enum Entry {
+        /// A regular file staged at `temporary`.
+        case staged(OutputFile, temporary: String)
+        /// Standard output or a device: written at the end.
+        case direct(OutputFile, String)
+        /// The event log, written as the runs went.
+        case stream(StreamingOutput)
+    }
+
+    private var entries: [Entry] = []
+    /// Directories ``add(_:in:)`` created, removed again if the batch is abandoned.
+    private var created: [String] = []
+
+    /// Stages `text` for `target`; on failure, abandons everything staged so far.
+    mutating func add(_ text: String, to target: OutputFile) throws(ExitCode) {
+        switch target.kind {
+        case .standardOutput, .stream:
+            entries.append(.direct(target, text))
+        case .file(let directory, let mode):
+            do {
+                let temporary = try target.stage(text, directory: directory, mode: mode)
+                entries.append(.staged(target, temporary: temporary))
+            } catch {
+                abandon()
+                throw error
+            }
+        }
+    }
+
+    /// Stages one file per histogram in `directory`, created if missing (and removed again if
+    /// the batch is abandoned).
+    mutating func add(_ files: [(name: String, text: String)], in directory: HistogramDirectory) throws(ExitCode) {
+        switch directory.create() {
+        case .failure(let error):
+            abandon()
+            throw error
+        case .success(let made):
+            if made { created.append(directory.path) }
+        }
+        let prefix = directory.path.hasSuffix("/") ? directory.path : directory.path + "/"
+        for file in files {
+            let target: OutputFile
+            do { target = try OutputFile.check(prefix + file.name, flag: "--hgrm") } catch {
+                abandon()
+                throw error
+            }
+            try add(file.text, to: target)
+        }
+    }
+
+    /// The event log's stream, committed with the rest (or abandoned with it).
+    mutating func add(_ stream: StreamingOutput) {
+        entries.append(.stream(stream))
+    }
+
+    /// Puts every output in place: standard output and devices first (in the order added),
+    /// then the event log, then the staged files renamed. A write that fails before the
+    /// renames leaves no file written (what reached standard output cannot be taken back).
+    func commit() throws(ExitCode) {
+        do {
+            for case .direct(let target, let text) in entries { try target.write(text) }
+            for case .stream(let stream) in entries { try stream.commit() }
+        } catch {
+            abandon()
+            throw error
+        }
+        for (index, entry) in entries.enumerated() {
+            guard case .staged(let target, let temporary) = entry else { continue }
+            do { try target.put(temporary) } catch {
+                // The ones not yet renamed are removed (the ones renamed stay: a rename within
+                // one directory failing after another succeeded is the file system's failure).
+                for case .staged(_, let rest) in entries[(index + 1)...] { OutputFile.discard(rest) }
+                throw error
+            }
+        }
+    }
+
+    /// Removes everything staged and the directories made for it.
+    func abandon() {
+        for entry in entries {
+            switch entry {
+            case .staged(_, let temporary): OutputFile.discard(temporary)
+            case .stream(let stream): stream.abandon()
+            case .direct: break
+            }
+        }
+        for directory in created.reversed() { rmdir(directory) }
     }
 }
 

@@ -94,9 +94,13 @@ struct ReportCommand: ParsableCommand {
         }
         do {
             let report = try DecisionReport(results, criteria: criteria)
-            try target.write(format == .md ? report.markdown : report.json.rendered() + "\n")
-            try htmlTarget?.write(HTMLReport.render(title: "simrun report: the fairness decision",
-                                                    sections: results.map { ChartReport(sweep: $0) }))
+            var outputs = OutputBatch()
+            try outputs.add(format == .md ? report.markdown : report.json.rendered() + "\n", to: target)
+            if let htmlTarget {
+                try outputs.add(HTMLReport.render(title: "simrun report: the fairness decision",
+                                                  sections: results.map { ChartReport(sweep: $0) }), to: htmlTarget)
+            }
+            try outputs.commit()
         } catch let error as DecisionReport.Failure {
             throw fail(error.message)
         }

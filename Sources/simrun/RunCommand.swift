@@ -59,10 +59,10 @@ struct RunCommand: ParsableCommand {
         }
         try limits.checkBudget(scenario, variants: chosen, replications: replication.replications,
                                tracing: trace != nil)
+        var outputs = OutputBatch()
         let report = try replication.run(scenario, chosen: chosen, seed: seed, out: out, events: eventsTarget,
-                                         tracing: trace != nil, naivePolling: naivePolling) { report in
-            if let traceTarget { try traceTarget.write(report.traceLines) }
-        }
-        try out.finish(report, table: report.table, to: targets)
+                                         into: &outputs, tracing: trace != nil, naivePolling: naivePolling)
+        if let traceTarget { try outputs.add(report.traceLines, to: traceTarget) }
+        try out.finish(report, table: report.table, to: targets, with: outputs)
     }
 }

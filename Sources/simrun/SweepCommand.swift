@@ -114,11 +114,15 @@ struct SweepCommand: ParsableCommand {
             eventStream?.abandon()
             throw fail(error.description, status: error.isCommandLine ? ExitCode.validationFailure : ExitStatus.badInput)
         }
-        try eventStream?.commit()
         line("sweep done in \(formatFixed(wallSeconds() - started, decimals: 2)) s wall")
-        try target.write(result.rendered(format ?? (shard == nil ? .table : .json)))
-        try htmlTarget?.write(HTMLReport.render(title: "simrun sweep: scenario \(result.header.scenario)",
-                                                sections: [ChartReport(sweep: result)]))
+        var outputs = OutputBatch()
+        if let eventStream { outputs.add(eventStream) }
+        try outputs.add(result.rendered(format ?? (shard == nil ? .table : .json)), to: target)
+        if let htmlTarget {
+            try outputs.add(HTMLReport.render(title: "simrun sweep: scenario \(result.header.scenario)",
+                                              sections: [ChartReport(sweep: result)]), to: htmlTarget)
+        }
+        try outputs.commit()
     }
 }
 

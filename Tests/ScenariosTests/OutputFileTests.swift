@@ -83,6 +83,43 @@ import Testing
         #expect(result.stderr == "simrun: --output /dev/full: cannot write: No space left on device\n")
     }
 
+    /// A command's outputs are written all or none: an `.hgrm` file that cannot be written
+    /// (its name a dangling symbolic link, seen only once the run has named its files) leaves
+    /// the report, the trace, the HTML and the other histograms unwritten, and the directory
+    /// made for them removed; standard output gets nothing.
+    @Test func oneOutputThatCannotBeWrittenLeavesNoneWritten() throws {
+        let directory = try scratchDirectory()
+        let histograms = directory + "/hgrm"
+        #expect(mkdir(histograms, 0o777) == 0)
+        let dangling = histograms + "/plan.wait_seconds.all.hgrm"
+        #expect(symlink(directory + "/nowhere/x", dangling) == 0)
+        let result = try CLI.run(["run", Self.quick, "--variant", "plan", "--trace", directory + "/trace.tsv",
+                                  "--html", directory + "/report.html", "--hgrm", histograms])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == "simrun: --hgrm \(dangling): is a symbolic link to nothing; nothing was written\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["hgrm"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: histograms) == ["plan.wait_seconds.all.hgrm"])
+        // A directory --hgrm made is removed again when the outputs fail.
+        let made = directory + "/made"
+        let full = try CLI.run(["run", Self.quick, "--variant", "plan", "--hgrm", made, "--output", "/dev/full"])
+        #expect(full.status == 2)
+        #expect(!FileManager.default.fileExists(atPath: made))
+    }
+
+    /// Two outputs on standard output would come out mixed: the second is refused.
+    @Test func twoOutputsOnStandardOutputAreRefused() throws {
+        let result = try CLI.run(["run", Self.quick, "--variant", "plan", "--html", "-"])
+        #expect(result.status == 64)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == "simrun: --html -: standard output already carries the report; name a file; "
+                + "nothing was written\n")
+        let trace = try CLI.run(["run", Self.quick, "--variant", "plan", "--trace", "-", "--output", "/dev/null"])
+        // The trace alone on standard output, the report elsewhere, is fine.
+        #expect(trace.status == 0, "\(trace.stderr)")
+        #expect(trace.stdout.hasPrefix("variant\ttime\tkind\top\t"))
+    }
+
     /// A FIFO is opened and written, not replaced: the reader gets the report.
     @Test func aFIFOIsWrittenIntoNotReplaced() throws {
         let (directory, _) = try directoryWithAFile()
