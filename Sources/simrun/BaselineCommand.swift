@@ -45,6 +45,7 @@ struct WriteBaseline: ParsableCommand {
     func validate() throws {
         guard !scenarios.isEmpty else { throw ValidationError("name at least one scenario file") }
         guard replications >= 1 else { throw ValidationError("--replications must be at least 1, got \(replications)") }
+        _ = try variantNames(variants)
     }
 
     func run() throws {
@@ -64,7 +65,8 @@ struct WriteBaseline: ParsableCommand {
         var runs: [(path: String, scenario: Scenario, chosen: [Variant])] = []
         for path in scenarios {
             let scenario = try limits.loadScenario(path)
-            let names = variants.map { $0.split(separator: ",").map { String($0).trimmed } } ?? []
+            try warmup.check(scenario, file: path)
+            let names = try variantNames(variants)
             let chosen: [Variant]
             do {
                 chosen = try ScenarioRunner.variants(names, of: scenario)

@@ -260,6 +260,18 @@ struct OutputOptions: ParsableArguments {
     }
 }
 
+/// `--variants a,b,c`: the names given, in order ([] when the option is absent: the
+/// scenario's defaults). An empty name (`--variants ,`, `a,,b`) is a usage error, not a
+/// quiet fall-back to the defaults.
+func variantNames(_ option: String?) throws(ValidationError) -> [String] {
+    guard let option else { return [] }
+    let names = option.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmed }
+    guard !names.contains(where: \.isEmpty) else {
+        throw ValidationError("--variants \"\(option)\": expected variant names separated by commas, none of them empty")
+    }
+    return names
+}
+
 /// Refuses output targets that are the same file as each other or as an input, and two on
 /// standard output.
 func refuseClashes(_ outputs: [OutputFile], inputs: [String]) throws(ExitCode) {
@@ -299,5 +311,13 @@ struct WarmupOption: ParsableArguments {
     }
 
     var duration: Duration { text.flatMap { try? parseDuration($0) } ?? .zero }
+
+    /// A warm-up as long as the scenario's time limit leaves every op out: refused (status
+    /// 64) rather than answered with empty tables.
+    func check(_ scenario: Scenario, file: String) throws(ExitCode) {
+        guard let text, duration > .zero, duration >= scenario.timeLimit else { return }
+        throw fail("--warmup \(text): not shorter than \(file)'s time_limit (\(formatFixed(scenario.timeLimit.seconds, decimals: 3)) s); "
+                   + "no op would be measured", status: ExitStatus.usage)
+    }
 }
 

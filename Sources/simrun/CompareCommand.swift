@@ -53,6 +53,7 @@ struct CompareCommand: ParsableCommand {
     var vary: [String] = []
 
     func validate() throws {
+        _ = try variantNames(variants)
         for argument in vary {
             do { _ = try SweepGrid.Axis.parse(argument) } catch { throw ValidationError(error.message) }
         }
@@ -75,9 +76,10 @@ struct CompareCommand: ParsableCommand {
             return
         }
         let scenario = try limits.loadScenario(self.scenario, settings: set.settings())
+        try replication.warmup.check(scenario, file: self.scenario)
         try checkFocus(scenario)
         var chosen: [Variant] = stepsMatrix ? StepsMatrix.variants() : []
-        let names = variants.map { $0.split(separator: ",").map { String($0).trimmed } } ?? []
+        let names = try variantNames(variants)
         if !names.isEmpty || chosen.isEmpty {
             do {
                 chosen += try ScenarioRunner.variants(names, of: scenario)
@@ -125,7 +127,7 @@ extension CompareCommand {
         } catch {
             throw fail(error.message, status: ExitCode.validationFailure)
         }
-        let names = variants.map { $0.split(separator: ",").map { String($0).trimmed } } ?? []
+        let names = try variantNames(variants)
         let settings = try set.settings()
         let report: SensitivityReport
         do {

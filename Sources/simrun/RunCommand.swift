@@ -51,6 +51,7 @@ struct RunCommand: ParsableCommand {
         let eventsTarget = try events.target()
         try refuseClashes(targets.files + [traceTarget, eventsTarget].compactMap { $0 }, inputs: [self.scenario])
         let scenario = try limits.loadScenario(self.scenario, settings: set.settings())
+        try replication.warmup.check(scenario, file: self.scenario)
         let chosen: [Variant]
         do {
             chosen = try ScenarioRunner.variants(variants, of: scenario)

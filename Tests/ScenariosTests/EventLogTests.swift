@@ -216,6 +216,16 @@ func mmcReplayScenario(trace: String, extra: String = "") -> String {
         #expect(original[1] < 0.9)
     }
 
+    /// A file that never ends a line (`/dev/zero`) is not read for ever: after 64 MiB without
+    /// a newline, analyze stops with one line naming the file.
+    @Test func aLineWithoutEndIsRefusedNotReadForEver() throws {
+        let result = try CLI.run(["analyze", "/dev/zero"])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == "simrun: /dev/zero: line 1: more than 64 MiB without a line end; expected an event log "
+                + "(JSON lines)\n")
+    }
+
     /// Records that cannot be used are counted by reason (with the first line), not fatal.
     @Test func malformedRecordsAreCountedAndReported() throws {
         let directory = try scratchDirectory()

@@ -38,6 +38,24 @@ import Testing
                                         + "Please provide one of 'table' and 'json'."))
     }
 
+    /// `--variants ,` named no variant and quietly ran the defaults; a warm-up as long as
+    /// the time limit left every table empty. Both are usage errors now.
+    @Test func anEmptyVariantListOrAWarmupPastTheTimeLimitIsRefused() throws {
+        for command in [["compare", Self.quick], ["baseline", "write", Self.quick, "--output", "/dev/null"]] {
+            let result = try CLI.run(command + ["--variants", ","])
+            #expect(result.status == 64, "\(command)")
+            #expect(result.stderr.hasPrefix("Error: --variants \",\": expected variant names separated by commas, "
+                                            + "none of them empty"), "\(result.stderr)")
+        }
+        for command in [["run", Self.quick], ["compare", Self.quick], ["baseline", "write", Self.quick, "--output", "/dev/null"]] {
+            let result = try CLI.run(command + ["--warmup", "1h"])
+            #expect(result.status == 64, "\(command)")
+            #expect(result.stdout.isEmpty)
+            #expect(result.stderr == "simrun: --warmup 1h: not shorter than \(Self.quick)'s time_limit (600.000 s); "
+                    + "no op would be measured\n", "\(command)")
+        }
+    }
+
     @Test func compareFocusOnNothingInTheScenarioIsAUsageErrorWithASuggestion() throws {
         let task = try CLI.run(["compare", Self.quick, "--task", "network_ensure_mes"])
         #expect(task.status == 64)

@@ -129,6 +129,16 @@ private let minimal = """
         == "s.yaml:2: workload[0].at: must not be negative, got \"-1s\"")
 }
 
+/// Empty names and an empty list of default variants would run with nothing to tell apart,
+/// or nothing at all: refused where they are written.
+@Test func emptyNamesAndNoDefaultVariantsAreRejected() {
+    #expect(scenarioError("networks: [\"\", net-a]\n") == "s.yaml:1: networks[0]: expected a name, got \"\"")
+    #expect(scenarioError("networks: [net-a]\ninstances: [{name: '', node: node-2, interfaces: [net-a]}]\n")
+        == "s.yaml:2: instances[0].name: expected a name, got \"\"")
+    #expect(scenarioError("variants: {a: {}}\ndefault_variants: []\n")
+        == "s.yaml:2: default_variants: expected at least one variant, got an empty list")
+}
+
 @Test func zeroTimeLimitIsRejected() {
     #expect(scenarioError("time_limit: 0s\n")
         == "s.yaml:1: time_limit: expected a duration greater than zero, got \"0s\"")

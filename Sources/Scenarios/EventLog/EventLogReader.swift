@@ -3,6 +3,10 @@ enum EventLogReader {
     /// A line longer than this is not read whole: it is handed on as too long (nil).
     static let maxLineBytes = 1 << 20
 
+    /// A "line" that runs on this long without a newline is not an event log's (`/dev/zero`,
+    /// a binary file): reading stops with an error rather than going on for ever.
+    static let maxRunBytes = 64 << 20
+
     /// Calls `body` with each line (without its newline; a final line without one too) and its
     /// 1-based number, or nil for a line longer than ``maxLineBytes``. Stops after `maxBytes`
     /// bytes with an error, if given. Errors name the file.
@@ -10,6 +14,8 @@ enum EventLogReader {
                             _ body: (ArraySlice<UInt8>?, Int) throws(ScenarioError) -> Void) throws(ScenarioError) {
         var line: [UInt8] = []
         var overlong = false
+        // Bytes of the current line so far, kept while it is too long to hold.
+        var run = 0
         var number = 0
         try InputFile.forEachChunk(path: path, maxBytes: maxBytes,
                                    expected: "an event log (JSON lines)") { chunk throws(ScenarioError) in
@@ -20,7 +26,13 @@ enum EventLogReader {
                 try body(overlong || line.count > maxLineBytes ? nil : line[...], number)
                 line.removeAll(keepingCapacity: true)
                 overlong = false
+                run = 0
                 start = index + 1
+            }
+            run += chunk.endIndex - start
+            if run > maxRunBytes {
+                throw ScenarioError(file: path, message: "line \(number + 1): more than \(maxRunBytes >> 20) MiB without "
+                                    + "a line end; expected an event log (JSON lines)")
             }
             if !overlong {
                 line += chunk[start..<chunk.endIndex]

@@ -56,6 +56,8 @@ public enum ScenarioParser {
                 let value = try item.enumValue(variants.map(\.name))
                 defaults.append(value)
             }
+            // None would run nothing and print an empty report.
+            guard !defaults.isEmpty else { throw node.error("expected at least one variant, got an empty list") }
         }
         var knownTasks = Set(DefaultTaskProfiles.all.keys)
         for override in base.overrides + variants.flatMap(\.settings.overrides) {

@@ -43,7 +43,7 @@ struct WorkloadParser {
                     nameNode = try fields.required("name")
                     routes = try fields.optional("routes")?.int(in: 0...10_000) ?? 0
                 }
-                let name = try nameNode.string()
+                let name = try nameNode.name()
                 guard declaredSet.insert(name).inserted else { throw item.error("duplicate network \"\(name)\"") }
                 declared.append(name)
                 if routes > 0 { workload.routes[NetworkID(name)] = routes }
@@ -58,7 +58,7 @@ struct WorkloadParser {
             for item in try node.elements() {
                 let fields = try item.mapping(allowedKeys: ["name", "node", "interfaces"])
                 let nameNode = try fields.required("name")
-                let name = try nameNode.string()
+                let name = try nameNode.name()
                 guard instanceNames.insert(name).inserted else { throw item.error("duplicate instance \"\(name)\"") }
                 checks.declare(instance: name, line: nameNode.line)
                 let interfaces = try fields.required("interfaces")
@@ -226,7 +226,7 @@ struct WorkloadParser {
         var node: YAMLNode { site.node }
 
         init(_ node: YAMLNode) throws(ScenarioError) {
-            text = try node.string()
+            text = try node.name()
             site = PlacementChecks.Site(node)
             hasPlaceholder = text.replacingAll("{i}", with: "") != text
         }

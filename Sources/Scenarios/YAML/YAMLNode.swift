@@ -115,6 +115,13 @@ public struct YAMLNode {
         try scalarText(expecting: "a string")
     }
 
+    /// A name (of a network, an instance): a string that is not empty.
+    public func name() throws(ScenarioError) -> String {
+        let text = try scalarText(expecting: "a name")
+        guard !text.isEmpty else { throw expected("a name") }
+        return text
+    }
+
     /// A decimal integer with optional sign and `_` between digits (`1_000`), fitting in `Int`.
     public func int() throws(ScenarioError) -> Int {
         try int(between: Int.min, and: Int.max, expecting: "an integer")
