@@ -24,13 +24,14 @@ private func gateScenario(dnsmasq: String = "600ms", planSteps: String = "all") 
     """
 }
 
-private func baselineEntry(_ text: String, seed: UInt64 = 5, replications: Int = 10) throws -> BaselineEntry {
+private func baselineEntry(_ text: String, seed: UInt64 = 5, replications: Int = 10,
+                           gate: GateSettings = GateSettings()) throws -> BaselineEntry {
     let scenario = try ScenarioParser.load(text: text, file: "gate.yaml")
     let report = Replicator.run(scenario, chosen: scenario.variants, seed: seed, replications: replications,
                                 measureWallTime: false)
     return BaselineEntry(file: "gate.yaml", variants: scenario.variants.map(\.name), seed: seed,
                          replications: replications, warmup: .zero, fingerprint: report.fingerprint,
-                         gate: GateSettings(), figures: Baseline.gatedFigures(of: report, gate: GateSettings()))
+                         gate: gate, figures: Baseline.gatedFigures(of: report, gate: gate))
 }
 
 private func check(_ entry: BaselineEntry, _ text: String, seed: UInt64? = nil) throws -> GateReport {
@@ -99,9 +100,10 @@ private func check(_ entry: BaselineEntry, _ text: String, seed: UInt64? = nil) 
     }
 
     @Test func baselineFilesRoundTrip() throws {
-        var entry = try baselineEntry(gateScenario(), replications: 3)
+        var gate = GateSettings()
+        gate.tasks = ["network_apply_update_dnsmasq"]
+        var entry = try baselineEntry(gateScenario(), replications: 3, gate: gate)
         entry.gate.thresholds["plan/ops/executed"] = 0.2
-        entry.gate.tasks = ["network_apply_update_dnsmasq"]
         let path = try CLI.scenarioFile(Baseline(scenarios: [entry]).json.rendered(), name: "baseline.json")
         let read = try Baseline.load(path: path)
         #expect(read.scenarios.count == 1)
@@ -110,6 +112,31 @@ private func check(_ entry: BaselineEntry, _ text: String, seed: UInt64? = nil) 
         #expect(back.gate == entry.gate)
         #expect(back.figures.map(\.path) == entry.figures.map(\.path))
         #expect(Baseline(scenarios: [back]).json.rendered() == Baseline(scenarios: [entry]).json.rendered())
+    }
+
+    /// A baseline whose figures, gate or fingerprint do not fit together is refused at once,
+    /// naming the key (before, each case ran and passed, or failed as a regression nobody made).
+    @Test func aBaselineThatDoesNotHoldTogetherIsRefused() throws {
+        let entry = try baselineEntry(gateScenario(), replications: 2)
+        func loading(_ change: (inout BaselineEntry) -> Void) throws -> String {
+            var edited = entry
+            change(&edited)
+            let path = try CLI.scenarioFile(Baseline(scenarios: [edited]).json.rendered(), name: "baseline.json")
+            do {
+                _ = try Baseline.load(path: path)
+                return "loaded"
+            } catch {
+                return String(error.description.drop { $0 != " " }.dropFirst())
+            }
+        }
+        let some = try #require(entry.figures.first)
+        #expect(try loading { $0.gate.thresholds["nope/figure"] = 0.1 }.hasSuffix("\"nope/figure\" names no figure of this entry"))
+        #expect(try loading { $0.figures.append((path: "facade/bogus/thing", values: some.values)) }
+            .contains("figure \"facade/bogus/thing\": not a figure simrun reports"))
+        #expect(try loading { $0.gate.statistics = [] }.contains("is not one this entry's gate chooses"))
+        #expect(try loading { $0.fingerprint = "-1" } == "scenarios[0].fingerprint: expected 16 lower-case hex digits, got \"-1\"")
+        #expect(try loading { $0.file = "" } == "scenarios[0].file: expected a name, got \"\"")
+        #expect(try loading { _ in } == "loaded")
     }
 }
 

@@ -146,13 +146,24 @@ public struct Baseline: Sendable {
             for variant in try variantsNode.elements() { variants.append(try variant.string()) }
             guard !variants.isEmpty else { throw variantsNode.expected("at least one variant") }
             let replications = try fields.required("replications").int(in: 1...100_000)
-            let figures = try readFigures(fields.required("figures"), variants: variants, replications: replications)
+            let (gate, thresholds) = try readGate(fields.optional("gate"))
+            let figures = try readFigures(fields.required("figures"), variants: variants, replications: replications,
+                                          gate: gate)
+            // A threshold for a figure the entry does not hold would be quietly unused.
+            let paths = Set(figures.map(\.path))
+            for threshold in thresholds where !paths.contains(threshold.key) {
+                throw threshold.value.error("\(quoted(threshold.key)) names no figure of this entry")
+            }
+            let fingerprintNode = try fields.required("fingerprint")
+            let fingerprint = try fingerprintNode.string()
+            guard fingerprint.count == 16, fingerprint.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+                throw fingerprintNode.expected("16 lower-case hex digits")
+            }
             entries.append(BaselineEntry(
-                file: try fields.required("file").string(), variants: variants,
+                file: try fields.required("file").name(), variants: variants,
                 seed: try fields.required("seed").uint64(), replications: replications,
                 warmup: .seconds(double: try fields.optional("warmup_seconds")?.double(in: 0...maximumSeconds) ?? 0),
-                fingerprint: try fields.required("fingerprint").string(),
-                gate: try readGate(fields.optional("gate")), figures: figures))
+                fingerprint: fingerprint, gate: gate, figures: figures))
         }
         guard !entries.isEmpty else { throw scenariosNode.expected("at least one scenario") }
         return Baseline(scenarios: entries)
@@ -167,15 +178,25 @@ public struct Baseline: Sendable {
 
     /// `figures: {"variant/path": [value per replication]}`: at least one figure, each with
     /// exactly one value (or null) per replication, each value from 0 to ``maximumFigure``,
-    /// each path starting with one of the entry's variants.
-    private static func readFigures(_ node: YAMLNode, variants: [String],
-                                    replications: Int) throws(ScenarioError) -> [(path: String, values: [Double?])] {
+    /// each path one of the entry's variants followed by a figure its `gate` chooses (any
+    /// other would be judged missing from every run, a regression nobody made).
+    private static func readFigures(_ node: YAMLNode, variants: [String], replications: Int,
+                                    gate: GateSettings) throws(ScenarioError) -> [(path: String, values: [Double?])] {
         var figures: [(path: String, values: [Double?])] = []
         for entry in try node.entries() {
-            let variant = entry.key.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
-            guard variants.contains(variant) else {
+            // The longest variant the path starts with (a variant's name may hold a slash).
+            guard let variant = variants.filter({ entry.key.hasPrefix($0 + "/") }).max(by: { $0.count < $1.count }) else {
                 throw entry.value.error("figure \(quoted(entry.key)) names no variant of this entry (variants: "
                                         + variants.joined(separator: ", ") + ")")
+            }
+            let rest = entry.key.dropFirst(variant.count + 1).split(separator: "/", omittingEmptySubsequences: false)
+            guard let figure = Figure(path: rest.map(String.init)) else {
+                throw entry.value.error("figure \(quoted(entry.key)): not a figure simrun reports (ops/COUNTER, "
+                                        + "effect_violations, METRIC/all/STAT or METRIC/by_queue|by_task/NAME/STAT)")
+            }
+            guard gate.gates(figure) else {
+                throw entry.value.error("figure \(quoted(entry.key)) is not one this entry's gate chooses (its counts, "
+                                        + "statistics, queues and tasks); write the baseline again")
             }
             let items = try entry.value.elements()
             guard items.count == replications else {
@@ -191,9 +212,11 @@ public struct Baseline: Sendable {
         return figures
     }
 
-    private static func readGate(_ node: YAMLNode?) throws(ScenarioError) -> GateSettings {
+    /// The gate, and its `thresholds` entries (checked against the figures once they are read).
+    private static func readGate(_ node: YAMLNode?) throws(ScenarioError) -> (GateSettings, thresholds: [YAMLEntry]) {
         var gate = GateSettings()
-        guard let node else { return gate }
+        var thresholds: [YAMLEntry] = []
+        guard let node else { return (gate, thresholds) }
         let fields = try node.mapping(allowedKeys: ["threshold", "alpha", "statistics", "counts", "queues", "tasks",
                                                     "thresholds"])
         if let value = fields.optional("threshold") { gate.threshold = try value.double(in: 0...10) }
@@ -221,8 +244,9 @@ public struct Baseline: Sendable {
             gate.tasks = names
         }
         if let value = fields.optional("thresholds") {
-            for entry in try value.entries() { gate.thresholds[entry.key] = try entry.value.double(in: 0...10) }
+            thresholds = try value.entries()
+            for entry in thresholds { gate.thresholds[entry.key] = try entry.value.double(in: 0...10) }
         }
-        return gate
+        return (gate, thresholds)
     }
 }
