@@ -33,12 +33,18 @@ public enum ScenarioRunner {
     /// The variants named (default: the scenario's default variants).
     public static func variants(_ variantNames: [String], of scenario: Scenario) throws(UnknownVariant) -> [Variant] {
         let names = variantNames.isEmpty ? scenario.defaultVariants : variantNames
+        // By name through a table: a search per name was quadratic in the variants.
+        var index: [String: Int] = [:]
+        for (position, variant) in scenario.variants.enumerated() where index[variant.name] == nil {
+            index[variant.name] = position
+        }
         var chosen: [Variant] = []
+        chosen.reserveCapacity(names.count)
         for name in names {
-            guard let variant = scenario.variant(named: name) else {
+            guard let position = index[name] else {
                 throw UnknownVariant(file: scenario.file, name: name, known: scenario.variants.map(\.name))
             }
-            chosen.append(variant)
+            chosen.append(scenario.variants[position])
         }
         return chosen
     }
@@ -112,8 +118,8 @@ public enum ScenarioRunner {
             progress("variant \(variant.name) (\(index + 1)/\(chosen.count)) ...")
             let started = wallSeconds()
             let config = scenario.config(for: variant)
-            var options = scenario.runOptions(config: config, seed: seed, tracing: tracing, warmup: warmup,
-                                              naivePolling: naivePolling)
+            var options = scenario.runOptions(config: config, variant: variant, seed: seed, tracing: tracing,
+                                              warmup: warmup, naivePolling: naivePolling)
             options.wakesEveryPoller = wakesEveryPoller
             options.runsEveryWakeUp = runsEveryWakeUp
             options.eventLog = eventLog
@@ -134,9 +140,9 @@ public enum ScenarioRunner {
 extension Scenario {
     /// The options of one run of `config`: the scenario's time limit, and the kernel's guards
     /// sized from the run's estimated cost (``RunCost``).
-    public func runOptions(config: ModelConfig, seed: UInt64, tracing: Bool = false,
+    public func runOptions(config: ModelConfig, variant: Variant? = nil, seed: UInt64, tracing: Bool = false,
                            warmup: Duration = .zero, naivePolling: Bool = false) -> RunOptions {
-        let cost = RunCost(of: self, config: config)
+        let cost = RunCost(of: self, config: config, variant: variant)
         var options = RunOptions(seed: seed, timeLimit: timeLimit, tracing: tracing, warmup: warmup,
                                  jobsPerInstant: cost.jobsPerInstant, jobLimit: cost.jobLimit,
                                  figures: isFairnessStudy ? figureSettings : nil)

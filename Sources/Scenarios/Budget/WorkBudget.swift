@@ -26,7 +26,7 @@ public struct WorkBudget: Sendable {
     /// `scenario` with `replications` each would go beyond the budget.
     public func check(_ scenario: Scenario, variants: [Variant], replications: Int,
                       tracing: Bool = false) throws(ScenarioError) {
-        let costs = variants.map { RunCost(of: scenario, config: scenario.config(for: $0)) }
+        let costs = variants.map { RunCost(of: scenario, config: scenario.config(for: $0), variant: $0) }
         let runs = Double(replications)
         let opsFactor = tracing ? 2.0 : 1.0
         let ops = costs.reduce(0) { $0 + $1.ops } * runs * opsFactor

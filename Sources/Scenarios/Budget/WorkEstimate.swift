@@ -55,9 +55,10 @@ public struct RunCost: Sendable {
 }
 
 extension RunCost {
-    /// The cost of one run of `scenario` with `config` (one variant's configuration).
-    public init(of scenario: Scenario, config: ModelConfig) {
-        var estimator = Estimator(scenario: scenario, config: config)
+    /// The cost of one run of `scenario` with `config` (one variant's configuration; naming
+    /// `variant` lets messages point at its own overrides, not any variant's).
+    public init(of scenario: Scenario, config: ModelConfig, variant: Variant? = nil) {
+        var estimator = Estimator(scenario: scenario, config: config, variant: variant)
         estimator.run()
         self.init(ops: estimator.parts.reduce(0) { $0 + $1.ops }, wakeups: estimator.parts.reduce(0) { $0 + $1.wakeups },
                   parts: estimator.parts)
@@ -67,11 +68,17 @@ extension RunCost {
 private struct Estimator {
     let scenario: Scenario
     let config: ModelConfig
+    /// The overrides that made `config`, in the order applied: the scenario's, then the
+    /// variant's (every variant's when it is not named). Gathered once: gathering them at each
+    /// lookup made the budget check quadratic in the variants (5,000 took 2 s).
+    let overrides: [ConfigOverride]
     var parts: [RunCost.Part] = []
 
-    init(scenario: Scenario, config: ModelConfig) {
+    init(scenario: Scenario, config: ModelConfig, variant: Variant?) {
         self.scenario = scenario
         self.config = config
+        overrides = scenario.base.overrides
+            + (variant.map { $0.settings.overrides } ?? scenario.variants.flatMap(\.settings.overrides))
     }
 
     private var nodes: Double { Double(scenario.topology.nodes.count) }
@@ -244,8 +251,7 @@ private struct Estimator {
     /// Where the setting at `keyPath` (e.g. `overrides.idle`) was last overridden, if it was:
     /// by the scenario or by a variant.
     private func override(_ keyPath: String) -> SourceLocation? {
-        let all = scenario.base.overrides + scenario.variants.flatMap(\.settings.overrides)
-        return all.last { $0.keyPath == keyPath || $0.keyPath.hasSuffix("." + keyPath) }?.location
+        overrides.last { $0.keyPath == keyPath || $0.keyPath.hasSuffix("." + keyPath) }?.location
     }
 
     private func origin(event index: Int) -> SourceLocation? {

@@ -54,8 +54,9 @@ public enum Replicator {
         let done = Atomic<Int>(0)
         let started = wallSeconds()
         let configs = chosen.map { scenario.config(for: $0) }
-        let options = configs.map {
-            scenario.runOptions(config: $0, seed: seed, warmup: warmup, naivePolling: naivePolling)
+        let options = chosen.indices.map {
+            scenario.runOptions(config: configs[$0], variant: chosen[$0], seed: seed, warmup: warmup,
+                                naivePolling: naivePolling)
         }
         let folds = chosen.map { _ in Fold() }
         let results = runInParallel(jobs.count, threads: threads) { index in

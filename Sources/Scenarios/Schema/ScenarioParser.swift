@@ -33,12 +33,13 @@ public enum ScenarioParser {
         let topology = try readCluster(top.optional("cluster"), root: top.node)
         let base = try readSettings(top, tasksSoFar: Set(DefaultTaskProfiles.all.keys))
         var variants: [Variant] = []
+        var variantNames: Set<String> = []
         var fairnessNodes: [String: YAMLNode] = [:]
         if let node = top.optional("variants") {
             for entry in try node.entries() {
                 let mapping = try entry.value.mapping(allowedKeys: variantKeys)
                 fairnessNodes[entry.key] = mapping.optional("fairness")
-                guard !variants.contains(where: { $0.name == entry.key }) else {
+                guard variantNames.insert(entry.key).inserted else {
                     throw entry.value.error("duplicate variant \"\(entry.key)\"")
                 }
                 variants.append(Variant(name: entry.key, description: try mapping.optional("description")?.string(),
@@ -52,8 +53,9 @@ public enum ScenarioParser {
         var defaults = variants.map(\.name)
         if let node = top.optional("default_variants") {
             defaults = []
+            let names = variants.map(\.name)
             for item in try node.elements() {
-                let value = try item.enumValue(variants.map(\.name))
+                let value = try item.enumValue(names)
                 defaults.append(value)
             }
             // None would run nothing and print an empty report.

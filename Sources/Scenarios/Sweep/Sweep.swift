@@ -130,8 +130,8 @@ public enum Sweep {
         let configs = points.map { point in point.variants.map { point.scenario.config(for: $0) } }
         // Each point and variant's run options (the kernel's guards sized to its workload).
         let options = points.indices.map { index in
-            configs[index].map { config in
-                var options = points[index].scenario.runOptions(config: config, seed: 0)
+            zip(configs[index], points[index].variants).map { config, variant in
+                var options = points[index].scenario.runOptions(config: config, variant: variant, seed: 0)
                 // A sweep's rows are the per-lane figures, whatever the scenario.
                 options.figures = points[index].scenario.figureSettings
                 return options
