@@ -13,7 +13,15 @@ private let systemRead = Darwin.read
 /// Reading an input file (a scenario, a baseline, an event log) in 64 KB chunks, with its size
 /// limit checked before and while reading: the one place the one-line errors of an unreadable,
 /// missing, directory or too-large input are worded.
-enum InputFile {
+public enum InputFile {
+    /// The whole of `path` (see ``forEachChunk(path:maxBytes:expected:_:)``), for inputs read
+    /// at once (a sweep's shard for `merge`).
+    public static func contents(path: String, maxBytes: Int, expected: String) throws(ScenarioError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        try forEachChunk(path: path, maxBytes: maxBytes, expected: expected) { chunk in bytes += chunk }
+        return bytes
+    }
+
     /// Calls `body` with each chunk of `path` (a file, a FIFO, a device). Stops with an error
     /// once more than `maxBytes` bytes were read, if given, without reading the rest; a regular
     /// file larger than that is refused before any read. `expected` names what a directory

@@ -19,10 +19,10 @@ struct BenchCommand: ParsableCommand {
             under 50 ms per variant; docs/performance.md says which are reached.
             """)
 
-    @Option(help: "Customers in each M/M/1 run (at most 100000000).")
+    @Option(parsing: .unconditional, help: "Customers in each M/M/1 run (at most 100000000).")
     var customers = 1_000_000
 
-    @Option(help: "Runs of each scenario variant; the fastest is reported.")
+    @Option(parsing: .unconditional, help: "Runs of each scenario variant; the fastest is reported.")
     var repeats = 5
 
     @Argument(help: "Scenario files to measure (default: scenarios/*.yaml).")

@@ -55,7 +55,7 @@ struct CompareCommand: ParsableCommand {
     func validate() throws {
         _ = try variantNames(variants)
         for argument in vary {
-            do { _ = try SweepGrid.Axis.parse(argument) } catch { throw ValidationError(error.message) }
+            do { _ = try SweepGrid.Axis.parse(argument, flag: "--vary") } catch { throw ValidationError(error.message) }
         }
         if !vary.isEmpty && events.events != nil {
             throw ValidationError("--events records one comparison; use it without --vary")
@@ -122,7 +122,7 @@ extension CompareCommand {
         let grid: SweepGrid
         do {
             var axes: [SweepGrid.Axis] = []
-            for argument in vary { axes.append(try SweepGrid.Axis.parse(argument)) }
+            for argument in vary { axes.append(try SweepGrid.Axis.parse(argument, flag: "--vary")) }
             grid = try SweepGrid(axes: axes)
         } catch {
             throw fail(error.message, status: ExitCode.validationFailure)

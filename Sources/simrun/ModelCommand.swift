@@ -26,8 +26,8 @@ struct ShowModel: ParsableCommand {
     @Option(help: "Variant of the scenario (default: its first default variant).")
     var variant: String?
 
-    @Option(help: "Era whose defaults to show when no scenario is given.")
-    var era: String = Era.facade.rawValue
+    @Option(help: "Era whose defaults to show when no scenario is given (default: facade).")
+    var era: String?
 
     @Option(help: "Output format.")
     var format: TableOrJSON = .table
@@ -38,10 +38,12 @@ struct ShowModel: ParsableCommand {
     @OptionGroup var limits: LimitOptions
 
     func validate() throws {
-        guard Era(rawValue: era) != nil else {
+        if let era, Era(rawValue: era) == nil {
             throw ValidationError("--era: expected one of \(Era.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(era)\"")
         }
         if scenario == nil && variant != nil { throw ValidationError("--variant needs a scenario file") }
+        // With a file, its variants say the era; an --era beside it was quietly ignored.
+        if scenario != nil && era != nil { throw ValidationError("--era shows an era's defaults without a scenario file; with one, choose a --variant") }
     }
 
     func run() throws {
@@ -59,7 +61,7 @@ struct ShowModel: ParsableCommand {
             guard let first = chosen.first else { throw fail("\(path): the scenario has no variant to show") }
             show = ModelShow.of(scenario, variant: first)
         } else {
-            show = ModelShow.defaults(era: Era(rawValue: era) ?? .facade)
+            show = ModelShow.defaults(era: era.flatMap(Era.init(rawValue:)) ?? .facade)
         }
         try target.write(format == .json ? show.json.rendered() + "\n" : show.table)
     }

@@ -25,19 +25,19 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "Fairness studies (scenario files).")
     var scenarios: [String]
 
-    @Option(help: "Largest acceptable increase of the user-facing p99 over strict (e.g. 2s).")
+    @Option(parsing: .unconditional, help: "Largest acceptable increase of the user-facing p99 over strict (e.g. 2s).")
     var userP99Budget = "2s"
 
-    @Option(help: "Longest acceptable background wait (default: each scenario's figures.wait_bound).")
+    @Option(parsing: .unconditional, help: "Longest acceptable background wait (default: each scenario's figures.wait_bound).")
     var backgroundBound: String?
 
-    @Option(help: "Replications of each variant.")
+    @Option(parsing: .unconditional, help: "Replications of each variant.")
     var replications = 10
 
-    @Option(help: "Seed (default: each scenario's).")
+    @Option(parsing: .unconditional, help: "Seed (default: each scenario's).")
     var seed: UInt64?
 
-    @Option(help: "Threads (default: every core). The output does not depend on it.")
+    @Option(parsing: .unconditional, help: "Threads (default: every core). The output does not depend on it.")
     var jobs: Int?
 
     @OptionGroup var set: SettingOptions

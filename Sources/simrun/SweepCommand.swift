@@ -36,16 +36,16 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .customLong("variant"), help: "Variant to run at each point (repeatable; default: the scenario's default variants).")
     var variants: [String] = []
 
-    @Option(help: "Replications of each point and variant.")
+    @Option(parsing: .unconditional, help: "Replications of each point and variant.")
     var replications = 10
 
-    @Option(help: "Seed (default: the scenario's).")
+    @Option(parsing: .unconditional, help: "Seed (default: the scenario's).")
     var seed: UInt64?
 
-    @Option(help: "Threads (default: every core). The output does not depend on it.")
+    @Option(parsing: .unconditional, help: "Threads (default: every core). The output does not depend on it.")
     var jobs: Int?
 
-    @Option(help: ArgumentHelp("Run only one slice of the runs and write it as JSON for simrun merge: i/n or auto.",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Run only one slice of the runs and write it as JSON for simrun merge: i/n or auto.",
                                valueName: "i/n|auto"))
     var shard: String?
 
@@ -145,8 +145,13 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "Write the output to this file instead of standard output.")
     var output: String?
 
+    @Option(name: .customLong("max-file-size"), parsing: .unconditional,
+            help: ArgumentHelp("Refuse shard files larger than this many bytes (default 1 GiB).", valueName: "bytes"))
+    var maxFileSize: Int = 1 << 30
+
     func validate() throws {
         guard !shards.isEmpty else { throw ValidationError("give the shard outputs to merge") }
+        guard maxFileSize >= 1 else { throw ValidationError("--max-file-size must be at least 1, got \(maxFileSize)") }
     }
 
     func run() throws {
@@ -154,7 +159,12 @@ struct MergeCommand: ParsableCommand {
         try refuseClashes([target], inputs: shards)
         var parts: [(file: String, result: SweepResult)] = []
         for file in shards {
-            guard let data = FileManager.default.contents(atPath: file) else { throw fail("\(file): cannot read the file") }
+            let data: [UInt8]
+            do {
+                data = try InputFile.contents(path: file, maxBytes: maxFileSize, expected: "a sweep's JSON output")
+            } catch {
+                throw fail(error.description)
+            }
             do {
                 let json = try JSONValue.parse(String(decoding: data, as: UTF8.self))
                 parts.append((file, try SweepResult(json: json, file: file)))

@@ -56,6 +56,29 @@ import Testing
         }
     }
 
+    /// Each refusal names what the user wrote: a negative value is not taken for an option
+    /// (it said "Missing value"), a --vary value is not called a --grid or --set one, an
+    /// --era beside a scenario file is not ignored, and a shard that cannot be read says why.
+    @Test func refusalsNameWhatTheUserWrote() throws {
+        let budget = try CLI.run(["report", "scenarios/starvation-blobs.yaml", "--user-p99-budget", "-1s"])
+        #expect(budget.status == 64)
+        #expect(budget.stderr.hasPrefix("Error: --user-p99-budget: must not be negative, got \"-1s\""), "\(budget.stderr)")
+        let shard = try CLI.run(["sweep", Self.quick, "--shard", "-1/2"])
+        #expect(shard.status == 64)
+        #expect(shard.stderr == "simrun: --shard -1/2: expected i/n with 0 <= i < n\n")
+        let empty = try CLI.run(["compare", Self.quick, "--vary", "seed="])
+        #expect(empty.stderr.hasPrefix("Error: --vary seed=...: expected values separated by commas"), "\(empty.stderr)")
+        let negative = try CLI.run(["compare", Self.quick, "--vary", "seed=-1,2"])
+        #expect(negative.status == 64)
+        #expect(negative.stderr.hasSuffix("(set on the command line: --vary seed=-1)\n"), "\(negative.stderr)")
+        let era = try CLI.run(["model", "show", Self.quick, "--era", "plan"])
+        #expect(era.status == 64)
+        #expect(era.stderr.hasPrefix("Error: --era shows an era's defaults without a scenario file"), "\(era.stderr)")
+        let directory = try CLI.run(["merge", "scenarios"])
+        #expect(directory.status == 2)
+        #expect(directory.stderr == "simrun: scenarios: expected a sweep's JSON output, got a directory\n")
+    }
+
     @Test func compareFocusOnNothingInTheScenarioIsAUsageErrorWithASuggestion() throws {
         let task = try CLI.run(["compare", Self.quick, "--task", "network_ensure_mes"])
         #expect(task.status == 64)

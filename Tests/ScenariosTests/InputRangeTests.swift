@@ -53,9 +53,9 @@ private let oneInstance = """
     @Test func poolSizesThatCannotBeACountAreRejected() {
         let queues = { (setting: String) in "overrides:\n  sf_queues: {\(setting)}\n" }
         #expect(scenarioError(queues("max_workers: 1e19"))
-            == "s.yaml:2: overrides.sf_queues.max_workers: expected a number from 0 to 100000, got \"1e19\"")
+            == "s.yaml:2: overrides.sf_queues.max_workers: expected a number greater than 0 and at most 100000, got \"1e19\"")
         #expect(scenarioError(queues("min_workers: 1e308"))
-            == "s.yaml:2: overrides.sf_queues.min_workers: expected a number from 0 to 100000, got \"1e308\"")
+            == "s.yaml:2: overrides.sf_queues.min_workers: expected a number greater than 0 and at most 100000, got \"1e308\"")
         #expect(scenarioError(queues("max_workers: 0"))
             == "s.yaml:2: overrides.sf_queues.max_workers: expected a number greater than 0 and at most 100000, got \"0\"")
         #expect(scenarioError(queues("cpus_per_worker: 0.0000001"))

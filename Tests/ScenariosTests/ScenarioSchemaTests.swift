@@ -257,6 +257,13 @@ private let minimal = """
     #expect(scenario.workload.events.map(\.label) == ["workload[0]#1", "workload[0]#2", "workload[0]#3"])
 }
 
+/// A parameter nothing uses is a misspelling or a leftover: an error at its key, with the
+/// nearest used name.
+@Test func aParameterNothingUsesIsAnError() {
+    #expect(scenarioError("parameters: {pace: 12s, paec: 10s}\ntime_limit: \"${pace}\"\n")
+        == "s.yaml:1: parameters.paec: no ${paec} in the file uses this parameter; did you mean \"pace\"?")
+}
+
 @Test func anUnknownParameterIsAnErrorAtTheKeyThatUsesIt() {
     #expect(scenarioError("parameters: {pace: 12s}\ntime_limit: \"${paec}\"\n")
         == "s.yaml:2: time_limit: unknown parameter \"paec\" (declared: pace; declare it under parameters)")

@@ -69,6 +69,16 @@ import Testing
         #expect(nested.description.hasSuffix("(set on the command line: --set variants.late.fairness.after=soon)"))
     }
 
+    /// `--set parameters.NAME=...` with a misspelt NAME created a parameter nothing used and
+    /// changed nothing, silently: it is an error naming the command line.
+    @Test func aSetParameterNothingUsesIsAnError() throws {
+        let result = try CLI.run(["run", "scenarios/ci-functional.yaml", "--set", "parameters.cadnce=12s"])
+        #expect(result.status == 64)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == "simrun: scenarios/ci-functional.yaml: parameters.cadnce: no ${cadnce} in the file uses "
+                + "this parameter; did you mean \"cadence\"? (set on the command line: --set parameters.cadnce=12s)\n")
+    }
+
     @Test func anUnknownSetKeyIsReportedWithASuggestion() throws {
         let error = try #require(Self.failure(["fairnes.after=10s"]))
         #expect(error.fromCommandLine)

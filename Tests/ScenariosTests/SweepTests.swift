@@ -83,8 +83,8 @@ import Testing
     /// point is read.
     @Test func aGridOfTooManyPointsIsRefused() throws {
         let axes = try (0..<64).map { try SweepGrid.Axis.parse("parameters.p\($0)=1,2") }
-        #expect(throws: CommandLineError("--grid: more than \(SweepGrid.maxPoints) points; a sweep reads every point's "
-                                         + "scenario before it starts (split it into several sweeps)")) {
+        #expect(throws: CommandLineError("--grid: more than \(SweepGrid.maxPoints) points; every point's scenario is read "
+                                         + "before anything runs (split the grid)")) {
             try SweepGrid(axes: axes)
         }
         #expect(try SweepGrid(axes: Array(axes.prefix(16))).count == 65_536)
@@ -265,7 +265,8 @@ import Testing
         let result = try CLI.run(["sweep", path, "--grid", "fairness.after=15s,soon"])
         #expect(result.status == 64)
         #expect(result.stderr.hasPrefix("simrun: \(path): fairness.after: expected a duration"))
-        #expect(result.stderr.hasSuffix("(set on the command line: --set fairness.after=soon)\n"))
+        // Named by the option that gave it (it said --set, an option the command line did not hold).
+        #expect(result.stderr.hasSuffix("(set on the command line: --grid fairness.after=soon)\n"))
         #expect(result.stdout.isEmpty)
     }
 

@@ -242,9 +242,12 @@ enum OverridesParser {
     static let maximumWorkers = 100_000.0
 
     /// A number in (0, `limit`].
+    /// A number in (0, limit]: every out-of-range value gets the same message.
     static func positive(_ node: YAMLNode, atMost limit: Double) throws(ScenarioError) -> Double {
-        let value = try node.double(in: 0...limit)
-        guard value > 0 else { throw node.expected("a number greater than 0 and at most \(plain(limit))") }
+        let what = "a number greater than 0 and at most \(plain(limit))"
+        let value: Double
+        do { value = try node.double(in: 0...limit) } catch { throw node.expected(what) }
+        guard value > 0 else { throw node.expected(what) }
         return value
     }
 }

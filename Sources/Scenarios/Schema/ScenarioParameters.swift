@@ -17,7 +17,8 @@ enum ScenarioParameters {
                                       file: document.file, line: top[index].key.mark?.line,
                                       settings: document.root.settings)
         var values: [(name: String, value: Node)] = []
-        for entry in try parametersNode.entries() {
+        let entries = try parametersNode.entries()
+        for entry in entries {
             guard isName(entry.key) else {
                 throw ScenarioError(file: document.file, line: entry.keyLine, keyPath: "parameters",
                                     message: "expected a parameter name of letters, digits and _, got \(quoted(entry.key))")
@@ -25,32 +26,40 @@ enum ScenarioParameters {
             guard entry.value.kind != .null else { throw entry.value.expected("a value") }
             values.append((entry.key, entry.value.node))
         }
+        var used: Set<String> = []
         for position in top.indices where position != index {
             let key = top[position].key.string ?? ""
             top[position].value = try substitute(top[position].value, values, path: YAMLPath.root.appending(key: key),
-                                                 file: document.file)
+                                                 file: document.file, used: &used)
+        }
+        // A parameter nothing uses is a mistake: a misspelt name (in the file, or created by
+        // `--set parameters.NAME=...`, which would otherwise change nothing) or a leftover.
+        for entry in entries where !used.contains(entry.key) {
+            let hint = nearestSpelling(to: entry.key, among: values.map(\.name).filter { used.contains($0) })
+                .map { "; did you mean \(quoted($0))?" } ?? ""
+            throw entry.value.error("no ${\(entry.key)} in the file uses this parameter\(hint)")
         }
         return YAMLDocument(file: document.file, root: YAMLNode(node: .mapping(top), path: .root, file: document.file,
                                                                 settings: document.root.settings))
     }
 
     private static func substitute(_ node: Node, _ values: [(name: String, value: Node)], path: YAMLPath,
-                                   file: String) throws(ScenarioError) -> Node {
+                                   file: String, used: inout Set<String>) throws(ScenarioError) -> Node {
         switch node {
         case .scalar(let scalar):
             guard scalar.string.contains("${") else { return node }
-            return try replace(scalar, values, path: path, file: file)
+            return try replace(scalar, values, path: path, file: file, used: &used)
         case .mapping(var mapping):
             for position in mapping.indices {
                 let key = mapping[position].key.string ?? ""
                 mapping[position].value = try substitute(mapping[position].value, values,
-                                                         path: path.appending(key: key), file: file)
+                                                         path: path.appending(key: key), file: file, used: &used)
             }
             return .mapping(mapping)
         case .sequence(var sequence):
             for position in sequence.indices {
                 sequence[position] = try substitute(sequence[position], values, path: path.appending(index: position),
-                                                    file: file)
+                                                    file: file, used: &used)
             }
             return .sequence(sequence)
         case .alias:
@@ -59,7 +68,7 @@ enum ScenarioParameters {
     }
 
     private static func replace(_ scalar: Node.Scalar, _ values: [(name: String, value: Node)], path: YAMLPath,
-                                file: String) throws(ScenarioError) -> Node {
+                                file: String, used: inout Set<String>) throws(ScenarioError) -> Node {
         func fail(_ message: String) -> ScenarioError {
             ScenarioError(file: file, line: scalar.mark?.line, keyPath: path.description, message: message)
         }
@@ -68,6 +77,7 @@ enum ScenarioParameters {
                 let declared = values.isEmpty ? "none are declared" : "declared: " + values.map(\.name).joined(separator: ", ")
                 throw fail("unknown parameter \(quoted(name)) (\(declared); declare it under parameters)")
             }
+            used.insert(name)
             return found.value
         }
         let text = scalar.string

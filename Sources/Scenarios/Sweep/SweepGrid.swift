@@ -6,29 +6,33 @@ public struct SweepGrid: Sendable, Equatable {
         public let path: YAMLPath
         /// The values as written (each is YAML).
         public let values: [String]
+        /// The option that gave the axis, for messages.
+        public let flag: String
 
-        public init(path: YAMLPath, values: [String]) {
+        public init(path: YAMLPath, values: [String], flag: String = "--grid") {
             self.path = path
             self.values = values
+            self.flag = flag
         }
 
         /// Reads `KEY=V1,V2,...`. Commas inside brackets, braces or quotes belong to a value,
         /// so `workload[0].op.network=[a, b],[c]` has two values.
-        public static func parse(_ argument: String) throws(CommandLineError) -> Axis {
+        /// `flag` is the option that gave it (`--grid`, or compare's `--vary`), for messages.
+        public static func parse(_ argument: String, flag: String = "--grid") throws(CommandLineError) -> Axis {
             guard let equals = argument.firstIndex(of: "=") else {
-                throw CommandLineError("--grid \(quoted(argument)): expected KEY=V1,V2,... (e.g. fairness.after=10s,30s,60s)")
+                throw CommandLineError("\(flag) \(quoted(argument)): expected KEY=V1,V2,... (e.g. fairness.after=10s,30s,60s)")
             }
             let key = String(argument[..<equals])
             let path = try YAMLPath.parse(key)
             let values = splitTopLevel(String(argument[argument.index(after: equals)...]))
             guard !values.isEmpty, !values.contains(where: \.isEmpty) else {
-                throw CommandLineError("--grid \(key)=...: expected values separated by commas, none of them empty")
+                throw CommandLineError("\(flag) \(key)=...: expected values separated by commas, none of them empty")
             }
             guard Set(values).count == values.count else {
-                throw CommandLineError("--grid \(key)=...: a value is listed twice")
+                throw CommandLineError("\(flag) \(key)=...: a value is listed twice")
             }
-            for value in values { _ = try YAMLSetting(path: key, value: value) }
-            return Axis(path: path, values: values)
+            for value in values { _ = try YAMLSetting(path: key, value: value, flag: flag) }
+            return Axis(path: path, values: values, flag: flag)
         }
 
         static func splitTopLevel(_ text: String) -> [String] {
@@ -61,7 +65,7 @@ public struct SweepGrid: Sendable, Equatable {
 
     public init(axes: [Axis]) throws(CommandLineError) {
         for (index, axis) in axes.enumerated() where axes[..<index].contains(where: { $0.path == axis.path }) {
-            throw CommandLineError("--grid \(axis.path): the key has two --grid options")
+            throw CommandLineError("\(axis.flag) \(axis.path): the key has two \(axis.flag) options")
         }
         // The product counted without overflow, stopping once past the limit.
         var points = 1
@@ -69,8 +73,8 @@ public struct SweepGrid: Sendable, Equatable {
             let (product, overflow) = points.multipliedReportingOverflow(by: axis.values.count)
             points = product
             guard !overflow && points <= Self.maxPoints else {
-                throw CommandLineError("--grid: more than \(Self.maxPoints) points; a sweep reads every point's "
-                                       + "scenario before it starts (split it into several sweeps)")
+                throw CommandLineError("\(axis.flag): more than \(Self.maxPoints) points; every point's scenario "
+                                       + "is read before anything runs (split the grid)")
             }
         }
         self.axes = axes
@@ -98,7 +102,7 @@ public struct SweepGrid: Sendable, Equatable {
     public func settings(ofPoint index: Int) throws(CommandLineError) -> [YAMLSetting] {
         var settings: [YAMLSetting] = []
         for (axis, value) in zip(axes, values(ofPoint: index)) {
-            settings.append(try YAMLSetting(path: axis.path.description, value: value))
+            settings.append(try YAMLSetting(path: axis.path.description, value: value, flag: axis.flag))
         }
         return settings
     }

@@ -55,6 +55,9 @@ public struct YAMLDocument {
     private static func translate(_ error: any Error, file: String) -> ScenarioError {
         func syntax(_ context: YamlError.Context?, _ problem: String, _ mark: Mark,
                     preferContextLine: Bool) -> ScenarioError {
+            // libyaml's own wording names its C function; say what it means instead.
+            let problem = problem.hasPrefix("Maximum nesting level reached")
+                ? "lists and mappings nested too deeply (over about a thousand levels)" : problem
             guard let context else {
                 return ScenarioError(file: file, line: mark.line, message: "invalid YAML: \(problem)")
             }

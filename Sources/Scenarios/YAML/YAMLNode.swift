@@ -82,7 +82,8 @@ public struct YAMLNode {
     static func error(_ message: String, file: String, line: Int?, path: YAMLPath, setting: YAMLSetting?) -> ScenarioError {
         guard let setting else { return ScenarioError(file: file, line: line, keyPath: path.description, message: message) }
         return ScenarioError(file: file, keyPath: path.description,
-                             message: "\(message) (set on the command line: --set \(setting.text))", fromCommandLine: true)
+                             message: "\(message) (set on the command line: \(setting.flag) \(setting.text))",
+                             fromCommandLine: true)
     }
 
     /// `expected <what>, got <what is here>`.

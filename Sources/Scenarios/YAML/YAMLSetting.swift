@@ -12,6 +12,9 @@ public struct YAMLSetting: Sendable, Equatable {
     public let path: YAMLPath
     /// The value as written.
     public let value: String
+    /// The option that gave it (`--set`, or a sweep's `--grid` or compare's `--vary`), for
+    /// messages.
+    public let flag: String
 
     /// `KEY=VALUE` as the command line gives it.
     public var text: String { "\(path)=\(value)" }
@@ -25,14 +28,15 @@ public struct YAMLSetting: Sendable, Equatable {
         return try YAMLSetting(path: String(argument[..<equals]), value: String(argument[argument.index(after: equals)...]))
     }
 
-    /// A value for the key path `path` (as written on the command line).
-    public init(path: String, value: String) throws(CommandLineError) {
+    /// A value for the key path `path` (as written on the command line), given by `flag`.
+    public init(path: String, value: String, flag: String = "--set") throws(CommandLineError) {
         self.path = try YAMLPath.parse(path)
         guard !value.isEmpty else {
-            throw CommandLineError("--set \(path)=: expected a value after \"=\"")
+            throw CommandLineError("\(flag) \(path)=: expected a value after \"=\"")
         }
         self.value = value
-        _ = try node(named: "--set \(path)")
+        self.flag = flag
+        _ = try node(named: "\(flag) \(path)")
     }
 
     /// The value as a YAML node.
