@@ -11,7 +11,8 @@ struct AnalyzeCommand: ParsableCommand {
             Reads the log a line at a time. Every "execution duration" record is one execution: \
             its extra.wait_seconds is counted by extra.queue_name, op type (object_type) and task \
             (extra.tasks). Records that cannot be used are counted by reason and left out; none is \
-            fatal. The shape is described in docs/eventlog.md.
+            fatal, but a file in which no line is a JSON object is refused. The shape is described \
+            in docs/eventlog.md.
             """)
 
     @Argument(help: "Event log: one JSON object a line.")

@@ -226,6 +226,17 @@ func mmcReplayScenario(trace: String, extra: String = "") -> String {
                 + "(JSON lines)\n")
     }
 
+    /// A file none of whose lines is a JSON object (a scenario given by mistake) is refused,
+    /// not answered with empty tables; an empty file is an empty log.
+    @Test func aFileWithNoJSONLineIsNotAnEventLog() throws {
+        let result = try CLI.run(["analyze", "scenarios/mmc.yaml"])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.hasPrefix("simrun: scenarios/mmc.yaml: no line is a JSON object ("), "\(result.stderr)")
+        let empty = try CLI.run(["analyze", "/dev/null"])
+        #expect(empty.status == 0, "\(empty.stderr)")
+    }
+
     /// Records that cannot be used are counted by reason (with the first line), not fatal.
     @Test func malformedRecordsAreCountedAndReported() throws {
         let directory = try scratchDirectory()

@@ -49,8 +49,18 @@ public struct EventLogAnalysis: Sendable {
         try EventLogReader.forEachLine(path: path) { (line, number) throws(ScenarioError) in
             analysis.add(line, number: number)
         }
+        // Lines none of which is a JSON object are not an event log (a binary file, a
+        // scenario given by mistake): an error, not empty tables. A log with some bad lines
+        // counts them and goes on.
+        if analysis.records > 0,
+           let notJSON = analysis.skipped.first(where: { $0.reason == Self.notAnObject }), notJSON.count == analysis.records {
+            throw ScenarioError(file: path, message: "no line is a JSON object (\(analysis.records) read); expected an "
+                                + "event log (JSON lines, docs/eventlog.md)")
+        }
         return analysis
     }
+
+    static let notAnObject = "not a JSON object"
 
     /// One line of the log (nil: longer than the reader takes).
     public mutating func add(_ line: ArraySlice<UInt8>?, number: Int) {
@@ -58,7 +68,7 @@ public struct EventLogAnalysis: Sendable {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
         records += 1
         guard let record = EventLogJSON.parse(line), case .object = record else {
-            return Self.note(&skipped, "not a JSON object", number)
+            return Self.note(&skipped, Self.notAnObject, number)
         }
         guard let message = record["message"]?.string else { return Self.note(&skipped, "message missing or not a string", number) }
         let kind = Self.kind(of: message)
