@@ -1,4 +1,9 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `simrun`: replay Shaken Fist queue workloads on a deterministic simulator.
 struct Simrun: ParsableCommand {
@@ -20,6 +25,25 @@ struct Simrun: ParsableCommand {
                       LiveCommand.self])
 }
 
+extension Simrun {
+    /// Parses and runs a command as `main()` does, except that a mistake on the command line is
+    /// one line on standard error (ArgumentParser's own form adds a help line and the usage):
+    /// `Error: MESSAGE (see --help)`, status 64. simrun's own errors have printed their line
+    /// already; `--help` and `--version` print as ArgumentParser has them.
+    static func runOneLine() -> Never {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            self.exit()
+        } catch {
+            guard !(error is ExitCode), exitCode(for: error) == .validationFailure else { self.exit(withError: error) }
+            let message = message(for: error).split(whereSeparator: \.isNewline).joined(separator: "; ")
+            _ = writeAll("Error: \(message) (see --help)\n", to: STDERR_FILENO)
+            self.exit(withError: ExitCode.validationFailure)
+        }
+    }
+}
+
 MallocTuning.startTuned()
 Interrupts.install()
-Simrun.main()
+Simrun.runOneLine()

@@ -26,6 +26,24 @@ import Testing
         }
     }
 
+    /// A mistake on the command line is one line (ArgumentParser's own form added a help line
+    /// and the usage), status 64; --help still prints the whole help.
+    @Test(arguments: [["run", Self.quick, "--format", "xml"], ["run"], ["frobnicate"], ["run", Self.quick, "--seed", "-1"],
+                      ["compare", Self.quick, "--variants", ","], ["sweep", Self.quick, "--replications", "0"]])
+    func aCommandLineMistakeIsOneLine(_ command: [String]) throws {
+        let result = try CLI.run(command)
+        #expect(result.status == 64, "\(command)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.hasPrefix("Error: ") && result.stderr.hasSuffix(" (see --help)\n"), "\(result.stderr)")
+        #expect(result.stderr.filter { $0 == "\n" }.count == 1, "one line: \(result.stderr)")
+    }
+
+    @Test func helpIsStillTheWholeHelp() throws {
+        let result = try CLI.run(["run", "--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("OVERVIEW: ") && result.stdout.contains("USAGE: simrun run"))
+    }
+
     /// `analyze`, `model show` and `bench` have no CSV form: `--format csv` is refused, naming
     /// the two formats they have, rather than answered with the table.
     @Test(arguments: [["analyze", "docs/examples/cluster-eventlog.jsonl"], ["model", "show"],
