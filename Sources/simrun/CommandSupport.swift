@@ -59,7 +59,7 @@ func loadScenario(_ path: String, settings: [YAMLSetting] = [],
 /// `--set KEY=VALUE` (repeatable), for every command that reads a scenario.
 struct SettingOptions: ParsableArguments {
     @Option(name: .customLong("set"),
-            help: ArgumentHelp("Set a scenario key before the file is read (repeatable), e.g. --set 'workload[3].repeat.every=12s' or --set fairness.after=30s; the value is YAML.",
+            help: ArgumentHelp("Set a scenario key before the file is read (repeatable), e.g. --set 'workload[3].at=8s' or --set fairness.after=30s; the value is YAML.",
                                valueName: "key=value"))
     var raw: [String] = []
 

@@ -154,7 +154,7 @@ struct OutputBatch {
     private enum Entry {
         /// A regular file staged at `temporary`.
         case staged(OutputFile, temporary: String)
-        /// Standard output or a device: written at the end.
+        /// Standard output or a device: written when the batch commits, before the renames.
         case direct(OutputFile, String)
         /// The event log, written as the runs went.
         case stream(StreamingOutput)

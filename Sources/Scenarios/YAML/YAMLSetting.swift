@@ -1,7 +1,7 @@
 import Yams
 
 /// A value for one key path of a scenario file, given on the command line (`--set
-/// 'workload[3].repeat.every=12s'`, or one point of a sweep's `--grid`). It patches the parsed
+/// 'workload[3].at=8s'`, or one point of a sweep's `--grid`). It patches the parsed
 /// YAML tree before the scenario is read, so every key of the format can be set, and the
 /// scenario parser checks the value as it checks the file's own. Errors in a set value name the
 /// key path and say it came from the command line.
