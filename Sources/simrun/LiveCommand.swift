@@ -42,8 +42,20 @@ struct ServerOptions: ParsableArguments {
     func statements(asDeployed: Bool) throws(ExitCode) -> SQLStatements {
         do {
             guard let sql else { return try SQLStatements.builtIn(asDeployed: asDeployed) }
-            let data = try String(contentsOfFile: sql, encoding: .utf8)
-            return try SQLStatements(text: data, source: sql)
+            // Through the input checks (missing, a directory, too large), and decoded strictly:
+            // Foundation's own errors named neither the file nor the problem in words.
+            let bytes: [UInt8]
+            do {
+                bytes = try InputFile.contents(path: sql, maxBytes: YAMLInputLimits.defaultMaxBytes, expected: "a SQL file")
+            } catch {
+                throw fail(error.description)
+            }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw fail("\(sql): not UTF-8 text; expected a SQL file (simrun live sql prints one)")
+            }
+            return try SQLStatements(text: text, source: sql)
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             throw fail("\(error)")
         }

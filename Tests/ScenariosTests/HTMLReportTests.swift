@@ -56,6 +56,15 @@ final class ElementCounter: NSObject, XMLParserDelegate {
     }
 
     /// Same runs, same bytes.
+    /// A name holding a character XML cannot hold at all (an escape, NUL, U+FFFE) still
+    /// gives a well-formed file: it is shown as U+FFFD; tab and newline stay.
+    @Test func controlCharactersInNamesKeepTheFileWellFormed() throws {
+        #expect(HTMLReport.escape("a\u{1B}[31m\u{0}b\u{FFFE}\tc<&") == "a\u{FFFD}[31m\u{FFFD}b\u{FFFD}\tc&lt;&amp;")
+        let html = HTMLReport.render(title: "six\u{1}\u{1B}", sections: [ChartReport(try Self.sixStarts())])
+        let parsed = ElementCounter.parse(html)
+        #expect(parsed.error == nil, "\(parsed.error ?? "")")
+    }
+
     @Test func sameSeedGivesTheSameBytes() throws {
         let first = HTMLReport.render(title: "t", sections: [ChartReport(try Self.sixStarts())])
         let second = HTMLReport.render(title: "t", sections: [ChartReport(try Self.sixStarts())])

@@ -97,6 +97,22 @@ import Testing
         #expect(directory.stderr == "simrun: scenarios: expected a sweep's JSON output, got a directory\n")
     }
 
+    /// A `--sql` file that cannot be used is one line naming it, before any connection (it was
+    /// Foundation's error dump, without the file's name).
+    @Test func aBadSQLFileIsNamedInOneLine() throws {
+        let directory = try scratchDirectory()
+        let binary = directory + "/bad.sql"
+        try Data([0xFF, 0xFE, 0x00, 0x67]).write(to: URL(fileURLWithPath: binary))
+        let url = "mariadb://root@localhost/simrun?socket=\(directory)/no.sock"
+        for (file, message) in [(binary, "\(binary): not UTF-8 text; expected a SQL file (simrun live sql prints one)"),
+                                (directory + "/none.sql", "\(directory)/none.sql: file not found"),
+                                (directory, "\(directory): expected a SQL file, got a directory")] {
+            let result = try CLI.run(["live", "run", Self.quick, "--mariadb", url, "--sql", file])
+            #expect(result.status == 2, "\(file): \(result.stderr)")
+            #expect(result.stderr == "simrun: \(message)\n")
+        }
+    }
+
     @Test func compareFocusOnNothingInTheScenarioIsAUsageErrorWithASuggestion() throws {
         let task = try CLI.run(["compare", Self.quick, "--task", "network_ensure_mes"])
         #expect(task.status == 64)

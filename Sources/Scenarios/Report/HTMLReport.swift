@@ -97,18 +97,24 @@ public enum HTMLReport {
         return out + "</tbody>\n</table>\n</div>\n"
     }
 
-    /// `text` with the five XML specials escaped.
+    /// `text` with the five XML specials escaped, and every character XML 1.0 cannot hold at
+    /// all (control characters other than tab, newline and carriage return; U+FFFE, U+FFFF),
+    /// even as a reference, shown as U+FFFD: a name holding one (a scenario's or a variant's)
+    /// would leave the file not well-formed.
     public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            default: out.append(character)
+            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
+                out += "\u{FFFD}"
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out
