@@ -225,3 +225,46 @@ extension LiveServerTests {
         #expect(outcome.stdout.isEmpty)
     }
 }
+
+/// A `--sql` file is checked as it is read and as its answers come back: a statement name
+/// live mode never runs is a misspelling (its statement would be ignored), and a `counters`
+/// statement that does not give six counts is an error, not counts of 0.
+@Suite struct SQLFileTests {
+    /// The built-in file with the body of `name` replaced by `body`.
+    static func replacing(_ name: String, with body: String) throws -> String {
+        let text = SQLStatements.builtInText()
+        let marker = "-- name: \(name)\n"
+        let start = try #require(text.range(of: marker))
+        let end = text.range(of: "\n-- name:", range: start.upperBound..<text.endIndex)?.lowerBound ?? text.endIndex
+        return text.replacingCharacters(in: start.upperBound..<end, with: body)
+    }
+
+    @Test func aStatementNameLiveModeNeverRunsIsRefused() throws {
+        let text = SQLStatements.builtInText() + "-- name: conters\nSELECT 1;\n"
+        #expect(throws: LiveError.usage("edited.sql:\(text.split(separator: "\n", omittingEmptySubsequences: false).count - 2): "
+                                        + "no statement of live mode is named conters (the names are those of `simrun live sql`)")) {
+            try SQLStatements(text: text, source: "edited.sql")
+        }
+        _ = try SQLStatements(text: SQLStatements.builtInText(), source: "built-in")
+    }
+}
+
+extension LiveServerTests {
+@Suite struct LiveCountersTests {
+    @Test(arguments: ["SELECT 1, 2", "SELECT NULL, NULL, NULL, NULL, NULL, NULL", "SELECT -1, 2, 3, 4, 5, 6",
+                      "SELECT 1, 2, 3, 4, 5, 6 FROM DUAL WHERE 0"])
+    func countersThatAreNotSixCountsAreAnError(_ body: String) async throws {
+        let sql = try SQLStatements(text: try SQLFileTests.replacing("counters", with: body), source: "edited.sql")
+        let store = try LiveServer.store(sql: sql)
+        do {
+            _ = try await store.counters()
+            Issue.record("\(body): counters were accepted")
+        } catch let error as LiveError {
+            #expect(error.description.hasPrefix("edited.sql: statement counters gave "), "\(error)")
+        }
+        let builtIn = try LiveServer.store()
+        let counters = try await builtIn.counters()
+        #expect(counters.executed >= 0 && counters.leftClaimed >= 0)
+    }
+}
+}

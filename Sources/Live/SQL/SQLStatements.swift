@@ -37,6 +37,11 @@ public struct SQLStatements: Sendable {
                 guard !name.isEmpty, statements[name] == nil else {
                     throw LiveError.usage("\(source):\(number + 1): a `-- name:` line needs a new statement name")
                 }
+                // A name live mode never runs is a misspelling (its statement would be ignored).
+                guard Self.required.contains(name) else {
+                    throw LiveError.usage("\(source):\(number + 1): no statement of live mode is named \(name) "
+                                          + "(the names are those of `simrun live sql`)")
+                }
                 current = name
             } else if trimmed.hasPrefix("--") {
                 continue

@@ -216,8 +216,15 @@ public final class LiveStore: QueueStore, @unchecked Sendable {
     public func counters() async throws -> Counters {
         let connection = MariaDBConnection(store: self, name: "counters", random: RandomStream(seed: 0))
         let row = try await connection.row("counters")
-        let values = row.map { Int($0 ?? "") ?? 0 } + Array(repeating: 0, count: 6)
-        return Counters(executed: values[0], folded: values[1], deduplicated: values[2], deferred: values[3],
-                        created: values[4], leftClaimed: values[5])
+        // Six counts, each a whole number of 0 or more: anything else (a `--sql` file's
+        // statement edited wrong) is an error, not counts of 0 printed as the server's.
+        let values = row.map { $0.flatMap { Int($0) } }
+        guard values.count == 6, let counts = Optional(values.compactMap { $0 }), counts.count == 6,
+              counts.allSatisfy({ $0 >= 0 }) else {
+            throw LiveError.usage("\(sql.source): statement counters gave \(row.map { $0 ?? "NULL" }); expected one row "
+                                  + "of 6 counts (executed, folded, deduplicated, deferred, created, left claimed)")
+        }
+        return Counters(executed: counts[0], folded: counts[1], deduplicated: counts[2], deferred: counts[3],
+                        created: counts[4], leftClaimed: counts[5])
     }
 }
