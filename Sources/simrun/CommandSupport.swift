@@ -158,9 +158,8 @@ struct ReplicationOptions: ParsableArguments {
     var threads: Int { jobs.threads }
 
     /// The report of `chosen`: with replications, in parallel; else each variant once (in
-    /// parallel unless there is an eventlog), its eventlog streamed to `events` and `written`
-    /// given the report before the log is committed (the log is abandoned if it throws).
-    /// The event log, if asked for, is added to `outputs`, to be put in place with the rest.
+    /// parallel unless there is an eventlog), its eventlog streamed to `events` and added to
+    /// `outputs`, to be committed (or abandoned) with the command's other outputs.
     func run(_ scenario: Scenario, chosen: [Variant], seed: UInt64?, out: OutputOptions, events: OutputFile?,
              into outputs: inout OutputBatch, tracing: Bool = false, naivePolling: Bool = false) throws
         -> ReplicatedReport {

@@ -40,25 +40,28 @@ struct ServerOptions: ParsableArguments {
     /// The statements: `--sql FILE`, else the built-in ones (as deployed, inert, when
     /// `asDeployed`).
     func statements(asDeployed: Bool) throws(ExitCode) -> SQLStatements {
+        let text = try sql.map { (path) throws(ExitCode) in try Self.read(path) }
         do {
-            guard let sql else { return try SQLStatements.builtIn(asDeployed: asDeployed) }
-            // Through the input checks (missing, a directory, too large), and decoded strictly:
-            // Foundation's own errors named neither the file nor the problem in words.
-            let bytes: [UInt8]
-            do {
-                bytes = try InputFile.contents(path: sql, maxBytes: YAMLInputLimits.defaultMaxBytes, expected: "a SQL file")
-            } catch {
-                throw fail(error.description)
-            }
-            guard let text = String(validating: bytes, as: UTF8.self) else {
-                throw fail("\(sql): not UTF-8 text; expected a SQL file (simrun live sql prints one)")
-            }
+            guard let sql, let text else { return try SQLStatements.builtIn(asDeployed: asDeployed) }
             return try SQLStatements(text: text, source: sql)
-        } catch let exit as ExitCode {
-            throw exit
         } catch {
             throw fail("\(error)")
         }
+    }
+
+    /// A `--sql` file's text, through the input checks (missing, a directory, too large) and
+    /// decoded strictly: Foundation's own errors named neither the file nor the problem.
+    private static func read(_ path: String) throws(ExitCode) -> String {
+        let bytes: [UInt8]
+        do {
+            bytes = try InputFile.contents(path: path, maxBytes: YAMLInputLimits.defaultMaxBytes, expected: "a SQL file")
+        } catch {
+            throw fail(error.description)
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw fail("\(path): not UTF-8 text; expected a SQL file (simrun live sql prints one)")
+        }
+        return text
     }
 }
 

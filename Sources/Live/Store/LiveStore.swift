@@ -218,9 +218,8 @@ public final class LiveStore: QueueStore, @unchecked Sendable {
         let row = try await connection.row("counters")
         // Six counts, each a whole number of 0 or more: anything else (a `--sql` file's
         // statement edited wrong) is an error, not counts of 0 printed as the server's.
-        let values = row.map { $0.flatMap { Int($0) } }
-        guard values.count == 6, let counts = Optional(values.compactMap { $0 }), counts.count == 6,
-              counts.allSatisfy({ $0 >= 0 }) else {
+        let counts = row.compactMap { $0.flatMap { Int($0) } }
+        guard row.count == 6, counts.count == 6, counts.allSatisfy({ $0 >= 0 }) else {
             throw LiveError.usage("\(sql.source): statement counters gave \(row.map { $0 ?? "NULL" }); expected one row "
                                   + "of 6 counts (executed, folded, deduplicated, deferred, created, left claimed)")
         }
