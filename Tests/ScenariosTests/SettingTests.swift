@@ -87,6 +87,20 @@ import Testing
         #expect(error.description.hasSuffix("(set on the command line: --set fairnes.after=10s)"))
     }
 
+    /// `--set variants.lte.fairness.after=1m` (a misspelt `late`) made a variant `lte` that
+    /// nothing ran, and `late` ran unchanged, silently: a key path under `variants` changes a
+    /// variant the file has. Setting a whole variant's mapping adds one.
+    @Test func aSetKeyPathUnderAVariantTheFileLacksIsAnError() throws {
+        let error = try #require(Self.failure(["variants.lte.fairness.after=1m"]))
+        #expect(error.fromCommandLine)
+        #expect(error.description == "s.yaml: variants.lte.fairness.after: the scenario has no variant \"lte\" "
+                + "(it has strict, late); a key path changes a variant, it does not add one (set variants.NAME={...} "
+                + "to add one) (set on the command line: --set variants.lte.fairness.after=1m)")
+        let added = try Self.load(["variants.lte={fairness: {policy: bounded_staleness, after: 1m}}"])
+        let lte = try #require(added.variant(named: "lte"))
+        #expect(added.config(for: lte).fairness == .both(.boundedStaleness(after: .seconds(60))))
+    }
+
     @Test func aListItemThatDoesNotExistIsAnError() throws {
         let error = try #require(Self.failure(["workload[5].at=3s"]))
         #expect(error.fromCommandLine)

@@ -20,6 +20,8 @@ public struct LiveResult: Sendable {
     /// Scenario seconds the run took, and wall seconds.
     public var runSeconds: Double
     public var wallSeconds: Double
+    /// `completed`, `failed` (a daemon or producer ended with an error: see `failures`; the
+    /// run stops at once), `time_limit`, `interrupted` or `terminated`.
     public var ending: String
 }
 
@@ -67,6 +69,10 @@ public enum LiveRun {
         }
         var ending = "completed"
         while true {
+            // A daemon that ended with an error (a statement the server refused, say) leaves
+            // the run without it: waiting for the drain, or for the time limit, would only
+            // report later what is known now.
+            if !recorder.failures.isEmpty { ending = "failed"; break }
             if let why = done.reason { ending = why; break }
             if let why = stop.reason { ending = why; break }
             if runtime.now - started > scenario.timeLimit { ending = "time_limit"; break }
@@ -81,6 +87,8 @@ public enum LiveRun {
         }
         watcher.cancel()
         await runtime.cancelAll()
+        // A run that drained while something failed (every insert refused, say) is not whole.
+        if ending == "completed" && !recorder.failures.isEmpty { ending = "failed" }
         // A stopped run leaves no claimed rows: what the daemons held goes back to the queue.
         if ending != "completed" { try await store.releaseAll() }
         let counters = try await store.counters()

@@ -9,13 +9,47 @@ enum SQLValue {
 }
 
 /// The statements of a SQL file (``QueueSQL``'s format), checked when read: every statement
-/// live mode runs must be there.
+/// live mode runs must be there, and use only the parameters live mode binds to it.
 public struct SQLStatements: Sendable {
-    static let required = ["schema", "reset", "now", "insert_op", "insert_state", "insert_row", "load_op",
-                           "set_state", "requeue_state", "claim", "claim_bounded_staleness", "dequeue_one",
-                           "mark_claimed", "delete_row", "reap_select", "release_rows", "release_claims_select",
-                           "release_all", "requeue_executing", "depth", "has_pending_op", "recent_outcomes", "find_pending",
-                           "fold_select", "fold_update", "event", "counters", "quiet"]
+    /// Every statement live mode runs, in the file's order, and the parameters every run of
+    /// it binds (nil: run as written, unbound: `schema` and `reset`, split at `;` line ends).
+    /// A statement may use these and no others: one run from several places (`event`,
+    /// `set_state`, `insert_row`, `delete_row`, `mark_claimed`) lists what all of them bind.
+    /// `{key}` expands to `:key_COLUMN` parameters, which are bound with it. The call sites
+    /// are in `MariaDBConnection` and `LiveStore`; `SQLFileTests` runs a file whose statements
+    /// use every parameter listed here.
+    static let binds: [(name: String, parameters: [String]?)] = [
+        ("schema", nil), ("reset", nil), ("now", []),
+        ("insert_op", opParameters), ("insert_state", opParameters),
+        ("insert_row", ["queue", "delay", "payload", "state_uuid", "uuid"]),
+        ("load_op", ["uuid", "state_uuid"]),
+        ("set_state", ["state", "state_uuid", "message"]),
+        ("requeue_state", ["queue", "delay", "payload", "state_uuid", "id", "uuid", "event"]),
+        ("claim", ["queues", "limit", "claimer"]),
+        ("claim_bounded_staleness", ["queues", "limit", "claimer", "after"]),
+        ("dequeue_one", ["queue", "claimer"]),
+        ("mark_claimed", ["claimer", "ids"]),
+        ("delete_row", ["id"]),
+        ("reap_select", ["claim_timeout"]),
+        ("release_rows", ["ids"]),
+        ("release_claims_select", ["queues", "prefix"]),
+        ("release_all", []),
+        ("requeue_executing", ["state_uuids"]),
+        ("depth", ["queues"]),
+        ("has_pending_op", ["network_uuid"]),
+        ("recent_outcomes", ["network_uuid"]),
+        ("find_pending", ["type", "task", "priority_rank"]),
+        ("fold_select", ["type", "tasks", "survivor"]),
+        ("fold_update", ["type", "tasks", "survivor", "state_uuids"]),
+        ("event", ["uuid", "event"]),
+        ("counters", []), ("quiet", []),
+    ]
+
+    /// What creating an op binds to its `insert_op` and `insert_state`.
+    static let opParameters = ["uuid", "type", "node_uuid", "instance_uuid", "network_uuid", "priority",
+                               "metadata", "state_uuid", "queue", "delay", "payload"]
+
+    static let required = binds.map(\.name)
 
     private let statements: [String: String]
     /// Where the statements came from (a file name, or `built-in`).
@@ -25,14 +59,19 @@ public struct SQLStatements: Sendable {
         var statements: [String: String] = [:]
         var current: String?
         var body: [Substring] = []
-        func flush() {
-            if let current { statements[current] = body.joined(separator: "\n") }
-            body = []
+        // The file's line number of each line of `body`, to name where a parameter is.
+        var numbers: [Int] = []
+        func flush() throws {
+            defer { body = []; numbers = [] }
+            guard let current else { return }
+            let sql = body.joined(separator: "\n")
+            try Self.checkParameters(sql, statement: current, lines: numbers, source: source)
+            statements[current] = sql
         }
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.drop { $0 == " " }
             if trimmed.hasPrefix("-- name:") {
-                flush()
+                try flush()
                 let name = trimmed.dropFirst("-- name:".count).trimmingSpaces
                 guard !name.isEmpty, statements[name] == nil else {
                     throw LiveError.usage("\(source):\(number + 1): a `-- name:` line needs a new statement name")
@@ -47,9 +86,10 @@ public struct SQLStatements: Sendable {
                 continue
             } else {
                 body.append(line)
+                numbers.append(number + 1)
             }
         }
-        flush()
+        try flush()
         let missing = Self.required.filter { (statements[$0] ?? "").trimmingSpaces.isEmpty }
         guard missing.isEmpty else {
             throw LiveError.usage("\(source): no statement named \(missing.joined(separator: ", ")) "
@@ -57,6 +97,20 @@ public struct SQLStatements: Sendable {
         }
         self.statements = statements
         self.source = source
+    }
+
+    /// Refuses a parameter of `statement` that live mode does not bind to it, before anything
+    /// runs (found at the statement's first run, it ended a daemon mid-run). `lines` are the
+    /// file's line numbers of the lines of `sql`.
+    private static func checkParameters(_ sql: String, statement: String, lines: [Int], source: String) throws {
+        guard let bound = binds.first(where: { $0.name == statement })?.parameters else { return }
+        for (name, range) in parameters(in: sql) where !bound.contains(name) {
+            let line = sql[..<range.lowerBound].reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
+            let at = line < lines.count ? "\(source):\(lines[line])" : source
+            let offered = bound.isEmpty ? "none" : bound.map { ":\($0)" }.joined(separator: ", ")
+            throw LiveError.usage("\(at): statement \(statement) uses :\(name), which live mode does not bind "
+                                  + "to it (it binds \(offered))")
+        }
     }
 
     /// The built-in statements (``QueueSQL``); with `asDeployed`, the inert uuid join.
@@ -87,40 +141,47 @@ public struct SQLStatements: Sendable {
     static func bind(_ sql: String, _ values: [String: SQLValue], statement: String, source: String,
                      escape: (String) -> String) throws -> String {
         var out = ""
+        var copied = sql.startIndex
+        for (name, range) in parameters(in: sql) {
+            guard let value = values[name] else {
+                throw LiveError.usage("\(source): statement \(statement) uses :\(name), which live mode does not bind")
+            }
+            out += sql[copied..<range.lowerBound]
+            out += literal(value, escape: escape)
+            copied = range.upperBound
+        }
+        out += sql[copied...]
+        return out
+    }
+
+    /// The `:name` parameters of `sql` and where each is (its colon and name), in order;
+    /// none inside quotes (`'...'`, `"..."`, `` `...` ``).
+    static func parameters(in sql: String) -> [(name: String, range: Range<String.Index>)] {
+        var found: [(name: String, range: Range<String.Index>)] = []
         var quote: Character?
         var index = sql.startIndex
         while index < sql.endIndex {
             let character = sql[index]
+            let next = sql.index(after: index)
             if let open = quote {
-                out.append(character)
                 if character == open { quote = nil }
-                index = sql.index(after: index)
+                index = next
                 continue
             }
             if character == "'" || character == "\"" || character == "`" {
                 quote = character
-                out.append(character)
-                index = sql.index(after: index)
-                continue
-            }
-            let next = sql.index(after: index)
-            if character == ":", next < sql.endIndex, sql[next].isLetter || sql[next] == "_" {
+            } else if character == ":", next < sql.endIndex, sql[next].isLetter || sql[next] == "_" {
                 var end = next
                 while end < sql.endIndex, sql[end].isLetter || sql[end].isNumber || sql[end] == "_" {
                     end = sql.index(after: end)
                 }
-                let name = String(sql[next..<end])
-                guard let value = values[name] else {
-                    throw LiveError.usage("\(source): statement \(statement) uses :\(name), which live mode does not bind")
-                }
-                out += literal(value, escape: escape)
+                found.append((String(sql[next..<end]), index..<end))
                 index = end
                 continue
             }
-            out.append(character)
             index = next
         }
-        return out
+        return found
     }
 
     static func literal(_ value: SQLValue, escape: (String) -> String) -> String {

@@ -7,7 +7,8 @@ import Yams
 /// key path and say it came from the command line.
 ///
 /// The value is YAML: `30s`, `[1, 2]` and `{policy: drr, weights: {background: 1}}` all work.
-/// Keys that do not exist are created (with mappings on the way); list items must exist.
+/// Keys that do not exist are created (with mappings on the way), but not variants, which a
+/// key path under `variants.NAME` only changes; list items must exist.
 public struct YAMLSetting: Sendable, Equatable {
     public let path: YAMLPath
     /// The value as written.
@@ -150,6 +151,14 @@ extension YAMLDocument {
             } else {
                 if case .index = rest.first {
                     throw failure("\(here.appending(key: key)) does not exist, so it has no list items")
+                }
+                // A variant made by a key path is most often a misspelt one: the run leaves the
+                // variant meant unchanged and does not run the new one unless asked.
+                if here == YAMLPath([.key("variants")]), !rest.isEmpty {
+                    let names = pairs.compactMap { $0.0.scalar?.string }
+                    throw failure("the scenario has no variant \(quoted(key))"
+                                  + (names.isEmpty ? "" : " (it has \(names.joined(separator: ", ")))")
+                                  + "; a key path changes a variant, it does not add one (set variants.NAME={...} to add one)")
                 }
                 pairs.append((Node(key), try set(value, at: rest, in: .mapping(Node.Mapping([])), setting: setting,
                                                  file: file)))
