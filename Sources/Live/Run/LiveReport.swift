@@ -79,10 +79,16 @@ public struct LiveComparison: Sendable {
     /// its own replications.
     public static let medianTolerance = 1.0
 
+    /// The live run completed: only then are its figures whole, and set against the
+    /// simulator's. A live run that failed, hit its time limit or was stopped has coalesced
+    /// and picked up only what it reached, which says nothing about the SQL.
+    public var comparable: Bool { live.ending == "completed" }
+
     /// The server coalesced (folded plus deduplicated) a different number of requests than
     /// the simulator predicted, beyond the race allowance, or none where some were predicted
-    /// (or some where none were).
+    /// (or some where none were). Never for a live run that did not complete (``comparable``).
     public var diverges: Bool {
+        guard comparable else { return false }
         let (predicted, measured) = coalesced
         if (predicted == 0) != (measured == 0) { return true }
         return abs(predicted - measured) > Self.raceAllowance(predicted: predicted)
@@ -105,8 +111,15 @@ public struct LiveComparison: Sendable {
         lines.append(row("folded", "\(simulated.counts.folded)", "\(live.counters.folded)"))
         lines.append(row("deduplicated", "\(simulated.counts.deduplicated)", "\(live.counters.deduplicated)"))
         lines.append(row("deferred", "\(simulated.counts.deferred)", "\(live.counters.deferred)"))
-        lines.append("Kolmogorov-Smirnov distance of wait_seconds: \(formatFixed(distance, decimals: 3)) "
-                     + "(5% critical value for these sizes: \(formatFixed(s.criticalDistance(l), decimals: 3)))")
+        if !comparable {
+            lines.append("NOT COMPARED: the live run ended \(live.ending), so its figures are partial; no distance "
+                         + "or divergence is computed from them")
+        } else if s.count == 0 || l.count == 0 {
+            lines.append("Kolmogorov-Smirnov distance of wait_seconds: - (no pickups \(s.count == 0 ? "simulated" : "live"))")
+        } else {
+            lines.append("Kolmogorov-Smirnov distance of wait_seconds: \(formatFixed(distance, decimals: 3)) "
+                         + "(5% critical value for these sizes: \(formatFixed(s.criticalDistance(l), decimals: 3)))")
+        }
         if diverges {
             lines.append("DIVERGENCE: the server folded \(live.counters.folded) and deduplicated "
                          + "\(live.counters.deduplicated) where the simulator predicted \(simulated.counts.folded) "
