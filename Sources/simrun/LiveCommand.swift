@@ -110,7 +110,10 @@ struct LiveRunCommand: ParsableCommand {
     func run() throws {
         let plan = try replay.plan()
         let result = try plan.runLive(timeScale: replay.timeScale, seed: replay.seed)
-        print(LiveReport.table(live: result, scenario: plan.scenario.name), terminator: "")
+        switch replay.format {
+        case .table: print(LiveReport.table(live: result, scenario: plan.scenario.name), terminator: "")
+        case .json: print(LiveReport.json(live: result, scenario: plan.scenario.name).rendered())
+        }
         if !result.failures.isEmpty || result.ending != "completed" { throw ExitStatus.incomplete }
     }
 }
@@ -131,7 +134,10 @@ struct LiveCompareCommand: ParsableCommand {
         let simulated = plan.runSimulated(seed: replay.seed)
         let live = try plan.runLive(timeScale: replay.timeScale, seed: replay.seed)
         let comparison = LiveComparison(simulated: simulated, live: live)
-        print(comparison.table(scenario: plan.scenario.name), terminator: "")
+        switch replay.format {
+        case .table: print(comparison.table(scenario: plan.scenario.name), terminator: "")
+        case .json: print(comparison.json(scenario: plan.scenario.name).rendered())
+        }
         if comparison.diverges || !live.failures.isEmpty || live.ending != "completed" {
             throw ExitStatus.incomplete
         }
@@ -225,6 +231,9 @@ struct LiveReplayOptions: ParsableArguments {
 
     @Option(parsing: .unconditional, help: "Seed for every random stream (default: the scenario's seed).")
     var seed: UInt64?
+
+    @Option(help: "table, or json for a program (the same figures; docs/live.md).")
+    var format: TableOrJSON = .table
 
     @OptionGroup var set: SettingOptions
 

@@ -341,6 +341,23 @@ extension LiveServerTests {
         #expect(!comparison.diverges && !table.contains("DIVERGENCE") && !table.contains("Kolmogorov"), "\(table)")
         #expect(table.contains("NOT COMPARED: the live run ended failed, so its figures are partial"))
     }
+
+    /// What a program sees of such a run: `simrun live run --format json` prints the whole
+    /// object with its ending and failures, and exits 1.
+    @Test func aFailedRunIsFailedInItsJSONAndItsStatus() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("simrun-broken-\(getpid()).sql").path
+        try SQLStatements.builtInText().replacing("-- name: claim\n", with: "-- name: claim\nSELEKT 1; ")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let outcome = try await LiveProcess.run(LiveProcess.simrun, [
+            "live", "run", LiveRunTests.scenarioPath, "--variant", "plan", "--mariadb", try #require(LiveServer.urlText),
+            "--time-scale", "0.2", "--sql", file, "--format", "json"])
+        #expect(outcome.status == 1 && !outcome.signalled, "\(outcome.stderr)")
+        let json = try JSONValue.parse(outcome.stdout)
+        #expect(json["ending"]?.stringValue == "failed")
+        #expect(json["failures"]?.arrayValue?.isEmpty == false)
+        #expect(json["server"]?["left_claimed"]?.int64Value == 0)
+    }
 }
 }
 

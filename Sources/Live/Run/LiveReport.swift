@@ -1,4 +1,5 @@
 import Model
+import Scenarios
 import Sim
 
 /// What `live compare` needs of a simulated run.
@@ -7,8 +8,12 @@ public struct RunResultSample: Sendable {
     public var counts: OpCounts
 
     public init(_ result: RunResult) {
-        waits = WaitSample(trace: result.trace)
-        counts = result.counts
+        self.init(waits: WaitSample(trace: result.trace), counts: result.counts)
+    }
+
+    init(waits: WaitSample, counts: OpCounts) {
+        self.waits = waits
+        self.counts = counts
     }
 }
 
@@ -33,6 +38,38 @@ public enum LiveReport {
         for incident in live.incidents { lines.append("  database: \(incident)") }
         for failure in live.failures { lines.append("  FAILED: \(failure)") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `live run --format json`: what ``table(live:scenario:)`` prints, as one object.
+    public static func json(live: LiveResult, scenario: String) -> JSONValue {
+        let c = live.counters, t = live.transient
+        return .object([
+            ("scenario", .string(scenario)),
+            ("variant", .string(live.variant)),
+            ("ending", .string(live.ending)),
+            ("run_seconds", .number(live.runSeconds)),
+            ("wall_seconds", .number(live.wallSeconds)),
+            ("wait_seconds", waits(live.waits)),
+            ("server", .object([
+                ("created", .int(c.created)), ("executed", .int(c.executed)), ("folded", .int(c.folded)),
+                ("deduplicated", .int(c.deduplicated)), ("deferred", .int(c.deferred)),
+                ("left_claimed", .int(c.leftClaimed)),
+            ])),
+            ("retried", .object([
+                ("deadlocks", .int(t.deadlocks)), ("lock_wait_timeouts", .int(t.lockWaitTimeouts)),
+                ("lost_connections", .int(t.lostConnections)),
+            ])),
+            ("incidents", .array(live.incidents.map { .string($0) })),
+            ("failures", .array(live.failures.map { .string($0) })),
+        ])
+    }
+
+    /// A sample's count and percentiles in scenario seconds (null where it has none).
+    static func waits(_ sample: WaitSample) -> JSONValue {
+        func value(_ number: Double?) -> JSONValue { number.map { .number($0) } ?? .null }
+        return .object([("count", .int(sample.count)), ("p50", value(sample.quantile(0.5))),
+                        ("p90", value(sample.quantile(0.9))), ("p99", value(sample.quantile(0.99))),
+                        ("max", value(sample.values.last))])
     }
 }
 
@@ -130,6 +167,37 @@ public struct LiveComparison: Sendable {
         for incident in live.incidents { lines.append("database: \(incident)") }
         for failure in live.failures { lines.append("FAILED: \(failure)") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `live compare --format json`: the live run as `live run` gives it, the simulated side
+    /// beside it, and the comparison (null distance when not ``comparable`` or a side has no
+    /// pickups).
+    public func json(scenario: String) -> JSONValue {
+        let s = simulated.waits, l = live.waits, counts = simulated.counts
+        let measured = comparable && s.count > 0 && l.count > 0
+        let (predicted, coalescedLive) = coalesced
+        return .object([
+            ("scenario", .string(scenario)),
+            ("variant", .string(live.variant)),
+            ("comparable", .bool(comparable)),
+            ("simulated", .object([
+                ("wait_seconds", LiveReport.waits(s)),
+                ("counts", .object([
+                    ("created", .int(counts.created)), ("executed", .int(counts.executed)),
+                    ("folded", .int(counts.folded)), ("deduplicated", .int(counts.deduplicated)),
+                    ("deferred", .int(counts.deferred)),
+                ])),
+            ])),
+            ("live", LiveReport.json(live: live, scenario: scenario)),
+            ("kolmogorov_smirnov", measured
+                ? .object([("distance", .number(distance)), ("critical_5_percent", .number(s.criticalDistance(l)))])
+                : .null),
+            ("coalesced", .object([
+                ("predicted", .int(predicted)), ("live", .int(coalescedLive)),
+                ("allowance", .int(Self.raceAllowance(predicted: predicted))),
+            ])),
+            ("diverges", .bool(diverges)),
+        ])
     }
 }
 
