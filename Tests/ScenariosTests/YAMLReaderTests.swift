@@ -12,6 +12,18 @@ import Testing
             "s.yaml:2: invalid YAML: could not find expected ':' (while scanning a simple key)")
     }
 
+    /// libyaml looks no further than 1024 characters for a key's `:`, and then says only that
+    /// it found none: the message says why. A key of 1,000 is read (and refused as unknown).
+    @Test func aKeyOverYAMLsLimitIsNamedAsSuch() {
+        let long = String(repeating: "k", count: 1_100)
+        #expect(failure("seed: 1\n\(long): 2\n") { $0 } == "s.yaml:2: invalid YAML: a key longer than 1024 characters "
+                + "(YAML's limit for a key written without `?`)")
+        #expect(failure("seed: 1\n\(long) 2\n") { $0 } ==
+            "s.yaml:2: invalid YAML: could not find expected ':' (while scanning a simple key)")
+        let key = String(repeating: "k", count: 1_000)
+        #expect(failure("\(key): 2\n") { try $0.mapping(allowedKeys: ["seed"]) }?.hasPrefix("s.yaml:1: unknown key") == true)
+    }
+
     @Test func unclosedQuoteNamesTheLineWhereItOpens() {
         #expect(failure("seed: 1\nname: \"abc\nworkload: []\n") { $0 } ==
             "s.yaml:2: invalid YAML: found unexpected end of stream (while scanning a quoted scalar)")

@@ -75,6 +75,12 @@ public struct YAMLDocument {
         case .scanner(_, let problem, let mark, let yaml) where character(at: mark, in: yaml) == "\t":
             return ScenarioError(file: file, line: mark.line,
                                  message: "invalid YAML: \(problem) (a tab; YAML indents with spaces only)")
+        case .scanner(let context?, "could not find expected ':'", _, let yaml)
+            where context.text == "while scanning a simple key" && keyLength(at: context.mark, in: yaml) > 1024:
+            // libyaml looks no further than 1024 characters for a simple key's `:`.
+            return ScenarioError(file: file, line: context.mark.line,
+                                 message: "invalid YAML: a key longer than 1024 characters (YAML's limit for a key "
+                                     + "written without `?`)")
         case .scanner(let context, let problem, let mark, _):
             return syntax(context, problem, mark, preferContextLine: true)
         case .composer(_, "but found another document", let mark, _):
@@ -94,6 +100,18 @@ public struct YAMLDocument {
         default:
             return ScenarioError(file: file, message: "invalid YAML: \(oneLine(yamlError.description))")
         }
+    }
+
+    /// How many characters the key starting at `mark` has before the `:` that ends it on its
+    /// line (0 if there is none).
+    private static func keyLength(at mark: Mark, in yaml: String) -> Int {
+        guard mark.line >= 1, let line = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+            .dropFirst(mark.line - 1).first else { return 0 }
+        let key = line.unicodeScalars.dropFirst(max(mark.column - 1, 0))
+        let colon = key.indices.first { index in
+            key[index] == ":" && (key.index(after: index) == key.endIndex || key[key.index(after: index)] == " ")
+        }
+        return colon.map { key.distance(from: key.startIndex, to: $0) } ?? 0
     }
 
     /// The character libyaml pointed at (1-based line and column, counted in scalars).
