@@ -37,8 +37,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Measure the backlog instead: N instance starts at one instant on one network (scenarios/six-instance-starts.yaml with its count set), for each N given (comma-separated); the smallest (at most 2,000) is run once first, unmeasured.")
     var backlog: String?
 
-    @Option(help: "The variant --backlog runs.")
-    var backlogVariant = "plan"
+    @Option(help: "The variant --backlog runs (default: plan).")
+    var backlogVariant: String?
+
+    private var backlogVariantName: String { backlogVariant ?? "plan" }
 
     @Flag(help: "Measure a sweep instead: scenarios/starvation-blobs.yaml, variant staleness, 24 points (fairness.after x cluster.cpus) x 10 replications on every core; target under 60 s on 2 cores.")
     var sweep = false
@@ -55,6 +57,18 @@ struct BenchCommand: ParsableCommand {
         }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
         if backlog != nil { _ = try backlogSizes() }
+        // Each measures one thing: a second one, or what only another reads, was ignored.
+        let modes = [(mm1, "--mm1"), (large, "--large"), (backlog != nil, "--backlog"), (sweep, "--sweep"),
+                     (seam, "--seam")].filter(\.0).map(\.1)
+        guard modes.count <= 1 else {
+            throw ValidationError("\(modes.joined(separator: " and ")) measure different things: give one of them")
+        }
+        if let mode = modes.first, mode != "--large", let first = scenarios.first {
+            throw ValidationError("\(mode) measures no scenario file, so \(first) would be ignored")
+        }
+        if backlogVariant != nil && backlog == nil {
+            throw ValidationError("--backlog-variant is the variant --backlog runs: give --backlog N,... with it")
+        }
     }
 
     /// `--backlog`'s sizes: every item a count from 1 to 1,000,000.
@@ -224,7 +238,7 @@ struct BenchCommand: ParsableCommand {
             say("  measured \(size) starts")
         }
         if format == .json {
-            print(BenchJSON.backlog(measured, variant: backlogVariant).rendered())
+            print(BenchJSON.backlog(measured, variant: backlogVariantName).rendered())
             return
         }
         var table = [["starts", "ops", "wall s", "us per start", "jobs per start", "virtual s", "peak MiB"]]
@@ -235,7 +249,7 @@ struct BenchCommand: ParsableCommand {
                           formatFixed(m.virtualSeconds, decimals: 1), formatFixed(m.peakMiB, decimals: 1)])
         }
         print("")
-        print("\(backlogVariant): N instance starts at one instant on one network (scenarios/six-instance-starts.yaml)")
+        print("\(backlogVariantName): N instance starts at one instant on one network (scenarios/six-instance-starts.yaml)")
         printTable(table)
     }
 
@@ -249,8 +263,8 @@ struct BenchCommand: ParsableCommand {
             throw fail("\(error)")
         }
         let scenario = try loadScenario("scenarios/six-instance-starts.yaml", settings: settings)
-        guard let variant = scenario.variant(named: backlogVariant) else {
-            throw fail("--backlog-variant: scenarios/six-instance-starts.yaml has no variant \"\(backlogVariant)\"")
+        guard let variant = scenario.variant(named: backlogVariantName) else {
+            throw fail("--backlog-variant: scenarios/six-instance-starts.yaml has no variant \"\(backlogVariantName)\"")
         }
         return (scenario, variant)
     }

@@ -56,6 +56,23 @@ import Testing
                                         + "Please provide one of 'table' and 'json'."))
     }
 
+    /// `bench` measures one thing a run: two modes ran the first alone, and a scenario file or
+    /// a `--backlog-variant` that the mode never reads was ignored (`bench --mm1 0` measured
+    /// the M/M/1 rows). Each is a usage error naming what would have been ignored.
+    @Test(arguments: [
+        (["--mm1", "0"], "Error: --mm1 measures no scenario file, so 0 would be ignored (see --help)\n"),
+        (["--mm1", "--sweep"], "Error: --mm1 and --sweep measure different things: give one of them (see --help)\n"),
+        (["--backlog", "10", "--seam"], "Error: --backlog and --seam measure different things: give one of them (see --help)\n"),
+        (["--backlog-variant", "facade"],
+         "Error: --backlog-variant is the variant --backlog runs: give --backlog N,... with it (see --help)\n"),
+    ])
+    func benchRefusesWhatItsModeWouldIgnore(_ arguments: [String], _ message: String) throws {
+        let result = try CLI.run(["bench"] + arguments)
+        #expect(result.status == 64, "\(arguments)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == message)
+    }
+
     /// `--variants ,` named no variant and quietly ran the defaults; a warm-up as long as
     /// the time limit left every table empty. Both are usage errors now.
     @Test func anEmptyVariantListOrAWarmupPastTheTimeLimitIsRefused() throws {
