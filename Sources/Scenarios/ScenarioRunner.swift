@@ -87,14 +87,16 @@ public enum ScenarioRunner {
     }
 
     /// A run's progress line (`--progress`), for example "variant plan: 21600 s of 86400 s
-    /// virtual (25 %), 120000 ops created, 119000 ended, 3.1 s wall".
-    static func progressLine(_ now: RunProgress, variant: String, timeLimit: Duration?, wall: Double) -> String {
+    /// virtual (25 %), 120000 ops created, 119000 ended, 3.1 s wall". `clock` names the run's
+    /// clock (`scenario` for a live run's, scaled from the wall clock).
+    public static func progressLine(_ now: RunProgress, variant: String, timeLimit: Duration?, wall: Double,
+                                    clock name: String = "virtual") -> String {
         var clock = "\(formatFixed(now.virtualTime.seconds, decimals: 0)) s"
         if let timeLimit, timeLimit > .zero {
-            clock += " of \(formatFixed(timeLimit.seconds, decimals: 0)) s virtual ("
+            clock += " of \(formatFixed(timeLimit.seconds, decimals: 0)) s \(name) ("
                 + "\(formatFixed(100 * now.virtualTime.seconds / timeLimit.seconds, decimals: 0)) %)"
         } else {
-            clock += " virtual"
+            clock += " \(name)"
         }
         return "variant \(variant): \(clock), \(now.created) ops created, \(now.ended) ended, "
             + "\(formatFixed(wall, decimals: 1)) s wall"

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Live
+import Model
 import Scenarios
 import Sim
 #if canImport(Glibc)
@@ -109,7 +110,7 @@ struct LiveRunCommand: ParsableCommand {
 
     func run() throws {
         let plan = try replay.plan()
-        let result = try plan.runLive(timeScale: replay.timeScale, seed: replay.seed)
+        let result = try plan.runLive(timeScale: replay.timeScale, seed: replay.seed, progress: replay.progressLine)
         switch replay.format {
         case .table: print(LiveReport.table(live: result, scenario: plan.scenario.name), terminator: "")
         case .json: print(LiveReport.json(live: result, scenario: plan.scenario.name).rendered())
@@ -132,7 +133,7 @@ struct LiveCompareCommand: ParsableCommand {
     func run() throws {
         let plan = try replay.plan()
         let simulated = plan.runSimulated(seed: replay.seed)
-        let live = try plan.runLive(timeScale: replay.timeScale, seed: replay.seed)
+        let live = try plan.runLive(timeScale: replay.timeScale, seed: replay.seed, progress: replay.progressLine)
         let comparison = LiveComparison(simulated: simulated, live: live)
         switch replay.format {
         case .table: print(comparison.table(scenario: plan.scenario.name), terminator: "")
@@ -176,14 +177,21 @@ struct LivePlan {
     }
 
     /// Runs live, stopping cleanly on Ctrl-C (a second Ctrl-C exits at once).
-    func runLive(timeScale: Double, seed: UInt64?) throws(ExitCode) -> LiveResult {
+    func runLive(timeScale: Double, seed: UInt64?, progress line: Progress) throws(ExitCode) -> LiveResult {
         let stop = LiveStop()
+        let progress: (@Sendable (RunProgress, Double) -> Void)? = line.enabled
+            ? { @Sendable [variant, scenario] now, wall in
+                line(ScenarioRunner.progressLine(now, variant: variant.name, timeLimit: scenario.timeLimit, wall: wall,
+                                                 clock: "scenario"))
+            }
+            : nil
         Interrupts.onInterrupt { signal in stop.request(signal == SIGINT ? "interrupted" : "terminated") }
         defer { Interrupts.onInterrupt(nil) }
         let outcome = blocking { [scenario, variant, url, statements] () async -> Result<LiveResult, any Error> in
             do {
                 return .success(try await LiveRun.run(scenario, variant: variant, url: url, sql: statements,
-                                                      timeScale: timeScale, seed: seed ?? scenario.seed, stop: stop))
+                                                      timeScale: timeScale, seed: seed ?? scenario.seed, stop: stop,
+                                                      progress: progress))
             } catch {
                 return .failure(error)
             }
@@ -234,6 +242,11 @@ struct LiveReplayOptions: ParsableArguments {
 
     @Option(help: "table, or json for a program (the same figures; docs/live.md).")
     var format: TableOrJSON = .table
+
+    @Flag(help: "Print progress to standard error even when it is not a terminal (every 2 s of wall time: the scenario clock against the time limit, ops created and ended).")
+    var progress = false
+
+    var progressLine: Progress { Progress(forced: progress) }
 
     @OptionGroup var set: SettingOptions
 

@@ -2,11 +2,13 @@
 import Model
 import Scenarios
 import Sim
+import Synchronization
 import Testing
 
 /// Whole runs on the real server: steps 4 and 5 fold and deduplicate what the simulator
 /// predicts; the deployed (inert) join reproduces the three lost months and compare flags
-/// it; bad URLs and credentials fail in one line before anything runs.
+/// it; a run reports its progress as it goes; bad URLs and credentials fail in one line
+/// before anything runs.
 extension LiveServerTests {
 @Suite struct LiveRunTests {
     static let scenarioPath = CLIRoot.path + "/scenarios/six-instance-starts.yaml"
@@ -57,6 +59,26 @@ extension LiveServerTests {
         #expect(comparison.live.counters.deduplicated == 0)
         #expect(comparison.diverges)
         #expect(comparison.table(scenario: scenario.name).contains("DIVERGENCE:"))
+    }
+
+    /// A live run tells its progress every 2 s of wall time (the plan run takes about 4.5 s
+    /// at time scale 0.2): its scenario clock, growing, never past where the run ended.
+    @Test func aLiveRunReportsItsProgress() async throws {
+        let scenario = try ScenarioParser.load(path: Self.scenarioPath)
+        let variant = try #require(scenario.variant(named: "plan"))
+        let heard = Mutex<[(RunProgress, Double)]>([])
+        let live = try await LiveRun.run(scenario, variant: variant, url: LiveServer.url, sql: SQLStatements.builtIn(),
+                                         timeScale: 0.2, seed: scenario.seed,
+                                         progress: { now, wall in heard.withLock { $0.append((now, wall)) } })
+        let reports = heard.withLock { $0 }
+        #expect(live.ending == "completed")
+        #expect(!reports.isEmpty, "no progress in \(live.wallSeconds) s wall")
+        let clocks = reports.map(\.0.virtualTime.seconds)
+        #expect(clocks == clocks.sorted() && (clocks.last ?? 0) <= live.runSeconds, "\(clocks)")
+        #expect(reports.allSatisfy { $0.1 >= 1.9 && $0.1 <= live.wallSeconds && $0.0.ended <= $0.0.created })
+        let line = ScenarioRunner.progressLine(reports[0].0, variant: "plan", timeLimit: scenario.timeLimit,
+                                               wall: reports[0].1, clock: "scenario")
+        #expect(line.hasPrefix("variant plan: ") && line.contains(" s of 600 s scenario ("), "\(line)")
     }
 
     @Test func aBadURLOrUserFailsInOneLineBeforeAnythingRuns() throws {

@@ -33,6 +33,9 @@ public enum LiveRun {
     /// the run with an error.
     public static let silenceLimit: Duration = .seconds(15)
 
+    /// How often, in wall time, a run tells its `progress` where it is.
+    public static let progressEvery: Duration = .seconds(2)
+
     /// Refuses what live mode cannot run, before anything runs.
     public static func check(_ config: ModelConfig, variant: String) throws {
         if config.idle == .wakeOnEnqueue {
@@ -49,8 +52,12 @@ public enum LiveRun {
         }
     }
 
+    /// Runs `variant` of `scenario` on the server; `progress` hears every `progressEvery` of
+    /// wall time where the run is (its scenario clock and the model's own counts) and how
+    /// many wall seconds it has taken.
     public static func run(_ scenario: Scenario, variant: Variant, url: DatabaseURL, sql: SQLStatements,
-                           timeScale: Double, seed: UInt64, stop: LiveStop = LiveStop()) async throws -> LiveResult {
+                           timeScale: Double, seed: UInt64, stop: LiveStop = LiveStop(),
+                           progress: (@Sendable (RunProgress, Double) -> Void)? = nil) async throws -> LiveResult {
         let config = scenario.config(for: variant)
         try check(config, variant: variant.name)
         let runtime = LiveRuntime(timeScale: timeScale)
@@ -68,7 +75,16 @@ public enum LiveRun {
             done.request("completed")
         }
         var ending = "completed"
+        let wall = ContinuousClock()
+        var reported = wall.now
         while true {
+            if let progress, wall.now - reported >= progressEvery {
+                reported = wall.now
+                let counts = recorder.counts
+                progress(RunProgress(virtualTime: runtime.now - started, created: counts.created,
+                                     ended: counts.completed + counts.errored + counts.aborted),
+                         runtime.wall(runtime.now - started).seconds)
+            }
             // A daemon that ended with an error (a statement the server refused, say) leaves
             // the run without it: waiting for the drain, or for the time limit, would only
             // report later what is known now.
