@@ -139,7 +139,7 @@ struct LiveCompareCommand: ParsableCommand {
         case .table: print(comparison.table(scenario: plan.scenario.name), terminator: "")
         case .json: print(comparison.json(scenario: plan.scenario.name).rendered())
         }
-        if comparison.diverges || !live.failures.isEmpty || live.ending != "completed" {
+        if comparison.diverges || !comparison.comparable || !live.failures.isEmpty {
             throw ExitStatus.incomplete
         }
     }

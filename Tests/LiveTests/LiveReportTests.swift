@@ -83,7 +83,8 @@ import Testing
         #expect(try Self.parsed(inert.json(scenario: "six"))["diverges"] == .bool(true))
     }
 
-    /// The same counts from a live run that failed are partial: no divergence, no distance.
+    /// The same counts from a live run that failed, or beside a simulated run cut short, are
+    /// partial: no divergence, no distance.
     @Test func aLiveRunThatDidNotCompleteIsNotCompared() throws {
         for ending in ["failed", "time_limit"] {
             let partial = LiveComparison(simulated: Self.simulated(folded: 15),
@@ -96,5 +97,12 @@ import Testing
             #expect(json["comparable"] == .bool(false) && json["diverges"] == .bool(false))
             #expect(json["kolmogorov_smirnov"] == .null)
         }
+        // Nor is a simulated run cut short by its time limit.
+        var cut = Self.simulated(folded: 15)
+        cut.ending = "time_limit"
+        let short = LiveComparison(simulated: cut, live: Self.live(ending: "completed", waits: [15.1], folded: 0))
+        #expect(!short.comparable && !short.diverges)
+        #expect(short.table(scenario: "six").contains("NOT COMPARED: the simulated run ended time_limit"))
+        #expect(try Self.parsed(short.json(scenario: "six"))["simulated"]?["ending"]?.stringValue == "time_limit")
     }
 }

@@ -6,14 +6,25 @@ import Sim
 public struct RunResultSample: Sendable {
     public var waits: WaitSample
     public var counts: OpCounts
+    /// How the simulated run ended: `completed`, or what stopped it (`time_limit`, `stuck`,
+    /// `no_progress`, `job_limit`), after which its figures are partial.
+    public var ending: String
 
     public init(_ result: RunResult) {
-        self.init(waits: WaitSample(trace: result.trace), counts: result.counts)
+        let ending = switch result.ending {
+        case .completed: "completed"
+        case .stuck: "stuck"
+        case .timeLimit: "time_limit"
+        case .noProgress: "no_progress"
+        case .jobLimit: "job_limit"
+        }
+        self.init(waits: WaitSample(trace: result.trace), counts: result.counts, ending: ending)
     }
 
-    init(waits: WaitSample, counts: OpCounts) {
+    init(waits: WaitSample, counts: OpCounts, ending: String = "completed") {
         self.waits = waits
         self.counts = counts
+        self.ending = ending
     }
 }
 
@@ -116,10 +127,10 @@ public struct LiveComparison: Sendable {
     /// its own replications.
     public static let medianTolerance = 1.0
 
-    /// The live run completed: only then are its figures whole, and set against the
-    /// simulator's. A live run that failed, hit its time limit or was stopped has coalesced
-    /// and picked up only what it reached, which says nothing about the SQL.
-    public var comparable: Bool { live.ending == "completed" }
+    /// Both runs completed: only then are their figures whole, and set side by side. A live
+    /// run that failed, hit its time limit or was stopped has coalesced and picked up only
+    /// what it reached, which says nothing about the SQL; nor does a simulated run cut short.
+    public var comparable: Bool { live.ending == "completed" && simulated.ending == "completed" }
 
     /// The server coalesced (folded plus deduplicated) a different number of requests than
     /// the simulator predicted, beyond the race allowance, or none where some were predicted
@@ -149,7 +160,9 @@ public struct LiveComparison: Sendable {
         lines.append(row("deduplicated", "\(simulated.counts.deduplicated)", "\(live.counters.deduplicated)"))
         lines.append(row("deferred", "\(simulated.counts.deferred)", "\(live.counters.deferred)"))
         if !comparable {
-            lines.append("NOT COMPARED: the live run ended \(live.ending), so its figures are partial; no distance "
+            let which = live.ending != "completed" ? "live run ended \(live.ending)"
+                : "simulated run ended \(simulated.ending)"
+            lines.append("NOT COMPARED: the \(which), so its figures are partial; no distance "
                          + "or divergence is computed from them")
         } else if s.count == 0 || l.count == 0 {
             lines.append("Kolmogorov-Smirnov distance of wait_seconds: - (no pickups \(s.count == 0 ? "simulated" : "live"))")
@@ -181,6 +194,7 @@ public struct LiveComparison: Sendable {
             ("variant", .string(live.variant)),
             ("comparable", .bool(comparable)),
             ("simulated", .object([
+                ("ending", .string(simulated.ending)),
                 ("wait_seconds", LiveReport.waits(s)),
                 ("counts", .object([
                     ("created", .int(counts.created)), ("executed", .int(counts.executed)),
