@@ -61,6 +61,19 @@ import Testing
         #expect(empty["failures"]?.arrayValue?.first?.stringValue == "node-1/sf-net: error 1064")
     }
 
+    /// A broken statement ends every daemon that runs it with the same error: one line for
+    /// them all, in the order the errors came; the JSON keeps each failure.
+    @Test func theSameFailureOfSeveralDaemonsIsOneLine() throws {
+        let failures = ["node-1/sf-net: error 1064: syntax", "node-1/sf-queues: error 1064: syntax",
+                        "api/workload[0]#1: error 1146: no table", "node-2/sf-net: error 1064: syntax"]
+        #expect(LiveReport.failureLines(failures) == ["node-1/sf-net, node-1/sf-queues, node-2/sf-net: error 1064: syntax",
+                                                      "api/workload[0]#1: error 1146: no table"])
+        let result = Self.live(ending: "failed", waits: [], folded: 0, failures: failures)
+        #expect(LiveReport.table(live: result, scenario: "six").split(separator: "\n").filter { $0.contains("FAILED") }
+            .count == 2)
+        #expect(try Self.parsed(LiveReport.json(live: result, scenario: "six"))["failures"]?.arrayValue?.count == 4)
+    }
+
     @Test func compareJSONHoldsTheComparisonAndItsVerdict() throws {
         let agreeing = LiveComparison(simulated: Self.simulated(folded: 15),
                                       live: Self.live(ending: "completed", waits: [15.1, 15.3, 15.6], folded: 15))

@@ -47,8 +47,26 @@ public enum LiveReport {
                          + "timeouts, \(live.transient.lostConnections) lost connections")
         }
         for incident in live.incidents { lines.append("  database: \(incident)") }
-        for failure in live.failures { lines.append("  FAILED: \(failure)") }
+        for failure in failureLines(live.failures) { lines.append("  FAILED: \(failure)") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Failures as `NAME: ERROR`, those with the same error on one line, names first
+    /// (`node-1/sf-net, node-2/sf-net: error 1064: ...`): a broken statement ends every
+    /// daemon that runs it with the same error. In the order each error was first met.
+    static func failureLines(_ failures: [String]) -> [String] {
+        var names: [String: [String]] = [:]
+        var order: [String] = []
+        for failure in failures {
+            guard let colon = failure.range(of: ": ") else {
+                order.append(failure)
+                continue
+            }
+            let error = String(failure[colon.upperBound...])
+            if names[error] == nil { order.append(error) }
+            names[error, default: []].append(String(failure[..<colon.lowerBound]))
+        }
+        return order.map { error in names[error].map { "\($0.joined(separator: ", ")): \(error)" } ?? error }
     }
 
     /// `live run --format json`: what ``table(live:scenario:)`` prints, as one object.
@@ -178,7 +196,7 @@ public struct LiveComparison: Sendable {
                          + "the SQL does not do what the model assumes")
         }
         for incident in live.incidents { lines.append("database: \(incident)") }
-        for failure in live.failures { lines.append("FAILED: \(failure)") }
+        for failure in LiveReport.failureLines(live.failures) { lines.append("FAILED: \(failure)") }
         return lines.joined(separator: "\n") + "\n"
     }
 
