@@ -15,10 +15,11 @@ struct Simrun: ParsableCommand {
             docs/scenario-format.md. The same scenario and seed always give the same output.
 
             Exit status: 0 success; 1 a run hit its time limit, got stuck or stopped making \
-            progress (the report says which ops were left), or a live run failed or diverged; 2 bad scenario or input file, a run \
-            beyond the budget (--max-ops), or an error; 3 coalescing lost work (with --strict); 4 \
-            check found a regression; 5 check found an improvement beyond the threshold (refresh \
-            the baseline); 64 bad command line; 130 or 143 interrupted by SIGINT or SIGTERM.
+            progress (the report says which ops were left), or a live run failed or diverged; 2 \
+            bad scenario or input file, a run beyond the budget (--max-ops), or an error; 3 \
+            coalescing lost work (with --strict); 4 check found a regression; 5 check found an \
+            improvement beyond the threshold (refresh the baseline); 64 bad command line; 130 or \
+            143 interrupted by SIGINT or SIGTERM.
             """,
         subcommands: [RunCommand.self, CompareCommand.self, SweepCommand.self, MergeCommand.self, ReportCommand.self,
                       CheckCommand.self, BaselineCommand.self, BenchCommand.self, ModelCommand.self, AnalyzeCommand.self,

@@ -152,7 +152,7 @@ public struct LiveComparison: Sendable {
 
     /// The server coalesced (folded plus deduplicated) a different number of requests than
     /// the simulator predicted, beyond the race allowance, or none where some were predicted
-    /// (or some where none were). Never for a live run that did not complete (``comparable``).
+    /// (or some where none were). Never when a run did not complete (``comparable``).
     public var diverges: Bool {
         guard comparable else { return false }
         let (predicted, measured) = coalesced

@@ -16,7 +16,7 @@ public struct SQLStatements: Sendable {
     /// A statement may use these and no others: one run from several places (`event`,
     /// `set_state`, `insert_row`, `delete_row`, `mark_claimed`) lists what all of them bind.
     /// `{key}` expands to `:key_COLUMN` parameters, which are bound with it. The call sites
-    /// are in `MariaDBConnection` and `LiveStore`; `SQLFileTests` runs a file whose statements
+    /// are in `MariaDBConnection` and `LiveStore`; `LiveSQLFileRunTests` runs a file whose statements
     /// use every parameter listed here.
     static let binds: [(name: String, parameters: [String]?)] = [
         ("schema", nil), ("reset", nil), ("now", []),
