@@ -269,9 +269,21 @@ struct BenchCommand: ParsableCommand {
         return (scenario, variant)
     }
 
-    private func scenarioFiles(in directory: String = "scenarios") throws -> [String] {
+    /// The scenario files given, else every `.yaml` in `directory` (relative to the working
+    /// directory): none there is an error, not a table without their rows.
+    private func scenarioFiles(in directory: String = "scenarios") throws(ExitCode) -> [String] {
         if !scenarios.isEmpty { return scenarios }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasSuffix(".yaml") }.sorted().map { "\(directory)/\($0)" }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw fail("bench: no \(directory) directory here to measure; run it from the repository or give "
+                       + "scenario files", status: ExitStatus.usage)
+        }
+        let files = names.filter { $0.hasSuffix(".yaml") }.sorted().map { "\(directory)/\($0)" }
+        guard !files.isEmpty else {
+            throw fail("bench: no .yaml files in \(directory) to measure; give scenario files", status: ExitStatus.usage)
+        }
+        return files
     }
 }

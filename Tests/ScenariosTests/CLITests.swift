@@ -28,8 +28,8 @@ enum CLI {
     }
 
     /// `environment` is added to the test's own; the variables named in `unsetting` are removed.
-    static func run(_ arguments: [String], environment: [String: String] = [:], unsetting: [String] = []) throws
-        -> CLIResult {
+    static func run(_ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
+                    in directory: URL? = nil) throws -> CLIResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -38,7 +38,7 @@ enum CLI {
             for name in unsetting { merged[name] = nil }
             process.environment = merged
         }
-        process.currentDirectoryURL = packageRoot
+        process.currentDirectoryURL = directory ?? packageRoot
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -73,6 +73,20 @@ import Testing
         #expect(result.stderr == message)
     }
 
+    /// `bench` away from the repository found no `scenarios/` and printed the M/M/1 rows
+    /// alone, as if there were nothing else to measure.
+    @Test func benchWithoutItsScenariosDirectoryIsAnError() throws {
+        let elsewhere = URL(fileURLWithPath: try scratchDirectory())
+        for (arguments, directory) in [(["--customers", "1000", "--repeats", "1"], "scenarios"),
+                                       (["--large", "--customers", "1000"], "scenarios/bench")] {
+            let result = try CLI.run(["bench"] + arguments, in: elsewhere)
+            #expect(result.status == 64, "\(arguments)")
+            #expect(result.stdout.isEmpty)
+            #expect(result.stderr == "simrun: bench: no \(directory) directory here to measure; run it from the "
+                    + "repository or give scenario files\n")
+        }
+    }
+
     /// `--variants ,` named no variant and quietly ran the defaults; a warm-up as long as
     /// the time limit left every table empty. Both are usage errors now.
     @Test func anEmptyVariantListOrAWarmupPastTheTimeLimitIsRefused() throws {
