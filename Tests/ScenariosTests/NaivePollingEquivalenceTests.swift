@@ -93,6 +93,26 @@ import Testing
         Self.expectSameOutput(skipped, naive, strictlyFewerJobs: true)
     }
 
+    /// Measured round trips (`quantiles`) whose value grows from each point to the next are a
+    /// continuous distribution: the daemons skip their idle claims (drawn in `Duration`
+    /// arithmetic, not whole nanoseconds), with the bytes of polling tick by tick. A value
+    /// held over a stretch of probability is an atom and is polled tick by tick, so the two
+    /// modes take the same jobs there.
+    @Test(arguments: [("{quantiles: {p0: 0.4ms, p50: 1ms, p90: 2.5ms, p99: 9ms, p100: 30ms}}", true),
+                      ("{quantiles: {p0: 0.4ms, p50: 1ms, p90: 1ms, p100: 30ms}}", false)])
+    func measuredQuantileRoundTripsGiveTheSameBytes(roundTrip: String, skips: Bool) throws {
+        let path = try #require(Self.shipped.first { $0.hasSuffix("/ci-functional.yaml") })
+        var scenario = try ScenarioParser.load(path: path, settings: [try .parse("database.round_trip=\(roundTrip)")])
+        scenario.timeLimit = min(scenario.timeLimit, Self.cut)
+        #expect(scenario.config(for: try #require(scenario.variant(named: "plan"))).idleClaimsCanBeSkipped == skips)
+        for variant in ["plan", "facade"] {
+            let naive = try ScenarioRunner.run(scenario, variants: [variant], measureWallTime: false, tracing: true,
+                                               naivePolling: true)
+            let skipped = try ScenarioRunner.run(scenario, variants: [variant], measureWallTime: false, tracing: true)
+            Self.expectSameOutput(skipped, naive, strictlyFewerJobs: skips)
+        }
+    }
+
     /// An idle hour on five nodes: the skipped claims are counted as polling makes them, and
     /// cost (almost) no jobs. With the batched dequeue each of the ten daemons claims once per
     /// round, a round being the 0.2 s idle sleep plus one round trip (log-normal, median 1 ms,
