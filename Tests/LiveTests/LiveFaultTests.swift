@@ -296,16 +296,18 @@ extension LiveServerTests {
 /// statement the server refuses ends the run at once.
 @Suite struct LiveSQLFileRunTests {
     /// Every parameter ``SQLStatements/binds`` lets a statement use is bound by every run of
-    /// it that a `plan` run of six-instance-starts makes (claims, marks, creates, loads, state
-    /// changes, defers, dedup lookups, folds, the reaper's select, events, counters): the run
-    /// completes as with the built-in file. Not reached by this run, so not covered here:
-    /// `dequeue_one` (the facade era), `claim_bounded_staleness`, `release_claims_select`
-    /// and `requeue_executing` (restarts), `release_all` (a stopped run), the reaper's
-    /// `set_state` of an errored op.
-    @Test func everyParameterTheFileMayUseIsBound() async throws {
+    /// it that six-instance-starts makes under `plan` (claims, marks, creates, loads, state
+    /// changes, defers, dedup lookups, folds, the reaper's select, events, counters), under
+    /// `facade` (`dequeue_one`) and under `plan` with bounded staleness
+    /// (`claim_bounded_staleness`): each run completes as with the built-in file. Not reached
+    /// by these runs, so not covered here: `release_claims_select` and `requeue_executing`
+    /// (restarts), `release_all` (a stopped run), the reaper's `set_state` of an errored op.
+    @Test(arguments: [("plan", nil), ("facade", nil), ("plan", "variants.plan.fairness={policy: bounded_staleness, after: 30s}")])
+    func everyParameterTheFileMayUseIsBound(variantName: String, setting: String?) async throws {
         let sql = try SQLStatements(text: SQLFileTests.usingEveryBoundParameter(), source: "every-parameter.sql")
-        let scenario = try ScenarioParser.load(path: LiveRunTests.scenarioPath)
-        let variant = try #require(scenario.variant(named: "plan"))
+        let scenario = try ScenarioParser.load(path: LiveRunTests.scenarioPath,
+                                               settings: try setting.map { [try YAMLSetting.parse($0)] } ?? [])
+        let variant = try #require(scenario.variant(named: variantName))
         let url = try LiveServer.url
         let live = try await LiveRun.run(scenario, variant: variant, url: url, sql: sql, timeScale: 0.2,
                                          seed: scenario.seed)
