@@ -299,9 +299,11 @@ extension LiveServerTests {
     /// it that six-instance-starts makes under `plan` (claims, marks, creates, loads, state
     /// changes, defers, dedup lookups, folds, the reaper's select, events, counters), under
     /// `facade` (`dequeue_one`) and under `plan` with bounded staleness
-    /// (`claim_bounded_staleness`): each run completes as with the built-in file. Not reached
-    /// by these runs, so not covered here: `release_claims_select` and `requeue_executing`
-    /// (restarts), `release_all` (a stopped run), the reaper's `set_state` of an errored op.
+    /// (`claim_bounded_staleness`), `release_claims_select` at every daemon's start: each run
+    /// completes as with the built-in file. Not reached by these runs, so not covered here:
+    /// `release_rows` and `requeue_executing` (rows found claimed at a start, or past the
+    /// claim timeout), `release_all` (a stopped run), the reaper's `delete_row` and
+    /// `set_state` of an op past its attempts.
     @Test(arguments: [("plan", nil), ("facade", nil), ("plan", "variants.plan.fairness={policy: bounded_staleness, after: 30s}")])
     func everyParameterTheFileMayUseIsBound(variantName: String, setting: String?) async throws {
         let sql = try SQLStatements(text: SQLFileTests.usingEveryBoundParameter(), source: "every-parameter.sql")
