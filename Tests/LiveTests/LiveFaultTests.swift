@@ -300,10 +300,10 @@ extension LiveServerTests {
     /// changes, defers, dedup lookups, folds, the reaper's select, events, counters), under
     /// `facade` (`dequeue_one`) and under `plan` with bounded staleness
     /// (`claim_bounded_staleness`), `release_claims_select` at every daemon's start: each run
-    /// completes as with the built-in file. Not reached by these runs, so not covered here:
-    /// `release_rows` and `requeue_executing` (rows found claimed at a start, or past the
-    /// claim timeout), `release_all` (a stopped run), the reaper's `delete_row` and
-    /// `set_state` of an op past its attempts.
+    /// completes as with the built-in file (`release_all`: ``aStoppedRunReleasesItsRows``).
+    /// Not reached by these runs, so not covered here: `release_rows` and `requeue_executing`
+    /// (rows found claimed at a start, or past the claim timeout), the reaper's `delete_row`
+    /// and `set_state` of an op past its attempts.
     @Test(arguments: [("plan", nil), ("facade", nil), ("plan", "variants.plan.fairness={policy: bounded_staleness, after: 30s}")])
     func everyParameterTheFileMayUseIsBound(variantName: String, setting: String?) async throws {
         let sql = try SQLStatements(text: SQLFileTests.usingEveryBoundParameter(), source: "every-parameter.sql")
@@ -314,6 +314,26 @@ extension LiveServerTests {
         let live = try await LiveRun.run(scenario, variant: variant, url: url, sql: sql, timeScale: 0.2,
                                          seed: scenario.seed)
         try LiveFaultTests.expectCompletedAndAccounted(live, scenario: scenario, variant: variant, url: url)
+    }
+
+    /// A run stopped midway (Ctrl-C's path) releases what it holds with `release_all`, which
+    /// takes no parameter; with the every-parameter file it still stops cleanly, leaving no
+    /// row claimed.
+    @Test func aStoppedRunReleasesItsRows() async throws {
+        let sql = try SQLStatements(text: SQLFileTests.usingEveryBoundParameter(), source: "every-parameter.sql")
+        let scenario = try ScenarioParser.load(path: LiveRunTests.scenarioPath)
+        let variant = try #require(scenario.variant(named: "plan"))
+        let stop = LiveStop()
+        let run = Task {
+            try await LiveRun.run(scenario, variant: variant, url: LiveServer.url, sql: sql, timeScale: 0.2,
+                                  seed: scenario.seed, stop: stop)
+        }
+        try await Task.sleep(for: .seconds(1))
+        stop.request("interrupted")
+        let live = try await run.value
+        #expect(live.ending == "interrupted")
+        #expect(live.failures.isEmpty, "\(live.failures)")
+        #expect(live.counters.leftClaimed == 0)
     }
 
     /// A statement the server refuses (a syntax error in `claim`, or in `insert_row`, which
