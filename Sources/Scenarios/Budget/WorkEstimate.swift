@@ -206,7 +206,9 @@ private struct Estimator {
             let singular = config.dequeue == .singular
             let netCycle = idle + roundTrip * (singular ? 5 : 1)
             let queuesCycle = idle + roundTrip * (singular ? 20 : 1)
-            parts.append(loop("idle daemon polls", setting: "overrides.idle",
+            // Named with why they are simulated: the budget's refusal is where a user meets it.
+            parts.append(loop("idle daemon polls (each simulated: database.round_trip repeats a value; a continuous "
+                              + "one skips them, see docs/scenario-format.md)", setting: "overrides.idle",
                               count: nodes * (cycles(span, netCycle) + cycles(span, queuesCycle)),
                               fallback: spanOrigin))
         }
