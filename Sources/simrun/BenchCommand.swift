@@ -58,18 +58,27 @@ struct BenchCommand: ParsableCommand {
         guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
         if backlog != nil { _ = try backlogSizes() }
         // Each measures one thing: a second one, or what only another reads, was ignored.
-        let modes = [(mm1, "--mm1"), (large, "--large"), (backlog != nil, "--backlog"), (sweep, "--sweep"),
-                     (seam, "--seam")].filter(\.0).map(\.1)
         guard modes.count <= 1 else {
             throw ValidationError("\(modes.joined(separator: " and ")) measure different things: give one of them")
         }
-        if let mode = modes.first, mode != "--large", let first = scenarios.first {
+        if !measuresScenarioFiles, let mode = modes.first, let first = scenarios.first {
             throw ValidationError("\(mode) measures no scenario file, so \(first) would be ignored")
         }
         if backlogVariant != nil && backlog == nil {
             throw ValidationError("--backlog-variant is the variant --backlog runs: give --backlog N,... with it")
         }
     }
+
+    /// The measuring modes given (`--mm1`, `--large`, ...): at most one (``validate()``);
+    /// none measures the M/M/1 rows and `scenarios/`.
+    private var modes: [String] {
+        [(mm1, "--mm1"), (large, "--large"), (backlog != nil, "--backlog"), (sweep, "--sweep"),
+         (seam, "--seam")].filter(\.0).map(\.1)
+    }
+
+    /// Whether the mode measures scenario files (the given ones, or `scenarios/` or
+    /// `scenarios/bench/`): the default and `--large` do.
+    private var measuresScenarioFiles: Bool { modes.isEmpty || large }
 
     /// `--backlog`'s sizes: every item a count from 1 to 1,000,000.
     private func backlogSizes() throws(ExitCode) -> [Int] {
@@ -88,7 +97,7 @@ struct BenchCommand: ParsableCommand {
         say("note: this is a debug build; figures are far below release (swift run -c release simrun bench)")
         #endif
         // The scenarios read before anything is measured or printed: a bad file fails at once.
-        let loaded = try (sweep || seam || backlog != nil || mm1) ? []
+        let loaded = try !measuresScenarioFiles ? []
             : (large ? scenarioFiles(in: "scenarios/bench") : scenarioFiles()).map { path in try loadScenario(path) }
         if format == .table { print("allocator: \(MallocTuning.description)") }
         if sweep {

@@ -284,8 +284,9 @@ func refuseClashes(_ outputs: [OutputFile], inputs: [String]) throws(ExitCode) {
         if case .standardOutput = output.kind {
             // Two outputs on standard output would come out mixed.
             if let first = standardOutput {
-                throw fail("\(output.flag) -: standard output already carries \(first.flag == "--output" ? "the report" : first.flag); "
-                           + "name a file; nothing was written", status: ExitStatus.usage)
+                let carried = first.flag == "--output" ? "the report" : first.flag
+                throw fail("\(output.flag) -: standard output already carries \(carried); name a file; nothing was written",
+                           status: ExitStatus.usage)
             }
             standardOutput = output
         }
@@ -315,8 +316,9 @@ struct WarmupOption: ParsableArguments {
     /// 64) rather than answered with empty tables.
     func check(_ scenario: Scenario, file: String) throws(ExitCode) {
         guard let text, duration > .zero, duration >= scenario.timeLimit else { return }
-        throw fail("--warmup \(text): not shorter than \(file)'s time_limit (\(formatFixed(scenario.timeLimit.seconds, decimals: 3)) s); "
-                   + "no op would be measured", status: ExitStatus.usage)
+        let limit = formatFixed(scenario.timeLimit.seconds, decimals: 3)
+        throw fail("--warmup \(text): not shorter than \(file)'s time_limit (\(limit) s); no op would be measured",
+                   status: ExitStatus.usage)
     }
 }
 

@@ -21,9 +21,10 @@ import Glibc
 /// Results never depend on it: the output is the same bytes either way (a test runs a
 /// scenario both ways). Nothing is done when `GLIBC_TUNABLES` is already set (a user's own
 /// setting is kept as it is; this is also how the restarted process knows it is the second),
-/// when `SIMRUN_MALLOC_TUNING` is `off` (or `0`, `no`, `false`), or off Linux. If the restart cannot be made (the binary
-/// gone from `/proc/self/exe`), simrun goes on with glibc's defaults: only its speed differs,
-/// and `simrun bench` prints which allocator settings its figures rest on. A tool that
+/// when `SIMRUN_MALLOC_TUNING` is `off` (or `0`, `no`, `false`), or off Linux. If the restart
+/// cannot be made (the binary gone from `/proc/self/exe`), simrun goes on with glibc's
+/// defaults: only its speed differs, and `simrun bench` prints which allocator settings its
+/// figures rest on. A tool that
 /// follows a process only until it starts a program again (valgrind without
 /// `--trace-children=yes`) needs `GLIBC_TUNABLES` set before it, or it measures the restart.
 enum MallocTuning {

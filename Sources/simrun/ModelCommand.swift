@@ -43,7 +43,9 @@ struct ShowModel: ParsableCommand {
         }
         if scenario == nil && variant != nil { throw ValidationError("--variant needs a scenario file") }
         // With a file, its variants say the era; an --era beside it was quietly ignored.
-        if scenario != nil && era != nil { throw ValidationError("--era shows an era's defaults without a scenario file; with one, choose a --variant") }
+        if scenario != nil && era != nil {
+            throw ValidationError("--era shows an era's defaults without a scenario file; with one, choose a --variant")
+        }
     }
 
     func run() throws {

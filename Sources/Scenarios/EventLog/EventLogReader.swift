@@ -13,8 +13,8 @@ enum EventLogReader {
     static func forEachLine(path: String, maxBytes: Int? = nil,
                             _ body: (ArraySlice<UInt8>?, Int) throws(ScenarioError) -> Void) throws(ScenarioError) {
         var line: [UInt8] = []
-        var overlong = false
-        // Bytes of the current line so far, kept while it is too long to hold.
+        // Bytes of the current line read so far: past `maxLineBytes` the line is too
+        // long to hold (`line` stays empty), past `maxRunBytes` the file is not an event log.
         var run = 0
         var number = 0
         try InputFile.forEachChunk(path: path, maxBytes: maxBytes,
@@ -22,10 +22,10 @@ enum EventLogReader {
             var start = chunk.startIndex
             for index in chunk.indices where chunk[index] == 0x0A {
                 number += 1
+                let overlong = run > maxLineBytes
                 if !overlong { line += chunk[start..<index] }
                 try body(overlong || line.count > maxLineBytes ? nil : line[...], number)
                 line.removeAll(keepingCapacity: true)
-                overlong = false
                 run = 0
                 start = index + 1
             }
@@ -34,17 +34,15 @@ enum EventLogReader {
                 throw ScenarioError(file: path, message: "line \(number + 1): more than \(maxRunBytes >> 20) MiB without "
                                     + "a line end; expected an event log (JSON lines)")
             }
-            if !overlong {
+            if run > maxLineBytes {
+                line.removeAll()
+            } else {
                 line += chunk[start..<chunk.endIndex]
-                if line.count > maxLineBytes {
-                    overlong = true
-                    line.removeAll()
-                }
             }
         }
-        if overlong || !line.isEmpty {
+        if run > maxLineBytes || !line.isEmpty {
             number += 1
-            try body(overlong ? nil : line[...], number)
+            try body(run > maxLineBytes ? nil : line[...], number)
         }
     }
 }

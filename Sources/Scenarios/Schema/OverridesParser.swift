@@ -241,8 +241,7 @@ enum OverridesParser {
     /// The largest pool size a scenario may ask for.
     static let maximumWorkers = 100_000.0
 
-    /// A number in (0, `limit`].
-    /// A number in (0, limit]: every out-of-range value gets the same message.
+    /// A number in (0, `limit`]: every out-of-range value gets the same message.
     static func positive(_ node: YAMLNode, atMost limit: Double) throws(ScenarioError) -> Double {
         let what = "a number greater than 0 and at most \(plain(limit))"
         let value: Double

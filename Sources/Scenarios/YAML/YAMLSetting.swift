@@ -117,7 +117,7 @@ extension YAMLDocument {
         for setting in settings {
             let value: Node
             do {
-                value = try setting.node(named: "--set \(setting.path)")
+                value = try setting.node(named: "\(setting.flag) \(setting.path)")
             } catch {
                 throw ScenarioError(file: file, keyPath: setting.path.description, message: error.message,
                                     fromCommandLine: true)
@@ -132,9 +132,9 @@ extension YAMLDocument {
         guard let head = components.first else { return value }
         let rest = components.dropFirst()
         let here = YAMLPath(Array(setting.path.components.prefix(setting.path.components.count - components.count)))
+        // Worded as every error in a set value is, naming the option that gave it.
         func failure(_ message: String) -> ScenarioError {
-            ScenarioError(file: file, keyPath: setting.path.description,
-                          message: "\(message) (set on the command line: --set \(setting.text))", fromCommandLine: true)
+            YAMLNode.error(message, file: file, line: nil, path: setting.path, setting: setting)
         }
         let shape = YAMLNode(node: node, path: here, file: "").kind
         switch head {
