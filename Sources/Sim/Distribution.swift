@@ -237,6 +237,14 @@ func standardNormal(_ rng: inout RandomStream) -> Double {
     NormalZiggurat.next(&rng)
 }
 
+extension RandomStream {
+    /// One standard normal (the ziggurat every log-normal draws through), for a caller outside
+    /// `Sim` that needs one normal, not a walk of many.
+    public mutating func nextStandardNormal() -> Double {
+        standardNormal(&self)
+    }
+}
+
 /// A distribution whose samples are whole nanoseconds (log-normal, exponential), as plain
 /// numbers: ``Distribution/sampleNanoseconds(_:)`` draws through it, and a walk drawing
 /// many samples keeps it in a local, a copy without reference counting (a `Distribution`
@@ -244,6 +252,21 @@ func standardNormal(_ rng: inout RandomStream) -> Double {
 public enum WholeNanosecondSampler: Sendable, Equatable {
     case exponential(meanSeconds: Double)
     case lognormal(mu: Double, sigma: Double)
+
+    /// The mean, variance and skewness of one sample, in nanoseconds (the rounding to whole
+    /// nanoseconds left out: it moves the mean by less than half a nanosecond).
+    public var momentsInNanoseconds: (mean: Double, variance: Double, skewness: Double) {
+        switch self {
+        case .exponential(let mean):
+            let nanoseconds = mean * 1e9
+            return (nanoseconds, nanoseconds * nanoseconds, 2)
+        case .lognormal(let mu, let sigma):
+            // E = exp(mu + s^2/2), Var = (exp(s^2) - 1) E^2, skewness (exp(s^2) + 2) sqrt(exp(s^2) - 1).
+            let mean = exp(mu + sigma * sigma / 2) * 1e9
+            let spread = exp(sigma * sigma)
+            return (mean, (spread - 1) * mean * mean, (spread + 2) * (spread - 1).squareRoot())
+        }
+    }
 
     /// One sample in nanoseconds (see ``Distribution/sampleNanoseconds(_:)``).
     @inlinable @inline(__always)

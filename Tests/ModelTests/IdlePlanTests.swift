@@ -35,7 +35,7 @@ import Testing
         (IdlePolicy.flat(.milliseconds(200)), [[watched]]),
         (IdlePolicy.backoff([.milliseconds(200), .milliseconds(500), .seconds(2)]), [[other], [watched, other]]),
     ])
-    func answersAsThePlainWalkWhateverTheBound(idle: IdlePolicy, reads: [[QueueName]]) {
+    func answersAsThePlainWalkWhateverTheBound(idle: IdlePolicy, reads: [[QueueName]]) throws {
         let drawer = IdleGrid.Drawer(distribution: IdleGridTests.lognormal, idle: idle, readsPerRound: reads.count)
         let base = IdleGrid.Position(stream: RandomStream(seed: 11), lastRead: .seconds(1), idleRounds: 0)
         let plain = IdleGridTests.PlainGrid(base: base, distribution: IdleGridTests.lognormal, idle: idle,
@@ -49,7 +49,7 @@ import Testing
             }
             return nil
         }
-        var plans = (0..<3).map { _ in IdlePlan(drawer: drawer, reads: reads, base: base, starts: nil) }
+        var plans = (0..<3).map { _ in IdlePlan(drawer: drawer, reads: reads, base: base, starts: nil, drawnTo: base.lastRead) }
         var tight = plans[0]
         var random = RandomStream(seed: 3)
         var now = Duration.seconds(1)
@@ -85,7 +85,7 @@ import Testing
         // passed only rounds wholly before the last `now`, in the plain walk's order and stream.
         plans.append(tight)
         for plan in plans {
-            let passed = plan.passed.position
+            let passed = try #require(plan.passed(before: .seconds(1 << 40))).position
             let index = passed.idleRounds
             #expect(index <= rounds.count)
             if index > 0 { #expect(rounds[index - 1].reads.last! < now) }

@@ -116,8 +116,8 @@ import Testing
     /// An idle hour on five nodes: the skipped claims are counted as polling makes them, and
     /// cost (almost) no jobs. With the batched dequeue each of the ten daemons claims once per
     /// round, a round being the 0.2 s idle sleep plus one round trip (log-normal, median 1 ms,
-    /// p99 10 ms: mean exp(mu + sigma^2 / 2) = 1.6317 ms with sigma = ln(10) / 2.3263), so
-    /// 10 * T / 0.2016317 s claims. The count's standard deviation is about 1.4 rounds per
+    /// p99 10 ms: mean exp(mu + sigma^2 / 2) = 1.6321 ms with sigma = ln(10) / 2.3263), so
+    /// 10 * T / 0.2016321 s claims. The count's standard deviation is about 1.4 rounds per
     /// daemon over an hour (round-trip sd 2.1 ms * sqrt(17,850 rounds) / 0.2016 s); the
     /// tolerance, 0.2 %, is about 36 rounds per daemon and also covers the few real claims
     /// around the one op that ends the hour.
@@ -154,7 +154,7 @@ import Testing
         #expect(slow.jobs > 300_000)
         #expect(fast.jobs < 2_000)
         let claims = Double((fast.load.byKind["sf-net"]?.claims ?? 0) + (fast.load.byKind["sf-queues"]?.claims ?? 0))
-        let expected = 10 * fast.virtualTime.seconds / 0.2016317
+        let expected = 10 * fast.virtualTime.seconds / 0.2016321
         #expect(abs(claims - expected) / expected < 0.002, "claims \(claims), expected \(expected)")
     }
 

@@ -53,6 +53,16 @@ public enum IdlePolicy: Sendable, Equatable {
         case .wakeOnEnqueue: return .zero
         }
     }
+
+    /// Whether every sleep is a whole number of nanoseconds (a grid with such sleeps and
+    /// log-normal or exponential round trips is walked in nanoseconds, and can leap).
+    var nanosecondSleeps: Bool {
+        switch self {
+        case .flat(let duration): return duration.exactNanoseconds != nil
+        case .backoff(let steps): return steps.allSatisfy { $0.exactNanoseconds != nil }
+        case .wakeOnEnqueue: return false
+        }
+    }
 }
 
 /// How long a dependency defer waits before the op is offered again (model file, section 7).
@@ -86,4 +96,18 @@ public enum DeferPolicy: Sendable, Equatable {
             return min(delay, cap)
         }
     }
+}
+
+/// How a daemon's skipped idle rounds are drawn (`overrides.simulation.idle_rounds`).
+public enum IdleRounds: String, CaseIterable, Sendable {
+    /// Every round's round trips drawn, in order: the same results, bytes and counts as
+    /// polling tick by tick (`--naive-polling`). Its cost grows with simulated time x nodes
+    /// (about 15 ns a round trip): an idle 50-node day draws 43 million.
+    case exact
+    /// Long idle stretches (thousands of rounds) crossed in one step: the number of rounds is
+    /// fixed and the time they take drawn from the normal law of their sum (with its skew),
+    /// the rounds near the stretch's end drawn one by one as before (``IdleLeap``). A
+    /// different realisation from `exact` (not the same bytes), statistically alike:
+    /// docs/performance.md, "Approximate idle rounds", states what it keeps and what it loses.
+    case approximate
 }

@@ -163,6 +163,12 @@ public struct ModelConfig: Sendable {
 
     public var tasks: [TaskName: TaskProfile]
 
+    // MARK: The simulation, not the system
+
+    /// How the idle rounds a daemon sleeps through are drawn (``IdleRounds``): `exact` unless
+    /// a scenario asks for `approximate` (`overrides.simulation.idle_rounds`).
+    public var idleRounds: IdleRounds = .exact
+
     /// The profile of `task`; unknown tasks run instantly (scenario validation rejects them first).
     public func profile(_ task: TaskName) -> TaskProfile {
         tasks[task] ?? TaskProfile(service: .zero)

@@ -90,6 +90,9 @@ public struct ModelSetting: Sendable {
         ModelSetting("overrides.sf_queues.disk_metric_refresh", .sourced("§5"), { seconds($0.diskMetricRefresh) }),
         ModelSetting("overrides.sf_queues.defer", .sourced("§7"), { render($0.queuesDefer) }),
         ModelSetting("overrides.idle", .sourced("§6"), { render($0.idle) }),
+        ModelSetting("overrides.simulation.idle_rounds",
+                     .assumed("exact: every skipped round's round trips drawn, the results of polling tick by tick"),
+                     { $0.idleRounds.rawValue }),
         ModelSetting("overrides.retry_delays", .sourced("§7"), { $0.retryDelays.map(seconds).joined(separator: ", ") }),
         ModelSetting("overrides.startup.release_claims", .sourced("§7 (restart_work_queue); reviving the ops of "
                                                                   + "released rows as queued is assumed"),

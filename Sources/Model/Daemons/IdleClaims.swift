@@ -116,9 +116,11 @@ struct IdleClaims {
     /// `idleRounds` counts the empty rounds so far, including the one that just ended at
     /// `now` (the sleep before the next round is `idle.sleep(afterIdleRounds: idleRounds - 1)`).
     /// `storage` is a previous stretch's (``handOverStorage()``), to walk without allocating.
+    /// `approximate`: the idle rounds are approximated (``IdleRounds/approximate``), long
+    /// stretches crossed by ``IdleLeap``.
     init(connection: SimConnection, request: Request, idle: IdlePolicy, signal: CountedSignal,
          idleRounds: Int, now: Duration, publishesPlan: Bool, starts: PeriodicStarts? = nil,
-         storage: IdleGrid.Storage? = nil) {
+         storage: IdleGrid.Storage? = nil, approximate: Bool = false) {
         self.connection = connection
         self.request = request
         self.signal = signal
@@ -129,7 +131,7 @@ struct IdleClaims {
         // Taken out, not shared: a list the storage still held would be copied when written.
         swap(&visible, &storage.visible)
         grid = IdleGrid(drawer: storage.drawer(distribution: preview.distribution, idle: idle,
-                                               readsPerRound: request.reads.count),
+                                               readsPerRound: request.reads.count, approximate: approximate),
                         base: IdleGrid.Position(stream: preview.stream, lastRead: now, idleRounds: idleRounds - 1),
                         storage: storage)
     }
@@ -170,14 +172,14 @@ struct IdleClaims {
             case let (at, changed): at ?? changed
             }
             let now = clock.now.offset
-            let passed = planAgain(stop: stop)
+            let passed = planAgain(stop: stop, passedBefore: stop.map { min($0, now) } ?? now)
             await database.earliestVisible(request.reads, from: now, into: &visible)
             // A row added (or the daemon's state changed) while the database answered.
             if signal.notifications != seen { continue }
             // Rounds wholly past are empty: they are counted now, those the database's walks
             // passed without drawing them again, and the rounds walked ahead are kept (the
             // database still draws its own copies of rounds ahead of its cursor).
-            takePassed(passed, before: stop.map { min($0, now) } ?? now, idleRounds: &count)
+            takePassed(passed, idleRounds: &count)
             var starts = self.starts
             let (plan, settled) = grid.walk(visible: visible, stop: stop, now: now, settled: { starts?.see($0) })
             self.starts = starts
@@ -186,9 +188,11 @@ struct IdleClaims {
             // the walk stopped short at; with nothing to see, until notified (the far deadline
             // lets a time limit end the run where polling would have ended it).
             let deadline = plan.stopRound?.start ?? plan.target?.at ?? plan.wakeAt ?? Self.farFuture
+            // (What the daemon has drawn matters only to a plan that leaps.)
+            let drawnTo = grid.drawer.leap == nil ? Duration.zero : grid.drawnTo
             signal.plan.withLock { published in
                 published?.deadline = deadline
-                published?.follow(base: grid.base, starts: starts)
+                published?.follow(base: grid.base, starts: starts, drawnTo: drawnTo)
             }
             let notified: Bool
             do {
@@ -197,7 +201,7 @@ struct IdleClaims {
                 // The run ended or the node stopped: count the claims begun by now, as polling
                 // would have, and let another daemon read this one's rows.
                 let now = clock.now.offset
-                takePassed(signal.plan.withLock { $0?.passed }, before: now, idleRounds: &count)
+                takePassed(signal.plan.withLock { $0?.passed(before: now) }, idleRounds: &count)
                 countBegun(by: now)
                 await withdrawAndReestablish()
                 throw error
@@ -224,26 +228,29 @@ struct IdleClaims {
 
     /// Publishes the plan (once) and marks it as being made again: the deadline is unknown
     /// until the walk that follows, and rounds from `stop` on are not planned. Returns how far
-    /// the database's walks of the plan have passed (``IdlePlan/passed``).
-    private func planAgain(stop: Duration?) -> (position: IdleGrid.Position, starts: PeriodicStarts?)? {
+    /// the database's walks of the plan have passed, with rounds all ended before `limit`
+    /// (``IdlePlan/passed(before:)``).
+    private func planAgain(stop: Duration?, passedBefore limit: Duration)
+        -> (position: IdleGrid.Position, starts: PeriodicStarts?)? {
         guard publishesPlan, request.reads.count <= IdlePlan.maxReads else { return nil }
         return signal.plan.withLock { published in
             if published == nil {
-                published = IdlePlan(drawer: grid.drawer, reads: request.reads, base: grid.base, starts: starts)
+                published = IdlePlan(drawer: grid.drawer, reads: request.reads, base: grid.base, starts: starts,
+                                     drawnTo: grid.drawnTo)
             }
             published?.stop = stop
             published?.deadline = nil
-            return published?.passed
+            return published?.passed(before: limit)
         }
     }
 
-    /// Takes as skipped the rounds the database's walks passed (`passed`, from the plan) if
-    /// they all ended before `limit` (now, or the stop if earlier): their reads came before
-    /// any row they could see and their starts before the stop, so they were empty, as this
-    /// daemon's own walk would find them; only they are not drawn again.
+    /// Takes as skipped the rounds the database's walks passed (`passed`, from the plan, all
+    /// ended before now, or the stop if earlier): their reads came before any row they could
+    /// see and their starts before the stop, so they were empty, as this daemon's own walk
+    /// would find them; only they are not drawn again.
     private mutating func takePassed(_ passed: (position: IdleGrid.Position, starts: PeriodicStarts?)?,
-                                     before limit: Duration, idleRounds count: inout Int) {
-        guard let passed, passed.position.lastRead < limit else { return }
+                                     idleRounds count: inout Int) {
+        guard let passed else { return }
         let rounds = grid.take(upTo: passed.position)
         guard rounds > 0 else { return }
         starts = passed.starts
@@ -337,6 +344,15 @@ struct IdleClaims {
 }
 
 extension ModelConfig {
+    /// Whether the daemons' skipped idle rounds are approximated (``IdleLeap``): asked for
+    /// (``idleRounds``), skipped at all (``idleClaimsCanBeSkipped``), and walked in whole
+    /// nanoseconds (log-normal and exponential round trips; the others are drawn round by
+    /// round, exact, whatever ``idleRounds`` says).
+    public var leapsIdleRounds: Bool {
+        idleRounds == .approximate && idleClaimsCanBeSkipped && roundTrip.wholeNanosecondSampler != nil
+            && idle.nanosecondSleeps
+    }
+
     /// Whether the daemons' idle claims are skipped on the simulated database (unless naive
     /// polling is asked for): polling daemons (not ideal mode) whose round trips come from a
     /// continuous distribution (see ``IdleClaims``). Measured `quantiles` are one when their

@@ -38,11 +38,18 @@ struct IdleGrid {
         /// When the grid can be walked in nanoseconds (every sleep and every round trip a
         /// whole number of them: see ``IdleGrid/settleInNanoseconds``), what the walks read.
         let inNanoseconds: NanosecondWalk?
+        /// How long stretches are crossed when idle rounds are approximated
+        /// (``IdleRounds/approximate``) and the grid is walked in nanoseconds; nil otherwise
+        /// (every round drawn).
+        let leap: IdleLeap?
+        /// Whether the drawer was made for approximate idle rounds (it leaps where it can).
+        let approximate: Bool
 
-        init(distribution: Distribution, idle: IdlePolicy, readsPerRound: Int) {
+        init(distribution: Distribution, idle: IdlePolicy, readsPerRound: Int, approximate: Bool = false) {
             self.distribution = distribution
             self.readsPerRound = readsPerRound
             self.idle = idle
+            self.approximate = approximate
             switch idle {
             case .flat(let sleep): sleeps = [sleep]
             case .backoff(let steps): sleeps = steps
@@ -54,8 +61,11 @@ struct IdleGrid {
                 _ = copy.initialize(from: exact)
                 inNanoseconds = NanosecondWalk(sleeps: UnsafeBufferPointer(copy), sampler: sampler,
                                                normals: Distribution.normalLayers)
+                leap = approximate ? IdleLeap(sampler: sampler, sleep: exact[exact.count - 1],
+                                              stationaryFrom: exact.count - 1, readsPerRound: readsPerRound) : nil
             } else {
                 inNanoseconds = nil
+                leap = nil
             }
         }
 
@@ -170,14 +180,14 @@ struct IdleGrid {
 
         init() {}
 
-        /// A drawer of `distribution`, `idle` and `readsPerRound`: the last grid's if it is
-        /// one, else a new one.
-        func drawer(distribution: Distribution, idle: IdlePolicy, readsPerRound: Int) -> Drawer {
+        /// A drawer of `distribution`, `idle` and `readsPerRound` (leaping if `approximate`):
+        /// the last grid's if it is one, else a new one.
+        func drawer(distribution: Distribution, idle: IdlePolicy, readsPerRound: Int, approximate: Bool = false) -> Drawer {
             if let drawer, drawer.readsPerRound == readsPerRound, drawer.distribution == distribution,
-               drawer.idle == idle {
+               drawer.idle == idle, drawer.approximate == approximate {
                 return drawer
             }
-            return Drawer(distribution: distribution, idle: idle, readsPerRound: readsPerRound)
+            return Drawer(distribution: distribution, idle: idle, readsPerRound: readsPerRound, approximate: approximate)
         }
     }
 
@@ -204,6 +214,10 @@ struct IdleGrid {
 
     /// Rounds kept ahead of `base`.
     var walkedAhead: Int { ahead.count }
+
+    /// The last read of the last round this grid has drawn and keeps (`base`'s if none): a
+    /// leap of the database's walk starts after it (``IdlePlan``).
+    var drawnTo: Duration { ahead.last?.after.lastRead ?? base.lastRead }
 
     /// What a walk found, in rounds after `base` (once the rounds wholly past are taken).
     struct Found {
@@ -488,11 +502,20 @@ struct IdleGrid {
         guard let walk = drawer.inNanoseconds, let nowNs = now.exactNanoseconds,
               var lastRead = position.lastRead.exactNanoseconds else { return nil }
         let perRound = drawer.readsPerRound
-        var claims = 0
-        var ended = 0
         var stream = position.stream
         var idleRounds = position.idleRounds
+        var claims = 0
+        var ended = 0
+        // Approximate rounds: the stretch up to near `now` in one step once past the back-off
+        // (its reads all ended before `now`); the run is over, so no other walk follows this one.
+        var leap = drawer.leap
         while true {
+            if let leaping = leap, idleRounds >= leaping.stationaryFrom {
+                leap = nil
+                let rounds = leaping.leap(lastRead: &lastRead, idleRounds: &idleRounds, stream: &stream, before: nowNs)
+                claims += rounds * perRound
+                ended += rounds * perRound
+            }
             var (begun, late) = lastRead.addingReportingOverflow(walk.sleep(afterIdleRounds: idleRounds))
             if late { return nil }
             guard begun <= nowNs else { break }

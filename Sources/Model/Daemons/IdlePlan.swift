@@ -52,26 +52,47 @@ struct IdlePlan {
     /// The reads that look at the queue last asked about (``firstRead``), by the queue's
     /// index (-1 for none yet): the database asks about one queue for every insert into it.
     private var looking: (queue: Int, looks: UInt64) = (-1, 0)
+    /// The latest last read of any round drawn from this grid so far, by the daemon (the
+    /// rounds it keeps ahead) or by the database (past its cursor, not kept). With approximate
+    /// idle rounds a walk leaps (``IdleLeap``) only from a position after it, and only while
+    /// the daemon sleeps: no round anyone has drawn, and acted on, is then replaced by a leap,
+    /// so the daemon and the database still see one grid.
+    private var drawnTo: Duration
+    /// Where the cursor's last leap ended, and the starts there: rounds wholly past when the
+    /// database leapt, which the daemon takes even when the rounds drawn after them are not
+    /// (``passed(before:)``); its own walk could not draw the leap again.
+    private var leapt: (position: IdleGrid.Position, starts: PeriodicStarts?)?
 
     /// The most reads a round of a plan can have (a bit each in ``firstRead``); a daemon
     /// with more publishes none and is woken on every insert.
     static let maxReads = 64
 
-    init(drawer: IdleGrid.Drawer, reads: [[QueueName]], base: IdleGrid.Position, starts: PeriodicStarts?) {
+    /// `drawnTo`: the last read of the last round the daemon has drawn (``IdleGrid/drawnTo``).
+    init(drawer: IdleGrid.Drawer, reads: [[QueueName]], base: IdleGrid.Position, starts: PeriodicStarts?,
+         drawnTo: Duration) {
         self.drawer = drawer
         self.reads = reads
         cursor = base
         self.starts = starts
+        self.drawnTo = drawnTo
     }
 
-    /// Where the database's walks have left the grid: every round before `position` was
-    /// wholly past (its last read before the instant of that walk), and `starts` has seen
-    /// them. The daemon takes those rounds from here rather than drawing them again.
-    var passed: (position: IdleGrid.Position, starts: PeriodicStarts?) { (cursor, starts) }
+    /// Where the database's walks have left the grid, if its rounds all ended before `limit`:
+    /// every round before the position was wholly past (its last read before the instant of
+    /// that walk), and the starts have seen them. The daemon takes those rounds from here
+    /// rather than drawing them again. When the cursor's rounds do not all end before `limit`,
+    /// the end of its last leap, if they do there (approximate idle rounds).
+    func passed(before limit: Duration) -> (position: IdleGrid.Position, starts: PeriodicStarts?)? {
+        if cursor.lastRead < limit { return (cursor, starts) }
+        if let leapt, leapt.position.lastRead < limit { return leapt }
+        return nil
+    }
 
-    /// The daemon's grid now starts after `base`, where its starts are `starts`: the cursor
-    /// moves there if it is behind.
-    mutating func follow(base: IdleGrid.Position, starts: PeriodicStarts?) {
+    /// The daemon's grid now starts after `base`, where its starts are `starts`, and it has
+    /// drawn rounds up to `drawnTo` (``IdleGrid/drawnTo``): the cursor moves there if it is
+    /// behind.
+    mutating func follow(base: IdleGrid.Position, starts: PeriodicStarts?, drawnTo: Duration) {
+        if drawnTo.attoseconds > self.drawnTo.attoseconds { self.drawnTo = drawnTo }
         guard base.idleRounds > cursor.idleRounds else { return }
         cursor = base
         self.starts = starts
@@ -137,6 +158,7 @@ struct IdlePlan {
             _ = drawer.draw(&position) { index, at in
                 if found == nil && looks & (1 << UInt64(index)) != 0 && at.attoseconds >= visibleCount { found = at }
             }
+            if position.lastRead.attoseconds > drawnTo.attoseconds { drawnTo = position.lastRead }
             if let found { return found }
         }
     }
@@ -186,6 +208,10 @@ struct IdlePlan {
         var stream = cursor.stream
         var idleRounds = cursor.idleRounds
         var passed = 0
+        // Approximate idle rounds: one leap, once past every round drawn so far and the
+        // back-off, while the daemon sleeps (``drawnTo``).
+        var leap = deadline == nil ? nil : drawer.leap
+        let leapsFrom = leap == nil ? .max : drawnTo.exactNanoseconds ?? .max
         // The cursor moves once, past the last round passed.
         defer {
             if passed > 0 {
@@ -195,6 +221,21 @@ struct IdlePlan {
         }
         withUnsafeTemporaryAllocation(of: Int64.self, capacity: perRound) { reads in
             while true {
+                if let leaping = leap, lastRead >= leapsFrom, idleRounds >= leaping.stationaryFrom {
+                    leap = nil
+                    let from = lastRead
+                    let rounds = leaping.leap(lastRead: &lastRead, idleRounds: &idleRounds, stream: &stream,
+                                              before: min(nowNs, stopNs))
+                    if rounds > 0 {
+                        passed += rounds
+                        if every > 0 { lastStart = leaping.lastActed(every: every, last: lastStart, from: from, to: lastRead) }
+                        let position = IdleGrid.Position(stream: stream, lastRead: .nanoseconds(lastRead),
+                                                         idleRounds: idleRounds)
+                        var leaptStarts = starts
+                        if every > 0 { leaptStarts?.last = .nanoseconds(lastStart) }
+                        leapt = (position, leaptStarts)
+                    }
+                }
                 // Each round is drawn on `stream` itself, the stream before it kept for the
                 // cursor if the round is not passed (one copy a round, not two).
                 let before = stream
@@ -213,6 +254,8 @@ struct IdlePlan {
                     }
                     next = (.nanoseconds(start),
                             IdleGrid.Position(stream: stream, lastRead: .nanoseconds(at), idleRounds: idleRounds + 1))
+                    let drawn = Duration.nanoseconds(at)
+                    if drawn.attoseconds > drawnTo.attoseconds { drawnTo = drawn }
                     stream = before
                     return
                 }
@@ -230,5 +273,6 @@ struct IdlePlan {
         nextReads.removeAll(keepingCapacity: true)
         let start = drawer.draw(&after) { _, at in nextReads.append(at) }
         next = (start, after)
+        if after.lastRead.attoseconds > drawnTo.attoseconds { drawnTo = after.lastRead }
     }
 }

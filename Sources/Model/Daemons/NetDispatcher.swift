@@ -130,7 +130,8 @@ actor NetDispatcher {
                                              shape: config.netSingularDequeue)
             var idle = IdleClaims(connection: skipping, request: request, idle: config.idle, signal: wake,
                                   idleRounds: idleRounds, now: context.runtime.now,
-                                  publishesPlan: !context.wakesEveryPoller, storage: idleStorage.take())
+                                  publishesPlan: !context.wakesEveryPoller, storage: idleStorage.take(),
+                                  approximate: config.idleRounds == .approximate)
             defer { idleStorage = idle.handOverStorage() }
             switch try await idle.skip(idleRounds: &idleRounds) {
             case .claimed(let found): items = found

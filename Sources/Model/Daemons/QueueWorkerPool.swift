@@ -307,7 +307,8 @@ actor QueueWorkerPool {
         var idle = IdleClaims(connection: connection, request: request, idle: config.idle, signal: wake,
                               idleRounds: idleRounds, now: context.runtime.now,
                               publishesPlan: !context.wakesEveryPoller,
-                              starts: diskRefresh, storage: idleStorage.take())
+                              starts: diskRefresh, storage: idleStorage.take(),
+                              approximate: config.idleRounds == .approximate)
         defer { idleStorage = idle.handOverStorage() }
         // The skipped rounds' refreshes, however the skip ends.
         defer {

@@ -96,6 +96,9 @@ public struct RunResult: Sendable {
     public var load: DatabaseLoad = DatabaseLoad()
     /// Waits by lane and key (step 7's figures).
     public var fairness: FairnessFigures
+    /// How the skipped idle rounds were drawn: approximate only where they could be
+    /// (``ModelConfig/leapsIdleRounds``, and not `--naive-polling`), and the outputs then say so.
+    public var idleRounds: IdleRounds = .exact
 }
 
 /// Wires a cluster (database, per-node daemons, reaper, API) and replays a workload on it.
@@ -136,7 +139,8 @@ public enum ClusterRun {
             wakeUpsAnswered: outcome.wakeUpsAnswered, peakBusy: recorder.peakBusy,
             effectViolations: effects.violations, timedOutWaits: recorder.timedOutWaits,
             failures: recorder.failures, roundTrips: recorder.roundTrips, load: recorder.load,
-            fairness: recorder.fairness)
+            fairness: recorder.fairness,
+            idleRounds: config.leapsIdleRounds && !options.naivePolling ? .approximate : .exact)
     }
 
     /// Starts a cluster on `context`'s runtime: the nodes' daemons, the reaper, and the

@@ -12,7 +12,7 @@ extension RunResult {
                 : "\(counts.roundTrips)"
         }
         guard !load.byKind.isEmpty else { return [] }
-        return ["  database round trips: \(describe(load.total))",
+        return ["  database round trips: \(describe(load.total))" + idleRounds.tableNote,
                 "    " + load.sorted.map { "\($0.kind) \(describe($0.counts))" }.joined(separator: "; ")]
     }
 
@@ -24,7 +24,20 @@ extension RunResult {
         }
         return .object(counts(load.total) + [
             ("by_kind", .object(load.sorted.map { ($0.kind, .object(counts($0.counts))) })),
-        ])
+        ] + idleRounds.jsonNote)
+    }
+}
+
+extension IdleRounds {
+    /// What the database load's line adds: nothing for exact rounds (the bytes every baseline
+    /// was made with), a warning when they were approximated.
+    var tableNote: String {
+        self == .exact ? "" : "; idle rounds approximated (overrides.simulation.idle_rounds)"
+    }
+
+    /// What the JSON `database` object adds: `idle_rounds` when they were approximated.
+    var jsonNote: [(String, JSONValue)] {
+        self == .exact ? [] : [("idle_rounds", .string(rawValue))]
     }
 }
 
@@ -40,6 +53,9 @@ extension ReplicatedVariant {
             return result.load.byKind[kind] ?? DatabaseLoad.Counts()
         }
     }
+
+    /// How the replications' idle rounds were drawn (one config: all alike).
+    private var idleRounds: IdleRounds { results.first?.idleRounds ?? .exact }
 
     /// Every kind any replication used, in name order.
     private var loadKinds: [String] {
@@ -63,7 +79,7 @@ extension ReplicatedVariant {
             guard claims.contains(where: { ($0 ?? 0) > 0 }) else { return cell(roundTrips) }
             return "\(cell(roundTrips)) (claims \(cell(claims)), empty \(cell(empty)))"
         }
-        return ["  database round trips: \(describe(nil))",
+        return ["  database round trips: \(describe(nil))" + idleRounds.tableNote,
                 "    " + kinds.map { "\($0) \(describe($0))" }.joined(separator: "; ")]
     }
 
@@ -77,6 +93,6 @@ extension ReplicatedVariant {
         }
         return .object(statistics(nil) + [
             ("by_kind", .object(loadKinds.map { ($0, .object(statistics($0))) })),
-        ])
+        ] + idleRounds.jsonNote)
     }
 }

@@ -171,6 +171,9 @@ enum OverridesParser {
                 return { $0.coalescing.enqueueReuseNeedsUrgency = value }
             },
         ]),
+        ("simulation", [
+            setting("idle_rounds", \.idleRounds) { (node) throws(ScenarioError) in try node.enumValue(IdleRounds.self) },
+        ]),
         ("startup", [
             setting("restore_each_network_once", \.startupRestoresEachNetworkOnce, flag),
             setting("release_claims", \.startupReleasesClaims, flag),
