@@ -124,6 +124,57 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The mean, variance and skewness of one sample, in nanoseconds and from the
+    /// distribution's own law (the rounding of samples to whole nanoseconds left out: it
+    /// moves the mean by less than half a nanosecond). A sum of many samples is close to the
+    /// normal law these give (approximate idle rounds lean on it).
+    public var momentsInNanoseconds: (mean: Double, variance: Double, skewness: Double) {
+        switch self {
+        case .lognormal(let mu, let sigma):
+            // E = exp(mu + s^2/2), Var = (exp(s^2) - 1) E^2, skewness (exp(s^2) + 2) sqrt(exp(s^2) - 1).
+            let mean = exp(mu + sigma * sigma / 2) * 1e9
+            let spread = exp(sigma * sigma)
+            return (mean, (spread - 1) * mean * mean, (spread + 2) * (spread - 1).squareRoot())
+        case .exponential(let mean):
+            let nanoseconds = mean.seconds * 1e9
+            return (nanoseconds, nanoseconds * nanoseconds, 2)
+        default:
+            // E[X], E[X^2], E[X^3] in nanoseconds, then the central moments.
+            let raw: (Double, Double, Double)
+            switch self {
+            case .constant(let value):
+                let x = value.seconds * 1e9
+                raw = (x, x * x, x * x * x)
+            case .uniform(let low, let high):
+                raw = Self.uniformRawMoments(low.seconds * 1e9, high.seconds * 1e9)
+            case .empirical(let values):
+                let count = Double(max(values.count, 1))
+                raw = values.reduce((0.0, 0.0, 0.0)) { sum, value in
+                    let x = value.seconds * 1e9
+                    return (sum.0 + x / count, sum.1 + x * x / count, sum.2 + x * x * x / count)
+                }
+            case .quantiles(let points):
+                // Uniform on each segment of the inverse CDF, weighted by its probability.
+                raw = zip(points, points.dropFirst()).reduce((0.0, 0.0, 0.0)) { sum, pair in
+                    let weight = pair.1.probability - pair.0.probability
+                    let segment = Self.uniformRawMoments(pair.0.value.seconds * 1e9, pair.1.value.seconds * 1e9)
+                    return (sum.0 + weight * segment.0, sum.1 + weight * segment.1, sum.2 + weight * segment.2)
+                }
+            case .lognormal, .exponential:
+                raw = (0, 0, 0)
+            }
+            let mean = raw.0
+            let variance = max(0, raw.1 - mean * mean)
+            let third = raw.2 - 3 * mean * raw.1 + 2 * mean * mean * mean
+            return (mean, variance, variance > 0 ? third / (variance * variance.squareRoot()) : 0)
+        }
+    }
+
+    /// E[X], E[X^2], E[X^3] of a uniform on [a, b].
+    private static func uniformRawMoments(_ a: Double, _ b: Double) -> (Double, Double, Double) {
+        ((a + b) / 2, (a * a + a * b + b * b) / 3, (a * a * a + a * a * b + a * b * b + b * b * b) / 4)
+    }
+
     /// The exact second moment E[X^2], in seconds squared (queueing formulas need it).
     public var secondMomentSeconds: Double {
         switch self {
@@ -252,21 +303,6 @@ extension RandomStream {
 public enum WholeNanosecondSampler: Sendable, Equatable {
     case exponential(meanSeconds: Double)
     case lognormal(mu: Double, sigma: Double)
-
-    /// The mean, variance and skewness of one sample, in nanoseconds (the rounding to whole
-    /// nanoseconds left out: it moves the mean by less than half a nanosecond).
-    public var momentsInNanoseconds: (mean: Double, variance: Double, skewness: Double) {
-        switch self {
-        case .exponential(let mean):
-            let nanoseconds = mean * 1e9
-            return (nanoseconds, nanoseconds * nanoseconds, 2)
-        case .lognormal(let mu, let sigma):
-            // E = exp(mu + s^2/2), Var = (exp(s^2) - 1) E^2, skewness (exp(s^2) + 2) sqrt(exp(s^2) - 1).
-            let mean = exp(mu + sigma * sigma / 2) * 1e9
-            let spread = exp(sigma * sigma)
-            return (mean, (spread - 1) * mean * mean, (spread + 2) * (spread - 1).squareRoot())
-        }
-    }
 
     /// One sample in nanoseconds (see ``Distribution/sampleNanoseconds(_:)``).
     @inlinable @inline(__always)

@@ -1,12 +1,14 @@
+import Foundation
 @testable import Model
 import Sim
 import Testing
 
 /// A leap (``IdleLeap``, approximate idle rounds) draws the end of `n` idle rounds from the law
 /// of their sum: compared here with the same `n` rounds drawn one by one (``IdleGrid/Drawer``),
-/// on 1,000 streams each, by the standardised difference of the means, the ratio of the
+/// on 1,000 streams each, for five kinds of round (log-normal, exponential, `quantiles` and
+/// `uniform` round trips; one to three reads; a flat sleep and a back-off), by the standardised difference of the means, the ratio of the
 /// variances and the two-sample Kolmogorov-Smirnov distance. The exact rounds also check the
-/// moments the leap is built from (``WholeNanosecondSampler/momentsInNanoseconds``).
+/// moments the leap is built from (``Distribution/momentsInNanoseconds``).
 ///
 /// Tolerances: means within 4 standard errors (a false alarm about 1 in 15,000); variances
 /// within a ratio of 0.8 to 1.25 (the log of the ratio of two variances of 1,000 has a
@@ -29,6 +31,12 @@ import Testing
         Case(distribution: lognormal, idle: .backoff([.milliseconds(200), .milliseconds(400), .seconds(2)]),
              readsPerRound: 3),
         Case(distribution: .exponential(mean: .milliseconds(5)), idle: .flat(.milliseconds(100)), readsPerRound: 2),
+        // Walked in `Duration` arithmetic, not whole nanoseconds.
+        Case(distribution: .quantiles([.init(0, .microseconds(500)), .init(0.5, .milliseconds(1)),
+                                       .init(0.99, .milliseconds(10)), .init(1, .milliseconds(20))]),
+             idle: .flat(.milliseconds(200)), readsPerRound: 1),
+        Case(distribution: .uniform(.microseconds(500), .microseconds(1500)), idle: .flat(.milliseconds(200)),
+             readsPerRound: 2),
     ]
 
     static let samples = 1_000
@@ -70,8 +78,16 @@ import Testing
             var lastRead = start
             var idleRounds = stationary
             var stream = root.derived(UInt64(sample))
+            var durationRead = Duration.nanoseconds(start)
+            var durationRounds = stationary
+            var durationStream = stream
             let rounds = leap.leap(lastRead: &lastRead, idleRounds: &idleRounds, stream: &stream, before: limit)
             #expect(rounds > 0 && rounds == crossed ?? rounds)
+            // The leap in `Duration` arithmetic (grids not walked in nanoseconds) is the same.
+            #expect(leap.leap(lastRead: &durationRead, idleRounds: &durationRounds, stream: &durationStream,
+                              before: .nanoseconds(limit)) == rounds)
+            #expect(durationRead == .nanoseconds(lastRead) && durationRounds == idleRounds)
+            #expect(IdleGridTests.sameStream(durationStream, stream))
             crossed = rounds
             #expect(idleRounds == stationary + rounds)
             // The end leaves the margin's rounds to the exact walk.
@@ -97,6 +113,27 @@ import Testing
         #expect((0.8...1.25).contains(leapVariance / exactVariance), "variance ratio \(leapVariance / exactVariance)")
         let distance = Self.kolmogorovSmirnov(leapt, exact)
         #expect(distance < 1.95 * (2.0 / Double(Self.samples)).squareRoot(), "Kolmogorov-Smirnov \(distance)")
+    }
+
+    /// The moments a leap is built from, by hand: `uniform` on [0.5 ms, 1.5 ms] has mean 1 ms,
+    /// variance (1 ms)^2 / 12 and no skew; `quantiles` {p0: 0, p50: 1 ms, p100: 3 ms} is
+    /// uniform on [0, 1 ms] and on [1 ms, 3 ms] with weight 1/2 each: mean 1.25 ms, E[X^2] =
+    /// (1/2)(1/3) + (1/2)(13/3) = 7/3 ms^2, variance 7/3 - 1.5625 = 0.770833 ms^2, E[X^3] =
+    /// (1/2)(1/4) + (1/2)(40/4) = 5.125 ms^3, third central moment 5.125 - 3 (1.25)(7/3) +
+    /// 2 (1.25)^3 = 0.28125 ms^3, skewness 0.28125 / 0.770833^1.5 = 0.415577; a log-normal of sigma
+    /// 1 has skewness (e + 2) sqrt(e - 1) = 6.18488; an exponential 2.
+    @Test func theMomentsOfEachDistributionByHand() throws {
+        let uniform = Distribution.uniform(.microseconds(500), .microseconds(1500)).momentsInNanoseconds
+        #expect(abs(uniform.mean - 1e6) < 1e-6 && abs(uniform.variance - 1e12 / 12) < 1 && abs(uniform.skewness) < 1e-9)
+        let quantiles = Distribution.quantiles([.init(0, .zero), .init(0.5, .milliseconds(1)),
+                                                .init(1, .milliseconds(3))]).momentsInNanoseconds
+        #expect(abs(quantiles.mean - 1.25e6) < 1e-3)
+        #expect(abs(quantiles.variance - 0.770833333e12) < 1e3)
+        #expect(abs(quantiles.skewness - 0.415577) < 1e-5, "\(quantiles.skewness)")
+        let lognormal = Distribution.lognormal(mu: 0, sigma: 1).momentsInNanoseconds
+        #expect(abs(lognormal.skewness - 6.184877) < 1e-5)
+        #expect(abs(lognormal.mean - exp(0.5) * 1e9) < 1)
+        #expect(Distribution.exponential(mean: .milliseconds(3)).momentsInNanoseconds.skewness == 2)
     }
 
     /// No leap (nothing drawn) while the back-off still grows, or when fewer than its fewest

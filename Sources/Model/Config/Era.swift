@@ -53,16 +53,6 @@ public enum IdlePolicy: Sendable, Equatable {
         case .wakeOnEnqueue: return .zero
         }
     }
-
-    /// Whether every sleep is a whole number of nanoseconds (a grid with such sleeps and
-    /// log-normal or exponential round trips is walked in nanoseconds, and can leap).
-    var nanosecondSleeps: Bool {
-        switch self {
-        case .flat(let duration): return duration.exactNanoseconds != nil
-        case .backoff(let steps): return steps.allSatisfy { $0.exactNanoseconds != nil }
-        case .wakeOnEnqueue: return false
-        }
-    }
 }
 
 /// How long a dependency defer waits before the op is offered again (model file, section 7).

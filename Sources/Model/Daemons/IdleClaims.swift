@@ -345,12 +345,10 @@ struct IdleClaims {
 
 extension ModelConfig {
     /// Whether the daemons' skipped idle rounds are approximated (``IdleLeap``): asked for
-    /// (``idleRounds``), skipped at all (``idleClaimsCanBeSkipped``), and walked in whole
-    /// nanoseconds (log-normal and exponential round trips; the others are drawn round by
-    /// round, exact, whatever ``idleRounds`` says).
+    /// (``idleRounds``) and skipped at all (``idleClaimsCanBeSkipped``: round trips with an
+    /// atom are polled tick by tick, exact, whatever ``idleRounds`` says).
     public var leapsIdleRounds: Bool {
-        idleRounds == .approximate && idleClaimsCanBeSkipped && roundTrip.wholeNanosecondSampler != nil
-            && idle.nanosecondSleeps
+        idleRounds == .approximate && idleClaimsCanBeSkipped
     }
 
     /// Whether the daemons' idle claims are skipped on the simulated database (unless naive

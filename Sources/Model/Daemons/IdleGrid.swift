@@ -39,8 +39,7 @@ struct IdleGrid {
         /// whole number of them: see ``IdleGrid/settleInNanoseconds``), what the walks read.
         let inNanoseconds: NanosecondWalk?
         /// How long stretches are crossed when idle rounds are approximated
-        /// (``IdleRounds/approximate``) and the grid is walked in nanoseconds; nil otherwise
-        /// (every round drawn).
+        /// (``IdleRounds/approximate``); nil otherwise (every round drawn).
         let leap: IdleLeap?
         /// Whether the drawer was made for approximate idle rounds (it leaps where it can).
         let approximate: Bool
@@ -61,12 +60,11 @@ struct IdleGrid {
                 _ = copy.initialize(from: exact)
                 inNanoseconds = NanosecondWalk(sleeps: UnsafeBufferPointer(copy), sampler: sampler,
                                                normals: Distribution.normalLayers)
-                leap = approximate ? IdleLeap(sampler: sampler, sleep: exact[exact.count - 1],
-                                              stationaryFrom: exact.count - 1, readsPerRound: readsPerRound) : nil
             } else {
                 inNanoseconds = nil
-                leap = nil
             }
+            leap = approximate ? IdleLeap(distribution: distribution, sleep: sleeps[sleeps.count - 1],
+                                          stationaryFrom: sleeps.count - 1, readsPerRound: readsPerRound) : nil
         }
 
         deinit { inNanoseconds?.sleeps.deallocate() }
@@ -479,7 +477,15 @@ struct IdleGrid {
         var stream = position.stream
         var lastRead = position.lastRead
         var idleRounds = position.idleRounds
+        var leap = drawer.leap
         while true {
+            // Approximate rounds, as in ``begunInNanoseconds``.
+            if let leaping = leap, idleRounds >= leaping.stationaryFrom {
+                leap = nil
+                let rounds = leaping.leap(lastRead: &lastRead, idleRounds: &idleRounds, stream: &stream, before: now)
+                claims += rounds * perRound
+                ended += rounds * perRound
+            }
             var begun = lastRead + drawer.sleep(afterIdleRounds: idleRounds)
             guard begun <= now else { break }
             for _ in 0..<perRound {

@@ -40,12 +40,12 @@ struct IdleLeap: Sendable {
     static let deviations = 8.0
 
     /// A leap for rounds of `readsPerRound` reads, each after a round trip drawn from
-    /// `sampler`, the sleep before each round `sleep` nanoseconds once `stationaryFrom` empty
-    /// rounds have passed. Nil when a round takes no time.
-    init?(sampler: WholeNanosecondSampler, sleep: Int64, stationaryFrom: Int, readsPerRound: Int) {
-        let (roundTrip, variance, skewness) = sampler.momentsInNanoseconds
+    /// `distribution`, the sleep before each round `sleep` once `stationaryFrom` empty rounds
+    /// have passed. Nil when a round takes no time.
+    init?(distribution: Distribution, sleep: Duration, stationaryFrom: Int, readsPerRound: Int) {
+        let (roundTrip, variance, skewness) = distribution.momentsInNanoseconds
         let reads = Double(readsPerRound)
-        mean = Double(sleep) + reads * roundTrip
+        mean = sleep.seconds * 1e9 + reads * roundTrip
         deviation = (reads * variance).squareRoot()
         // A sum of `reads` round trips: skewness g / sqrt(reads); a sleep adds none.
         self.skewness = readsPerRound > 0 ? skewness / reads.squareRoot() : 0
@@ -57,23 +57,44 @@ struct IdleLeap: Sendable {
     /// Crosses, from the last read at `lastRead` after `idleRounds` empty rounds, as many whole
     /// rounds as end before `limit` with near certainty: `lastRead` becomes the last of them's
     /// last read, `idleRounds` counts them and `stream` draws the one normal. Returns how many
-    /// were crossed: 0 (nothing drawn) when the sleep still grows or fewer than
-    /// ``minimumRounds`` fit, or (the normal drawn) when the drawn end falls too near the limit.
+    /// were crossed: 0, with nothing drawn, when the sleep still grows, fewer than
+    /// ``minimumRounds`` fit, or the drawn end falls too near the limit (so a walk that does
+    /// not leap draws exactly what an exact walk draws).
     func leap(lastRead: inout Int64, idleRounds: inout Int, stream: inout RandomStream, before limit: Int64) -> Int {
-        guard idleRounds >= stationaryFrom, limit > lastRead else { return 0 }
-        let span = Double(limit - lastRead)
+        var drawn = stream
+        guard idleRounds >= stationaryFrom, limit > lastRead,
+              let (rounds, nanoseconds) = draw(span: Double(limit - lastRead), stream: &drawn) else { return 0 }
+        stream = drawn
+        lastRead += nanoseconds
+        idleRounds += rounds
+        return rounds
+    }
+
+    /// ``leap(lastRead:idleRounds:stream:before:)`` for a grid walked in `Duration`
+    /// arithmetic (round trips that are not walked in whole nanoseconds).
+    func leap(lastRead: inout Duration, idleRounds: inout Int, stream: inout RandomStream, before limit: Duration) -> Int {
+        var drawn = stream
+        guard idleRounds >= stationaryFrom, limit > lastRead,
+              let (rounds, nanoseconds) = draw(span: (limit - lastRead).seconds * 1e9, stream: &drawn) else { return 0 }
+        stream = drawn
+        lastRead += .nanoseconds(nanoseconds)
+        idleRounds += rounds
+        return rounds
+    }
+
+    /// The rounds a leap over `span` nanoseconds crosses and the nanoseconds they take, or nil
+    /// (no leap: too few rounds fit, nothing drawn; or the drawn end too near the limit).
+    private func draw(span: Double, stream: inout RandomStream) -> (rounds: Int, nanoseconds: Int64)? {
         let roughly = span / mean
-        guard roughly >= minimumRounds else { return 0 }
+        guard roughly >= minimumRounds else { return nil }
         let margin = Self.marginRounds * mean + Self.deviations * deviation * roughly.squareRoot()
         let rounds = ((span - margin) / mean).rounded(.down)
-        guard rounds >= minimumRounds else { return 0 }
+        guard rounds >= minimumRounds else { return nil }
         let normal = stream.nextStandardNormal()
         let corrected = normal + skewness / rounds.squareRoot() * (normal * normal - 1) / 6
         let sum = (rounds * mean + deviation * rounds.squareRoot() * corrected).rounded()
-        guard sum > 0, sum < span - Self.marginRounds * mean / 2 else { return 0 }
-        lastRead += Int64(sum)
-        idleRounds += Int(rounds)
-        return Int(rounds)
+        guard sum > 0, sum < span - Self.marginRounds * mean / 2 else { return nil }
+        return (Int(rounds), Int64(sum))
     }
 
     /// The last start acted on after a leap from a last read at `from` to one at `to`, for
@@ -83,10 +104,22 @@ struct IdleLeap: Sendable {
     /// later, so the starts acted on repeat at that many rounds' mean, from the last one (or
     /// from `from`), up to `to`.
     func lastActed(every: Int64, last: Int64, from: Int64, to: Int64) -> Int64 {
-        let period = (Double(every) / mean).rounded(.up) * mean
-        let first = last >= 0 ? Double(last) : Double(from)
-        let repeats = ((Double(to) - first) / period).rounded(.down)
-        guard repeats > 0 else { return last >= 0 ? last : from }
-        return Int64((first + repeats * period).rounded())
+        let first = last >= 0 ? last : from
+        return first + Int64(actedSince(first: Double(first), every: Double(every), to: Double(to)).rounded())
+    }
+
+    /// ``lastActed(every:last:from:to:)`` for `starts`, in `Duration` arithmetic.
+    func lastActed(_ starts: PeriodicStarts, from: Duration, to: Duration) -> Duration {
+        let first = starts.last ?? from
+        let since = actedSince(first: first.seconds * 1e9, every: starts.every.seconds * 1e9, to: to.seconds * 1e9)
+        return first + .nanoseconds(Int64(since.rounded()))
+    }
+
+    /// Nanoseconds from `first` to the last start acted on at or before `to`, starts acted on
+    /// repeating every `ceil(every / mean)` rounds' mean.
+    private func actedSince(first: Double, every: Double, to: Double) -> Double {
+        let period = (every / mean).rounded(.up) * mean
+        let repeats = ((to - first) / period).rounded(.down)
+        return repeats > 0 ? repeats * period : 0
     }
 }

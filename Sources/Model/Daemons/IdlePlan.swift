@@ -121,6 +121,9 @@ struct IdlePlan {
         // Instants are compared by their attoseconds (inlined), not through `Duration`'s `<`
         // (a call into the standard library, millions of them on a long run).
         let nowCount = now.attoseconds
+        // Approximate rounds walked in `Duration` arithmetic (those in nanoseconds leap in
+        // ``passInNanoseconds``): one leap, as there.
+        var leaping = deadline != nil && drawer.leap != nil && drawer.inNanoseconds == nil
         // The rounds wholly before `now` cannot see the row: the cursor moves past them (in
         // whole nanoseconds where it can, else round by round).
         while true {
@@ -132,6 +135,11 @@ struct IdlePlan {
                 // first are answered so, sleeping when the row becomes visible.
                 if holdsNoAnswer(from: cursor, before: bound) { return nil }
                 passInNanoseconds(now: now)
+            }
+            if next == nil, leaping, cursor.lastRead.attoseconds >= drawnTo.attoseconds,
+               cursor.idleRounds >= drawer.leap?.stationaryFrom ?? 0 {
+                leaping = false
+                leapCursor(before: stop.map { min($0, now) } ?? now)
             }
             if next == nil { drawNext() }
             // The round's fields read in place: copying the whole round (its start and the
@@ -265,6 +273,20 @@ struct IdlePlan {
                 if every > 0 { PeriodicStarts.see(start, every: every, last: &lastStart) }
             }
         }
+    }
+
+    /// The cursor leaps (``IdleLeap``) over the rounds that surely end before `limit`, if there
+    /// are enough of them; the starts followed are approximated through it, and its end is
+    /// kept for the daemon (``passed(before:)``). For grids walked in `Duration` arithmetic.
+    private mutating func leapCursor(before limit: Duration) {
+        guard let leap = drawer.leap else { return }
+        var position = cursor
+        let from = position.lastRead
+        guard leap.leap(lastRead: &position.lastRead, idleRounds: &position.idleRounds, stream: &position.stream,
+                        before: limit) > 0 else { return }
+        if let followed = starts { starts?.last = leap.lastActed(followed, from: from, to: position.lastRead) }
+        cursor = position
+        leapt = (position, starts)
     }
 
     /// Draws the round after `cursor` into `next` and `nextReads`.
