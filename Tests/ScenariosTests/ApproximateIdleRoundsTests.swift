@@ -116,7 +116,7 @@ import Testing
     }
 
     /// The outputs say the rounds were approximated (the table's database line, the JSON's
-    /// `database.idle_rounds`), an exact run's say nothing (its bytes are every baseline's),
+    /// `database.idle_rounds`, a note in the HTML report's section), an exact run's say nothing (its bytes are every baseline's),
     /// and an approximate run is as deterministic as any: twice, the same bytes.
     @Test func approximateRunsAreLabelledAndDeterministic() throws {
         let approximate = try Self.idle(nodes: 3, every: "2h", count: 2, timeLimit: "5h", rounds: "approximate")
@@ -127,9 +127,11 @@ import Testing
         #expect(first.table == second.table)
         #expect(first.table.contains("idle rounds approximated (overrides.simulation.idle_rounds)"))
         #expect(first.json.rendered().contains("\"idle_rounds\""))
+        #expect(ChartReport(first).notes.contains { $0.hasPrefix("idle rounds approximated") && $0.contains("plan") })
         let plain = try ScenarioRunner.run(exact, measureWallTime: false)
         #expect(!plain.table.contains("approximated"))
         #expect(!plain.json.rendered().contains("idle_rounds"))
+        #expect(!ChartReport(plain).notes.contains { $0.contains("approximated") })
     }
 
     /// A value other than `exact` or `approximate` is refused, naming the key.

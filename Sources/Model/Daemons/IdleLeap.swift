@@ -55,8 +55,8 @@ struct IdleLeap: Sendable {
     }
 
     /// Crosses, from the last read at `lastRead` after `idleRounds` empty rounds, as many whole
-    /// rounds as end before `limit` with near certainty: `lastRead` becomes the last of them's
-    /// last read, `idleRounds` counts them and `stream` draws the one normal. Returns how many
+    /// rounds as end before `limit` with near certainty: `lastRead` becomes the last read of
+    /// the last of them, `idleRounds` counts them and `stream` draws the one normal. Returns how many
     /// were crossed: 0, with nothing drawn, when the sleep still grows, fewer than
     /// ``minimumRounds`` fit, or the drawn end falls too near the limit (so a walk that does
     /// not leap draws exactly what an exact walk draws).
