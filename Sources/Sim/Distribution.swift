@@ -139,38 +139,40 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
             let nanoseconds = mean.seconds * 1e9
             return (nanoseconds, nanoseconds * nanoseconds, 2)
         default:
-            // E[X], E[X^2], E[X^3] in nanoseconds, then the central moments.
+            // E[Y], E[Y^2], E[Y^3] of Y = X - c in nanoseconds, c the mean (so that a narrow
+            // law's moments do not cancel against its mean's powers), then the central moments.
+            let center = meanSeconds * 1e9
             let raw: (Double, Double, Double)
             switch self {
-            case .constant(let value):
-                let x = value.seconds * 1e9
-                raw = (x, x * x, x * x * x)
+            case .constant:
+                raw = (0, 0, 0)
             case .uniform(let low, let high):
-                raw = Self.uniformRawMoments(low.seconds * 1e9, high.seconds * 1e9)
+                raw = Self.uniformRawMoments(low.seconds * 1e9 - center, high.seconds * 1e9 - center)
             case .empirical(let values):
                 let count = Double(max(values.count, 1))
                 raw = values.reduce((0.0, 0.0, 0.0)) { sum, value in
-                    let x = value.seconds * 1e9
-                    return (sum.0 + x / count, sum.1 + x * x / count, sum.2 + x * x * x / count)
+                    let y = value.seconds * 1e9 - center
+                    return (sum.0 + y / count, sum.1 + y * y / count, sum.2 + y * y * y / count)
                 }
             case .quantiles(let points):
                 // Uniform on each segment of the inverse CDF, weighted by its probability.
                 raw = zip(points, points.dropFirst()).reduce((0.0, 0.0, 0.0)) { sum, pair in
                     let weight = pair.1.probability - pair.0.probability
-                    let segment = Self.uniformRawMoments(pair.0.value.seconds * 1e9, pair.1.value.seconds * 1e9)
+                    let segment = Self.uniformRawMoments(pair.0.value.seconds * 1e9 - center,
+                                                         pair.1.value.seconds * 1e9 - center)
                     return (sum.0 + weight * segment.0, sum.1 + weight * segment.1, sum.2 + weight * segment.2)
                 }
             case .lognormal, .exponential:
                 raw = (0, 0, 0)
             }
-            let mean = raw.0
-            let variance = max(0, raw.1 - mean * mean)
-            let third = raw.2 - 3 * mean * raw.1 + 2 * mean * mean * mean
-            return (mean, variance, variance > 0 ? third / (variance * variance.squareRoot()) : 0)
+            let shift = raw.0
+            let variance = max(0, raw.1 - shift * shift)
+            let third = raw.2 - 3 * shift * raw.1 + 2 * shift * shift * shift
+            return (center + shift, variance, variance > 0 ? third / (variance * variance.squareRoot()) : 0)
         }
     }
 
-    /// E[X], E[X^2], E[X^3] of a uniform on [a, b].
+    /// E[Y], E[Y^2], E[Y^3] of a uniform Y on [a, b].
     private static func uniformRawMoments(_ a: Double, _ b: Double) -> (Double, Double, Double) {
         ((a + b) / 2, (a * a + a * b + b * b) / 3, (a * a * a + a * a * b + a * b * b + b * b * b) / 4)
     }

@@ -130,6 +130,10 @@ import Testing
         #expect(abs(quantiles.mean - 1.25e6) < 1e-3)
         #expect(abs(quantiles.variance - 0.770833333e12) < 1e3)
         #expect(abs(quantiles.skewness - 0.415577) < 1e-5, "\(quantiles.skewness)")
+        // A narrow law's moments do not cancel against its mean: [999.9 us, 1000.1 us]
+        // has variance (200 ns)^2 / 12 and no skew.
+        let narrow = Distribution.uniform(.nanoseconds(999_900), .nanoseconds(1_000_100)).momentsInNanoseconds
+        #expect(abs(narrow.variance - 40_000.0 / 12) < 1e-6 && abs(narrow.skewness) < 1e-9)
         let lognormal = Distribution.lognormal(mu: 0, sigma: 1).momentsInNanoseconds
         #expect(abs(lognormal.skewness - 6.184877) < 1e-5)
         #expect(abs(lognormal.mean - exp(0.5) * 1e9) < 1)
