@@ -119,6 +119,21 @@ public func standardNormalCDF(_ z: Double) -> Double {
     0.5 * erfc(-z / 2.0.squareRoot())
 }
 
+/// The two-sample Kolmogorov-Smirnov distance between `a` and `b`, each sorted ascending: the
+/// largest gap between their empirical distribution functions (0: identical samples, 1:
+/// disjoint, or exactly one of them empty).
+public func kolmogorovSmirnovDistance(sorted a: [Double], _ b: [Double]) -> Double {
+    guard !a.isEmpty, !b.isEmpty else { return a.isEmpty && b.isEmpty ? 0 : 1 }
+    var i = 0, j = 0, distance = 0.0
+    while i < a.count || j < b.count {
+        let x = min(i < a.count ? a[i] : .infinity, j < b.count ? b[j] : .infinity)
+        while i < a.count && a[i] <= x { i += 1 }
+        while j < b.count && b[j] <= x { j += 1 }
+        distance = max(distance, abs(Double(i) / Double(a.count) - Double(j) / Double(b.count)))
+    }
+    return distance
+}
+
 /// Regularised incomplete beta I_x(a, b) for a, b > 0 and x in [0, 1], by the continued
 /// fraction (modified Lentz), on whichever side of the mean converges fast.
 func regularizedIncompleteBeta(_ x: Double, _ a: Double, _ b: Double) -> Double {

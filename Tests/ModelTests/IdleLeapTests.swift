@@ -41,19 +41,6 @@ import Testing
 
     static let samples = 1_000
 
-    /// The largest distance between the empirical distribution functions of `a` and `b`.
-    static func kolmogorovSmirnov(_ a: [Int64], _ b: [Int64]) -> Double {
-        let a = a.sorted(), b = b.sorted()
-        var i = 0, j = 0, distance = 0.0
-        while i < a.count && j < b.count {
-            let value = min(a[i], b[j])
-            while i < a.count && a[i] == value { i += 1 }
-            while j < b.count && b[j] == value { j += 1 }
-            distance = max(distance, abs(Double(i) / Double(a.count) - Double(j) / Double(b.count)))
-        }
-        return distance
-    }
-
     static func meanAndVariance(_ values: [Int64], around origin: Int64) -> (mean: Double, variance: Double) {
         let shifted = values.map { Double($0 - origin) }
         let mean = shifted.reduce(0, +) / Double(shifted.count)
@@ -111,7 +98,7 @@ import Testing
         #expect(abs(leapMean - exactMean) < 4 * standardError * 2.0.squareRoot(),
                 "leap mean \(leapMean), exact \(exactMean)")
         #expect((0.8...1.25).contains(leapVariance / exactVariance), "variance ratio \(leapVariance / exactVariance)")
-        let distance = Self.kolmogorovSmirnov(leapt, exact)
+        let distance = kolmogorovSmirnovDistance(sorted: leapt.sorted().map(Double.init), exact.sorted().map(Double.init))
         #expect(distance < 1.95 * (2.0 / Double(Self.samples)).squareRoot(), "Kolmogorov-Smirnov \(distance)")
     }
 

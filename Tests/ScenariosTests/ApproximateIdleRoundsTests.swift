@@ -106,12 +106,7 @@ import Testing
         #expect(abs(mean(exact) - mean(approximate)) < 4 * standardError * 2.0.squareRoot(),
                 "mean wait exact \(mean(exact)), approximate \(mean(approximate))")
         #expect(abs(mean(exact) - 0.0672) < 4 * standardError + 0.005, "mean exact wait \(mean(exact))")
-        let sortedExact = exact.sorted(), sortedApproximate = approximate.sorted()
-        var distance = 0.0
-        for value in Set(exact + approximate) {
-            let below = { (sorted: [Double]) in Double(sorted.lastIndex { $0 <= value }.map { $0 + 1 } ?? 0) }
-            distance = max(distance, abs(below(sortedExact) - below(sortedApproximate)) / Double(seeds))
-        }
+        let distance = kolmogorovSmirnovDistance(sorted: exact.sorted(), approximate.sorted())
         #expect(distance < 1.95 * (2.0 / Double(seeds)).squareRoot(), "Kolmogorov-Smirnov \(distance)")
     }
 

@@ -1,4 +1,5 @@
 import Model
+import Sim
 
 /// A run's `wait_seconds`, one value per pickup, sorted: what `live compare` sets side by side.
 public struct WaitSample: Sendable, Equatable {
@@ -26,16 +27,7 @@ public struct WaitSample: Sendable, Equatable {
     /// The two-sample Kolmogorov-Smirnov distance: the largest gap between the two
     /// empirical distribution functions (0: identical samples, 1: disjoint).
     public func kolmogorovSmirnov(_ other: WaitSample) -> Double {
-        let a = values, b = other.values
-        guard !a.isEmpty, !b.isEmpty else { return a.isEmpty && b.isEmpty ? 0 : 1 }
-        var i = 0, j = 0, distance = 0.0
-        while i < a.count || j < b.count {
-            let x = min(i < a.count ? a[i] : .infinity, j < b.count ? b[j] : .infinity)
-            while i < a.count && a[i] <= x { i += 1 }
-            while j < b.count && b[j] <= x { j += 1 }
-            distance = max(distance, abs(Double(i) / Double(a.count) - Double(j) / Double(b.count)))
-        }
-        return distance
+        kolmogorovSmirnovDistance(sorted: values, other.values)
     }
 
     /// The critical distance at level `alpha` for samples of these sizes (asymptotic:
