@@ -24,9 +24,9 @@ import Glibc
 /// when `SIMRUN_MALLOC_TUNING` is `off` (or `0`, `no`, `false`), or off Linux. If the restart
 /// cannot be made (the binary gone from `/proc/self/exe`), simrun goes on with glibc's
 /// defaults: only its speed differs, and `simrun bench` prints which allocator settings its
-/// figures rest on. A tool that
-/// follows a process only until it starts a program again (valgrind without
-/// `--trace-children=yes`) needs `GLIBC_TUNABLES` set before it, or it measures the restart.
+/// figures rest on. A tool that follows a process only until it starts a program again
+/// (valgrind without `--trace-children=yes`) needs `GLIBC_TUNABLES` set before it, or it
+/// measures the restart.
 enum MallocTuning {
     /// The tunables set: each thread caches up to 1,000 free chunks of each size up to
     /// 4,096 bytes (glibc's defaults: 7, and 1,032 bytes).
