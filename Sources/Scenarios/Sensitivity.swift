@@ -89,7 +89,8 @@ public struct SensitivityReport: SimulationReport {
             for run in point.report.runs {
                 // One run per point: each figure's value (the report model's cells).
                 func cell(_ figure: Figure) -> String { ReplicatedReport.cell(figure, run.values(figure)) }
-                var row = point.values + [run.variant + (run.isWhole ? "" : " (INCOMPLETE)"), cell(.ops(.executed)),
+                var row = point.values + [run.variant + run.idleRounds.rowMark + (run.isWhole ? "" : " (INCOMPLETE)"),
+                                          cell(.ops(.executed)),
                                           ReplicatedReport.cell(.ops(.errored), run.sum(.ops(.errored), .ops(.aborted))), cell(.ops(.waitsTimedOut)),
                                           cell(.effectViolations), cell(.distribution(.wait, .all, .p99)),
                                           cell(.distribution(.effect, .all, .p99))]
@@ -100,6 +101,8 @@ public struct SensitivityReport: SimulationReport {
             }
         }
         lines += table.lines(indent: "  ")
+        let marked = points.contains { point in point.report.runs.contains { $0.idleRounds == .approximate } }
+        if let note = IdleRounds.rowMarkNote(marked) { lines += ["", note] }
         return lines.joined(separator: "\n") + "\n"
     }
 

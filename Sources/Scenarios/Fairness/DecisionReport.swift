@@ -53,6 +53,8 @@ public struct DecisionReport: Sendable {
         public var backgroundAboveBound: Estimate
         public var withinBudget: Bool
         public var boundsBackground: Bool
+        /// How its runs' idle rounds were drawn (marked when approximated).
+        public var idleRounds: IdleRounds = .exact
 
         public var passes: Bool { withinBudget && boundsBackground }
     }
@@ -107,7 +109,7 @@ public struct DecisionReport: Sendable {
                     backgroundMax: maximum, backgroundGain: Estimate(zip(strictBackground, background).map { $0 - $1 }),
                     backgroundAboveBound: Estimate(point.sample.values(FairnessFigure(.laneClass(.background), .aboveBound))),
                     withinBudget: cost.upper <= criteria.userP99Budget.seconds,
-                    boundsBackground: maximum.upper <= bound.seconds)
+                    boundsBackground: maximum.upper <= bound.seconds, idleRounds: point.idleRounds)
             }
             studies.append(Study(scenario: result.header.scenario, file: result.header.file,
                                  replications: result.header.replications, bound: bound, strict: row(strict),

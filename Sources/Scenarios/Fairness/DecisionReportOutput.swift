@@ -1,3 +1,4 @@
+import Model
 import Sim
 
 /// The renderings of a ``DecisionReport``: Markdown for people (and the README), JSON for tools.
@@ -17,7 +18,7 @@ extension DecisionReport {
         for study in studies {
             let strict = study.strict
             lines.append("**\(study.scenario)** (`\(study.file)`, \(study.replications) replications; background bound "
-                         + "\(seconds(study.bound.seconds))): under strict the user-facing p99 is "
+                         + "\(seconds(study.bound.seconds))): under strict\(strict.idleRounds.rowMark) the user-facing p99 is "
                          + "\(interval(strict.userP99)) and the background lanes' longest wait "
                          + "\(interval(strict.backgroundMax)); strict "
                          + (study.strictIsEnough ? "bounds background waits." : "does **not** bound background waits."))
@@ -26,10 +27,13 @@ extension DecisionReport {
                          + "background > bound | within budget | bounds background |")
             lines.append("|---|---|---:|---:|---:|---:|---:|:---:|:---:|")
             for row in study.rows {
-                lines.append("| \(row.variant)\(row.completed ? "" : " (incomplete)") | \(row.policy) | "
+                lines.append("| \(row.variant)\(row.idleRounds.rowMark)\(row.completed ? "" : " (incomplete)") | \(row.policy) | "
                              + "\(plain(row.userP99)) | \(change(row.userCost)) | \(plain(row.backgroundMax)) | "
                              + "\(change(row.backgroundGain)) | \(formatFixed(row.backgroundAboveBound.mean, decimals: 1)) | "
                              + "\(row.withinBudget ? "yes" : "no") | \(row.boundsBackground ? "yes" : "no") |")
+            }
+            if let note = IdleRounds.rowMarkNote(([strict] + study.rows).contains { $0.idleRounds == .approximate }) {
+                lines += ["", note + "."]
             }
             lines.append("")
         }
@@ -63,7 +67,7 @@ extension DecisionReport {
                 ("background_above_bound", estimate(row.backgroundAboveBound)),
                 ("within_budget", .bool(row.withinBudget)), ("bounds_background", .bool(row.boundsBackground)),
                 ("passes", .bool(row.passes)),
-            ])
+            ] + row.idleRounds.jsonNote)
         }
         return .object([
             ("user_p99_budget_seconds", .number(criteria.userP99Budget.seconds)),

@@ -39,6 +39,26 @@ extension IdleRounds {
     var jsonNote: [(String, JSONValue)] {
         self == .exact ? [] : [("idle_rounds", .string(rawValue))]
     }
+
+    /// What a row of a table of runs (a sweep's, `compare --vary`'s, the decision report's)
+    /// adds to its variant's name, as `(INCOMPLETE)` is added: nothing for exact rounds.
+    var rowMark: String { self == .exact ? "" : " " + Self.rowMarkText }
+
+    private static let rowMarkText = "(approximate)"
+
+    /// The note under a table whose rows may carry ``rowMark`` (nil when none does).
+    static func rowMarkNote(_ marked: Bool) -> String? {
+        marked ? "\(rowMarkText): idle rounds approximated (overrides.simulation.idle_rounds), " + consequence : nil
+    }
+
+    /// The note of an output that names its runs once (a comparison, an HTML section): which
+    /// of them were approximated (nil when none was).
+    static func note(approximated variants: [String]) -> String? {
+        variants.isEmpty ? nil : "idle rounds approximated (overrides.simulation.idle_rounds) in "
+            + variants.joined(separator: ", ") + ": " + consequence
+    }
+
+    private static let consequence = "long idle stretches leapt, another realisation than polling tick by tick"
 }
 
 /// The database load of a replicated run: each count's mean across replications with its 95%
@@ -55,7 +75,7 @@ extension ReplicatedVariant {
     }
 
     /// How the replications' idle rounds were drawn (one config: all alike).
-    private var idleRounds: IdleRounds { results.first?.idleRounds ?? .exact }
+    var idleRounds: IdleRounds { results.first?.idleRounds ?? .exact }
 
     /// Every kind any replication used, in name order.
     private var loadKinds: [String] {

@@ -146,6 +146,9 @@ public struct ReplicatedReport: SimulationReport {
     /// True when every replication of every variant completed.
     public var isWhole: Bool { runs.allSatisfy(\.isWhole) }
 
+    /// The variants whose idle rounds were approximated (``IdleRounds/approximate``), in order.
+    var approximatedVariants: [String] { runs.filter { $0.idleRounds == .approximate }.map(\.variant) }
+
     public var hasEffectViolations: Bool {
         runs.contains { $0.results.contains { !$0.effectViolations.isEmpty } }
     }

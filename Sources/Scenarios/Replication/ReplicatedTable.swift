@@ -106,6 +106,7 @@ extension ReplicatedReport {
                 + "service times)"
             : "scenario \(scenario)  seed \(seed)  \(replications) replications per variant, the same seeds for every "
                 + "variant (common random numbers; figures: mean ±95% confidence half-width)", ""]
+        if let note = IdleRounds.note(approximated: approximatedVariants) { lines.insert(note, at: 1) }
         func mean(_ values: [Double?]) -> Double? {
             let present = values.compactMap { $0 }
             return present.isEmpty ? nil : present.reduce(0, +) / Double(present.count)

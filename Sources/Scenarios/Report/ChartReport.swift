@@ -109,12 +109,7 @@ extension ChartReport {
                      : "seed \(report.seed), \(report.replications) replications per variant (the same seeds for "
                          + "every variant); the charts pool every replication's waits"]
         // A run whose idle stretches were leapt says so, as the table and the JSON do.
-        let approximated = report.runs.filter { $0.results.first?.idleRounds == .approximate }.map(\.variant)
-        if !approximated.isEmpty {
-            notes.append("idle rounds approximated (overrides.simulation.idle_rounds) in "
-                         + approximated.joined(separator: ", ")
-                         + ": long idle stretches leapt, another realisation than polling tick by tick")
-        }
+        if let note = IdleRounds.note(approximated: report.approximatedVariants) { notes.append(note) }
         self.init(title: "scenario \(report.scenario)", notes: notes, variants: report.measured)
     }
 }

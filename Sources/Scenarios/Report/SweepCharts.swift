@@ -7,7 +7,9 @@ extension ChartReport {
     /// A sweep keeps no lost-work list, so none is shown.
     public init(sweep: SweepResult) {
         let header = sweep.header
-        func name(_ point: SweepPoint) -> String { (point.values + [point.variant]).joined(separator: " / ") }
+        func name(_ point: SweepPoint) -> String {
+            (point.values + [point.variant]).joined(separator: " / ") + point.idleRounds.rowMark
+        }
         let series = sweep.points.map { point in
             let pooled = point.sample.pooled
             var panels: [String: WaitHistogram] = [:]
@@ -28,6 +30,9 @@ extension ChartReport {
                      + (header.seed.map { ", seed \($0)" } ?? "")]
         if !axes.isEmpty { notes.append("varying " + axes.joined(separator: ", ")) }
         if let shard = sweep.shard { notes.append("shard \(shard.index)/\(shard.count): only part of the sweep") }
+        if let note = IdleRounds.rowMarkNote(sweep.points.contains { $0.idleRounds == .approximate }) {
+            notes.append(note)
+        }
         self.init(title: "scenario \(header.scenario)", notes: notes, panelKind: "lane", series: series, table: table,
                   lostWork: nil)
     }

@@ -155,6 +155,7 @@ public enum Sweep {
         let groups = groupOf
         let slots = Mutex([RunFigures?](repeating: nil, count: chosen.count))
         let pooled = Mutex([PooledWaits](repeating: PooledWaits(), count: groupStarts.count))
+        let approximated = Mutex([Bool](repeating: false, count: groupStarts.count))
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         let started = wallSeconds()
@@ -176,6 +177,7 @@ public enum Sweep {
                 let waits = PooledWaits(result.fairness)
                 slots.withLock { $0[index] = figures }
                 pooled.withLock { $0[groups[index]].merge(waits) }
+                if result.idleRounds == .approximate { approximated.withLock { $0[groups[index]] = true } }
                 let finished = done.wrappingAdd(1, ordering: .relaxed).newValue
                 progress("run \(finished)/\(chosen.count) done (point \(job.point + 1)/\(points.count), "
                          + "\(points[job.point].variants[job.variant].name), replication \(job.replication)); "
@@ -184,6 +186,7 @@ public enum Sweep {
         }
         let records = slots.withLock { $0 }
         let waits = pooled.withLock { $0 }
+        let leapt = approximated.withLock { $0 }
         var grouped: [SweepPoint] = []
         for (group, start) in groupStarts.enumerated() {
             let end = group + 1 < groupStarts.count ? groupStarts[group + 1] : chosen.count
@@ -194,7 +197,8 @@ public enum Sweep {
                 point: job.point, values: request.grid.values(ofPoint: job.point), variantIndex: job.variant,
                 variant: variant.name, policy: point.scenario.config(for: variant).fairness.label,
                 figures: point.scenario.figureSettings,
-                sample: FairnessSample(records: records[start..<end].compactMap { $0 }, pooled: waits[group])))
+                sample: FairnessSample(records: records[start..<end].compactMap { $0 }, pooled: waits[group]),
+                idleRounds: leapt[group] ? .approximate : .exact))
         }
         let header = SweepHeader(scenario: points.first?.scenario.name ?? "", file: request.file, seed: request.seed,
                                  replications: request.replications, settings: request.settings.map(\.text),

@@ -44,10 +44,11 @@ extension SweepResult {
         var table = TextTable(header.grid.axes.map(\.path.description) + ["variant", "n"] + columns.map(\.heading))
         for point in points {
             let sample = point.sample
-            table.add(point.values + [point.variant + (sample.completedAll ? "" : " (INCOMPLETE)"),
+            table.add(point.values + [point.variant + point.idleRounds.rowMark + (sample.completedAll ? "" : " (INCOMPLETE)"),
                                       String(sample.records.count)] + columns.map { sample.cell($0.figure) })
         }
         lines += table.lines()
+        if let note = IdleRounds.rowMarkNote(points.contains { $0.idleRounds == .approximate }) { lines += ["", note] }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -39,6 +39,9 @@ public struct SweepPoint: Sendable {
     public var policy: String
     public var figures: FigureSettings
     public var sample: FairnessSample
+    /// How its runs' idle rounds were drawn (``IdleRounds/approximate`` when the point's
+    /// settings leap them): marked in the table and the charts, `idle_rounds` in the JSON.
+    public var idleRounds: IdleRounds = .exact
 
     var order: (Int, Int) { (point, variantIndex) }
 }
@@ -106,6 +109,11 @@ public struct SweepResult: Sendable {
         var merged: [SweepPoint] = []
         for point in parts.flatMap(\.result.points).sorted(by: { $0.order < $1.order }) {
             if let last = merged.last, last.order == point.order {
+                guard last.idleRounds == point.idleRounds else {
+                    throw MergeError("\(parts.map(\.file).joined(separator: ", ")): point \(point.point) variant "
+                                     + "\(point.variant): idle_rounds differs between shards (\(last.idleRounds.rawValue), "
+                                     + "\(point.idleRounds.rawValue)); not one sweep")
+                }
                 merged[merged.count - 1].sample.merge(point.sample)
             } else {
                 merged.append(point)
@@ -189,7 +197,7 @@ public struct SweepResult: Sendable {
             })),
             ("replications", .array(point.sample.records.map(\.json))),
             ("histograms", point.sample.pooled.json),
-        ])
+        ] + point.idleRounds.jsonNote)
     }
 
     /// Reads a sweep's JSON output (whole or a shard).
@@ -236,6 +244,14 @@ public struct SweepResult: Sendable {
                 throw bad("\(at): expected point (0 to \(sweepGrid.count - 1)), variant_index (0 or more), variant, "
                           + "policy, wait_bound_seconds, key, replications and histograms")
             }
+            var idleRounds = IdleRounds.exact
+            if let value = point["idle_rounds"] {
+                guard let name = value.stringValue, let read = IdleRounds(rawValue: name) else {
+                    throw bad("\(at).idle_rounds: expected one of "
+                              + IdleRounds.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+                }
+                idleRounds = read
+            }
             do {
                 var figures: [RunFigures] = []
                 for (number, record) in records.enumerated() {
@@ -245,7 +261,8 @@ public struct SweepResult: Sendable {
                 read.append(SweepPoint(point: Int(index), values: sweepGrid.values(ofPoint: Int(index)),
                                        variantIndex: Int(variantIndex), variant: variant, policy: policy,
                                        figures: FigureSettings(waitBound: .seconds(double: boundSeconds), key: key),
-                                       sample: FairnessSample(records: figures, pooled: pooled)))
+                                       sample: FairnessSample(records: figures, pooled: pooled),
+                                       idleRounds: idleRounds))
             } catch {
                 throw bad(error.message)
             }
