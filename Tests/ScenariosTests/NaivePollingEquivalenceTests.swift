@@ -93,6 +93,50 @@ import Testing
         Self.expectSameOutput(skipped, naive, strictlyFewerJobs: true)
     }
 
+    /// A pool whose room and disk load change while it sleeps through its idle claims
+    /// (workers of random length ending, bursts of three rows at once, round trips of tens of
+    /// milliseconds; with `disk`, tasks that load the disk, some of them high-I/O background
+    /// work, a threshold three such tasks cross, a refresh every 3 s and two slots reserved
+    /// for user work, so that a stretch of a full pool, which reads no background lane, may
+    /// refresh its metric across the threshold and the next round's lanes depend on the value
+    /// it refreshed to): the stretch goes on
+    /// past each change that leaves its request list alone, each round's claim takes as many
+    /// rows as the room at that round's start allowed, and each refresh in the stretch sets
+    /// the metric to the load of its instant, as rounds run whole would
+    /// (``IdleClaims/StateChange``). With the room of the last change instead, the claims of
+    /// rounds that began before a worker ended take a row more than polling does, and the
+    /// bytes differ; with the room the stretch began with, or the metric of the load the
+    /// stretch began with, too.
+    @Test(arguments: [("batched", false), ("singular", false), ("batched", true)])
+    func aPoolWhoseRoomChangesWhileItSleepsClaimsAsPollingDoes(dequeue: String, disk: Bool) throws {
+        let work = disk ? "{service: {uniform: [200ms, 4s]}, disk: 300}" : "{service: {uniform: [200ms, 4s]}}"
+        let background = !disk ? "" : """
+
+              - {name: d, op: {type: node_blob_op, tasks: [instance_work], priority: background_high_io, queue: any}, arrivals: {every: 3100ms}, until: 18m}
+            """
+        let text = """
+            name: pool-room
+            era: plan
+            seed: 9
+            time_limit: 20m
+            cluster: {nodes: 1, cpus: 8}
+            database:
+              round_trip: {lognormal: {median: 30ms, p99: 150ms}}
+            overrides:
+              sf_queues: {max_workers: 5, reserved_user_slots: \(disk ? 2 : 0), dequeue: \(dequeue), disk_busy_threshold: 800, disk_metric_refresh: 3s}
+              tasks:
+                instance_work: \(work)
+            sources:
+              - {name: a, op: {type: node_inst_op, tasks: [instance_work], priority: user_facing, queue: any}, arrivals: {every: 2300ms}, until: 18m}
+              - {name: b, op: {type: node_inst_op, tasks: [instance_work], priority: user_facing, queue: any}, arrivals: {every: 2300ms}, until: 18m}
+              - {name: c, op: {type: node_inst_op, tasks: [instance_work], priority: user_facing, queue: any}, arrivals: {every: 2300ms}, until: 18m}
+            """ + background
+        let scenario = try ScenarioParser.load(text: text, file: "pool-room.yaml")
+        let naive = try ScenarioRunner.run(scenario, measureWallTime: false, tracing: true, naivePolling: true)
+        let skipped = try ScenarioRunner.run(scenario, measureWallTime: false, tracing: true)
+        Self.expectSameOutput(skipped, naive, strictlyFewerJobs: true)
+    }
+
     /// Measured round trips (`quantiles`) whose value grows from each point to the next are a
     /// continuous distribution: the daemons skip their idle claims (drawn in `Duration`
     /// arithmetic, not whole nanoseconds), with the bytes of polling tick by tick. A value

@@ -65,9 +65,8 @@ struct IdleClaims {
     struct Request {
         /// The queues of each read of a round, in order.
         let reads: [[QueueName]]
-        /// The limit of each read's claim statement.
-        let readLimit: Int
-        /// The limit of the whole round (the singular `round` shape stops at it).
+        /// The limit of the whole round (the singular `round` shape stops at it), as the
+        /// stretch began (``IdleClaims/StateChange/limit(_:)`` may change it).
         let limit: Int
         let mode: DequeueMode
         let shape: SingularDequeueShape
@@ -77,12 +76,17 @@ struct IdleClaims {
             self.mode = mode
             self.shape = shape
             switch mode {
-            case .batched:
-                reads = [queues]
-                readLimit = limit
-            case .singular:
-                reads = queues.map { [$0] }
-                readLimit = 1
+            case .batched: reads = [queues]
+            case .singular: reads = queues.map { [$0] }
+            }
+        }
+
+        /// The limit of each read's claim statement in a round whose limit is `roundLimit`:
+        /// all of it in the batched dequeue's one read, one row a read in the singular one.
+        func readLimit(roundLimit: Int) -> Int {
+            switch mode {
+            case .batched: roundLimit
+            case .singular: 1
             }
         }
     }
@@ -97,8 +101,22 @@ struct IdleClaims {
         case roundStartsNow
     }
 
+    /// What the daemon's state, read at a wake-up of the stretch, changes in its rounds.
+    enum StateChange {
+        case unchanged
+        /// The rounds starting from now read the same queues, with this round limit (a
+        /// worker ended or started: the pool's room differs, not its request list).
+        case limit(Int)
+        /// The rounds starting from now may read otherwise: the next one must run whole.
+        case request
+    }
+
     let connection: SimConnection
     let request: Request
+    /// The round limits that replaced `request.limit`, each for the rounds starting at or
+    /// after its instant (``StateChange/limit(_:)``), in order; a round's claim is made with
+    /// the limit of its start, as a round run whole reads the pool at its start.
+    private var limits: [(from: Duration, limit: Int)] = []
     let signal: CountedSignal
     /// Whether the daemon publishes its plan on `signal` while it sleeps, so that an insert
     /// wakes only the first reader (``IdlePlan``); without it every insert wakes it.
@@ -158,14 +176,20 @@ struct IdleClaims {
     /// true. ``starts`` sees each skipped or taken round's start, in order. `count` (the
     /// daemon's idle rounds) ends counting the rounds skipped.
     nonisolated(nonsending)
-    mutating func skip(idleRounds count: inout Int, stopAt: Duration? = nil, stateChanged: () -> Bool = { false })
-        async throws -> Outcome {
+    mutating func skip(idleRounds count: inout Int, stopAt: Duration? = nil,
+                       stateChanged: () -> StateChange = { .unchanged }) async throws -> Outcome {
         let database = connection.database
         let clock = connection.clock
         var changedAt: Duration?
         while true {
             let seen = signal.notifications
-            if changedAt == nil && stateChanged() { changedAt = clock.now.offset }
+            if changedAt == nil {
+                switch stateChanged() {
+                case .unchanged: break
+                case .limit(let limit): limits.append((clock.now.offset, limit))
+                case .request: changedAt = clock.now.offset
+                }
+            }
             // The earlier of the two (no array: this loop runs on every wake-up).
             let stop = switch (stopAt, changedAt) {
             case let (at?, changed?): min(at, changed)
@@ -313,25 +337,30 @@ struct IdleClaims {
     nonisolated(nonsending)
     private mutating func take(read: Int) async throws -> [WorkItem] {
         let base = grid.base
-        starts?.see(grid.drawer.nextStart(base))
+        let start = grid.drawer.nextStart(base)
+        starts?.see(start)
+        // The round's limits, as its start found the pool; the changes before it are spent.
+        let limit = limits.last { $0.from <= start }?.limit ?? request.limit
+        let readLimit = request.readLimit(roundLimit: limit)
+        if let spent = limits.lastIndex(where: { $0.from <= start }), spent > 0 { limits.removeFirst(spent) }
         var stream = base.stream
         for _ in 0..<read { _ = grid.drawer.distribution.sample(&stream) }
         connection.skipClaims(read, drawnTo: stream)
         // The plan is withdrawn and, once this read is taken, the first readers of what it
         // leaves on the daemon's queues are chosen again (``IdlePlan``).
-        var items = await connection.claimNow(request.reads[read], limit: request.readLimit,
+        var items = await connection.claimNow(request.reads[read], limit: readLimit,
                                               reestablishing: withdraw() ?? [])
         for next in (read + 1)..<request.reads.count {
             switch (request.mode, request.shape) {
             case (.batched, _):
                 break
             case (.singular, .round):
-                if items.count < request.limit {
-                    items += try await connection.claim(request.reads[next], limit: request.readLimit)
+                if items.count < limit {
+                    items += try await connection.claim(request.reads[next], limit: readLimit)
                 }
             case (.singular, .restart), (.singular, .threadPerQueue):
                 if items.isEmpty {
-                    items = try await connection.claim(request.reads[next], limit: request.readLimit)
+                    items = try await connection.claim(request.reads[next], limit: readLimit)
                 }
             }
         }
