@@ -66,7 +66,8 @@ struct IdleClaims {
         /// The queues of each read of a round, in order.
         let reads: [[QueueName]]
         /// The limit of the whole round (the singular `round` shape stops at it), as the
-        /// stretch began (``IdleClaims/StateChange/limit(_:)`` may change it).
+        /// stretch began (``skip(idleRounds:stopAt:stateChanged:roundLimit:)`` may be given
+        /// others).
         let limit: Int
         let mode: DequeueMode
         let shape: SingularDequeueShape
@@ -101,22 +102,8 @@ struct IdleClaims {
         case roundStartsNow
     }
 
-    /// What the daemon's state, read at a wake-up of the stretch, changes in its rounds.
-    enum StateChange {
-        case unchanged
-        /// The rounds starting from now read the same queues, with this round limit (a
-        /// worker ended or started: the pool's room differs, not its request list).
-        case limit(Int)
-        /// The rounds starting from now may read otherwise: the next one must run whole.
-        case request
-    }
-
     let connection: SimConnection
     let request: Request
-    /// The round limits that replaced `request.limit`, each for the rounds starting at or
-    /// after its instant (``StateChange/limit(_:)``), in order; a round's claim is made with
-    /// the limit of its start, as a round run whole reads the pool at its start.
-    private var limits: [(from: Duration, limit: Int)] = []
     let signal: CountedSignal
     /// Whether the daemon publishes its plan on `signal` while it sleeps, so that an insert
     /// wakes only the first reader (``IdlePlan``); without it every insert wakes it.
@@ -173,23 +160,19 @@ struct IdleClaims {
     /// Sleeps through the empty rounds, then takes the one that can see a row, or returns at
     /// the start of the first round starting at or after `stopAt` (the daemon's own state
     /// changes then), or at the start of the first round after `stateChanged` first answers
-    /// true. ``starts`` sees each skipped or taken round's start, in order. `count` (the
-    /// daemon's idle rounds) ends counting the rounds skipped.
+    /// true. The round taken claims with the limit `roundLimit` gives for its start (nil:
+    /// the request's; a pool whose room changed while its rounds went on). ``starts`` sees
+    /// each skipped or taken round's start, in order. `count` (the daemon's idle rounds) ends
+    /// counting the rounds skipped.
     nonisolated(nonsending)
-    mutating func skip(idleRounds count: inout Int, stopAt: Duration? = nil,
-                       stateChanged: () -> StateChange = { .unchanged }) async throws -> Outcome {
+    mutating func skip(idleRounds count: inout Int, stopAt: Duration? = nil, stateChanged: () -> Bool = { false },
+                       roundLimit: (_ start: Duration) -> Int? = { _ in nil }) async throws -> Outcome {
         let database = connection.database
         let clock = connection.clock
         var changedAt: Duration?
         while true {
             let seen = signal.notifications
-            if changedAt == nil {
-                switch stateChanged() {
-                case .unchanged: break
-                case .limit(let limit): limits.append((clock.now.offset, limit))
-                case .request: changedAt = clock.now.offset
-                }
-            }
+            if changedAt == nil && stateChanged() { changedAt = clock.now.offset }
             // The earlier of the two (no array: this loop runs on every wake-up).
             let stop = switch (stopAt, changedAt) {
             case let (at?, changed?): min(at, changed)
@@ -243,7 +226,7 @@ struct IdleClaims {
                 return .roundStartsNow
             }
             consume(rounds: target.round, idleRounds: &count)
-            let items = try await take(read: target.read)
+            let items = try await take(read: target.read, roundLimit: roundLimit)
             if !items.isEmpty { return .claimed(items) }
             // An empty round after all: the next round's sleep follows it.
             count += 1
@@ -335,14 +318,13 @@ struct IdleClaims {
     /// this one claims now, and the rest of the round runs as
     /// ``SimConnection/claim(_:limit:mode:shape:)`` would (each read paying its round trip).
     nonisolated(nonsending)
-    private mutating func take(read: Int) async throws -> [WorkItem] {
+    private mutating func take(read: Int, roundLimit: (Duration) -> Int?) async throws -> [WorkItem] {
         let base = grid.base
         let start = grid.drawer.nextStart(base)
         starts?.see(start)
-        // The round's limits, as its start found the pool; the changes before it are spent.
-        let limit = limits.last { $0.from <= start }?.limit ?? request.limit
+        // The round's limits, as its start found the pool.
+        let limit = roundLimit(start) ?? request.limit
         let readLimit = request.readLimit(roundLimit: limit)
-        if let spent = limits.lastIndex(where: { $0.from <= start }), spent > 0 { limits.removeFirst(spent) }
         var stream = base.stream
         for _ in 0..<read { _ = grid.drawer.distribution.sample(&stream) }
         connection.skipClaims(read, drawnTo: stream)

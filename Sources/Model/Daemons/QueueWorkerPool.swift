@@ -326,44 +326,89 @@ actor QueueWorkerPool {
                               starts: diskRefresh, storage: idleStorage.take(),
                               approximate: config.idleRounds == .approximate)
         defer { idleStorage = idle.handOverStorage() }
-        // The request was made at the round's start, with `state`. A change since then (a
-        // worker that ended or started, or reported disk load) makes the next round differ
-        // only if it changes what the round asks: the lanes it reads (the request shape, now
-        // or at a disk-metric refresh to come) or whether it claims (a pool over
-        // `max_workers` does not). Otherwise the stretch goes on, the rounds from the change
-        // on with the pool's new room as their limit (``IdleClaims/StateChange``), as rounds
-        // run whole would read the same queues with it; a change that does alter the request
-        // ends the stretch at the next round's start, which then runs whole.
+        // The request was made at the round's start, with `state`: the stretch goes on
+        // through the changes that leave its rounds' request list alone (``Stretch``).
         let shape = requestShape(busy: state.busy)
         // A refresh to come that would change the request: a round run whole there.
         let stopAt = requestShape(busy: state.busy, diskMetric: state.diskLoad) != shape
             ? diskRefresh.last.map { $0 + diskRefresh.every } : nil
-        var rounds = state
-        // The disk load from each change on (after `state.diskLoad`), for the metric of the
-        // stretch's last refresh.
-        var loads: [(from: Duration, load: Double)] = []
+        stretch = Stretch(shape: shape, busy: state.busy, diskLoad: state.diskLoad)
         // The skipped rounds' refreshes, however the skip ends: the metric is the load at the
         // last one.
         defer {
             if let refreshed = idle.starts, refreshed != diskRefresh {
-                let at = refreshed.last
-                diskMetric = loads.last { change in at.map { change.from <= $0 } ?? false }?.load ?? state.diskLoad
+                diskMetric = stretch?.load(at: refreshed.last) ?? state.diskLoad
                 diskRefresh = refreshed
             }
+            stretch = nil
         }
-        let outcome = try await idle.skip(idleRounds: &idleRounds, stopAt: stopAt, stateChanged: {
-            guard busy != rounds.busy || diskLoad != rounds.diskLoad else { return .unchanged }
-            guard requestShape(busy: busy) == shape, requestShape(busy: busy, diskMetric: diskLoad) == shape,
-                  case .claim(let limit) = roundStart else { return .request }
-            let now = context.runtime.now
-            if diskLoad != rounds.diskLoad { loads.append((now, diskLoad)) }
-            defer { rounds = (busy, diskLoad) }
-            return busy != rounds.busy ? .limit(limit) : .unchanged
-        })
+        let outcome = try await idle.skip(idleRounds: &idleRounds, stopAt: stopAt,
+                                          stateChanged: { !goesOnThroughChange() },
+                                          roundLimit: { start in stretch?.limit(at: start) })
         switch outcome {
         case .claimed(let items): return items
         case .roundStartsNow: return nil
         }
+    }
+
+    /// A stretch of skipped idle claims (``skipIdleClaims(_:limit:requestedWith:on:idleRounds:)``)
+    /// and the changes of the pool it went on through. A round reads its request list
+    /// (``requestShape()``) with a limit of the pool's room, both as its start finds the
+    /// pool; a change that leaves the list alone, now and at the refreshes to come, and the
+    /// pool claiming, changes only the limit of the rounds from then on, and the refreshes'
+    /// metric: the stretch goes on, and the daemon is not even woken (``goesOnThroughChange()``).
+    private struct Stretch {
+        /// The request list of its rounds.
+        let shape: Int
+        /// The pool as its rounds know it.
+        var busy: Int
+        var diskLoad: Double
+        /// The disk load from each change on, and the round limit from each change of room
+        /// on, in order.
+        var loads: [(from: Duration, load: Double)] = []
+        var limits: [(from: Duration, limit: Int)] = []
+        /// A change it cannot go on through came: the next round runs whole.
+        var ended = false
+
+        init(shape: Int, busy: Int, diskLoad: Double) {
+            self.shape = shape
+            self.busy = busy
+            self.diskLoad = diskLoad
+        }
+
+        /// The limit of a round starting at `start` (nil: the stretch's first).
+        func limit(at start: Duration) -> Int? { limits.last { $0.from <= start }?.limit }
+
+        /// The disk load at `instant` (nil: the stretch's first).
+        func load(at instant: Duration?) -> Double? {
+            guard let instant else { return nil }
+            return loads.last { $0.from <= instant }?.load
+        }
+    }
+
+    /// The stretch in progress, if the daemon sleeps through its idle claims.
+    private var stretch: Stretch?
+
+    /// Whether the stretch in progress goes on through the pool's changes since its rounds
+    /// last saw it (recorded for its rounds if so); false with no stretch, or once one
+    /// ended it. Asked where the pool changes (a worker ending, disk load reported), which
+    /// then wakes the daemon only if it is false, and by the daemon at each wake-up of the
+    /// stretch (a change made before the stretch began).
+    private func goesOnThroughChange() -> Bool {
+        guard var current = stretch, !current.ended else { return false }
+        guard busy != current.busy || diskLoad != current.diskLoad else { return true }
+        defer { stretch = current }
+        guard requestShape(busy: busy) == current.shape, requestShape(busy: busy, diskMetric: diskLoad) == current.shape,
+              case .claim(let limit) = roundStart else {
+            current.ended = true
+            return false
+        }
+        let now = context.runtime.now
+        if diskLoad != current.diskLoad { current.loads.append((now, diskLoad)) }
+        if busy != current.busy { current.limits.append((now, limit)) }
+        current.busy = busy
+        current.diskLoad = diskLoad
+        return true
     }
 
     private func idle(rounds: Int) async throws {
@@ -412,13 +457,13 @@ actor QueueWorkerPool {
         }
         busy -= 1
         workers[item.rowID] = nil
-        wake.notifyAll()
+        if !goesOnThroughChange() { wake.notifyAll() }
     }
 
     private func addDiskLoad(_ load: Double) {
         diskLoad += load
         // A pool skipping its idle claims must run its next round whole (see above).
-        if load != 0 && skipsIdleClaims { wake.notifyAll() }
+        if load != 0 && skipsIdleClaims && !goesOnThroughChange() { wake.notifyAll() }
     }
 
     /// Cancels every running worker (the node stops).
