@@ -312,8 +312,9 @@ actor QueueWorkerPool {
     /// ends the stretch (at that refresh, `stopAt`, when the stretch begins with it; at the
     /// next round's start when it comes later), as does a change of `busy` that changes the
     /// list or stops the claiming (a pool over `max_workers`): that round runs whole. Before
-    /// session 42 any change ended the stretch, and any refresh to another value: the same
-    /// results, about 660,000 rounds run whole a `cluster-day` day instead of 14,000.
+    /// session 42 any change ended the stretch (and woke the daemon), and so did any refresh
+    /// to another value: the same results, with 677,000 stretches of a `cluster-day` day
+    /// ended for a round run whole instead of 14,000 (docs/performance.md, "Session 42").
     @inline(__always)
     private func skipIdleClaims(_ queues: [QueueName], limit: Int, requestedWith state: (busy: Int, diskLoad: Double),
                                 on connection: SimConnection, idleRounds: inout Int) async throws -> [WorkItem]? {
@@ -462,7 +463,8 @@ actor QueueWorkerPool {
 
     private func addDiskLoad(_ load: Double) {
         diskLoad += load
-        // A pool skipping its idle claims must run its next round whole (see above).
+        // A pool skipping its idle claims is woken when the load ends its stretch (or comes
+        // outside one): its next round may read other lanes (``goesOnThroughChange()``).
         if load != 0 && skipsIdleClaims && !goesOnThroughChange() { wake.notifyAll() }
     }
 
