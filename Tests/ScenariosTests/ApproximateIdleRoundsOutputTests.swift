@@ -9,28 +9,9 @@ import Testing
 /// bytes are those of every earlier version.
 @Suite(.serialized) struct ApproximateIdleRoundsOutputs {
     /// Two idle nodes, an op an hour; `approximate` the variant that leaps.
-    static let scenario = """
-        name: idle-pair
-        era: plan
-        seed: 5
-        time_limit: 3h
-        cluster: {nodes: 2, cpus: 8}
-        database:
-          round_trip: {lognormal: {median: 1ms, p99: 10ms}}
-        overrides:
-          tasks:
-            instance_work: {service: 1s}
-        sources:
-          - name: sparse
-            op: {type: node_inst_op, tasks: [instance_work], priority: user_facing, queue: any}
-            arrivals: {every: 1h}
-            count: 2
-        variants:
-          exact: {}
-          approximate:
-            overrides:
-              simulation: {idle_rounds: approximate}
-        """
+    static let scenario = ApproximateIdleRounds.idleText(
+        nodes: 2, every: "1h", count: 2, timeLimit: "3h", rounds: "exact",
+        variants: "exact: {}\n  approximate: {overrides: {simulation: {idle_rounds: approximate}}}")
 
     static let mark = "(approximate): idle rounds approximated (overrides.simulation.idle_rounds)"
 

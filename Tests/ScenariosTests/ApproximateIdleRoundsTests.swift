@@ -12,7 +12,16 @@ import Testing
     static func idle(nodes: Int, every: String, count: Int, timeLimit: String, rounds: String,
                      variants: String = "plan: {}",
                      roundTrip: String = "{lognormal: {median: 1ms, p99: 10ms}}") throws -> Scenario {
-        let text = """
+        try ScenarioParser.load(text: idleText(nodes: nodes, every: every, count: count, timeLimit: timeLimit,
+                                               rounds: rounds, variants: variants, roundTrip: roundTrip),
+                                file: "idle-stretches.yaml")
+    }
+
+    /// ``idle(nodes:every:count:timeLimit:rounds:variants:roundTrip:)``'s scenario file.
+    static func idleText(nodes: Int, every: String, count: Int, timeLimit: String, rounds: String,
+                         variants: String = "plan: {}",
+                         roundTrip: String = "{lognormal: {median: 1ms, p99: 10ms}}") -> String {
+        """
             name: idle-stretches
             description: idle nodes, an op now and then
             seed: 4
@@ -33,7 +42,6 @@ import Testing
             variants:
               \(variants)
             """
-        return try ScenarioParser.load(text: text, file: "idle-stretches.yaml")
     }
 
     /// A day on five nodes with an op every three hours (also with measured `quantiles` round
