@@ -314,7 +314,7 @@ actor QueueWorkerPool {
     /// list or stops the claiming (a pool over `max_workers`): that round runs whole. Before
     /// session 42 any change ended the stretch (and woke the daemon), and so did any refresh
     /// to another value: the same results, with 677,000 stretches of a `cluster-day` day
-    /// ended for a round run whole instead of 14,000 (docs/performance.md, "Session 42").
+    /// ended for a round run whole instead of 12,500 (docs/performance.md, "Session 42").
     @inline(__always)
     private func skipIdleClaims(_ queues: [QueueName], limit: Int, requestedWith state: (busy: Int, diskLoad: Double),
                                 on connection: SimConnection, idleRounds: inout Int) async throws -> [WorkItem]? {
