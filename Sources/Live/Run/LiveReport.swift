@@ -11,14 +11,7 @@ public struct RunResultSample: Sendable {
     public var ending: String
 
     public init(_ result: RunResult) {
-        let ending = switch result.ending {
-        case .completed: "completed"
-        case .stuck: "stuck"
-        case .timeLimit: "time_limit"
-        case .noProgress: "no_progress"
-        case .jobLimit: "job_limit"
-        }
-        self.init(waits: WaitSample(trace: result.trace), counts: result.counts, ending: ending)
+        self.init(waits: WaitSample(trace: result.trace), counts: result.counts, ending: result.endingState)
     }
 
     init(waits: WaitSample, counts: OpCounts, ending: String = "completed") {

@@ -32,7 +32,7 @@ extension IdleRounds {
     /// What the database load's line adds: nothing for exact rounds (the bytes every baseline
     /// was made with), a warning when they were approximated.
     var tableNote: String {
-        self == .exact ? "" : "; idle rounds approximated (overrides.simulation.idle_rounds)"
+        self == .exact ? "" : "; " + Self.label
     }
 
     /// What the JSON `database` object adds: `idle_rounds` when they were approximated.
@@ -48,15 +48,17 @@ extension IdleRounds {
 
     /// The note under a table whose rows may carry ``rowMark`` (nil when none does).
     static func rowMarkNote(_ marked: Bool) -> String? {
-        marked ? "\(rowMarkText): idle rounds approximated (overrides.simulation.idle_rounds), " + consequence : nil
+        marked ? "\(rowMarkText): \(label), \(consequence)" : nil
     }
 
     /// The note of an output that names its runs once (a comparison, an HTML section): which
     /// of them were approximated (nil when none was).
     static func note(approximated variants: [String]) -> String? {
-        variants.isEmpty ? nil : "idle rounds approximated (overrides.simulation.idle_rounds) in "
-            + variants.joined(separator: ", ") + ": " + consequence
+        variants.isEmpty ? nil : "\(label) in \(variants.joined(separator: ", ")): \(consequence)"
     }
+
+    /// What every mark says, naming the key that asked for it.
+    private static let label = "idle rounds approximated (overrides.simulation.idle_rounds)"
 
     private static let consequence = "long idle stretches leapt, another realisation than polling tick by tick"
 }

@@ -4,9 +4,9 @@ import Sim
 /// What only a single run lists, in the report of a single run (``ReplicatedReport/isSingleRun``):
 /// how it ended, its timed-out waits, its lost work in full, the ops left pending, its trace.
 extension RunResult {
-    /// How the run ended, as JSON and the fairness figures name it: `completed`, `time_limit`,
-    /// `stuck`, `no_progress` or `job_limit`.
-    var endingState: String {
+    /// How the run ended, as JSON, the fairness figures and `live compare` name it:
+    /// `completed`, `time_limit`, `stuck`, `no_progress` or `job_limit`.
+    public var endingState: String {
         switch ending {
         case .completed: "completed"
         case .timeLimit: "time_limit"
