@@ -90,8 +90,10 @@ struct OwnedQueue<Element>: ~Copyable {
     /// A power of two: an index wraps by a mask.
     private var capacity: Int
 
-    init() {
-        capacity = 64
+    /// `capacity`, a power of two, is the room before the first growth.
+    init(capacity: Int = 64) {
+        precondition(capacity > 0 && capacity & (capacity - 1) == 0, "a queue's capacity is a power of two")
+        self.capacity = capacity
         base = .allocate(capacity: capacity)
     }
 

@@ -14,8 +14,12 @@ public final class Signal: @unchecked Sendable {
     /// alone owns (``OwnedQueue``: no copy-on-write check on each wait and notify), and an
     /// emptied queue kept for the next notify of several waiters to take them into.
     private struct Waiters: ~Copyable {
-        var queue = OwnedQueue<Waiter>()
+        /// Room for a few waiters at first: most signals have one (a daemon's wake-up, an
+        /// op's end that one client waits for), and a run can hold one for every request
+        /// waiting (64 places were 512 bytes of each waiting instance start's 16 KB).
+        var queue = OwnedQueue<Waiter>(capacity: Waiters.initialCapacity)
         var spare: OwnedQueue<Waiter>?
+        static let initialCapacity = 4
     }
 
     /// What a waiting task would do when notified, answered without running it: see
@@ -115,7 +119,7 @@ public final class Signal: @unchecked Sendable {
             case 0: return .none
             case 1: return .one(waiters.queue.popFirstRetained()!)
             default:
-                var all = waiters.spare.take() ?? OwnedQueue()
+                var all = waiters.spare.take() ?? OwnedQueue(capacity: Waiters.initialCapacity)
                 swap(&all, &waiters.queue)
                 return .all(all)
             }

@@ -20,10 +20,13 @@ import Testing
 
     /// Random appends and removals from the front, against an array: the ring's head moves
     /// round its storage many times and it grows while wrapped (a growth that put the wrapped
-    /// part back out of order, or a mask off by one, gives other values).
-    @Test func theQueueGivesItsElementsBackInTheOrderTheyCame() {
+    /// part back out of order, or a mask off by one, gives other values). From the default
+    /// room and from the small rooms a signal's waiters start with (``Signal``), which grow
+    /// while wrapped more often.
+    @Test(arguments: [64, 4, 1])
+    func theQueueGivesItsElementsBackInTheOrderTheyCame(capacity: Int) {
         var random = RandomStream(seed: 7)
-        var queue = OwnedQueue<Int>()
+        var queue = OwnedQueue<Int>(capacity: capacity)
         var expected: [Int] = []
         var next = 0
         var mismatches = 0
@@ -53,9 +56,10 @@ import Testing
     /// Removal from anywhere in the queue (a signal's waiter whose wait ended otherwise): the
     /// first element picked goes, the others keep their order, with the ring wrapped round
     /// its storage; nothing goes when nothing is picked.
-    @Test func theQueueRemovesTheFirstPickedKeepingTheOthersInOrder() {
+    @Test(arguments: [64, 4])
+    func theQueueRemovesTheFirstPickedKeepingTheOthersInOrder(capacity: Int) {
         var random = RandomStream(seed: 5)
-        var queue = OwnedQueue<Int>()
+        var queue = OwnedQueue<Int>(capacity: capacity)
         var expected: [Int] = []
         var mismatches = 0
         for value in 0..<3_000 {

@@ -99,6 +99,10 @@ actor ClusterAPI {
 
     // MARK: Requests
 
+    /// Each action's requests, in a function of its own: an async function's frame holds the
+    /// locals of every path through it, and a request's frames stay allocated (in its task's
+    /// slabs) while it waits for its op, so one body for every action kept about 1.7 KB more
+    /// per waiting request (docs/performance.md, "Session 43").
     func perform(_ action: WorkloadAction, label: String, random: RandomStream) async {
         let connection = context.connect("api/\(label)")
         do {
@@ -109,33 +113,20 @@ actor ClusterAPI {
             case .instanceDelete(let instance):
                 try await instanceDelete(instance, random: random, connection: connection)
             case .networkCreate(let network):
-                networks[network] = NetworkEntry(stateChangedAt: context.runtime.now, routes: networks[network]?.routes ?? 0)
-                let op = try await create(.netOp, [.createNetworkNode], .userFacing, .networkNode, .clusterOperation,
-                                          network: network, key: random.derived("create"), on: connection)
-                try await context.wait(for: op, on: connection, waiter: connection.name)
+                try await networkCreate(network, random: random, connection: connection)
             case .networkDelete(let network):
                 try await networkDelete(network, random: random, connection: connection)
-            case .floatingIPAdd(let instance), .floatingIPRemove(let instance):
-                guard let network = instances[instance]?.interfaces.first else { return }
-                let adding: Bool
-                if case .floatingIPAdd = action { adding = true } else { adding = false }
-                if adding { instances[instance]?.floatingIPs.insert(0) } else { instances[instance]?.floatingIPs.remove(0) }
-                let op = try await create(.netOp, [adding ? .addFloatingIP : .removeFloatingIP], .userFacing,
-                                          .networkNode, .clusterOperation, network: network, instance: instance,
-                                          parameters: Self.floatingIPParameters(instance, interface: 0),
-                                          key: random.derived("float"), on: connection)
-                try await context.wait(for: op, on: connection, waiter: connection.name)
+            case .floatingIPAdd(let instance):
+                try await floatingIP(adding: true, instance, random: random, connection: connection)
+            case .floatingIPRemove(let instance):
+                try await floatingIP(adding: false, instance, random: random, connection: connection)
             case .nodeStop(let node):
                 await nodes.stop(node)
             case .nodeStart(let node):
                 await nodes.start(node)
                 try await restoreInstances(on: node, random: random, connection: connection)
             case .op(let generic, let wait):
-                let op = try await context.createAndEnqueue(OpSpec(
-                    type: generic.type, tasks: generic.tasks, priority: generic.priority, queue: generic.queue,
-                    networkID: generic.networkID, nodeID: generic.nodeID, randomKey: random.key),
-                    caller: connection.name, on: connection)
-                if wait { try await context.wait(for: op, on: connection, waiter: connection.name) }
+                try await scriptedOp(generic, wait: wait, random: random, connection: connection)
             }
         } catch is CancellationError {
             // Cancelled at the end of the run.
@@ -144,10 +135,46 @@ actor ClusterAPI {
         }
     }
 
+    /// Network create: the network-node op, which the caller waits for.
+    @inline(never)
+    private func networkCreate(_ network: NetworkID, random: RandomStream, connection: any QueueConnection)
+        async throws {
+        networks[network] = NetworkEntry(stateChangedAt: context.runtime.now, routes: networks[network]?.routes ?? 0)
+        let op = try await create(.netOp, [.createNetworkNode], .userFacing, .networkNode, .clusterOperation,
+                                  network: network, key: random.derived("create"), on: connection)
+        try await context.wait(for: op, on: connection, waiter: connection.name)
+    }
+
+    /// A floating IP added to or removed from an instance's first interface: one network-node
+    /// op, which the caller waits for.
+    @inline(never)
+    private func floatingIP(adding: Bool, _ instance: InstanceID, random: RandomStream,
+                            connection: any QueueConnection) async throws {
+        guard let network = instances[instance]?.interfaces.first else { return }
+        if adding { instances[instance]?.floatingIPs.insert(0) } else { instances[instance]?.floatingIPs.remove(0) }
+        let op = try await create(.netOp, [adding ? .addFloatingIP : .removeFloatingIP], .userFacing,
+                                  .networkNode, .clusterOperation, network: network, instance: instance,
+                                  parameters: Self.floatingIPParameters(instance, interface: 0),
+                                  key: random.derived("float"), on: connection)
+        try await context.wait(for: op, on: connection, waiter: connection.name)
+    }
+
+    /// A scripted op, created and enqueued as written, waited for if asked.
+    @inline(never)
+    private func scriptedOp(_ generic: GenericOp, wait: Bool, random: RandomStream, connection: any QueueConnection)
+        async throws {
+        let op = try await context.createAndEnqueue(OpSpec(
+            type: generic.type, tasks: generic.tasks, priority: generic.priority, queue: generic.queue,
+            networkID: generic.networkID, nodeID: generic.nodeID, randomKey: random.key),
+            caller: connection.name, on: connection)
+        if wait { try await context.wait(for: op, on: connection, waiter: connection.name) }
+    }
+
     /// Instance start: for each interface, `ensure_mesh` (one op per participating node) and
     /// `update_dnsmasq`; with step 6 only the first interface on each network reconciles it
     /// (per-interface work such as floating IPs stays in the loop). Then the instance's start
     /// op on its node, `depends_on` all of them, and a REST client waits for it.
+    @inline(never)
     private func instanceStart(_ instance: InstanceID, node: NodeID, interfaces: [NetworkID], floatingIPs: Bool,
                                random: RandomStream, connection: any QueueConnection) async throws {
         place(instance, InstanceEntry(node: node, interfaces: interfaces, floatingIPs: []))
@@ -188,6 +215,7 @@ actor ClusterAPI {
     /// network work (each interface's DHCP lease, `update_dnsmasq` once per distinct network)
     /// is enqueued by the delete op's handler while it runs on sf-queues (``TaskProfile``
     /// of `instance_delete`), not here.
+    @inline(never)
     private func instanceDelete(_ instance: InstanceID, random: RandomStream, connection: any QueueConnection)
         async throws {
         guard let entry = remove(instance) else { return }
@@ -201,6 +229,7 @@ actor ClusterAPI {
 
     /// Network delete: the network-node op, and on every other participating node the
     /// hypervisor-side delete; the caller waits for the network-node op.
+    @inline(never)
     private func networkDelete(_ network: NetworkID, random: RandomStream, connection: any QueueConnection)
         async throws {
         let hypervisors = participants(of: network).filter { $0 != networkNode }
@@ -217,6 +246,7 @@ actor ClusterAPI {
     /// Node startup (`startup_tasks.py`): one network at a time, per instance
     /// `create_on_hypervisor` then `Network.ensure_mesh`, waiting for each; `ensure_mesh` is,
     /// as always, one op per participating node (model file 8b).
+    @inline(never)
     private func restoreInstances(on node: NodeID, random: RandomStream, connection: any QueueConnection) async throws {
         let restoring = instances.keys.sorted().filter { instances[$0]?.node == node }
         var byNetwork: [NetworkID: [InstanceID]] = [:]
