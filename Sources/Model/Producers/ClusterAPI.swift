@@ -101,8 +101,8 @@ actor ClusterAPI {
 
     /// Each action's requests, in a function of its own: an async function's frame holds the
     /// locals of every path through it, and a request's frames stay allocated (in its task's
-    /// slabs) while it waits for its op, so one body for every action kept about 1.7 KB more
-    /// per waiting request (docs/performance.md, "Session 43").
+    /// slabs) while it waits for its op, so one body for every action kept a frame of 1.7 KB
+    /// (368 bytes now) for every waiting request (docs/performance.md, "Session 43").
     func perform(_ action: WorkloadAction, label: String, random: RandomStream) async {
         let connection = context.connect("api/\(label)")
         do {
