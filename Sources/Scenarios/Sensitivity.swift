@@ -101,8 +101,9 @@ public struct SensitivityReport: SimulationReport {
             }
         }
         lines += table.lines(indent: "  ")
-        let marked = points.contains { point in point.report.runs.contains { $0.idleRounds == .approximate } }
-        if let note = IdleRounds.rowMarkNote(marked) { lines += ["", note] }
+        if let note = IdleRounds.rowMarkNote(points.flatMap { $0.report.runs.map(\.idleRounds) }) {
+            lines += ["", note]
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -99,11 +99,10 @@ import Testing
     /// work, a threshold three such tasks cross, a refresh every 3 s and two slots reserved
     /// for user work, so that a stretch of a full pool, which reads no background lane, may
     /// refresh its metric across the threshold and the next round's lanes depend on the value
-    /// it refreshed to): the stretch goes on
-    /// past each change that leaves its request list alone, each round's claim takes as many
-    /// rows as the room at that round's start allowed, and each refresh in the stretch sets
-    /// the metric to the load of its instant, as rounds run whole would
-    /// (``IdleClaims/StateChange``). With the room of the last change instead, the claims of
+    /// it refreshed to): the stretch goes on past each change that leaves its request list
+    /// alone, each round's claim takes as many rows as the room at that round's start allowed,
+    /// and each refresh in the stretch sets the metric to the load of its instant, as rounds
+    /// run whole would (``QueueWorkerPool``'s `Stretch`). With the room of the last change instead, the claims of
     /// rounds that began before a worker ended take a row more than polling does, and the
     /// bytes differ; with the room the stretch began with, or the metric of the load the
     /// stretch began with, too.

@@ -131,7 +131,7 @@ actor NetDispatcher {
             var idle = IdleClaims(connection: skipping, request: request, idle: config.idle, signal: wake,
                                   idleRounds: idleRounds, now: context.runtime.now,
                                   publishesPlan: !context.wakesEveryPoller, storage: idleStorage.take(),
-                                  approximate: config.idleRounds == .approximate)
+                                  approximate: config.leapsIdleRounds)
             defer { idleStorage = idle.handOverStorage() }
             switch try await idle.skip(idleRounds: &idleRounds) {
             case .claimed(let found): items = found

@@ -325,7 +325,7 @@ actor QueueWorkerPool {
                               idleRounds: idleRounds, now: context.runtime.now,
                               publishesPlan: !context.wakesEveryPoller,
                               starts: diskRefresh, storage: idleStorage.take(),
-                              approximate: config.idleRounds == .approximate)
+                              approximate: config.leapsIdleRounds)
         defer { idleStorage = idle.handOverStorage() }
         // The request was made at the round's start, with `state`: the stretch goes on
         // through the changes that leave its rounds' request list alone (``Stretch``).

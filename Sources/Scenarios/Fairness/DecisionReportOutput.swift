@@ -32,7 +32,7 @@ extension DecisionReport {
                              + "\(change(row.backgroundGain)) | \(formatFixed(row.backgroundAboveBound.mean, decimals: 1)) | "
                              + "\(row.withinBudget ? "yes" : "no") | \(row.boundsBackground ? "yes" : "no") |")
             }
-            if let note = IdleRounds.rowMarkNote(([strict] + study.rows).contains { $0.idleRounds == .approximate }) {
+            if let note = IdleRounds.rowMarkNote(([strict] + study.rows).map(\.idleRounds)) {
                 lines += ["", note + "."]
             }
             lines.append("")

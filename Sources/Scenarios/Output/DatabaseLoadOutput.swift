@@ -46,9 +46,10 @@ extension IdleRounds {
 
     private static let rowMarkText = "(approximate)"
 
-    /// The note under a table whose rows may carry ``rowMark`` (nil when none does).
-    static func rowMarkNote(_ marked: Bool) -> String? {
-        marked ? "\(rowMarkText): \(label), \(consequence)" : nil
+    /// The note under a table whose rows, drawn as `rows`, may carry ``rowMark`` (nil when
+    /// none does).
+    static func rowMarkNote(_ rows: some Sequence<IdleRounds>) -> String? {
+        rows.contains(.approximate) ? "\(rowMarkText): \(label), \(consequence)" : nil
     }
 
     /// The note of an output that names its runs once (a comparison, an HTML section): which

@@ -30,7 +30,7 @@ extension ChartReport {
                      + (header.seed.map { ", seed \($0)" } ?? "")]
         if !axes.isEmpty { notes.append("varying " + axes.joined(separator: ", ")) }
         if let shard = sweep.shard { notes.append("shard \(shard.index)/\(shard.count): only part of the sweep") }
-        if let note = IdleRounds.rowMarkNote(sweep.points.contains { $0.idleRounds == .approximate }) {
+        if let note = IdleRounds.rowMarkNote(sweep.points.map(\.idleRounds)) {
             notes.append(note)
         }
         self.init(title: "scenario \(header.scenario)", notes: notes, panelKind: "lane", series: series, table: table,

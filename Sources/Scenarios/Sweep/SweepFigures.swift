@@ -48,7 +48,7 @@ extension SweepResult {
                                       String(sample.records.count)] + columns.map { sample.cell($0.figure) })
         }
         lines += table.lines()
-        if let note = IdleRounds.rowMarkNote(points.contains { $0.idleRounds == .approximate }) { lines += ["", note] }
+        if let note = IdleRounds.rowMarkNote(points.map(\.idleRounds)) { lines += ["", note] }
         return lines.joined(separator: "\n") + "\n"
     }
 
